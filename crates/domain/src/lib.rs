@@ -1,0 +1,17 @@
+//! # tieout-domain
+//!
+//! The pure core of tieout: the domain types every other crate speaks (offerings, investors,
+//! investments, money), the compliance rules that decide whether an investor was allowed to
+//! invest, and OFAC SDN name screening.
+//!
+//! Invariants: this crate performs no I/O, reads no clock, spawns no tasks and has no async.
+//! Every rule takes an explicit `as_of` date and returns findings as data; a rule violation is
+//! never an `Err`.
+
+pub mod finding;
+pub mod model;
+pub mod money;
+
+pub use finding::{Finding, RuleCode};
+pub use model::*;
+pub use money::{Cents, cents_to_decimal, decimal_to_cents, format_cents};
