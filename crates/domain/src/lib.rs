@@ -7,11 +7,19 @@
 //! Invariants: this crate performs no I/O, reads no clock, spawns no tasks and has no async.
 //! Every rule takes an explicit `as_of` date and returns findings as data; a rule violation is
 //! never an `Err`.
+//!
+//! Entry points: [`check`] (all rules of `RULES.md` over a [`Book`]), [`findings_csv`],
+//! [`sanctions::SanctionsList::parse`], [`sanctions::SanctionsIndex::build`],
+//! [`sanctions::Overrides::parse_csv`].
 
 pub mod finding;
 pub mod model;
 pub mod money;
+pub mod rules;
+pub mod sanctions;
+pub mod thresholds;
 
 pub use finding::{Finding, RuleCode};
 pub use model::*;
 pub use money::{Cents, cents_to_decimal, decimal_to_cents, format_cents};
+pub use rules::{CheckConfig, check, findings_csv};

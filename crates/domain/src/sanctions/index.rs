@@ -1,0 +1,489 @@
+//! The screening index and scorer. See the module docs of [`crate::sanctions`] for the policy.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use rayon::prelude::*;
+
+use super::countries::iso2;
+use super::normalize::{display_order, scoring_tokens};
+use super::parse::{AliasKind, SanctionsList, SdnDob, SdnType};
+use crate::model::Investor;
+
+/// Screening thresholds (a documented policy control).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScreenConfig {
+    /// Score from which a hit is a likely match (violation). Default 0.90.
+    pub match_threshold: f64,
+    /// Score from which a hit goes to review. Default 0.80.
+    pub review_threshold: f64,
+    /// Per-token similarity from which two tokens count as matched. Default 0.80.
+    pub token_threshold: f64,
+}
+
+impl Default for ScreenConfig {
+    fn default() -> Self {
+        Self { match_threshold: 0.90, review_threshold: 0.80, token_threshold: 0.80 }
+    }
+}
+
+/// How strong a hit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MatchLevel {
+    /// Score ≥ match threshold.
+    Match,
+    /// Review threshold ≤ score < match threshold.
+    Review,
+}
+
+/// One screening hit: which entry, through which name, how strong, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenHit {
+    /// SDN entry number.
+    pub ent_num: i64,
+    /// The entry's primary name.
+    pub sdn_name: String,
+    /// The name (primary or alias) that matched.
+    pub matched_name: String,
+    /// `primary`, `aka`, `fka`, `nka` or `remarks a.k.a.`.
+    pub name_kind: String,
+    /// Entry type.
+    pub sdn_type: String,
+    /// Programs.
+    pub programs: Vec<String>,
+    /// The investor name screened.
+    pub query_name: String,
+    /// Name-only score.
+    pub name_score: f64,
+    /// Final score after DOB / country corroboration.
+    pub score: f64,
+    /// Level.
+    pub level: MatchLevel,
+    /// Token pairs used (query token, list token, similarity).
+    pub pairs: Vec<(String, String, f64)>,
+    /// Corroboration notes (DOB, country).
+    pub reasons: Vec<String>,
+}
+
+impl ScreenHit {
+    /// Figures for a [`crate::Finding`].
+    pub fn figures(&self) -> Vec<(String, String)> {
+        let pairs: Vec<String> =
+            self.pairs.iter().map(|(q, i, s)| format!("{q}~{i}={s:.3}")).collect();
+        vec![
+            ("ent_num".into(), self.ent_num.to_string()),
+            ("sdn_name".into(), self.sdn_name.clone()),
+            ("matched_name".into(), self.matched_name.clone()),
+            ("name_kind".into(), self.name_kind.clone()),
+            ("sdn_type".into(), self.sdn_type.clone()),
+            ("programs".into(), self.programs.join(";")),
+            ("query_name".into(), self.query_name.clone()),
+            ("name_score".into(), format!("{:.3}", self.name_score)),
+            ("score".into(), format!("{:.3}", self.score)),
+            ("token_pairs".into(), pairs.join(" ")),
+            ("corroboration".into(), self.reasons.join("; ")),
+        ]
+    }
+
+    /// A plain sentence explaining the hit.
+    pub fn explain(&self) -> String {
+        let via = if self.name_kind == "primary" {
+            String::new()
+        } else {
+            format!(" through its {} '{}'", self.name_kind, self.matched_name)
+        };
+        let why = if self.reasons.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", self.reasons.join("; "))
+        };
+        format!(
+            "the name '{}' {} OFAC SDN entry {} '{}' ({}, program {}){} with score {:.3} (name {:.3}{}).",
+            self.query_name,
+            if self.level == MatchLevel::Match { "matches" } else { "resembles" },
+            self.ent_num,
+            self.sdn_name,
+            self.sdn_type,
+            self.programs.join(", "),
+            via,
+            self.score,
+            self.name_score,
+            why
+        )
+    }
+}
+
+struct IndexedEntry {
+    ent_num: i64,
+    name: String,
+    sdn_type: SdnType,
+    programs: Vec<String>,
+    dobs: Vec<SdnDob>,
+    countries: Vec<String>,
+}
+
+struct IndexedName {
+    entry: u32,
+    display: String,
+    kind: String,
+    tokens: Vec<String>,
+}
+
+/// Which partition of the list a query is screened against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Partition {
+    /// Individual entries (natural-person investors and the individuals behind entities).
+    Person,
+    /// Entity entries (companies, trusts).
+    Entity,
+}
+
+#[derive(Default)]
+struct Postings {
+    names: Vec<IndexedName>,
+    /// Token block key (first three letters) → names having a token with that key.
+    by_key: HashMap<String, Vec<u32>>,
+}
+
+fn key(token: &str) -> &str {
+    match token.char_indices().nth(3) {
+        Some((i, _)) => &token[..i],
+        None => token,
+    }
+}
+
+impl Postings {
+    fn add(&mut self, name: IndexedName) {
+        if name.tokens.is_empty() {
+            return; // nothing distinctive: can never match
+        }
+        let id = self.names.len() as u32;
+        let mut keys: Vec<&str> = name.tokens.iter().map(|t| key(t)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for k in keys {
+            self.by_key.entry(k.to_string()).or_default().push(id);
+        }
+        self.names.push(name);
+    }
+}
+
+/// An SDN list indexed for screening: individuals and entities in separate partitions (vessels
+/// and aircraft are not screened against investors), each with an inverted index from token
+/// prefix to names.
+pub struct SanctionsIndex {
+    entries: Vec<IndexedEntry>,
+    person: Postings,
+    entity: Postings,
+}
+
+impl std::fmt::Debug for SanctionsIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SanctionsIndex")
+            .field("entries", &self.entries.len())
+            .field("person_names", &self.person.names.len())
+            .field("entity_names", &self.entity.names.len())
+            .finish()
+    }
+}
+
+/// Token similarity: Jaro-Winkler × length-ratio penalty (ratio < 0.9 → × (1 − 0.3 × (0.9 −
+/// ratio)... applied as in Watchman) × 0.9 when first letters differ. Very short tokens (≤ 2
+/// letters) must be equal.
+pub fn token_similarity(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    if la <= 2 || lb <= 2 {
+        return 0.0;
+    }
+    let mut s = strsim::jaro_winkler(a, b);
+    let ratio = la.min(lb) as f64 / la.max(lb) as f64;
+    if ratio < 0.9 {
+        s *= 1.0 - 0.3 * (0.9 - ratio) / 0.9;
+    }
+    if a.as_bytes().first() != b.as_bytes().first() {
+        s *= 0.9;
+    }
+    s
+}
+
+/// Name score of query tokens against list tokens, with the pairs used.
+pub fn name_score(query: &[String], list: &[String], token_threshold: f64) -> (f64, Vec<(usize, usize, f64)>) {
+    if query.is_empty() || list.is_empty() {
+        return (0.0, Vec::new());
+    }
+    let mut cand: Vec<(f64, usize, usize)> = Vec::with_capacity(query.len() * list.len());
+    for (qi, q) in query.iter().enumerate() {
+        for (li, l) in list.iter().enumerate() {
+            let s = token_similarity(q, l);
+            if s >= token_threshold {
+                cand.push((s, qi, li));
+            }
+        }
+    }
+    cand.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut used_q = vec![false; query.len()];
+    let mut used_l = vec![false; list.len()];
+    let mut pairs = Vec::new();
+    for (s, qi, li) in cand {
+        if !used_q[qi] && !used_l[li] {
+            used_q[qi] = true;
+            used_l[li] = true;
+            pairs.push((qi, li, s));
+        }
+    }
+    let m = pairs.len();
+    if m == 0 {
+        return (0.0, pairs);
+    }
+    let (mut num, mut den) = (0.0, 0.0);
+    for &(qi, li, s) in &pairs {
+        let w = (query[qi].len() + list[li].len()) as f64;
+        num += s * w;
+        den += w;
+    }
+    let base = num / den;
+    let uq = query.len() - m;
+    let ul = list.len() - m;
+    let factor = if m == 1 {
+        let single = uq == 0 && ul == 0 && query[pairs[0].0].len() >= 5 && list[pairs[0].1].len() >= 5;
+        if single { 0.95 } else { 0.70 }
+    } else if uq > m || ul > m {
+        0.70
+    } else {
+        1.0 - 0.04 * (uq + ul) as f64
+    };
+    (base * factor, pairs)
+}
+
+impl SanctionsIndex {
+    /// Builds the index from a parsed list.
+    pub fn build(list: &SanctionsList) -> Self {
+        let mut entries = Vec::with_capacity(list.entries.len());
+        let mut person = Postings::default();
+        let mut entity = Postings::default();
+        for e in &list.entries {
+            let part = match e.sdn_type {
+                SdnType::Individual => &mut person,
+                SdnType::Entity => &mut entity,
+                _ => continue,
+            };
+            let idx = entries.len() as u32;
+            entries.push(IndexedEntry {
+                ent_num: e.ent_num,
+                name: e.name.clone(),
+                sdn_type: e.sdn_type.clone(),
+                programs: e.programs.clone(),
+                dobs: e.dobs.clone(),
+                countries: e.countries.clone(),
+            });
+            part.add(IndexedName {
+                entry: idx,
+                display: e.name.clone(),
+                kind: "primary".into(),
+                tokens: scoring_tokens(&e.name),
+            });
+            for a in &e.aliases {
+                let kind = match &a.kind {
+                    AliasKind::Alt(k) => k.clone(),
+                    AliasKind::Remarks => "remarks a.k.a.".into(),
+                };
+                part.add(IndexedName {
+                    entry: idx,
+                    display: a.name.clone(),
+                    kind,
+                    tokens: scoring_tokens(&a.name),
+                });
+            }
+        }
+        Self { entries, person, entity }
+    }
+
+    /// Number of screened entries (individuals and entities).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the index has no screened entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Screens one name against a partition; returns the best hit per entry at or above the
+    /// review threshold, best first (score desc, then ent_num).
+    pub fn screen_name(
+        &self,
+        name: &str,
+        partition: Partition,
+        dob: Option<NaiveDate>,
+        countries: &[&str],
+        cfg: &ScreenConfig,
+    ) -> Vec<ScreenHit> {
+        let post = match partition {
+            Partition::Person => &self.person,
+            Partition::Entity => &self.entity,
+        };
+        let query = scoring_tokens(name);
+        if query.is_empty() {
+            return Vec::new();
+        }
+        // Candidate generation: names sharing token keys with the query.
+        let mut counts: HashMap<u32, u16> = HashMap::new();
+        let mut qkeys: Vec<&str> = query.iter().map(|t| key(t)).collect();
+        qkeys.sort_unstable();
+        qkeys.dedup();
+        for k in qkeys {
+            if let Some(ids) = post.by_key.get(k) {
+                for &id in ids {
+                    *counts.entry(id).or_default() += 1;
+                }
+            }
+        }
+        let mut best: HashMap<u32, ScreenHit> = HashMap::new();
+        for (id, hits) in counts {
+            let n = &post.names[id as usize];
+            let need = query.len().min(n.tokens.len()).min(2);
+            if usize::from(hits) < need {
+                continue;
+            }
+            let (ns, pairs) = name_score(&query, &n.tokens, cfg.token_threshold);
+            if ns < cfg.review_threshold * 0.8 {
+                continue;
+            }
+            let e = &self.entries[n.entry as usize];
+            let (score, reasons) = corroborate(ns, e, dob, countries);
+            if score < cfg.review_threshold {
+                continue;
+            }
+            let level = if score >= cfg.match_threshold { MatchLevel::Match } else { MatchLevel::Review };
+            let hit = ScreenHit {
+                ent_num: e.ent_num,
+                sdn_name: e.name.clone(),
+                matched_name: n.display.clone(),
+                name_kind: n.kind.clone(),
+                sdn_type: e.sdn_type.as_str().to_string(),
+                programs: e.programs.clone(),
+                query_name: name.trim().to_string(),
+                name_score: ns,
+                score,
+                level,
+                pairs: pairs
+                    .iter()
+                    .map(|&(qi, li, s)| (query[qi].clone(), n.tokens[li].clone(), s))
+                    .collect(),
+                reasons,
+            };
+            match best.get(&n.entry) {
+                Some(b) if (b.score, std::cmp::Reverse(&b.matched_name)) >= (hit.score, std::cmp::Reverse(&hit.matched_name)) => {}
+                _ => {
+                    best.insert(n.entry, hit);
+                }
+            }
+        }
+        let mut out: Vec<ScreenHit> = best.into_values().collect();
+        sort_hits(&mut out);
+        out
+    }
+
+    /// Screens an investor: natural persons (person, trust_ira) by their full and display names
+    /// against individuals; companies and trusts by their name against entities; the
+    /// `individual_name` behind any investor against individuals. DOB and country/citizenship
+    /// corroborate. Best hit per entry, best first.
+    pub fn screen_investor(&self, investor: &Investor, cfg: &ScreenConfig) -> Vec<ScreenHit> {
+        let mut countries: Vec<&str> = Vec::new();
+        for c in [investor.country.as_deref(), investor.citizenship.as_deref()].into_iter().flatten() {
+            if let Some(code) = iso2(c) {
+                countries.push(code);
+            }
+        }
+        let full = investor.full_name();
+        let mut queries: Vec<(String, Partition, Option<NaiveDate>)> = Vec::new();
+        let main_part = if investor.investor_type.is_natural_person() {
+            Partition::Person
+        } else {
+            Partition::Entity
+        };
+        let dob = if main_part == Partition::Person { investor.date_of_birth } else { None };
+        queries.push((full.clone(), main_part, dob));
+        if let Some(d) = &investor.display_name
+            && !d.trim().is_empty()
+            && !d.trim().eq_ignore_ascii_case(full.trim())
+        {
+            queries.push((d.clone(), main_part, dob));
+        }
+        if let Some(ind) = &investor.individual_name
+            && !ind.trim().is_empty()
+            && !(main_part == Partition::Person && ind.trim().eq_ignore_ascii_case(full.trim()))
+        {
+            let d = if investor.investor_type.is_natural_person() { investor.date_of_birth } else { None };
+            queries.push((ind.clone(), Partition::Person, d));
+        }
+        let mut best: HashMap<i64, ScreenHit> = HashMap::new();
+        for (q, part, dob) in queries {
+            for h in self.screen_name(&q, part, dob, &countries, cfg) {
+                match best.get(&h.ent_num) {
+                    Some(b) if b.score >= h.score => {}
+                    _ => {
+                        best.insert(h.ent_num, h);
+                    }
+                }
+            }
+        }
+        let mut out: Vec<ScreenHit> = best.into_values().collect();
+        sort_hits(&mut out);
+        out
+    }
+
+    /// Screens many investors in parallel; returns (investor id, hits) for investors with hits,
+    /// in id order.
+    pub fn screen_investors(&self, investors: &[Investor], cfg: &ScreenConfig) -> Vec<(i64, Vec<ScreenHit>)> {
+        let mut out: Vec<(i64, Vec<ScreenHit>)> = investors
+            .par_iter()
+            .map(|i| (i.id, self.screen_investor(i, cfg)))
+            .filter(|(_, h)| !h.is_empty())
+            .collect();
+        out.sort_by_key(|(id, _)| *id);
+        out
+    }
+}
+
+fn sort_hits(hits: &mut [ScreenHit]) {
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ent_num.cmp(&b.ent_num)));
+}
+
+fn corroborate(ns: f64, e: &IndexedEntry, dob: Option<NaiveDate>, countries: &[&str]) -> (f64, Vec<String>) {
+    let mut score = ns;
+    let mut reasons = Vec::new();
+    if let Some(d) = dob
+        && !e.dobs.is_empty()
+    {
+        let listed: Vec<String> = e.dobs.iter().map(|x| x.to_string()).collect();
+        if e.dobs.iter().any(|x| x.date == Some(d)) {
+            score += 0.05;
+            reasons.push(format!("same date of birth {d} (+0.05)"));
+        } else if e.dobs.iter().any(|x| (x.year_from..=x.year_to).contains(&d.year())) {
+            score += 0.02;
+            reasons.push(format!("birth year {} within listed DOB {} (+0.02)", d.year(), listed.join(" / ")));
+        } else {
+            score *= 0.80;
+            reasons.push(format!(
+                "investor born {} but listed DOB {} (x0.80)",
+                d,
+                listed.join(" / ")
+            ));
+        }
+    }
+    let common: Vec<&str> = countries.iter().copied().filter(|c| e.countries.iter().any(|x| x == c)).collect();
+    if !common.is_empty() {
+        score += 0.02;
+        reasons.push(format!("country {} also on the entry (+0.02)", common[0]));
+    }
+    (score.min(1.0), reasons)
+}
+
+/// The OFAC "LAST, First" name reordered for display.
+pub fn person_display(name: &str) -> String {
+    display_order(name)
+}

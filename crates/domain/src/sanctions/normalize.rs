@@ -1,0 +1,106 @@
+//! Name normalisation for screening: transliteration and accent folding (deunicode), case,
+//! punctuation, "LAST, First" order, and generic corporate words.
+
+use deunicode::deunicode;
+use unicode_normalization::UnicodeNormalization;
+
+/// Words that never identify anyone on their own: legal-form suffixes and generic business
+/// vocabulary. They are removed before scoring (both from list names and from investor names),
+/// so "Global Trading LLC" can only match on its distinctive words (here: none).
+pub const GENERIC_TOKENS: &[&str] = &[
+    "llc", "ltd", "inc", "corp", "co", "sa", "gmbh", "limited", "company", "companies", "trust",
+    "bank", "corporation", "incorporated", "plc", "ag", "bv", "nv", "srl", "sro", "spa", "sas",
+    "sarl", "lp", "llp", "pllc", "pc", "oy", "ab", "as", "kg", "kft", "doo", "jsc", "ojsc",
+    "pjsc", "cjsc", "oao", "zao", "ooo", "pao", "tov", "fze", "fzco", "fzc", "llc", "pte", "pty",
+    "sdn", "bhd", "international", "intl", "group", "holding", "holdings", "trading", "global",
+    "the", "of", "and", "for", "de", "del", "la", "le", "du", "des", "et", "y", "e", "und",
+    "joint", "stock", "open", "closed", "public", "private", "enterprise", "enterprises",
+    "industries", "industry", "industrial", "services", "service", "investment", "investments",
+    "capital", "partners", "partnership", "fund", "funds", "foundation", "organization",
+    "organisation", "association", "general", "management", "development", "ventures",
+    "venture", "solutions", "systems", "technologies", "technology", "consulting", "financial",
+    "finance", "securities", "commercial", "corporate", "associates", "family", "revocable",
+    "living", "irrevocable", "ira", "fbo", "custodian", "estate", "agency", "office", "center",
+    "centre", "network", "national", "american", "america", "usa", "us", "shipping", "import",
+    "export", "logistics", "products", "resources", "energy", "establishment", "est", "firm",
+];
+
+/// Whether a normalised token is generic (see [`GENERIC_TOKENS`]).
+pub fn is_generic(token: &str) -> bool {
+    GENERIC_TOKENS.contains(&token)
+}
+
+/// Folds a name to lower-case ASCII words: Unicode NFKC, transliteration of non-Latin scripts
+/// and accents (deunicode), dots and apostrophes removed inside words (`S.A.` → `sa`,
+/// `O'Brien` → `obrien`), every other non-alphanumeric character a separator.
+pub fn fold(name: &str) -> String {
+    let nfkc: String = name.nfkc().collect();
+    let ascii = deunicode(&nfkc).to_ascii_lowercase();
+    let mut out = String::with_capacity(ascii.len());
+    for ch in ascii.chars() {
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch);
+        } else if ch == '.' || ch == '\'' || ch == '`' {
+            // joined: S.A. → sa, O'Brien → obrien
+        } else if !out.ends_with(' ') && !out.is_empty() {
+            out.push(' ');
+        }
+    }
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// Reorders an OFAC-style `LAST, First Middle` name to `First Middle LAST` (one comma only;
+/// names with other comma uses are returned unchanged).
+pub fn display_order(name: &str) -> String {
+    let parts: Vec<&str> = name.split(',').collect();
+    if parts.len() == 2 {
+        let last = parts[0].trim();
+        let first = parts[1].trim();
+        if !last.is_empty() && !first.is_empty() {
+            return format!("{first} {last}");
+        }
+    }
+    name.trim().to_string()
+}
+
+/// Scoring tokens of a name: folded words, minus generic words and single letters (initials,
+/// split legal forms). When nothing distinctive remains the result is empty and the name cannot
+/// match anything.
+pub fn scoring_tokens(name: &str) -> Vec<String> {
+    fold(name)
+        .split(' ')
+        .filter(|t| !t.is_empty() && t.len() > 1 && !is_generic(t))
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_accents_scripts_and_punctuation() {
+        assert_eq!(fold("José  Müller-Lüdenscheidt"), "jose muller ludenscheidt");
+        assert_eq!(fold("Дмитрий Хорошев"), "dmitrii khoroshev");
+        assert_eq!(fold("TNK TRADING INTERNATIONAL S.A."), "tnk trading international sa");
+        assert_eq!(fold("O'Brien"), "obrien");
+        assert_eq!(fold("Σωκράτης"), "sokrates");
+    }
+
+    #[test]
+    fn strips_generic_words_and_initials() {
+        assert_eq!(scoring_tokens("Global Trading LLC"), Vec::<String>::new());
+        assert_eq!(scoring_tokens("Bank of America, N.A."), Vec::<String>::new());
+        assert_eq!(scoring_tokens("BEL-KAP-STEEL LLC"), vec!["bel", "kap", "steel"]);
+        assert_eq!(scoring_tokens("John Q. Public"), vec!["john"]);
+    }
+
+    #[test]
+    fn reorders_last_first() {
+        assert_eq!(display_order("MORENO, Daniel"), "Daniel MORENO");
+        assert_eq!(display_order("AIRCRAFT, AVIONICS, PARTS"), "AIRCRAFT, AVIONICS, PARTS");
+    }
+}

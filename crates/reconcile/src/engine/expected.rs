@@ -1,0 +1,388 @@
+//! Expected movements: what the snapshot says should appear on the statements this period.
+//!
+//! ## Amount formula (the only place it lives)
+//! * `gross` = the price charged to the investor = `price` when the platform reports it, else
+//!   `amount + price_fees` (the platform's `price` is amount plus investor-paid fees).
+//! * Wire, IRA and crypto: the bank sees `gross` (a wire may arrive short by an intermediary
+//!   bank fee; the per-method amount tolerance absorbs that and records the difference).
+//! * Card and ACH (Stripe): the issuer's bank sees `net = gross − price_payment_processing_fees`
+//!   inside a daily payout/sweep (the processing fee the investor paid on top is what Stripe
+//!   keeps). When a payout report is supplied the report's own item `net` is recorded as the
+//!   bank cents and the difference to this estimate is shown.
+//! * Refund debits: `−gross` for wire/IRA/crypto, `−net` for card/ACH (alternative: the other
+//!   one). ACH returns: `−net` (alternative `−gross`).
+//!
+//! ## Scope (money date = received_at, else processed_at, else created_at)
+//! * funds-taken statuses (received, invested, approved, accepted, accepted_escrow_closed):
+//!   a credit, required when the money date is in the period; optional (ignored if not found)
+//!   within `lookback_days` before the period; ignored with a reason before that or after the
+//!   period end. Crypto credits are optional (crypto settles off-bank unless a settlement wire
+//!   shows up).
+//! * refunded: the credit as above (optional for card/ACH: a same-day refund never leaves
+//!   Stripe) and a refund debit dated `refunded_at` when that falls in the period (required for
+//!   wire/IRA; optional for card/ACH, which may be netted inside a payout).
+//! * payment_failed ACH: an optional credit and an optional return debit.
+//! * any other status with a `refunded_at` (e.g. not_approved after the money arrived) is
+//!   treated as refunded.
+//! * cancelled / not_approved: a "shadow" credit — if money is found it is
+//!   REFUND_DUE. started / not_received / cancelled / not_approved / unknown statuses: a shadow
+//!   credit — money found is STATUS_MISMATCH; otherwise ignored with the status as reason.
+
+use chrono::{Duration, NaiveDate};
+use tieout_domain::{Book, Cents, Investment, InvestmentStatus, Investor, PaymentMethod, decimal_to_cents};
+
+use super::text::{name_tokens, norm_key};
+use super::tolerances::{MethodTolerance, Tolerances};
+use super::{OpenItem, Period, ReconError};
+
+/// Payment method class used by the engine and in summaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Method {
+    Card,
+    Wire,
+    Ira,
+    Ach,
+    Crypto,
+    Unknown,
+}
+
+impl Method {
+    pub(crate) fn from_payment(p: &PaymentMethod) -> Self {
+        match p {
+            PaymentMethod::Card => Self::Card,
+            PaymentMethod::Wire => Self::Wire,
+            PaymentMethod::Ira => Self::Ira,
+            PaymentMethod::Ach => Self::Ach,
+            PaymentMethod::Crypto => Self::Crypto,
+            PaymentMethod::Other(_) => Self::Unknown,
+        }
+    }
+
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::Card => "card",
+            Self::Wire => "wire",
+            Self::Ira => "ira",
+            Self::Ach => "ach",
+            Self::Crypto => "crypto",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    pub(crate) fn from_label(s: &str) -> Self {
+        match s {
+            "card" => Self::Card,
+            "wire" => Self::Wire,
+            "ira" => Self::Ira,
+            "ach" => Self::Ach,
+            "crypto" => Self::Crypto,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// Settles in processor batches (payouts / sweeps / settlement wires).
+    pub(crate) fn batched(self) -> bool {
+        matches!(self, Self::Card | Self::Ach | Self::Crypto)
+    }
+}
+
+/// Direction and nature of an expected movement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum MoveKind {
+    Credit,
+    Refund,
+    AchReturn,
+}
+
+impl MoveKind {
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::Credit => "credit",
+            Self::Refund => "refund",
+            Self::AchReturn => "ach_return",
+        }
+    }
+
+    pub(crate) fn from_label(s: &str) -> Option<Self> {
+        match s {
+            "credit" => Some(Self::Credit),
+            "refund" => Some(Self::Refund),
+            "ach_return" => Some(Self::AchReturn),
+            _ => None,
+        }
+    }
+}
+
+/// What happens when a movement finds (or does not find) its money.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Req {
+    /// Unmatched → exception.
+    Required,
+    /// Unmatched → ignored with this reason.
+    Optional(String),
+    /// The platform says no money; money found → this exception code; unmatched → ignored.
+    Shadow { refund_due: bool, reason: String },
+}
+
+/// One expected movement of money.
+#[derive(Debug, Clone)]
+pub(crate) struct Movement {
+    pub investment_id: i64,
+    pub kind: MoveKind,
+    pub method: Method,
+    /// Signed expected cents (positive = credit).
+    pub expected: Cents,
+    /// Alternative expected cents (gross vs net), when different.
+    pub alt: Option<Cents>,
+    /// Date the window counts from.
+    pub date: NaiveDate,
+    pub keys: Vec<String>,
+    pub reference_id: Option<String>,
+    pub payment_intent_id: Option<String>,
+    pub names: Vec<Vec<String>>,
+    pub display_names: Vec<String>,
+    pub status: String,
+    pub req: Req,
+    /// Carried forward from a previous run: the period end it was first open at.
+    pub carried: Option<NaiveDate>,
+}
+
+impl Movement {
+    /// The window and amount tolerance applying to this movement.
+    pub(crate) fn tolerance<'t>(&self, tol: &'t Tolerances) -> &'t MethodTolerance {
+        match self.kind {
+            MoveKind::Refund => &tol.refund,
+            MoveKind::AchReturn => &tol.ach_return,
+            MoveKind::Credit => match self.method {
+                Method::Card => &tol.card,
+                Method::Ach => &tol.ach,
+                Method::Ira => &tol.ira,
+                Method::Crypto => &tol.crypto,
+                Method::Wire | Method::Unknown => &tol.wire,
+            },
+        }
+    }
+
+    /// Whether `amount` is within tolerance of the expected (or alternative) amount; returns the
+    /// difference (bank − expected) against the closer one.
+    pub(crate) fn amount_diff(&self, amount: Cents, tol: &Tolerances) -> Option<Cents> {
+        let t = self.tolerance(tol);
+        let mut best: Option<Cents> = None;
+        for e in std::iter::once(self.expected).chain(self.alt) {
+            let diff = amount - e;
+            if diff.abs() <= t.tolerance_cents(e) && best.is_none_or(|b| diff.abs() < b.abs()) {
+                best = Some(diff);
+            }
+        }
+        best
+    }
+
+    pub(crate) fn is_shadow(&self) -> bool {
+        matches!(self.req, Req::Shadow { .. })
+    }
+}
+
+/// An investment that is not expected to move money this period, with the reason.
+#[derive(Debug, Clone)]
+pub(crate) struct OutOfScope {
+    pub investment_id: i64,
+    pub expected: Cents,
+    pub reason: String,
+}
+
+/// `(gross, net)` in cents, per the formula in the module documentation.
+pub(crate) fn gross_and_net(inv: &Investment) -> Result<(Cents, Cents), ReconError> {
+    let conv = |d: rust_decimal::Decimal, field: &'static str| {
+        decimal_to_cents(d).ok_or(ReconError::Amount { investment_id: inv.id, field })
+    };
+    let ppf = inv.price_payment_processing_fees.map(|d| conv(d, "price_payment_processing_fees")).transpose()?.unwrap_or(0);
+    let gross = match inv.price {
+        Some(p) => conv(p, "price")?,
+        None => {
+            let fees = inv.price_fees.map(|d| conv(d, "price_fees")).transpose()?.unwrap_or(0);
+            conv(inv.amount, "amount")? + fees
+        }
+    };
+    Ok((gross, gross - ppf))
+}
+
+fn date_of(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<NaiveDate> {
+    t.map(|t| t.date_naive())
+}
+
+/// Builds the expected movements and the out-of-scope list from the book.
+pub(crate) fn build(
+    book: &Book,
+    period: Period,
+    tol: &Tolerances,
+    carry: &[OpenItem],
+) -> Result<(Vec<Movement>, Vec<OutOfScope>), ReconError> {
+    let investors: std::collections::HashMap<i64, &Investor> = book.investors.iter().map(|i| (i.id, i)).collect();
+    let look_from = period.first - Duration::days(tol.lookback_days);
+    let mut moves = Vec::new();
+    let mut out = Vec::new();
+    for inv in &book.investments {
+        let (gross, net) = gross_and_net(inv)?;
+        let method = Method::from_payment(&inv.payment_method);
+        let mut keys = Vec::new();
+        if let Some(r) = inv.reference_id.as_deref() {
+            let k = norm_key(r);
+            if k.len() >= super::text::MIN_KEY_LEN {
+                keys.push(k);
+            }
+        }
+        if let Some(p) = inv.payment_intent_id.as_deref() {
+            let k = norm_key(p);
+            if k.len() >= super::text::MIN_KEY_LEN {
+                keys.push(k);
+            }
+        }
+        let mut display_names: Vec<String> = Vec::new();
+        if let Some(n) = inv.investor_name.as_deref() {
+            display_names.push(n.to_string());
+        }
+        if let Some(i) = investors.get(&inv.investor_id) {
+            display_names.push(i.full_name());
+            display_names.extend(i.display_name.iter().cloned());
+            display_names.extend(i.individual_name.iter().cloned());
+        }
+        display_names.retain(|n| !n.trim().is_empty());
+        display_names.sort();
+        display_names.dedup();
+        let mut names: Vec<Vec<String>> = display_names.iter().map(|n| name_tokens(n)).filter(|t| !t.is_empty()).collect();
+        names.sort();
+        names.dedup();
+        let credit_amt = if matches!(method, Method::Card | Method::Ach) { net } else { gross };
+        let credit_alt = (gross != net && matches!(method, Method::Card | Method::Ach)).then_some(gross);
+        let base = Movement {
+            investment_id: inv.id,
+            kind: MoveKind::Credit,
+            method,
+            expected: credit_amt,
+            alt: credit_alt,
+            date: period.first,
+            keys,
+            reference_id: inv.reference_id.clone(),
+            payment_intent_id: inv.payment_intent_id.clone(),
+            names,
+            display_names,
+            status: inv.status.as_wire().to_string(),
+            req: Req::Required,
+            carried: None,
+        };
+        let money_date = date_of(inv.received_at).or(date_of(inv.processed_at)).or(date_of(inv.created_at));
+        let Some(md) = money_date else {
+            out.push(OutOfScope { investment_id: inv.id, expected: credit_amt, reason: "no received, processed or created date: cannot place in a period".into() });
+            continue;
+        };
+        let before = len_before(inv.id, md, period, look_from);
+        let mut pushed = false;
+        // The credit.
+        let st = &inv.status;
+        let funds = st.funds_taken();
+        // Money that came back: status refunded, or a refund date on an investment that no longer
+        // holds funds (e.g. not_approved after the money arrived).
+        let refunded = *st == InvestmentStatus::Refunded || (inv.refunded_at.is_some() && !funds && *st != InvestmentStatus::PaymentFailed);
+        let failed_ach = *st == InvestmentStatus::PaymentFailed && method == Method::Ach;
+        if funds || refunded || failed_ach {
+            if md > period.last {
+                out.push(OutOfScope { investment_id: inv.id, expected: credit_amt, reason: format!("money date {md} is after the period end {}", period.last) });
+            } else if md < look_from {
+                // Refund may still be in period; the credit itself is history.
+                if !refunded {
+                    out.push(OutOfScope { investment_id: inv.id, expected: credit_amt, reason: format!("money date {md} is before the period (settled in an earlier period)") });
+                }
+            } else {
+                let req = if let Some(reason) = before.clone() {
+                    Req::Optional(reason)
+                } else if failed_ach {
+                    Req::Optional("ACH payment failed; no credit found, so nothing was swept before the return".into())
+                } else if refunded && matches!(method, Method::Card | Method::Ach) {
+                    Req::Optional("refunded card/ACH payment; refunded inside the processor before settlement".into())
+                } else if method == Method::Crypto {
+                    Req::Optional("crypto settles off-bank; no settlement wire found this period".into())
+                } else {
+                    Req::Required
+                };
+                moves.push(Movement { date: md, req, ..base.clone() });
+                pushed = true;
+            }
+        } else {
+            // No money according to the platform: a shadow credit.
+            let refund_due = matches!(st, InvestmentStatus::Cancelled | InvestmentStatus::NotApproved);
+            let reason = format!("status {st}: no money expected");
+            if md >= look_from && md <= period.last {
+                moves.push(Movement { date: md, req: Req::Shadow { refund_due, reason }, ..base.clone() });
+                pushed = true;
+            } else {
+                out.push(OutOfScope { investment_id: inv.id, expected: credit_amt, reason });
+                continue;
+            }
+        }
+        if refunded {
+            let rd = date_of(inv.refunded_at).or(date_of(inv.updated_at)).unwrap_or(md);
+            let (amt, alt) = if matches!(method, Method::Card | Method::Ach) { (-net, -gross) } else { (-gross, -net) };
+            if rd >= period.first && rd <= period.last {
+                let req = if matches!(method, Method::Wire | Method::Ira | Method::Unknown) {
+                    Req::Required
+                } else {
+                    Req::Optional("card/ACH/crypto refund netted inside the processor (no separate bank debit)".into())
+                };
+                moves.push(Movement { kind: MoveKind::Refund, expected: amt, alt: (alt != amt).then_some(alt), date: rd, req, ..base.clone() });
+            } else if !pushed {
+                out.push(OutOfScope { investment_id: inv.id, expected: amt, reason: format!("refunded on {rd}, outside the period") });
+            }
+        }
+        if failed_ach && md >= look_from && md <= period.last {
+            moves.push(Movement {
+                kind: MoveKind::AchReturn,
+                expected: -net,
+                alt: (gross != net).then_some(-gross),
+                date: md,
+                req: Req::Optional("ACH payment failed before any credit; no return debit".into()),
+                ..base.clone()
+            });
+        }
+    }
+    // Carried-forward open items: mark the matching movement, or rebuild it.
+    for item in carry {
+        let Some(kind) = MoveKind::from_label(&item.kind) else { continue };
+        if let Some(m) = moves.iter_mut().find(|m| m.investment_id == item.investment_id && m.kind == kind) {
+            m.carried = Some(item.first_open_period_end);
+            m.req = Req::Required;
+            continue;
+        }
+        let names: Vec<Vec<String>> = item.names.iter().map(|n| name_tokens(n)).filter(|t| !t.is_empty()).collect();
+        let keys = [item.reference_id.as_deref(), item.payment_intent_id.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(norm_key)
+            .filter(|k| k.len() >= super::text::MIN_KEY_LEN)
+            .collect();
+        out.retain(|o| o.investment_id != item.investment_id);
+        moves.push(Movement {
+            investment_id: item.investment_id,
+            kind,
+            method: Method::from_label(&item.method),
+            expected: item.expected_cents,
+            alt: item.alt_cents,
+            date: item.date,
+            keys,
+            reference_id: item.reference_id.clone(),
+            payment_intent_id: item.payment_intent_id.clone(),
+            names,
+            display_names: item.names.clone(),
+            status: item.status.clone(),
+            req: Req::Required,
+            carried: Some(item.first_open_period_end),
+        });
+    }
+    moves.sort_by(|a, b| (a.investment_id, a.kind).cmp(&(b.investment_id, b.kind)));
+    moves.dedup_by(|a, b| a.investment_id == b.investment_id && a.kind == b.kind);
+    Ok((moves, out))
+}
+
+fn len_before(_id: i64, md: NaiveDate, period: Period, look_from: NaiveDate) -> Option<String> {
+    (md < period.first && md >= look_from)
+        .then(|| format!("money date {md} is before the period; not seen this period, assumed settled earlier"))
+}

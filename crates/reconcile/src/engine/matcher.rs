@@ -1,0 +1,1150 @@
+//! The passes, the exclusive-assignment state and the end-of-run classification.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Duration, NaiveDate};
+use rayon::prelude::*;
+use tieout_domain::{Cents, Severity, format_cents};
+
+use super::expected::{self, Method, MoveKind, Movement, Req};
+use super::subset::{self, Subset};
+use super::text::{business_days, key_tokens, name_similarity, name_tokens, norm_key};
+use super::tolerances::Tolerances;
+use super::{
+    IgnoredInvestment, IgnoredLine, MethodSummary, OpenItem, OpenItems, ReconError, ReconInput, ReconOutcome,
+    ReconSummary,
+};
+use crate::model::{ExceptionCode, ExceptionRow, MatchRow, PayoutItem, StatementLine};
+
+/// A statement line, tokenised once.
+struct Line<'a> {
+    src: &'a StatementLine,
+    amount: Cents,
+    date: NaiveDate,
+    keys: Vec<String>,
+    names: Vec<String>,
+    upper: String,
+}
+
+impl Line<'_> {
+    fn label(&self) -> String {
+        format!("{} row {}", self.src.file, self.src.statement_row)
+    }
+    fn has_word(&self, words: &[&str]) -> bool {
+        words.iter().any(|w| self.upper.contains(w))
+    }
+}
+
+struct Exc {
+    row: ExceptionRow,
+    line: Option<usize>,
+    line_cents: Cents,
+    mov: Option<usize>,
+}
+
+struct State<'a> {
+    tol: &'a Tolerances,
+    lines: Vec<Line<'a>>,
+    moves: Vec<Movement>,
+    used: Vec<bool>,
+    done: Vec<bool>,
+    matches: Vec<(MatchRow, usize, usize)>,
+    excs: Vec<Exc>,
+    ign_lines: Vec<(usize, IgnoredLine)>,
+    ign_moves: Vec<(Option<usize>, IgnoredInvestment)>,
+    ambiguous_mov: Vec<Option<String>>,
+    dup_hint: Vec<Option<usize>>,
+    batch_hint: Vec<Option<(ExceptionCode, String)>>,
+}
+
+const BATCH_WORDS: &[&str] = &[
+    "STRIPE", "SWEEP", "PAYOUT", "BATCH", "SETTLEMENT", "SETTLE", "CRYPTO", "COINBASE", "CIRCLE", "USDC", "BITPAY",
+];
+const TRANSFER_WORDS: &[&str] = &["DISBURS", "TRANSFER", "ESCROW RELEASE", "CLOSING", "BOOK TRANSFER", "INTERNAL"];
+const FEE_WORDS: &[&str] = &["FEE", "SERVICE CHARGE", "SVC CHG", "CHARGE"];
+
+fn severity(code: ExceptionCode) -> Severity {
+    match code {
+        ExceptionCode::RefundDue | ExceptionCode::BalanceBreak | ExceptionCode::DuplicatePayment => Severity::Violation,
+        _ => Severity::Warning,
+    }
+}
+
+fn money(c: Cents) -> String {
+    format!("${}", format_cents(c))
+}
+
+impl<'a> State<'a> {
+    fn inv_exc(&mut self, code: ExceptionCode, sev: Severity, m: usize, detail: String) {
+        let mv = &self.moves[m];
+        self.excs.push(Exc {
+            row: ExceptionRow {
+                code,
+                severity: sev,
+                investment_id: Some(mv.investment_id),
+                statement_file: None,
+                statement_row: None,
+                amount_cents: mv.expected,
+                detail,
+            },
+            line: None,
+            line_cents: 0,
+            mov: Some(m),
+        });
+        self.done[m] = true;
+    }
+
+    fn line_exc(&mut self, code: ExceptionCode, l: usize, cents: Cents, inv: Option<i64>, mov: Option<usize>, detail: String) {
+        let src = self.lines[l].src;
+        self.excs.push(Exc {
+            row: ExceptionRow {
+                code,
+                severity: severity(code),
+                investment_id: inv,
+                statement_file: Some(src.file.clone()),
+                statement_row: Some(src.statement_row),
+                amount_cents: cents,
+                detail,
+            },
+            line: Some(l),
+            line_cents: cents,
+            mov,
+        });
+        self.used[l] = true;
+        if let Some(m) = mov {
+            self.done[m] = true;
+        }
+    }
+
+    fn ignore_line(&mut self, l: usize, cents: Cents, reason: String) {
+        let src = self.lines[l].src;
+        self.ign_lines.push((
+            l,
+            IgnoredLine { statement_file: src.file.clone(), statement_row: src.statement_row, amount_cents: cents, reason },
+        ));
+        self.used[l] = true;
+    }
+
+    /// Pairs movement `m` with `bank_cents` of line `l`. A shadow movement (the platform says no
+    /// money) turns into a line exception instead of a match.
+    fn accept(&mut self, m: usize, l: usize, rule: &str, score: f64, expected: Cents, bank_cents: Cents) {
+        let mv = &self.moves[m];
+        if let Req::Shadow { refund_due, .. } = &mv.req {
+            let (code, detail) = if *refund_due {
+                (
+                    ExceptionCode::RefundDue,
+                    format!(
+                        "Investment {} is {} but {} of its money arrived on {} ({rule}); return it to the investor or reinstate the investment.",
+                        mv.investment_id, mv.status, money(bank_cents), self.lines[l].date
+                    ),
+                )
+            } else {
+                (
+                    ExceptionCode::StatusMismatch,
+                    format!(
+                        "Money for investment {} ({} on {}, {rule}) arrived but the platform status is {}; update the status or return the funds.",
+                        mv.investment_id, money(bank_cents), self.lines[l].date, mv.status
+                    ),
+                )
+            };
+            let inv = mv.investment_id;
+            self.line_exc(code, l, bank_cents, Some(inv), Some(m), detail);
+            return;
+        }
+        let rule = if mv.carried.is_some() { "carry_forward" } else { rule };
+        let src = self.lines[l].src;
+        let row = MatchRow {
+            investment_id: mv.investment_id,
+            statement_file: src.file.clone(),
+            statement_row: src.statement_row,
+            statement_ref: src.bank_ref.clone(),
+            rule: rule.to_string(),
+            score: score.clamp(0.0, 1.0) as f32,
+            expected_cents: expected,
+            bank_cents,
+            difference_cents: bank_cents - expected,
+        };
+        self.matches.push((row, l, m));
+        self.done[m] = true;
+        self.used[l] = true;
+    }
+
+    /// Accepts a batch: `parts` are (movement, bank cents); the last part absorbs any remainder
+    /// so the line's cents are fully attributed.
+    fn accept_batch(&mut self, l: usize, ms: &[usize], rule: &str, score: f64) {
+        let line_amount = self.lines[l].amount;
+        let mut attributed = 0;
+        for (i, &m) in ms.iter().enumerate() {
+            let e = self.moves[m].expected;
+            let bank = if i + 1 == ms.len() { line_amount - attributed } else { e };
+            attributed += bank;
+            self.accept(m, l, rule, score, e, bank);
+        }
+    }
+
+    fn window_ok(&self, m: usize, line_date: NaiveDate) -> Option<(i64, f64)> {
+        let mv = &self.moves[m];
+        let t = mv.tolerance(self.tol);
+        let lag = business_days(mv.date, line_date);
+        if lag < t.window_min_days {
+            return None;
+        }
+        if mv.carried.is_some() {
+            return Some((lag, 0.5));
+        }
+        if lag > t.window_max_days {
+            return None;
+        }
+        let span = (t.window_max_days - t.window_min_days).max(1) as f64;
+        Some((lag, 1.0 - 0.5 * (lag - t.window_min_days) as f64 / span))
+    }
+
+    fn sign_ok(&self, m: usize, l: usize) -> bool {
+        let a = self.lines[l].amount;
+        match self.moves[m].kind {
+            MoveKind::Credit => a > 0,
+            MoveKind::Refund | MoveKind::AchReturn => a < 0,
+        }
+    }
+}
+
+/// Runs every pass and the final checks.
+pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcome, ReconError> {
+    let carry: &[OpenItem] = input.carry_forward.map(|c| c.items.as_slice()).unwrap_or(&[]);
+    let (moves, out_of_scope) = expected::build(input.book, input.period, tol, carry)?;
+    let lines: Vec<Line<'_>> = input
+        .lines
+        .par_iter()
+        .map(|s| {
+            let texts: Vec<&str> = [Some(s.description.as_str()), s.bank_ref.as_deref(), s.end_to_end_ref.as_deref(), s.entry_ref.as_deref(), s.counterparty.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            let mut names = s.counterparty.as_deref().map(name_tokens).unwrap_or_default();
+            if names.is_empty() {
+                names = name_tokens(&s.description);
+            }
+            Line {
+                src: s,
+                amount: s.amount_cents,
+                date: s.booking_date,
+                keys: key_tokens(&texts),
+                names,
+                upper: format!("{} {}", s.description, s.counterparty.as_deref().unwrap_or("")).to_uppercase(),
+            }
+        })
+        .collect();
+    let n_lines = lines.len();
+    let n_moves = moves.len();
+    let mut st = State {
+        tol,
+        lines,
+        moves,
+        used: vec![false; n_lines],
+        done: vec![false; n_moves],
+        matches: Vec::new(),
+        excs: Vec::new(),
+        ign_lines: Vec::new(),
+        ign_moves: Vec::new(),
+        ambiguous_mov: vec![None; n_moves],
+        dup_hint: vec![None; n_lines],
+        batch_hint: vec![None; n_lines],
+    };
+    pass_exact(&mut st);
+    pass_payouts(&mut st, input.payouts);
+    pass_batches(&mut st);
+    pass_fuzzy(&mut st, true);
+    pass_split(&mut st);
+    pass_fuzzy(&mut st, false);
+    classify_lines(&mut st, input);
+    let open_items = classify_moves(&mut st, input);
+    for o in out_of_scope {
+        st.ign_moves.push((None, IgnoredInvestment { investment_id: o.investment_id, movement: "none".into(), expected_cents: o.expected, reason: o.reason }));
+    }
+    balance_breaks(&mut st, input);
+    conservation(&st)?;
+    Ok(finish(st, input, open_items))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 1: exact keys.
+
+fn pass_exact(st: &mut State<'_>) {
+    let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (m, mv) in st.moves.iter().enumerate() {
+        for k in &mv.keys {
+            index.entry(k.as_str()).or_default().push(m);
+        }
+    }
+    let cands: Vec<Vec<usize>> = st
+        .lines
+        .par_iter()
+        .map(|l| {
+            let mut v: Vec<usize> = l.keys.iter().filter_map(|k| index.get(k.as_str())).flatten().copied().collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+        .collect();
+    let mut claims: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (l, c) in cands.iter().enumerate() {
+        let c: Vec<usize> = c.iter().copied().filter(|&m| st.sign_ok(m, l) && !st.done[m]).collect();
+        match c.len() {
+            0 => {}
+            1 => claims.entry(c[0]).or_default().push(l),
+            _ => {
+                let amount = st.lines[l].amount;
+                let sum: Cents = c.iter().map(|&m| st.moves[m].expected).sum();
+                if (amount - sum).abs() <= st.tol.batch_abs_cents {
+                    st.accept_batch(l, &c, "exact_reference", 1.0);
+                    continue;
+                }
+                let within: Vec<usize> = c.iter().copied().filter(|&m| st.moves[m].amount_diff(amount, st.tol).is_some()).collect();
+                if within.len() == 1 {
+                    claims.entry(within[0]).or_default().push(l);
+                } else {
+                    let ids: Vec<String> = c.iter().map(|&m| st.moves[m].investment_id.to_string()).collect();
+                    let lbl = st.lines[l].label();
+                    for &m in &c {
+                        st.ambiguous_mov[m] = Some(lbl.clone());
+                    }
+                    st.line_exc(
+                        ExceptionCode::AmbiguousMatch,
+                        l,
+                        amount,
+                        None,
+                        None,
+                        format!("Line carries the references of investments {} and its amount fits none or several of them; assign it by hand.", ids.join(", ")),
+                    );
+                }
+            }
+        }
+    }
+    for (m, mut ls) in claims {
+        ls.sort_by_key(|&l| (st.lines[l].date, l));
+        let expected = st.moves[m].expected;
+        let within: Vec<Option<Cents>> = ls.iter().map(|&l| st.moves[m].amount_diff(st.lines[l].amount, st.tol)).collect();
+        let total: Cents = ls.iter().map(|&l| st.lines[l].amount).sum();
+        if ls.len() >= 2 && within.iter().all(Option::is_none) && st.moves[m].amount_diff(total, st.tol).is_some() {
+            let mut rest = expected;
+            for (i, &l) in ls.iter().enumerate() {
+                let a = st.lines[l].amount;
+                let e = if i + 1 == ls.len() { rest } else { a };
+                rest -= e;
+                st.accept(m, l, "split_payment", 1.0, e, a);
+            }
+            continue;
+        }
+        let first = within.iter().position(Option::is_some);
+        match first {
+            Some(i) => {
+                let l = ls[i];
+                let diff = within[i].unwrap_or(0);
+                let t = st.moves[m].tolerance(st.tol).tolerance_cents(expected).max(1);
+                let score = 1.0 - 0.05 * (diff.abs() as f64 / t as f64);
+                st.accept(m, l, "exact_reference", score, expected, st.lines[l].amount);
+                for (j, &l2) in ls.iter().enumerate() {
+                    if j != i && within[j].is_some() && !st.used[l2] {
+                        let inv = st.moves[m].investment_id;
+                        let a = st.lines[l2].amount;
+                        let first_lbl = st.lines[l].label();
+                        st.line_exc(
+                            ExceptionCode::DuplicatePayment,
+                            l2,
+                            a,
+                            Some(inv),
+                            None,
+                            format!("Second payment of {} for investment {inv} (first: {first_lbl}); confirm with the investor and return the duplicate.", money(a)),
+                        );
+                    }
+                }
+            }
+            None => {
+                let l = ls[0];
+                let a = st.lines[l].amount;
+                let inv = st.moves[m].investment_id;
+                st.line_exc(
+                    ExceptionCode::AmountMismatch,
+                    l,
+                    a,
+                    Some(inv),
+                    Some(m),
+                    format!(
+                        "Line carries the reference of investment {inv} but pays {} against {} expected (difference {}), beyond tolerance; ask the payer or correct the investment.",
+                        money(a),
+                        money(expected),
+                        money(a - expected)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 2: payout reports.
+
+struct Payout<'p> {
+    id: String,
+    items: Vec<&'p PayoutItem>,
+    net: Cents,
+    date: Option<NaiveDate>,
+}
+
+fn is_fee_like(item: &PayoutItem) -> bool {
+    let c = item.reporting_category.to_ascii_lowercase();
+    item.payment_intent_id.is_none() && (c.contains("fee") || c.contains("adjustment") || c.contains("tax") || c.contains("contribution"))
+}
+
+fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
+    let mut payouts: BTreeMap<String, Payout<'_>> = BTreeMap::new();
+    for it in items {
+        let Some(pid) = it.payout_id.as_deref() else { continue };
+        let c = it.reporting_category.to_ascii_lowercase();
+        if c == "payout" || c == "payout_reversal" {
+            continue;
+        }
+        let p = payouts.entry(norm_key(pid)).or_insert_with(|| Payout { id: pid.to_string(), items: Vec::new(), net: 0, date: None });
+        p.items.push(it);
+        p.net += it.net_cents;
+        p.date = p.date.max(it.payout_date);
+    }
+    if payouts.is_empty() {
+        return;
+    }
+    let mut claimed: BTreeMap<String, usize> = BTreeMap::new();
+    for l in 0..st.lines.len() {
+        if st.used[l] {
+            continue;
+        }
+        if let Some(k) = st.lines[l].keys.iter().find(|k| k.starts_with("PO_") && payouts.contains_key(k.as_str()))
+            && !claimed.contains_key(k)
+        {
+            claimed.insert(k.clone(), l);
+        }
+    }
+    let claimed_lines: std::collections::HashSet<usize> = claimed.values().copied().collect();
+    let mut by_amount: HashMap<Cents, Vec<usize>> = HashMap::new();
+    for (l, line) in st.lines.iter().enumerate() {
+        if !st.used[l] && !claimed_lines.contains(&l) {
+            by_amount.entry(line.amount).or_default().push(l);
+        }
+    }
+    let mut taken: std::collections::HashSet<usize> = claimed_lines.clone();
+    for (k, p) in &payouts {
+        if claimed.contains_key(k) || p.net == 0 {
+            continue;
+        }
+        let Some(pd) = p.date else { continue };
+        let lo = pd - Duration::days(st.tol.payout_days_before);
+        let hi = pd + Duration::days(st.tol.payout_days_after);
+        let mut c: Vec<(i64, usize)> = by_amount
+            .get(&p.net)
+            .into_iter()
+            .flatten()
+            .filter(|&&l| !taken.contains(&l) && st.lines[l].date >= lo && st.lines[l].date <= hi)
+            .map(|&l| ((st.lines[l].date - pd).num_days().abs(), l))
+            .collect();
+        c.sort_unstable();
+        if c.len() == 1 || (c.len() > 1 && c[0].0 < c[1].0) {
+            claimed.insert(k.clone(), c[0].1);
+            taken.insert(c[0].1);
+        }
+    }
+    let mut pi_index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (m, mv) in st.moves.iter().enumerate() {
+        if let Some(pi) = mv.payment_intent_id.as_deref() {
+            pi_index.entry(norm_key(pi)).or_default().push(m);
+        }
+    }
+    for (k, l) in claimed {
+        let Some(p) = payouts.get(&k) else { continue };
+        let line_amount = st.lines[l].amount;
+        let mut attributed: Cents = 0;
+        let mut unattributed: Vec<String> = Vec::new();
+        let mut items = p.items.clone();
+        items.sort_by_key(|i| (i.file.clone(), i.row));
+        for it in items {
+            let cat = it.reporting_category.to_ascii_lowercase();
+            let target = it.payment_intent_id.as_deref().and_then(|pi| pi_index.get(&norm_key(pi))).and_then(|ms| {
+                let want: &[MoveKind] = if it.net_cents >= 0 {
+                    &[MoveKind::Credit]
+                } else if cat.contains("refund") {
+                    &[MoveKind::Refund, MoveKind::AchReturn]
+                } else {
+                    &[MoveKind::AchReturn, MoveKind::Refund]
+                };
+                want.iter().find_map(|kind| ms.iter().copied().find(|&m| st.moves[m].kind == *kind))
+            });
+            match target {
+                Some(m) if !st.done[m] => {
+                    let e = st.moves[m].expected;
+                    let score = if it.net_cents == e || Some(it.net_cents) == st.moves[m].alt { 1.0 } else { 0.95 };
+                    st.accept(m, l, "payout_report", score, e, it.net_cents);
+                    attributed += it.net_cents;
+                }
+                Some(m) => {
+                    let inv = st.moves[m].investment_id;
+                    st.line_exc(
+                        ExceptionCode::DuplicatePayment,
+                        l,
+                        it.net_cents,
+                        Some(inv),
+                        None,
+                        format!("Payout {} carries another {} for investment {inv}, which is already matched; check the processor for a double charge and refund it.", p.id, money(it.net_cents)),
+                    );
+                    attributed += it.net_cents;
+                }
+                None if is_fee_like(it) => {
+                    let reason = format!("processor {} in payout {} ({})", it.reporting_category, p.id, it.balance_transaction_id.clone().unwrap_or_default());
+                    st.ignore_line(l, it.net_cents, reason);
+                    attributed += it.net_cents;
+                }
+                None => unattributed.push(
+                    it.payment_intent_id.clone().or(it.source_id.clone()).or(it.balance_transaction_id.clone()).unwrap_or_else(|| format!("row {}", it.row)),
+                ),
+            }
+        }
+        let rest = line_amount - attributed;
+        if rest != 0 {
+            let (code, detail) = if p.net != line_amount {
+                (
+                    ExceptionCode::AmountMismatch,
+                    format!("Bank line {} differs from payout {} net total {}; {} of it is not explained by the payout's items — check the processor report.", money(line_amount), p.id, money(p.net), money(rest)),
+                )
+            } else {
+                (
+                    if rest > 0 { ExceptionCode::UnmatchedCredit } else { ExceptionCode::UnmatchedDebit },
+                    format!("{} of payout {} belongs to items not in the snapshot ({}); pull a fresh snapshot or find the investments.", money(rest), p.id, unattributed.join(", ")),
+                )
+            };
+            st.line_exc(code, l, rest, None, None, detail);
+        }
+        st.used[l] = true;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 3: batches without a report.
+
+fn pass_batches(st: &mut State<'_>) {
+    let mut by_date: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
+    for (m, mv) in st.moves.iter().enumerate() {
+        if mv.kind == MoveKind::Credit && mv.method.batched() && !mv.is_shadow() && !st.done[m] && mv.expected > 0 {
+            by_date.entry(mv.date).or_default().push(m);
+        }
+    }
+    if by_date.is_empty() {
+        return;
+    }
+    let max_lag = [&st.tol.card, &st.tol.ach, &st.tol.crypto].iter().map(|t| t.window_max_days).max().unwrap_or(5);
+    for l in 0..st.lines.len() {
+        if st.used[l] || st.lines[l].amount <= 0 {
+            continue;
+        }
+        let ld = st.lines[l].date;
+        let lo = ld - Duration::days(max_lag * 2 + 4);
+        let cands: Vec<usize> = by_date
+            .range(lo..=ld)
+            .flat_map(|(_, ms)| ms.iter().copied())
+            .filter(|&m| !st.done[m] && st.window_ok(m, ld).is_some())
+            .collect();
+        if cands.is_empty() {
+            continue;
+        }
+        let amount = st.lines[l].amount;
+        // A: one business day's total, per group.
+        let groups: [fn(Method) -> bool; 4] =
+            [|m| matches!(m, Method::Card | Method::Ach), |m| m == Method::Card, |m| m == Method::Ach, |m| m == Method::Crypto];
+        let mut hits: Vec<Vec<usize>> = Vec::new();
+        let mut days: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        for &m in &cands {
+            days.entry(business_days(ld, st.moves[m].date)).or_default().push(m);
+        }
+        for ms in days.values() {
+            for g in groups {
+                let set: Vec<usize> = ms.iter().copied().filter(|&m| g(st.moves[m].method)).collect();
+                if set.len() >= 2 {
+                    let sum: Cents = set.iter().map(|&m| st.moves[m].expected).sum();
+                    if (sum - amount).abs() <= st.tol.batch_abs_cents && !hits.contains(&set) {
+                        hits.push(set);
+                    }
+                }
+            }
+        }
+        if hits.len() == 1 {
+            let set = hits.remove(0);
+            st.accept_batch(l, &set, "batch_day_total", 0.95);
+            continue;
+        }
+        if !st.lines[l].has_word(BATCH_WORDS) {
+            continue;
+        }
+        // B: bounded subset-sum per group (Stripe methods together; crypto alone).
+        let mut outcome: Option<(ExceptionCode, String)> = None;
+        for g in [groups[0], groups[3]] {
+            let set: Vec<usize> = cands.iter().copied().filter(|&m| g(st.moves[m].method)).collect();
+            if set.len() < 2 {
+                continue;
+            }
+            if set.len() > st.tol.subset_sum_max_candidates {
+                outcome = Some((ExceptionCode::UnmatchedCredit, format!("Looks like a batch settlement but {} candidate investments are in its window (limit {}); supply the processor payout report.", set.len(), st.tol.subset_sum_max_candidates)));
+                continue;
+            }
+            let amounts: Vec<Cents> = set.iter().map(|&m| st.moves[m].expected).collect();
+            match subset::find_unique(&amounts, amount, st.tol.batch_abs_cents, 2, st.tol.subset_sum_budget) {
+                Subset::Unique(ix) => {
+                    let ms: Vec<usize> = ix.iter().map(|&i| set[i]).collect();
+                    st.accept_batch(l, &ms, "batch_subset_sum", 0.8);
+                    outcome = None;
+                    break;
+                }
+                Subset::Multiple => {
+                    outcome = Some((ExceptionCode::AmbiguousMatch, "Batch settlement: several combinations of investments add up to this amount; supply the processor payout report or assign by hand.".into()));
+                }
+                Subset::GaveUp => {
+                    outcome = Some((ExceptionCode::UnmatchedCredit, "Batch settlement: the subset search ran out of its work budget without a proven answer; supply the processor payout report.".into()));
+                }
+                Subset::NotFound => {}
+            }
+        }
+        if !st.used[l] {
+            st.batch_hint[l] = outcome;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Passes 4 and 6: amount + directional date window + fuzzy name.
+
+fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
+    let mut idx: Vec<(Cents, NaiveDate, usize)> = st
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(l, line)| !st.used[*l] && if credits { line.amount > 0 } else { line.amount < 0 })
+        .map(|(l, line)| (line.amount, line.date, l))
+        .collect();
+    idx.sort_unstable();
+    let movs: Vec<usize> = (0..st.moves.len())
+        .filter(|&m| {
+            let mv = &st.moves[m];
+            !st.done[m]
+                && if credits {
+                    mv.kind == MoveKind::Credit && !matches!(mv.method, Method::Card | Method::Crypto)
+                } else {
+                    mv.kind != MoveKind::Credit
+                }
+        })
+        .collect();
+    let stref: &State<'_> = st;
+    let mut cands: Vec<(f64, usize, usize)> = movs
+        .par_iter()
+        .flat_map_iter(|&m| candidates(stref, &idx, m).into_iter().map(move |(s, l)| (s, m, l)))
+        .collect();
+    cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)).then(a.1.cmp(&b.1)));
+    let mut by_line: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
+    let mut by_move: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
+    for &(s, m, l) in &cands {
+        by_line.entry(l).or_default().push((m, s));
+        by_move.entry(m).or_default().push((l, s));
+    }
+    let eps = st.tol.ambiguity_epsilon;
+    for &(s, m, l) in &cands {
+        if st.done[m] || st.used[l] {
+            continue;
+        }
+        let inv = st.moves[m].investment_id;
+        let rivals: Vec<usize> = by_line[&l]
+            .iter()
+            .filter(|(m2, s2)| *m2 != m && !st.done[*m2] && st.moves[*m2].investment_id != inv && *s2 >= s - eps)
+            .map(|(m2, _)| *m2)
+            .collect();
+        if !rivals.is_empty() {
+            let lbl = st.lines[l].label();
+            let mut ids: Vec<i64> = rivals.iter().map(|&m2| st.moves[m2].investment_id).chain([inv]).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            for &m2 in rivals.iter().chain([&m]) {
+                st.ambiguous_mov[m2] = Some(lbl.clone());
+            }
+            let a = st.lines[l].amount;
+            let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+            st.line_exc(
+                ExceptionCode::AmbiguousMatch,
+                l,
+                a,
+                None,
+                None,
+                format!("Investments {} fit this line equally well (score {:.3} within {:.3}); assign it by hand.", list.join(", "), s, eps),
+            );
+            continue;
+        }
+        for &(l2, s2) in &by_move[&m] {
+            if l2 != l && !st.used[l2] && s2 >= s - eps {
+                st.dup_hint[l2] = Some(m);
+            }
+        }
+        let mv = &st.moves[m];
+        let a = st.lines[l].amount;
+        let e = match mv.alt {
+            Some(alt) if (a - alt).abs() < (a - mv.expected).abs() => alt,
+            _ => mv.expected,
+        };
+        let rule = match mv.kind {
+            MoveKind::Credit => "amount_date_name",
+            MoveKind::Refund => "refund_pair",
+            MoveKind::AchReturn => "ach_return_pair",
+        };
+        st.accept(m, l, rule, s, e, a);
+    }
+}
+
+/// Candidate lines of one movement with their scores (read-only; runs in parallel).
+fn candidates(st: &State<'_>, idx: &[(Cents, NaiveDate, usize)], m: usize) -> Vec<(f64, usize)> {
+    let mv = &st.moves[m];
+    let t = mv.tolerance(st.tol);
+    let lo_date = mv.date + Duration::days(t.window_min_days.min(0) * 2 - 3);
+    let hi_date = if mv.carried.is_some() { NaiveDate::MAX } else { mv.date + Duration::days(t.window_max_days.max(0) * 2 + 4) };
+    let mut out: Vec<(f64, usize)> = Vec::new();
+    for e in std::iter::once(mv.expected).chain(mv.alt) {
+        let tc = t.tolerance_cents(e);
+        let (lo_a, hi_a) = (e - tc, e + tc);
+        let mut p = idx.partition_point(|x| x.0 < lo_a);
+        while p < idx.len() && idx[p].0 <= hi_a {
+            let a = idx[p].0;
+            let run_end = p + idx[p..].partition_point(|x| x.0 == a);
+            let run = &idx[p..run_end];
+            let start = run.partition_point(|x| x.1 < lo_date);
+            for &(_, d, l) in run[start..].iter().take_while(|x| x.1 <= hi_date) {
+                let Some((_, date_s)) = st.window_ok(m, d) else { continue };
+                let line = &st.lines[l];
+                let diff = (a - e).abs();
+                let amount_s = if diff == 0 { 1.0 } else { 1.0 - 0.5 * diff as f64 / tc.max(1) as f64 };
+                let score = if line.names.is_empty() {
+                    if diff != 0 {
+                        continue;
+                    }
+                    0.35 * amount_s + 0.2 * date_s
+                } else {
+                    let name_s = mv.names.iter().map(|n| name_similarity(n, &line.names)).fold(0.0, f64::max);
+                    if name_s < st.tol.name_threshold {
+                        continue;
+                    }
+                    0.45 * name_s + 0.35 * amount_s + 0.2 * date_s
+                };
+                let score = if mv.is_shadow() { score * 0.97 } else { score };
+                out.push((score, l));
+            }
+            p = run_end;
+        }
+    }
+    out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    out.dedup_by_key(|x| x.1);
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 5: one investment paid by two or three lines.
+
+fn pass_split(st: &mut State<'_>) {
+    let mut name_index: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (l, line) in st.lines.iter().enumerate() {
+        if !st.used[l] && line.amount > 0 {
+            for t in &line.names {
+                if t.len() >= 3 {
+                    name_index.entry(t.as_str()).or_default().push(l);
+                }
+            }
+        }
+    }
+    let mut plans: Vec<(usize, Vec<usize>)> = Vec::new();
+    for m in 0..st.moves.len() {
+        let mv = &st.moves[m];
+        if st.done[m] || mv.kind != MoveKind::Credit || mv.is_shadow() || !matches!(mv.method, Method::Wire | Method::Ira | Method::Unknown) {
+            continue;
+        }
+        let mut ls: Vec<usize> = mv
+            .names
+            .iter()
+            .flatten()
+            .filter_map(|t| name_index.get(t.as_str()))
+            .filter(|v| v.len() <= 200)
+            .flatten()
+            .copied()
+            .collect();
+        ls.sort_unstable();
+        ls.dedup();
+        let mut ls: Vec<usize> = ls
+            .into_iter()
+            .filter(|&l| {
+                let line = &st.lines[l];
+                line.amount < mv.expected
+                    && st.window_ok(m, line.date).is_some()
+                    && mv.names.iter().map(|n| name_similarity(n, &line.names)).fold(0.0, f64::max) >= st.tol.name_threshold
+            })
+            .collect();
+        ls.sort_by_key(|&l| (st.lines[l].date, l));
+        ls.truncate(20);
+        if ls.len() < 2 {
+            continue;
+        }
+        let amounts: Vec<Cents> = ls.iter().map(|&l| st.lines[l].amount).collect();
+        let tolc = mv.tolerance(st.tol).tolerance_cents(mv.expected);
+        if let Subset::Unique(ix) = subset::find_unique(&amounts, mv.expected, tolc, 2, 10_000)
+            && ix.len() <= 3
+        {
+            plans.push((m, ix.iter().map(|&i| ls[i]).collect()));
+        }
+    }
+    for (m, ls) in plans {
+        if st.done[m] || ls.iter().any(|&l| st.used[l]) {
+            continue;
+        }
+        let mut rest = st.moves[m].expected;
+        for (i, &l) in ls.iter().enumerate() {
+            let a = st.lines[l].amount;
+            let e = if i + 1 == ls.len() { rest } else { a };
+            rest -= e;
+            st.accept(m, l, "split_payment", 0.85, e, a);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// End of run: what is left.
+
+fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
+    let mut book_keys: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, inv) in input.book.investments.iter().enumerate() {
+        for k in [inv.reference_id.as_deref(), inv.payment_intent_id.as_deref()].into_iter().flatten() {
+            let k = norm_key(k);
+            if k.len() >= super::text::MIN_KEY_LEN {
+                book_keys.entry(k).or_default().push(i);
+            }
+        }
+    }
+    // Bank fees.
+    for l in 0..st.lines.len() {
+        let line = &st.lines[l];
+        if st.used[l] {
+            continue;
+        }
+        if line.amount == 0 {
+            st.ignore_line(l, 0, "zero-amount line".into());
+        } else if line.amount < 0 && -line.amount <= st.tol.bank_fee_max_cents && line.has_word(FEE_WORDS) && line.keys.iter().all(|k| !book_keys.contains_key(k)) {
+            st.ignore_line(l, line.amount, "bank fee".into());
+        }
+    }
+    // Inter-account transfers (escrow disbursement out of one account, into another).
+    let mut credits: HashMap<Cents, Vec<usize>> = HashMap::new();
+    for (l, line) in st.lines.iter().enumerate() {
+        if !st.used[l] && line.amount > 0 {
+            credits.entry(line.amount).or_default().push(l);
+        }
+    }
+    for l in 0..st.lines.len() {
+        let line = &st.lines[l];
+        if st.used[l] || line.amount >= 0 {
+            continue;
+        }
+        let acct = (line.src.account.clone(), line.src.file.clone());
+        let mut c: Vec<(i64, usize)> = credits
+            .get(&-line.amount)
+            .into_iter()
+            .flatten()
+            .filter(|&&c| {
+                let other = &st.lines[c];
+                !st.used[c]
+                    && (other.src.account.clone(), other.src.file.clone()) != acct
+                    && other.src.account.as_ref().is_none_or(|a| Some(a) != line.src.account.as_ref())
+                    && (other.date - line.date).num_days().abs() <= st.tol.transfer_days
+                    && (line.has_word(TRANSFER_WORDS) || other.has_word(TRANSFER_WORDS))
+            })
+            .map(|&c| ((st.lines[c].date - line.date).num_days().abs(), c))
+            .collect();
+        c.sort_unstable();
+        if let Some(&(_, c)) = c.first() {
+            let (a, b) = (st.lines[l].label(), st.lines[c].label());
+            let (la, ca) = (st.lines[l].amount, st.lines[c].amount);
+            st.ignore_line(l, la, format!("inter-account transfer, paired with {b}"));
+            st.ignore_line(c, ca, format!("inter-account transfer, paired with {a}"));
+        }
+    }
+    for l in 0..st.lines.len() {
+        if st.used[l] {
+            continue;
+        }
+        let line = &st.lines[l];
+        let a = line.amount;
+        let hit: Option<usize> = line.keys.iter().filter_map(|k| book_keys.get(k)).flatten().copied().min();
+        if let Some(i) = hit {
+            let inv = &input.book.investments[i];
+            let (code, detail) = if a < 0 {
+                (ExceptionCode::StatusMismatch, format!("Debit of {} references investment {} whose status is {}; no refund or return is recorded on the platform — update the status or recall the payment.", money(a), inv.id, inv.status))
+            } else if inv.status.funds_taken() || inv.status == tieout_domain::InvestmentStatus::Refunded {
+                (ExceptionCode::DuplicatePayment, format!("Credit of {} references investment {} ({}) whose payment is already accounted for; confirm with the investor and return the duplicate.", money(a), inv.id, inv.status))
+            } else {
+                (ExceptionCode::StatusMismatch, format!("Credit of {} references investment {} whose status is {} and is not expected this period; update the status or return the funds.", money(a), inv.id, inv.status))
+            };
+            st.line_exc(code, l, a, Some(inv.id), None, detail);
+            continue;
+        }
+        if let Some(m) = st.dup_hint[l] {
+            let inv = st.moves[m].investment_id;
+            st.line_exc(
+                ExceptionCode::DuplicatePayment,
+                l,
+                a,
+                Some(inv),
+                None,
+                format!("Same payer and amount ({}) as the line matched to investment {inv}; likely paid twice — confirm and return the duplicate.", money(a)),
+            );
+            continue;
+        }
+        if let Some((code, detail)) = st.batch_hint[l].clone() {
+            st.line_exc(code, l, a, None, None, detail);
+            continue;
+        }
+        let (code, detail) = if a > 0 {
+            (ExceptionCode::UnmatchedCredit, format!("Credit of {} on {} matches no investment; identify the payer and record the investment or return the funds.", money(a), line.date))
+        } else {
+            (ExceptionCode::UnmatchedDebit, format!("Debit of {} on {} matches no refund, return or disbursement; find its authorisation.", money(a), line.date))
+        };
+        st.line_exc(code, l, a, None, None, detail);
+    }
+}
+
+fn classify_moves(st: &mut State<'_>, input: &ReconInput<'_>) -> Vec<OpenItem> {
+    let mut open = Vec::new();
+    let period = input.period;
+    for m in 0..st.moves.len() {
+        if st.done[m] {
+            continue;
+        }
+        let mv = st.moves[m].clone();
+        match &mv.req {
+            Req::Optional(reason) | Req::Shadow { reason, .. } => {
+                st.ign_moves.push((
+                    Some(m),
+                    IgnoredInvestment { investment_id: mv.investment_id, movement: mv.kind.label().into(), expected_cents: mv.expected, reason: reason.clone() },
+                ));
+                st.done[m] = true;
+            }
+            Req::Required => {
+                let t = mv.tolerance(st.tol);
+                let in_transit = mv.kind == MoveKind::Credit && business_days(mv.date, period.last) < t.window_max_days;
+                let since = mv.carried.map(|d| format!(" (open since the period ending {d})")).unwrap_or_default();
+                let (code, sev, detail) = if let Some(lbl) = st.ambiguous_mov[m].clone() {
+                    (ExceptionCode::AmbiguousMatch, Severity::Warning, format!("Investment {} ({}) has candidate money on {lbl} that fits another investment equally well; assign it by hand.", mv.investment_id, money(mv.expected)))
+                } else if mv.kind == MoveKind::Refund {
+                    (ExceptionCode::StatusMismatch, Severity::Warning, format!("Platform says investment {} was refunded on {} but no refund debit of {} was found{since}; confirm the refund was sent.", mv.investment_id, mv.date, money(mv.expected)))
+                } else if in_transit {
+                    (ExceptionCode::UnmatchedInvestment, Severity::Info, format!("Investment {} ({}, {}) dated {} may still be in transit after the period end; carried forward{since}.", mv.investment_id, money(mv.expected), mv.method.label(), mv.date))
+                } else {
+                    (ExceptionCode::UnmatchedInvestment, Severity::Warning, format!("No statement line for investment {} ({}, {}) dated {}{since}; confirm the money arrived or correct the status.", mv.investment_id, money(mv.expected), mv.method.label(), mv.date))
+                };
+                st.inv_exc(code, sev, m, detail);
+                open.push(OpenItem {
+                    investment_id: mv.investment_id,
+                    kind: mv.kind.label().into(),
+                    method: mv.method.label().into(),
+                    status: mv.status.clone(),
+                    expected_cents: mv.expected,
+                    alt_cents: mv.alt,
+                    date: mv.date,
+                    reference_id: mv.reference_id.clone(),
+                    payment_intent_id: mv.payment_intent_id.clone(),
+                    names: mv.display_names.clone(),
+                    code: code.as_str().into(),
+                    first_open_period_end: mv.carried.unwrap_or(period.last),
+                });
+            }
+        }
+    }
+    open
+}
+
+fn balance_breaks(st: &mut State<'_>, input: &ReconInput<'_>) {
+    for b in input.balances {
+        let sum: Cents = st
+            .lines
+            .iter()
+            .filter(|l| l.src.file == b.file && (b.account.is_none() || l.src.account == b.account))
+            .map(|l| l.amount)
+            .sum();
+        let diff = b.closing_cents - b.opening_cents - sum;
+        if diff != 0 {
+            let rejected = input.rejects.iter().filter(|r| r.file == b.file).count();
+            let note = if rejected > 0 { format!(" ({rejected} rejected rows in this file may explain it)") } else { String::new() };
+            st.excs.push(Exc {
+                row: ExceptionRow {
+                    code: ExceptionCode::BalanceBreak,
+                    severity: Severity::Violation,
+                    investment_id: None,
+                    statement_file: Some(b.file.clone()),
+                    statement_row: None,
+                    amount_cents: diff,
+                    detail: format!(
+                        "Opening {} plus lines {} does not equal closing {} (break {}){note}; check for missing or duplicated statement pages.",
+                        money(b.opening_cents),
+                        money(sum),
+                        money(b.closing_cents),
+                        money(diff)
+                    ),
+                },
+                line: None,
+                line_cents: 0,
+                mov: None,
+            });
+        }
+    }
+}
+
+fn conservation(st: &State<'_>) -> Result<(), ReconError> {
+    let n = st.lines.len();
+    let mut sum = vec![0 as Cents; n];
+    let mut parts = vec![0usize; n];
+    for (r, l, _) in &st.matches {
+        sum[*l] += r.bank_cents;
+        parts[*l] += 1;
+    }
+    for e in &st.excs {
+        if let Some(l) = e.line {
+            sum[l] += e.line_cents;
+            parts[l] += 1;
+        }
+    }
+    for (l, i) in &st.ign_lines {
+        sum[*l] += i.amount_cents;
+        parts[*l] += 1;
+    }
+    for l in 0..n {
+        if parts[l] == 0 || sum[l] != st.lines[l].amount {
+            return Err(ReconError::Conservation(format!(
+                "{}: {} cents accounted for in {} parts, line is {} cents",
+                st.lines[l].label(),
+                sum[l],
+                parts[l],
+                st.lines[l].amount
+            )));
+        }
+    }
+    let mut matched = vec![false; st.moves.len()];
+    let mut buckets = vec![0usize; st.moves.len()];
+    for (_, _, m) in &st.matches {
+        matched[*m] = true;
+    }
+    for e in &st.excs {
+        if let Some(m) = e.mov {
+            buckets[m] += 1;
+        }
+    }
+    for (m, _) in &st.ign_moves {
+        if let Some(m) = m {
+            buckets[*m] += 1;
+        }
+    }
+    for m in 0..st.moves.len() {
+        let total = buckets[m] + usize::from(matched[m]);
+        if total != 1 {
+            return Err(ReconError::Conservation(format!(
+                "investment {} {} is in {total} buckets",
+                st.moves[m].investment_id,
+                st.moves[m].kind.label()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn finish(st: State<'_>, input: &ReconInput<'_>, mut open: Vec<OpenItem>) -> ReconOutcome {
+    let mut s = ReconSummary { lines: st.lines.len(), rows_rejected: input.rejects.len(), movements: st.moves.len(), ..Default::default() };
+    let mut line_exc = vec![false; st.lines.len()];
+    let mut line_match = vec![false; st.lines.len()];
+    for (r, l, _) in &st.matches {
+        s.matched_line_cents += r.bank_cents;
+        line_match[*l] = true;
+    }
+    for e in &st.excs {
+        if let Some(l) = e.line {
+            s.exception_line_cents += e.line_cents;
+            line_exc[l] = true;
+        }
+        *s.exceptions_by_code.entry(e.row.code.as_str().to_string()).or_default() += 1;
+    }
+    for (_, i) in &st.ign_lines {
+        s.ignored_line_cents += i.amount_cents;
+    }
+    for (l, line) in st.lines.iter().enumerate() {
+        s.lines_cents += line.amount;
+        if line_exc[l] {
+            s.lines_exception += 1;
+        } else if line_match[l] {
+            s.lines_matched += 1;
+        } else {
+            s.lines_ignored += 1;
+        }
+    }
+    let mut mov_state = vec![0u8; st.moves.len()]; // 1 matched, 2 exception, 3 ignored
+    for (_, _, m) in &st.matches {
+        mov_state[*m] = 1;
+    }
+    for e in &st.excs {
+        if let Some(m) = e.mov {
+            mov_state[m] = 2;
+        }
+    }
+    for (m, _) in &st.ign_moves {
+        if let Some(m) = m {
+            mov_state[*m] = 3;
+        }
+    }
+    let (mut denom_n, mut denom_c, mut num_c) = (0usize, 0 as Cents, 0 as Cents);
+    for (m, mv) in st.moves.iter().enumerate() {
+        match mov_state[m] {
+            1 => s.movements_matched += 1,
+            2 => s.movements_exception += 1,
+            _ => s.movements_ignored += 1,
+        }
+        if mv.is_shadow() || mov_state[m] == 3 {
+            continue;
+        }
+        let e = s.per_method.entry(mv.method.label().to_string()).or_insert_with(MethodSummary::default);
+        e.movements += 1;
+        e.expected_cents += mv.expected.abs();
+        denom_n += 1;
+        denom_c += mv.expected.abs();
+        if mov_state[m] == 1 {
+            e.matched += 1;
+            e.matched_expected_cents += mv.expected.abs();
+            num_c += mv.expected.abs();
+        } else {
+            e.exceptions += 1;
+        }
+    }
+    s.movements_ignored += st.ign_moves.iter().filter(|(m, _)| m.is_none()).count();
+    s.matched_ratio_count = if denom_n == 0 { 1.0 } else { s.movements_matched as f64 / denom_n as f64 };
+    s.matched_ratio_amount = if denom_c == 0 { 1.0 } else { num_c as f64 / denom_c as f64 };
+    let mut matches: Vec<MatchRow> = st.matches.into_iter().map(|(r, _, _)| r).collect();
+    matches.sort_by(|a, b| {
+        (&a.statement_file, a.statement_row, a.investment_id, &a.rule).cmp(&(&b.statement_file, b.statement_row, b.investment_id, &b.rule))
+    });
+    let mut exceptions: Vec<ExceptionRow> = st.excs.into_iter().map(|e| e.row).collect();
+    exceptions.sort_by(|a, b| {
+        (a.code, &a.statement_file, a.statement_row, a.investment_id, &a.detail).cmp(&(b.code, &b.statement_file, b.statement_row, b.investment_id, &b.detail))
+    });
+    let mut ignored_lines: Vec<IgnoredLine> = st.ign_lines.into_iter().map(|(_, i)| i).collect();
+    ignored_lines.sort_by(|a, b| (&a.statement_file, a.statement_row, &a.reason).cmp(&(&b.statement_file, b.statement_row, &b.reason)));
+    let mut ignored_investments: Vec<IgnoredInvestment> = st.ign_moves.into_iter().map(|(_, i)| i).collect();
+    ignored_investments.sort_by(|a, b| (a.investment_id, &a.movement).cmp(&(b.investment_id, &b.movement)));
+    open.sort_by(|a, b| (a.investment_id, &a.kind).cmp(&(b.investment_id, &b.kind)));
+    ReconOutcome {
+        matches,
+        exceptions,
+        ignored_lines,
+        ignored_investments,
+        open_items: OpenItems { format: 1, period_end: Some(input.period.last), items: open },
+        summary: s,
+    }
+}

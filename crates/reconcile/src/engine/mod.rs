@@ -1,0 +1,256 @@
+//! The reconciliation engine: expected movements from the snapshot against statement lines and
+//! processor payout reports, in ordered, explainable passes.
+//!
+//! Passes (each match records its rule and a score in [0, 1]):
+//! 1. `exact_reference` — reference_id / payment_intent_id / processor ids found as tokens in a
+//!    line's description, references or counterparty (one tokenisation per line, hash lookups).
+//!    Two lines carrying the same reference that add up → `split_payment`; a second full payment
+//!    → DUPLICATE_PAYMENT.
+//! 2. `payout_report` — a bank line carrying `po_…`, or equal to a payout's net total within the
+//!    payout date window, is broken down into the payout's items, each tied to its investment
+//!    by payment_intent_id.
+//! 3. `batch_day_total` / `batch_subset_sum` — without a report, a batch credit is explained by
+//!    one day's card/ACH/crypto credits, or by a bounded, deterministic subset-sum that must
+//!    find exactly one combination within its work budget (otherwise: exception, never a guess).
+//! 4. `amount_date_name` — amount within the method's tolerance, booking date inside the
+//!    directional business-day window, fuzzy counterparty name (FBO custodian names, truncation,
+//!    misspelling, transliteration). Global greedy by score with deterministic tie-breaks; a
+//!    near-tie within `ambiguity_epsilon` is AMBIGUOUS_MATCH.
+//! 5. `split_payment` — one investment paid by two or three lines of the same payer.
+//! 6. `refund_pair` / `ach_return_pair` — refund and return debits paired with their investment.
+//!
+//! A movement carried forward from a previous run that finds its money is matched with rule
+//! `carry_forward`. At the end, conservation is checked: every statement line's cents are split
+//! exactly across matches, exceptions and ignored parts, and every expected movement is in
+//! exactly one of matched / exception / ignored. A violation is a bug: [`ReconError::Conservation`].
+
+mod expected;
+mod matcher;
+mod output;
+mod subset;
+mod text;
+mod tolerances;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use tieout_domain::{Book, Cents};
+
+use crate::model::{ExceptionRow, MatchRow, PayoutItem, Reject, StatedBalance, StatementLine};
+
+pub use output::{exceptions_csv, matches_csv, rejects_csv};
+pub use tolerances::{MethodTolerance, Tolerances, TolerancesError};
+
+/// The reconciliation period, both days inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    /// First day.
+    pub first: NaiveDate,
+    /// Last day.
+    pub last: NaiveDate,
+}
+
+/// Everything one run reads.
+#[derive(Debug, Clone, Copy)]
+pub struct ReconInput<'a> {
+    /// The snapshot.
+    pub book: &'a Book,
+    /// Parsed statement lines of every file.
+    pub lines: &'a [StatementLine],
+    /// Processor payout report rows.
+    pub payouts: &'a [PayoutItem],
+    /// Stated opening/closing balances, for the roll-forward check.
+    pub balances: &'a [StatedBalance],
+    /// Rows the loaders rejected (reported and counted, never matched).
+    pub rejects: &'a [Reject],
+    /// Open items of the previous run.
+    pub carry_forward: Option<&'a OpenItems>,
+    /// The period.
+    pub period: Period,
+}
+
+/// Errors of a run. Bad input is named precisely; [`ReconError::Conservation`] is a bug.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconError {
+    /// The period's first day is after its last day.
+    #[error("period first day {first} is after its last day {last}")]
+    InvalidPeriod {
+        /// First day.
+        first: NaiveDate,
+        /// Last day.
+        last: NaiveDate,
+    },
+    /// An investment amount does not fit in i64 cents.
+    #[error("investment {investment_id}: field {field} does not fit in 64-bit cents")]
+    Amount {
+        /// Investment id.
+        investment_id: i64,
+        /// Field name.
+        field: &'static str,
+    },
+    /// Tolerances out of range.
+    #[error(transparent)]
+    Tolerances(#[from] TolerancesError),
+    /// The engine lost or double-counted an item: a bug, please report it.
+    #[error("conservation violated (engine bug): {0}")]
+    Conservation(String),
+}
+
+/// An expected movement still open at the end of a run, to be carried into the next one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenItem {
+    /// Investment id.
+    pub investment_id: i64,
+    /// `credit`, `refund` or `ach_return`.
+    pub kind: String,
+    /// Payment method label (`card`, `wire`, `ira`, `ach`, `crypto`, `unknown`).
+    pub method: String,
+    /// Platform status at the time.
+    pub status: String,
+    /// Signed expected cents.
+    pub expected_cents: Cents,
+    /// Alternative expected cents (gross vs net), when different.
+    pub alt_cents: Option<Cents>,
+    /// Date the window counts from.
+    pub date: NaiveDate,
+    /// Reference id.
+    pub reference_id: Option<String>,
+    /// Payment intent id.
+    pub payment_intent_id: Option<String>,
+    /// Investor names known.
+    pub names: Vec<String>,
+    /// Exception code it was open under.
+    pub code: String,
+    /// End of the period in which it was first open.
+    pub first_open_period_end: NaiveDate,
+}
+
+/// The open items file (`open-items.json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenItems {
+    /// File format version (1).
+    pub format: u32,
+    /// End of the period that produced the file.
+    pub period_end: Option<NaiveDate>,
+    /// Open items, sorted by investment id and kind.
+    pub items: Vec<OpenItem>,
+}
+
+impl OpenItems {
+    /// Pretty JSON for `open-items.json`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Parses `open-items.json`.
+    pub fn from_json(s: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(s)
+    }
+}
+
+/// A statement line (or part of one) set aside with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IgnoredLine {
+    /// Statement file.
+    pub statement_file: String,
+    /// Statement row.
+    pub statement_row: u32,
+    /// Cents of the line set aside (the whole line, or a payout's fee items).
+    pub amount_cents: Cents,
+    /// Why.
+    pub reason: String,
+}
+
+/// An investment movement not expected on this period's statements, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IgnoredInvestment {
+    /// Investment id.
+    pub investment_id: i64,
+    /// `credit`, `refund`, `ach_return`, or `none` when the investment is out of scope.
+    pub movement: String,
+    /// Expected cents.
+    pub expected_cents: Cents,
+    /// Why.
+    pub reason: String,
+}
+
+/// Per-payment-method counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MethodSummary {
+    /// Expected movements (required or optional, not shadows).
+    pub movements: usize,
+    /// Of which matched.
+    pub matched: usize,
+    /// Of which exceptions.
+    pub exceptions: usize,
+    /// Sum of |expected| cents.
+    pub expected_cents: Cents,
+    /// Sum of |expected| cents of matched movements.
+    pub matched_expected_cents: Cents,
+}
+
+/// Counts and cents per bucket.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReconSummary {
+    /// Statement lines read.
+    pub lines: usize,
+    /// Lines fully matched.
+    pub lines_matched: usize,
+    /// Lines holding at least one exception.
+    pub lines_exception: usize,
+    /// Lines set aside with a reason.
+    pub lines_ignored: usize,
+    /// Rows rejected by the loaders.
+    pub rows_rejected: usize,
+    /// Sum of all statement line cents (signed).
+    pub lines_cents: Cents,
+    /// Line cents attributed to matches.
+    pub matched_line_cents: Cents,
+    /// Line cents held by exceptions.
+    pub exception_line_cents: Cents,
+    /// Line cents ignored with a reason.
+    pub ignored_line_cents: Cents,
+    /// Expected movements in scope.
+    pub movements: usize,
+    /// Matched movements.
+    pub movements_matched: usize,
+    /// Movements under an exception.
+    pub movements_exception: usize,
+    /// Movements ignored with a reason (optional, shadows, out of scope).
+    pub movements_ignored: usize,
+    /// Matched share of required+optional movements that were matched or excepted, by count (0..1).
+    pub matched_ratio_count: f64,
+    /// The same by amount (0..1).
+    pub matched_ratio_amount: f64,
+    /// Exceptions per code.
+    pub exceptions_by_code: BTreeMap<String, usize>,
+    /// Per payment method.
+    pub per_method: BTreeMap<String, MethodSummary>,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, Default)]
+pub struct ReconOutcome {
+    /// Matches, sorted by file, row, investment id.
+    pub matches: Vec<MatchRow>,
+    /// Exceptions, sorted by code, file, row, investment id.
+    pub exceptions: Vec<ExceptionRow>,
+    /// Lines (or parts) ignored with reasons.
+    pub ignored_lines: Vec<IgnoredLine>,
+    /// Investment movements ignored with reasons.
+    pub ignored_investments: Vec<IgnoredInvestment>,
+    /// Open items to carry into the next run.
+    pub open_items: OpenItems,
+    /// Summary.
+    pub summary: ReconSummary,
+}
+
+/// Runs the reconciliation.
+pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcome, ReconError> {
+    if input.period.first > input.period.last {
+        return Err(ReconError::InvalidPeriod { first: input.period.first, last: input.period.last });
+    }
+    tol.validate()?;
+    matcher::run(input, tol)
+}

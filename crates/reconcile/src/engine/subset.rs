@@ -1,0 +1,122 @@
+//! Bounded, deterministic subset-sum for batched settlements.
+
+use tieout_domain::Cents;
+
+/// Outcome of a subset search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Subset {
+    /// Exactly one combination (of at least `min_size` items) exists; indices into the input.
+    Unique(Vec<usize>),
+    /// At least two combinations exist: choosing one would be a guess.
+    Multiple,
+    /// The whole space was searched: no combination.
+    NotFound,
+    /// The work budget ran out before the answer was proven.
+    GaveUp,
+}
+
+struct Search<'a> {
+    amounts: &'a [Cents],
+    order: Vec<usize>,
+    suffix: Vec<Cents>,
+    lo: Cents,
+    hi: Cents,
+    min_size: usize,
+    budget: u64,
+    nodes: u64,
+    chosen: Vec<usize>,
+    found: Vec<Vec<usize>>,
+}
+
+impl Search<'_> {
+    /// Returns false when the search must stop (budget, or a second solution).
+    fn go(&mut self, i: usize, sum: Cents) -> bool {
+        self.nodes += 1;
+        if self.nodes > self.budget {
+            return false;
+        }
+        if sum >= self.lo && sum <= self.hi && self.chosen.len() >= self.min_size {
+            self.found.push(self.chosen.clone());
+            if self.found.len() > 1 {
+                return false;
+            }
+        }
+        if i == self.order.len() || sum > self.hi || sum + self.suffix[i] < self.lo {
+            return true;
+        }
+        let idx = self.order[i];
+        self.chosen.push(idx);
+        let go_on = self.go(i + 1, sum + self.amounts[idx]);
+        self.chosen.pop();
+        if !go_on {
+            return false;
+        }
+        self.go(i + 1, sum)
+    }
+}
+
+/// Searches for the unique subset of positive `amounts` whose sum is within `tol` of `target`,
+/// visiting at most `budget` search nodes. Deterministic: amounts are explored largest first,
+/// ties by input index.
+pub(crate) fn find_unique(amounts: &[Cents], target: Cents, tol: Cents, min_size: usize, budget: u64) -> Subset {
+    if amounts.iter().any(|a| *a <= 0) {
+        return Subset::GaveUp;
+    }
+    let mut order: Vec<usize> = (0..amounts.len()).collect();
+    order.sort_by(|a, b| amounts[*b].cmp(&amounts[*a]).then(a.cmp(b)));
+    let mut suffix = vec![0; order.len() + 1];
+    for i in (0..order.len()).rev() {
+        suffix[i] = suffix[i + 1] + amounts[order[i]];
+    }
+    let mut s = Search {
+        amounts,
+        order,
+        suffix,
+        lo: target - tol,
+        hi: target + tol,
+        min_size,
+        budget,
+        nodes: 0,
+        chosen: Vec::new(),
+        found: Vec::new(),
+    };
+    let completed = s.go(0, 0);
+    match (s.found.len(), completed) {
+        (n, _) if n > 1 => Subset::Multiple,
+        (1, true) => {
+            let mut v = s.found.remove(0);
+            v.sort_unstable();
+            Subset::Unique(v)
+        }
+        (0, true) => Subset::NotFound,
+        _ => Subset::GaveUp,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_multiple_notfound_gaveup() {
+        assert_eq!(find_unique(&[500, 1200, 700, 3000], 1700, 0, 2, 10_000), Subset::Unique(vec![1, 0]).sorted());
+        assert_eq!(find_unique(&[500, 500, 700], 1200, 0, 2, 10_000), Subset::Multiple);
+        assert_eq!(find_unique(&[500, 600], 2000, 0, 2, 10_000), Subset::NotFound);
+        let many: Vec<Cents> = (1..=30).map(|i| 1000 + i).collect();
+        assert_eq!(find_unique(&many, 15_500, 0, 2, 50), Subset::GaveUp);
+        // A single-item "combination" is not a batch.
+        assert_eq!(find_unique(&[500, 900], 900, 0, 2, 100), Subset::NotFound);
+    }
+
+    impl Subset {
+        fn sorted(self) -> Self {
+            match self {
+                Subset::Unique(mut v) => {
+                    v.sort_unstable();
+                    Subset::Unique(v)
+                }
+                o => o,
+            }
+        }
+    }
+}

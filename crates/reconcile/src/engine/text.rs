@@ -1,0 +1,165 @@
+//! Text helpers: key tokens (references, processor ids), name tokens and similarity, business
+//! days. Each statement line is tokenised once; matching is hash lookups, never a regex per pair.
+
+use chrono::{Datelike, NaiveDate};
+
+/// Normalises a key (reference id, `pi_…`, `po_…`): ASCII alphanumerics and `_`, upper case.
+/// Hyphens, spaces and other punctuation are dropped so `INV-00123` and `inv00123` agree.
+pub(crate) fn norm_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Minimum length of a key token; shorter keys are too likely to collide with ordinary words.
+pub(crate) const MIN_KEY_LEN: usize = 4;
+
+/// Key tokens of a free text: each whitespace/punctuation-separated word normalised by
+/// [`norm_key`], plus its hyphen-separated parts. Sorted, de-duplicated.
+pub(crate) fn key_tokens(texts: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for text in texts {
+        for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_')) {
+            if raw.is_empty() {
+                continue;
+            }
+            let k = norm_key(raw);
+            if k.len() >= MIN_KEY_LEN {
+                out.push(k);
+            }
+            if raw.contains('-') {
+                for part in raw.split('-') {
+                    let p = norm_key(part);
+                    if p.len() >= MIN_KEY_LEN + 2 {
+                        out.push(p);
+                    }
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+const NAME_STOPWORDS: &[&str] = &[
+    "FBO", "IRA", "ROTH", "SEP", "SIMPLE", "TRADITIONAL", "CUSTODIAN", "CUST", "CUSTODY", "TRUST",
+    "TR", "TRUSTEE", "CO", "COMPANY", "LLC", "INC", "LTD", "CORP", "CORPORATION", "BANK", "NA",
+    "FOR", "THE", "OF", "AND", "BENEFIT", "ACCOUNT", "ACCT", "WIRE", "IN", "INCOMING", "TRANSFER",
+    "FROM", "TO", "REF", "REFERENCE", "PAYMENT", "PMT", "MR", "MRS", "MS", "DR", "JR", "SR", "ORIG",
+    "ORIGINATOR", "BNF", "BENEFICIARY", "OBI", "FED", "FEDWIRE", "CREDIT", "DEBIT", "DEPOSIT", "ACH",
+    "INVESTMENT", "INV", "FUNDS", "SWIFT", "INTL", "INTERNATIONAL", "USD", "ID", "NO", "NUMBER",
+];
+
+/// Name tokens: transliterated to ASCII (deunicode), upper case, split on non-letters, with
+/// custodian/banking stopwords dropped. For "<custodian> FBO <name>" only the part after FBO
+/// is used.
+pub(crate) fn name_tokens(s: &str) -> Vec<String> {
+    let ascii = deunicode::deunicode(s).to_ascii_uppercase();
+    let words: Vec<&str> = ascii.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty()).collect();
+    let start = words.iter().rposition(|w| *w == "FBO").map(|p| p + 1).unwrap_or(0);
+    let mut out: Vec<String> = words[start..]
+        .iter()
+        .filter(|w| !NAME_STOPWORDS.contains(w))
+        .map(|w| (*w).to_string())
+        .collect();
+    out.dedup();
+    out
+}
+
+fn token_similarity(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() == 1 {
+        // An initial against a full token.
+        return if long.starts_with(short) { 0.85 } else { 0.0 };
+    }
+    if short.len() >= 3 && long.starts_with(short) {
+        // Truncated by the bank's field width.
+        return 0.95;
+    }
+    strsim::jaro_winkler(a, b)
+}
+
+/// Similarity of an investor name to the name evidence of a line, in [0, 1]: for each investor
+/// token the best-matching line token (exact, truncation, initial, or Jaro-Winkler), then the
+/// mean of the best two (first and last name; middle names the bank dropped do not count
+/// against). Word order does not matter. Empty on either side gives 0.
+pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
+    if investor.is_empty() || line.is_empty() {
+        return 0.0;
+    }
+    let mut best: Vec<f64> = investor
+        .iter()
+        .map(|t| line.iter().map(|u| token_similarity(t, u)).fold(0.0, f64::max))
+        .collect();
+    best.sort_by(|a, b| b.total_cmp(a));
+    let k = best.len().min(2);
+    best[..k].iter().sum::<f64>() / k as f64
+}
+
+fn weekdays_through(d: NaiveDate) -> i64 {
+    // Day 1 of the common era (0001-01-01) is a Monday in the proleptic Gregorian calendar.
+    let n = i64::from(d.num_days_from_ce());
+    (n / 7) * 5 + (n % 7).min(5)
+}
+
+/// Signed number of business days (Mon–Fri, no holiday calendar) from `from` to `to`:
+/// weekdays in (from, to]. Same day → 0; a weekend `to` counts as the Friday before.
+pub(crate) fn business_days(from: NaiveDate, to: NaiveDate) -> i64 {
+    weekdays_through(to) - weekdays_through(from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Weekday;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn business_days_agree_with_a_calendar_walk() {
+        let start = d("2026-09-20");
+        for off in 0..40 {
+            let to = start + chrono::Duration::days(off);
+            let mut walk = 0;
+            let mut x = start;
+            while x < to {
+                x = x.succ_opt().unwrap();
+                if !matches!(x.weekday(), Weekday::Sat | Weekday::Sun) {
+                    walk += 1;
+                }
+            }
+            assert_eq!(business_days(start, to), walk, "to {to}");
+            assert_eq!(business_days(to, start), -walk);
+        }
+    }
+
+    #[test]
+    fn key_tokens_normalise_and_split() {
+        let t = key_tokens(&["WIRE IN REF:INV-000123/ACME po_1AbC", "x"]);
+        assert!(t.contains(&"INV000123".to_string()));
+        assert!(t.contains(&"PO_1ABC".to_string()));
+        assert!(t.contains(&"000123".to_string()));
+        assert!(!t.iter().any(|x| x == "X" || x == "REF"));
+    }
+
+    #[test]
+    fn names_fbo_cyrillic_truncated() {
+        assert_eq!(name_tokens("EQUITY TRUST CO FBO JANE Q DOE IRA"), vec!["JANE", "Q", "DOE"]);
+        let inv = name_tokens("Иван Петров");
+        let line = name_tokens("PETROV IVAN");
+        assert!(name_similarity(&inv, &line) > 0.99, "{inv:?}");
+        let s = name_similarity(&name_tokens("Alexandra Johnson"), &name_tokens("ALEXANDRA JOHNS"));
+        assert!(s > 0.9, "{s}");
+        let s = name_similarity(&name_tokens("Michael Smith"), &name_tokens("MICHEAL SMITH"));
+        assert!(s > 0.9, "{s}");
+        let s = name_similarity(&name_tokens("John Smith"), &name_tokens("ACME HOLDINGS"));
+        assert!(s < 0.7, "{s}");
+    }
+}

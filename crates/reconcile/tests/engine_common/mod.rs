@@ -1,0 +1,129 @@
+//! Builders for hand-made engine inputs.
+#![allow(dead_code)]
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use rust_decimal::Decimal;
+use tieout_domain::{Book, Investment, InvestmentStatus, Investor, InvestorType, KycStatus, PaymentMethod};
+use tieout_reconcile::engine::{Period, ReconInput, ReconOutcome, Tolerances, reconcile};
+use tieout_reconcile::{PayoutItem, SourceFormat, StatementLine};
+
+pub fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+pub fn period() -> Period {
+    Period { first: d("2026-10-01"), last: d("2026-10-31") }
+}
+
+pub fn investor(id: i64, first: &str, last: &str) -> Investor {
+    Investor {
+        id,
+        investor_type: InvestorType::Person,
+        user_id: None,
+        entity_id: None,
+        first_name: first.into(),
+        last_name: last.into(),
+        display_name: None,
+        individual_name: None,
+        email: None,
+        date_of_birth: None,
+        country: Some("US".into()),
+        state: None,
+        citizenship: None,
+        us_person: Some(true),
+        accredited: None,
+        accreditation_type: None,
+        net_worth: None,
+        annual_income: None,
+        regcf_invested_this_year: None,
+        regcf_invested_other_platforms: None,
+        kyc_status: KycStatus::Passed,
+        tax_id: None,
+    }
+}
+
+/// An investment of `price` dollars (amount = price, no fees) received on `day`.
+pub fn investment(id: i64, investor_id: i64, method: PaymentMethod, status: InvestmentStatus, price: &str, day: &str) -> Investment {
+    let t = Utc.from_utc_datetime(&d(day).and_hms_opt(15, 0, 0).unwrap());
+    let p: Decimal = price.parse().unwrap();
+    Investment {
+        id,
+        offering_id: 1,
+        investor_id,
+        amount: p,
+        quantity: None,
+        price: Some(p),
+        price_fees: Some(Decimal::ZERO),
+        price_payment_processing_fees: Some(Decimal::ZERO),
+        shares_amount: None,
+        bonus_shares: None,
+        status,
+        payment_method: method,
+        payment_intent_id: None,
+        reference_id: Some(format!("ISS-{id:06}")),
+        investor_name: None,
+        accredited: None,
+        accreditation_type: None,
+        net_worth: None,
+        annual_income: None,
+        us_person: None,
+        regcf_invested_this_year: None,
+        watchlist: vec![],
+        processing_issue_statuses: None,
+        created_at: Some(t),
+        processed_at: None,
+        received_at: Some(t),
+        invested_at: None,
+        refunded_at: None,
+        updated_at: Some(t),
+    }
+}
+
+pub fn line(row: u32, day: &str, cents: i64, counterparty: Option<&str>, description: &str) -> StatementLine {
+    StatementLine {
+        file: "bank.csv".into(),
+        statement_row: row,
+        format: SourceFormat::Csv,
+        account: Some("escrow".into()),
+        bank_ref: Some(format!("BR{row:05}")),
+        end_to_end_ref: None,
+        entry_ref: None,
+        booking_date: d(day),
+        value_date: None,
+        amount_cents: cents,
+        currency: Some("USD".into()),
+        counterparty: counterparty.map(str::to_string),
+        description: description.into(),
+        type_code: None,
+        raw: String::new(),
+    }
+}
+
+pub fn payout_item(row: u32, po: &str, pi: Option<&str>, category: &str, gross: i64, fee: i64, day: &str) -> PayoutItem {
+    PayoutItem {
+        file: "stripe-payouts.csv".into(),
+        row,
+        balance_transaction_id: Some(format!("txn_{row}")),
+        payout_id: Some(po.into()),
+        reporting_category: category.into(),
+        gross_cents: gross,
+        fee_cents: fee,
+        net_cents: gross - fee,
+        source_id: None,
+        payment_intent_id: pi.map(str::to_string),
+        charge_id: None,
+        payment_method_type: Some("card".into()),
+        payout_date: Some(d(day)),
+        created: None,
+        description: None,
+    }
+}
+
+pub fn run(book: &Book, lines: &[StatementLine], payouts: &[PayoutItem]) -> ReconOutcome {
+    let input = ReconInput { book, lines, payouts, balances: &[], rejects: &[], carry_forward: None, period: period() };
+    reconcile(&input, &Tolerances::default()).unwrap()
+}
+
+pub fn book(investors: Vec<Investor>, investments: Vec<Investment>) -> Book {
+    Book { offerings: vec![], investors, investments }
+}

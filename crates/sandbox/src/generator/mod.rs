@@ -1,0 +1,235 @@
+//! The world generator: a deterministic, seeded world of offerings, investors and investments
+//! (shaped exactly as the Issuer API serves them) and the money trail those investments leave
+//! (bank statements in BAI2, camt.053 v08/v02, XLSX and four CSV layouts; a Stripe payout
+//! export), with ground truth for reconciliation exceptions and compliance violations.
+//!
+//! The layout written is specified in `crates/sandbox/DATASET.md`. The output is a pure
+//! function of ([`GenConfig::seed`], [`GenConfig::investments`], [`GenConfig::period`],
+//! [`GenConfig::sdn_names`]): same arguments → byte-identical files.
+//!
+//! Entry point: [`generate`].
+
+mod money;
+mod names;
+mod oracle;
+mod render;
+mod rng;
+mod world;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+
+/// CSV layouts written for every account (`statements/<account>/<account>.<layout>.csv`).
+pub const CSV_LAYOUTS: [&str; 4] = ["chase", "debit_credit", "crdr", "escrow_bank"];
+
+/// A calendar month (the statement period).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// Year, e.g. 2026.
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u32,
+}
+
+impl Period {
+    /// Builds a period, checking the month.
+    pub fn new(year: i32, month: u32) -> Result<Self, GenError> {
+        if !(1..=12).contains(&month) || !(1990..=2200).contains(&year) {
+            return Err(GenError::Config(format!("period {year:04}-{month:02} is not a valid month")));
+        }
+        Ok(Period { year, month })
+    }
+
+    /// Parses `YYYY-MM`.
+    pub fn parse(s: &str) -> Result<Self, GenError> {
+        let bad = || GenError::Config(format!("period {s:?} is not YYYY-MM"));
+        let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(bad());
+        }
+        Period::new(y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?)
+    }
+
+    /// First day of the month.
+    pub fn first_day(&self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    /// Last day of the month.
+    pub fn last_day(&self) -> NaiveDate {
+        let (y, m) = if self.month == 12 { (self.year + 1, 1) } else { (self.year, self.month + 1) };
+        NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.pred_opt()).unwrap_or(NaiveDate::MIN)
+    }
+
+    /// `YYYY-MM`.
+    pub fn label(&self) -> String {
+        format!("{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+/// An OFAC SDN name to plant as a sanctioned investor (`SANCTIONS_NAME_MATCH`). Individuals are
+/// written `LAST, First` as in `sdn.csv`; anything without a comma becomes a company investor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SdnName {
+    /// The SDN entry name as in `sdn.csv`.
+    pub name: String,
+    /// The SDN entry number (`ent_num`).
+    pub ent_num: i64,
+}
+
+/// Generator arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenConfig {
+    /// Number of investments (history months included).
+    pub investments: usize,
+    /// RNG seed.
+    pub seed: u64,
+    /// Statement period.
+    pub period: Period,
+    /// SDN names to plant as sanctioned investors; empty plants none.
+    pub sdn_names: Vec<SdnName>,
+}
+
+/// What a generation run wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetSummary {
+    /// The dataset directory.
+    pub out: PathBuf,
+    /// API key the sandbox accepts for this dataset.
+    pub api_key: String,
+    /// Offerings written.
+    pub offerings: usize,
+    /// Investors (and users) written.
+    pub investors: usize,
+    /// Investments written.
+    pub investments: usize,
+    /// Statement lines per account id, in account order.
+    pub lines: Vec<(String, usize)>,
+    /// Stripe payouts/sweeps created (including those left out of the report).
+    pub payouts: usize,
+    /// Rows of the payout export.
+    pub payout_rows: usize,
+    /// Planted reconciliation exceptions.
+    pub exceptions: usize,
+    /// Compliance violations in the truth.
+    pub violations: usize,
+}
+
+/// Generator failure.
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    /// Bad arguments.
+    #[error("invalid generator arguments: {0}")]
+    Config(String),
+    /// File system error.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// XLSX writer error.
+    #[error("{path}: cannot write XLSX: {message}")]
+    Xlsx {
+        /// The workbook path.
+        path: PathBuf,
+        /// The writer's message.
+        message: String,
+    },
+    /// The output directory exists and does not look like a generated dataset.
+    #[error("{0} exists and is not a generated dataset (no dataset.json); refusing to replace it")]
+    OutExists(PathBuf),
+}
+
+impl GenError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        GenError::Io { path: path.to_path_buf(), source }
+    }
+}
+
+/// Generates the dataset described in `DATASET.md` into `out`.
+///
+/// Writes into a temporary sibling directory and renames it into place at the end, so a failed
+/// run leaves nothing half-written. An existing `out` is replaced only when it is empty or a
+/// previously generated dataset (has `dataset.json`).
+pub fn generate(cfg: &GenConfig, out: &Path) -> Result<DatasetSummary, GenError> {
+    if cfg.investments == 0 {
+        return Err(GenError::Config("investments must be at least 1".into()));
+    }
+    if cfg.investments > 50_000_000 {
+        return Err(GenError::Config("investments must be at most 50,000,000".into()));
+    }
+    if out.exists() {
+        let empty = std::fs::read_dir(out).map_err(|e| GenError::io(out, e))?.next().is_none();
+        if !empty && !out.join("dataset.json").is_file() {
+            return Err(GenError::OutExists(out.to_path_buf()));
+        }
+    }
+    let name = out.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "dataset".into());
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| GenError::io(&parent, e))?;
+    let tmp = parent.join(format!(".{name}.tieout-gen-tmp"));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| GenError::io(&tmp, e))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(|e| GenError::io(&tmp, e))?;
+    let result = write_all(cfg, &tmp);
+    match result {
+        Ok(mut summary) => {
+            if out.exists() {
+                std::fs::remove_dir_all(out).map_err(|e| GenError::io(out, e))?;
+            }
+            std::fs::rename(&tmp, out).map_err(|e| GenError::io(out, e))?;
+            summary.out = out.to_path_buf();
+            Ok(summary)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn write_all(cfg: &GenConfig, dir: &Path) -> Result<DatasetSummary, GenError> {
+    let w = world::build(cfg);
+    let m = money::build(&w, cfg.seed);
+    let v = oracle::violations(&w);
+    let api_key = {
+        let mut r = rng::R::new(cfg.seed, 99);
+        format!("sandbox-{}", r.token(b"0123456789abcdef", 32))
+    };
+    render::write_api(dir, &w, cfg.seed)?;
+    for a in world::Acct::ALL {
+        render::write_statements(dir, &w, &m, a, cfg.seed)?;
+    }
+    let payout_rows = render::write_payouts(dir, &m)?;
+    render::write_truth(dir, &m, &v)?;
+    render::write_dataset_json(dir, &w, &m, cfg.seed, cfg.investments, &api_key)?;
+    let _ = w.period.first_day().year();
+    Ok(DatasetSummary {
+        out: dir.to_path_buf(),
+        api_key,
+        offerings: w.offerings.len(),
+        investors: w.investors.len(),
+        investments: w.invs.len(),
+        lines: world::Acct::ALL.iter().map(|a| (a.id().to_string(), m.lines[a.idx()].len())).collect(),
+        payouts: m.payouts.len(),
+        payout_rows,
+        exceptions: m.exceptions.len(),
+        violations: v.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests;
