@@ -7,16 +7,16 @@ use std::time::Duration;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use url::Url;
 
 use crate::error::ApiError;
 use crate::key::ApiKey;
 use crate::models::{
-    Envelope, Investment, InvestmentValues, Investor, InvestorValues, Offering, StatusesData, Summary, User, UserWrite,
-    ValuesData,
+    Envelope, Investment, InvestmentValues, Investor, InvestorValues, Offering, StatusesData,
+    Summary, User, UserWrite, ValuesData,
 };
 use crate::query::{InvestmentQuery, InvestorQuery, OfferingQuery, Params, UserQuery};
 
@@ -148,8 +148,13 @@ pub fn check_url_safe(url: &Url) -> Result<(), ApiError> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(url) => Ok(()),
-        "http" => Err(ApiError::InsecureUrl { host: url.host_str().unwrap_or("").to_string() }),
-        other => Err(ApiError::InvalidUrl { url: url.to_string(), reason: format!("unsupported scheme `{other}`") }),
+        "http" => Err(ApiError::InsecureUrl {
+            host: url.host_str().unwrap_or("").to_string(),
+        }),
+        other => Err(ApiError::InvalidUrl {
+            url: url.to_string(),
+            reason: format!("unsupported scheme `{other}`"),
+        }),
     }
 }
 
@@ -194,7 +199,11 @@ fn decode<T: DeserializeOwned>(url: &str, text: &str, prefix: &str) -> Result<T,
             (false, ".") => prefix.to_string(),
             (false, _) => format!("{prefix}.{p}"),
         };
-        ApiError::Decode { url: url.to_string(), path, message: e.into_inner().to_string() }
+        ApiError::Decode {
+            url: url.to_string(),
+            path,
+            message: e.into_inner().to_string(),
+        }
     })
 }
 
@@ -210,13 +219,19 @@ fn compact(raw: Box<RawValue>) -> Box<RawValue> {
 }
 
 /// Decodes one raw record into its typed view.
-pub fn decode_record<T: DeserializeOwned>(url: &str, index: usize, raw: Box<RawValue>) -> Result<Record<T>, ApiError> {
+pub fn decode_record<T: DeserializeOwned>(
+    url: &str,
+    index: usize,
+    raw: Box<RawValue>,
+) -> Result<Record<T>, ApiError> {
     let value = decode(url, raw.get(), &format!("results[{index}]"))?;
     Ok(Record { value, raw })
 }
 
 /// Stops a stream after its first error.
-fn fuse_on_error<T: Send + 'static>(s: BoxStream<'static, Result<T, ApiError>>) -> BoxStream<'static, Result<T, ApiError>> {
+fn fuse_on_error<T: Send + 'static>(
+    s: BoxStream<'static, Result<T, ApiError>>,
+) -> BoxStream<'static, Result<T, ApiError>> {
     s.scan(false, |failed, item| {
         if *failed {
             return futures::future::ready(None);
@@ -228,7 +243,11 @@ fn fuse_on_error<T: Send + 'static>(s: BoxStream<'static, Result<T, ApiError>>) 
 }
 
 fn with_page(url: &Url, page: u64) -> Url {
-    let pairs: Vec<(String, String)> = url.query_pairs().filter(|(k, _)| k != "page").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "page")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     let mut u = url.clone();
     {
         let mut q = u.query_pairs_mut();
@@ -249,21 +268,37 @@ impl Client {
 
     /// A client with explicit settings. Refuses plain http to anything but loopback.
     pub fn with_config(cfg: ClientConfig, key: ApiKey) -> Result<Self, ApiError> {
-        let mut base = Url::parse(cfg.base_url.trim())
-            .map_err(|e| ApiError::InvalidUrl { url: cfg.base_url.clone(), reason: e.to_string() })?;
+        let mut base = Url::parse(cfg.base_url.trim()).map_err(|e| ApiError::InvalidUrl {
+            url: cfg.base_url.clone(),
+            reason: e.to_string(),
+        })?;
         if base.cannot_be_a_base() || base.host().is_none() {
-            return Err(ApiError::InvalidUrl { url: cfg.base_url.clone(), reason: "no host".into() });
+            return Err(ApiError::InvalidUrl {
+                url: cfg.base_url.clone(),
+                reason: "no host".into(),
+            });
         }
         if !base.username().is_empty() || base.password().is_some() {
-            return Err(ApiError::InvalidUrl { url: "<with credentials>".into(), reason: "credentials in the URL are not allowed; use the API key".into() });
+            return Err(ApiError::InvalidUrl {
+                url: "<with credentials>".into(),
+                reason: "credentials in the URL are not allowed; use the API key".into(),
+            });
         }
         check_url_safe(&base)?;
         base.set_query(None);
         base.set_fragment(None);
         let _ = rustls::crypto::ring::default_provider().install_default();
         let redirect = reqwest::redirect::Policy::custom(|attempt| {
-            let same = attempt.previous().first().map(|u| u.host_str() == attempt.url().host_str()).unwrap_or(false);
-            if same && attempt.previous().len() < 5 && check_url_safe(attempt.url()).is_ok() { attempt.follow() } else { attempt.stop() }
+            let same = attempt
+                .previous()
+                .first()
+                .map(|u| u.host_str() == attempt.url().host_str())
+                .unwrap_or(false);
+            if same && attempt.previous().len() < 5 && check_url_safe(attempt.url()).is_ok() {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
         });
         let http = reqwest::Client::builder()
             .connect_timeout(cfg.connect_timeout)
@@ -273,7 +308,15 @@ impl Client {
             .build()
             .map_err(|e| ApiError::Client(error_chain(&e)))?;
         let jitter = AtomicU64::new(cfg.retry.jitter_seed);
-        Ok(Self { inner: Arc::new(Inner { http, base, key, cfg, jitter }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                key,
+                cfg,
+                jitter,
+            }),
+        })
     }
 
     /// The base URL (never contains credentials).
@@ -295,10 +338,16 @@ impl Client {
     /// `http://` link behind a TLS-terminating proxy is fetched over https).
     pub fn follow_link(&self, link: &str) -> Result<Url, ApiError> {
         let base = &self.inner.base;
-        let n = base.join(link).map_err(|e| ApiError::InvalidUrl { url: link.to_string(), reason: e.to_string() })?;
+        let n = base.join(link).map_err(|e| ApiError::InvalidUrl {
+            url: link.to_string(),
+            reason: e.to_string(),
+        })?;
         let (got, expected) = (n.host_str().unwrap_or(""), base.host_str().unwrap_or(""));
         if !got.eq_ignore_ascii_case(expected) {
-            return Err(ApiError::ForeignNext { got: got.to_string(), expected: expected.to_string() });
+            return Err(ApiError::ForeignNext {
+                got: got.to_string(),
+                expected: expected.to_string(),
+            });
         }
         let mut u = base.clone();
         u.set_path(n.path());
@@ -308,10 +357,16 @@ impl Client {
 
     fn backoff(&self, attempt: u32) -> Duration {
         let p = &self.inner.cfg.retry;
-        let exp = p.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let exp = p
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
         let cap = exp.min(p.max_delay);
         // splitmix64 step: seeded jitter in [cap/2, cap].
-        let mut z = self.inner.jitter.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self
+            .inner
+            .jitter
+            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+            .wrapping_add(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
@@ -320,7 +375,12 @@ impl Client {
     }
 
     /// Sends one request (with retries when `idempotent`) and returns status and body.
-    async fn send(&self, method: Method, url: &Url, body: Option<Vec<u8>>) -> Result<(StatusCode, Vec<u8>), ApiError> {
+    async fn send(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<Vec<u8>>,
+    ) -> Result<(StatusCode, Vec<u8>), ApiError> {
         check_url_safe(url)?;
         let idempotent = method == Method::GET;
         let policy = &self.inner.cfg.retry;
@@ -347,7 +407,11 @@ impl Client {
             match req.send().await {
                 Err(e) => {
                     // Only a failed connect proves a non-idempotent request was never sent.
-                    let retryable = if idempotent { !e.is_builder() && !e.is_redirect() } else { e.is_connect() };
+                    let retryable = if idempotent {
+                        !e.is_builder() && !e.is_redirect()
+                    } else {
+                        e.is_connect()
+                    };
                     if retryable && !last {
                         tracing::debug!(url = %url, attempt, error = %error_chain(&e), "retrying");
                         tokio::time::sleep(self.backoff(attempt)).await;
@@ -357,7 +421,8 @@ impl Client {
                 }
                 Ok(resp) => {
                     let status = resp.status();
-                    if idempotent && !last && matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504) {
+                    if idempotent && !last && matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+                    {
                         let wait = resp
                             .headers()
                             .get(RETRY_AFTER)
@@ -384,24 +449,34 @@ impl Client {
                 }
             }
         }
-        .map(|x: (StatusCode, Vec<u8>)| x)
     }
 
     /// Maps a non-success response to an error.
     fn status_error(&self, url: &Url, status: StatusCode, body: &[u8]) -> ApiError {
         let detail = detail_of(body).map(|d| self.inner.key.scrub(&d));
         match status.as_u16() {
-            401 | 403 => ApiError::KeyRefused { status: status.as_u16(), detail },
-            404 => ApiError::NotFound { url: url.to_string(), detail },
+            401 | 403 => ApiError::KeyRefused {
+                status: status.as_u16(),
+                detail,
+            },
+            404 => ApiError::NotFound {
+                url: url.to_string(),
+                detail,
+            },
             400 => ApiError::Validation {
                 url: url.to_string(),
-                body: serde_json::from_slice(body).unwrap_or_else(|_| serde_json::Value::String(detail.unwrap_or_default())),
+                body: serde_json::from_slice(body)
+                    .unwrap_or_else(|_| serde_json::Value::String(detail.unwrap_or_default())),
             },
             s => ApiError::Status {
                 status: s,
                 url: url.to_string(),
                 detail,
-                attempts: if self.is_retryable_status(s) { self.inner.cfg.retry.max_attempts.max(1) } else { 1 },
+                attempts: if self.is_retryable_status(s) {
+                    self.inner.cfg.retry.max_attempts.max(1)
+                } else {
+                    1
+                },
             },
         }
     }
@@ -416,7 +491,11 @@ impl Client {
         if !status.is_success() {
             return Err(self.status_error(url, status, &body));
         }
-        String::from_utf8(body).map_err(|e| ApiError::Decode { url: url.to_string(), path: ".".into(), message: e.to_string() })
+        String::from_utf8(body).map_err(|e| ApiError::Decode {
+            url: url.to_string(),
+            path: ".".into(),
+            message: e.to_string(),
+        })
     }
 
     async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
@@ -457,7 +536,9 @@ impl Client {
                 Err(e) => return stream::once(futures::future::ready(Err(e))).boxed(),
             };
             let rest = this.rest_pages(&first);
-            stream::once(futures::future::ready(Ok(first))).chain(rest).boxed()
+            stream::once(futures::future::ready(Ok(first)))
+                .chain(rest)
+                .boxed()
         })
         .flatten()
         .boxed();
@@ -483,13 +564,28 @@ impl Client {
                     let url = with_page(&next_url, k);
                     async move {
                         let page = this.get_page(&url).await?;
-                        let expect = if k < total { size } else { count - (total - 1) * size };
-                        let bad = |reason: String| Err(ApiError::Inconsistent { url: url.to_string(), reason });
+                        let expect = if k < total {
+                            size
+                        } else {
+                            count - (total - 1) * size
+                        };
+                        let bad = |reason: String| {
+                            Err(ApiError::Inconsistent {
+                                url: url.to_string(),
+                                reason,
+                            })
+                        };
                         if page.count != Some(count) {
-                            return bad(format!("count changed from {count} to {:?} during the pull", page.count));
+                            return bad(format!(
+                                "count changed from {count} to {:?} during the pull",
+                                page.count
+                            ));
                         }
                         if page.results.len() as u64 != expect {
-                            return bad(format!("page {k} has {} records, expected {expect}", page.results.len()));
+                            return bad(format!(
+                                "page {k} has {} records, expected {expect}",
+                                page.results.len()
+                            ));
                         }
                         if k == total && page.next.is_some() {
                             return bad(format!("page {k} of {total} still has a next link"));
@@ -517,17 +613,33 @@ impl Client {
     }
 
     /// Every record of a list endpoint, raw, in server order.
-    pub fn list_raw(&self, path: &str, params: &Params) -> BoxStream<'static, Result<Box<RawValue>, ApiError>> {
-        self.pages(path, params).map_ok(|p| stream::iter(p.results.into_iter().map(Ok))).try_flatten().boxed()
+    pub fn list_raw(
+        &self,
+        path: &str,
+        params: &Params,
+    ) -> BoxStream<'static, Result<Box<RawValue>, ApiError>> {
+        self.pages(path, params)
+            .map_ok(|p| stream::iter(p.results.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
     }
 
     /// Every record of a list endpoint, typed (with raw JSON), in server order.
-    pub fn list<T: DeserializeOwned + Send + 'static>(&self, path: &str, params: &Params) -> BoxStream<'static, Result<Record<T>, ApiError>> {
+    pub fn list<T: DeserializeOwned + Send + 'static>(
+        &self,
+        path: &str,
+        params: &Params,
+    ) -> BoxStream<'static, Result<Record<T>, ApiError>> {
         let s = self
             .pages(path, params)
             .map_ok(|p| {
                 let url = p.url;
-                stream::iter(p.results.into_iter().enumerate().map(move |(i, raw)| decode_record::<T>(&url, i, raw)))
+                stream::iter(
+                    p.results
+                        .into_iter()
+                        .enumerate()
+                        .map(move |(i, raw)| decode_record::<T>(&url, i, raw)),
+                )
             })
             .try_flatten()
             .boxed();
@@ -537,59 +649,83 @@ impl Client {
     // ---- investments ----
 
     /// `GET /api/investments/`.
-    pub fn investments(&self, q: &InvestmentQuery) -> BoxStream<'static, Result<Record<Investment>, ApiError>> {
+    pub fn investments(
+        &self,
+        q: &InvestmentQuery,
+    ) -> BoxStream<'static, Result<Record<Investment>, ApiError>> {
         self.list(INVESTMENTS, q.params())
     }
 
     /// `GET /api/investments/{id}/`.
     pub async fn investment(&self, id: i64) -> Result<Record<Investment>, ApiError> {
-        self.get_record(&self.url(&format!("{INVESTMENTS}{id}/"), &Params::default())).await
+        self.get_record(&self.url(&format!("{INVESTMENTS}{id}/"), &Params::default()))
+            .await
     }
 
     /// `GET /api/investments/statuses/`.
     pub async fn investment_statuses(&self) -> Result<Envelope<StatusesData>, ApiError> {
-        self.get_json(&self.url(&format!("{INVESTMENTS}statuses/"), &Params::default())).await
+        self.get_json(&self.url(&format!("{INVESTMENTS}statuses/"), &Params::default()))
+            .await
     }
 
     /// `GET /api/investments/summary/` with the investments filters.
     pub async fn investment_summary(&self, q: &InvestmentQuery) -> Result<Summary, ApiError> {
-        self.get_json(&self.url(&format!("{INVESTMENTS}summary/"), q.params())).await
+        self.get_json(&self.url(&format!("{INVESTMENTS}summary/"), q.params()))
+            .await
     }
 
     /// `GET /api/investments/values/?field=a,b` with the investments filters.
-    pub async fn investment_values(&self, fields: &[&str], q: &InvestmentQuery) -> Result<Envelope<ValuesData<InvestmentValues>>, ApiError> {
+    pub async fn investment_values(
+        &self,
+        fields: &[&str],
+        q: &InvestmentQuery,
+    ) -> Result<Envelope<ValuesData<InvestmentValues>>, ApiError> {
         let q = q.clone().param("field", fields.join(","));
-        self.get_json(&self.url(&format!("{INVESTMENTS}values/"), q.params())).await
+        self.get_json(&self.url(&format!("{INVESTMENTS}values/"), q.params()))
+            .await
     }
 
     // ---- investors ----
 
     /// `GET /api/investors/`.
-    pub fn investors(&self, q: &InvestorQuery) -> BoxStream<'static, Result<Record<Investor>, ApiError>> {
+    pub fn investors(
+        &self,
+        q: &InvestorQuery,
+    ) -> BoxStream<'static, Result<Record<Investor>, ApiError>> {
         self.list(INVESTORS, q.params())
     }
 
     /// `GET /api/investors/{id}/`.
     pub async fn investor(&self, id: i64) -> Result<Record<Investor>, ApiError> {
-        self.get_record(&self.url(&format!("{INVESTORS}{id}/"), &Params::default())).await
+        self.get_record(&self.url(&format!("{INVESTORS}{id}/"), &Params::default()))
+            .await
     }
 
     /// `GET /api/investors/values/?field=a,b`.
-    pub async fn investor_values(&self, fields: &[&str], q: &InvestorQuery) -> Result<Envelope<ValuesData<InvestorValues>>, ApiError> {
+    pub async fn investor_values(
+        &self,
+        fields: &[&str],
+        q: &InvestorQuery,
+    ) -> Result<Envelope<ValuesData<InvestorValues>>, ApiError> {
         let q = q.clone().param("field", fields.join(","));
-        self.get_json(&self.url(&format!("{INVESTORS}values/"), q.params())).await
+        self.get_json(&self.url(&format!("{INVESTORS}values/"), q.params()))
+            .await
     }
 
     // ---- offerings ----
 
     /// `GET /api/offerings/`.
-    pub fn offerings(&self, q: &OfferingQuery) -> BoxStream<'static, Result<Record<Offering>, ApiError>> {
+    pub fn offerings(
+        &self,
+        q: &OfferingQuery,
+    ) -> BoxStream<'static, Result<Record<Offering>, ApiError>> {
         self.list(OFFERINGS, q.params())
     }
 
     /// `GET /api/offerings/{id}/`.
     pub async fn offering(&self, id: i64) -> Result<Record<Offering>, ApiError> {
-        self.get_record(&self.url(&format!("{OFFERINGS}{id}/"), &Params::default())).await
+        self.get_record(&self.url(&format!("{OFFERINGS}{id}/"), &Params::default()))
+            .await
     }
 
     // ---- users ----
@@ -601,30 +737,52 @@ impl Client {
 
     /// `GET /api/users/{id}/`.
     pub async fn user(&self, id: i64) -> Result<Record<User>, ApiError> {
-        self.get_record(&self.url(&format!("{USERS}{id}/"), &Params::default())).await
+        self.get_record(&self.url(&format!("{USERS}{id}/"), &Params::default()))
+            .await
     }
 
-    async fn write_user(&self, method: Method, url: Url, body: &UserWrite) -> Result<Record<User>, ApiError> {
+    async fn write_user(
+        &self,
+        method: Method,
+        url: Url,
+        body: &UserWrite,
+    ) -> Result<Record<User>, ApiError> {
         let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Client(e.to_string()))?;
         let (status, resp) = self.send(method, &url, Some(bytes)).await?;
         if !status.is_success() {
             return Err(self.status_error(&url, status, &resp));
         }
-        let text = String::from_utf8(resp).map_err(|e| ApiError::Decode { url: url.to_string(), path: ".".into(), message: e.to_string() })?;
+        let text = String::from_utf8(resp).map_err(|e| ApiError::Decode {
+            url: url.to_string(),
+            path: ".".into(),
+            message: e.to_string(),
+        })?;
         let raw: Box<RawValue> = decode(url.as_str(), &text, "")?;
         let value = decode(url.as_str(), raw.get(), "")?;
-        Ok(Record { value, raw: compact(raw) })
+        Ok(Record {
+            value,
+            raw: compact(raw),
+        })
     }
 
     /// `POST /api/users/` (never retried once sent).
     pub async fn create_user(&self, email: &str, password: &str) -> Result<Record<User>, ApiError> {
-        let body = UserWrite { email: Some(email.to_string()), password: Some(password.to_string()) };
-        self.write_user(Method::POST, self.url(USERS, &Params::default()), &body).await
+        let body = UserWrite {
+            email: Some(email.to_string()),
+            password: Some(password.to_string()),
+        };
+        self.write_user(Method::POST, self.url(USERS, &Params::default()), &body)
+            .await
     }
 
     /// `PATCH /api/users/{id}/` (never retried once sent).
     pub async fn update_user(&self, id: i64, patch: &UserWrite) -> Result<Record<User>, ApiError> {
-        self.write_user(Method::PATCH, self.url(&format!("{USERS}{id}/"), &Params::default()), patch).await
+        self.write_user(
+            Method::PATCH,
+            self.url(&format!("{USERS}{id}/"), &Params::default()),
+            patch,
+        )
+        .await
     }
 }
 
@@ -647,26 +805,52 @@ mod tests {
 
     #[test]
     fn refuses_plain_http_except_loopback() {
-        for ok in ["https://api.issuance.com", "http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "http://127.3.4.5"] {
+        for ok in [
+            "https://api.issuance.com",
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://127.3.4.5",
+        ] {
             Client::new(ok, key()).unwrap_or_else(|e| panic!("{ok}: {e}"));
         }
-        for bad in ["http://api.issuance.com", "http://10.0.0.1", "http://localhost.evil.com"] {
+        for bad in [
+            "http://api.issuance.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.com",
+        ] {
             let e = Client::new(bad, key()).unwrap_err();
             assert!(matches!(e, ApiError::InsecureUrl { .. }), "{bad}: {e:?}");
             assert!(!e.to_string().contains("SECRET"));
         }
-        assert!(matches!(Client::new("ftp://x.com", key()).unwrap_err(), ApiError::InvalidUrl { .. }));
-        assert!(matches!(Client::new("https://u:p@x.com", key()).unwrap_err(), ApiError::InvalidUrl { .. }));
+        assert!(matches!(
+            Client::new("ftp://x.com", key()).unwrap_err(),
+            ApiError::InvalidUrl { .. }
+        ));
+        assert!(matches!(
+            Client::new("https://u:p@x.com", key()).unwrap_err(),
+            ApiError::InvalidUrl { .. }
+        ));
     }
 
     #[test]
     fn next_links_stay_on_the_same_host() {
         let c = Client::new("https://api.issuance.com", key()).unwrap();
-        let u = c.follow_link("http://api.issuance.com/api/investments/?page=2&page_size=50").unwrap();
-        assert_eq!(u.as_str(), "https://api.issuance.com/api/investments/?page=2&page_size=50");
+        let u = c
+            .follow_link("http://api.issuance.com/api/investments/?page=2&page_size=50")
+            .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "https://api.issuance.com/api/investments/?page=2&page_size=50"
+        );
         let u = c.follow_link("/api/investments/?page=3").unwrap();
-        assert_eq!(u.as_str(), "https://api.issuance.com/api/investments/?page=3");
-        let e = c.follow_link("https://evil.example.com/api/investments/?page=2").unwrap_err();
+        assert_eq!(
+            u.as_str(),
+            "https://api.issuance.com/api/investments/?page=3"
+        );
+        let e = c
+            .follow_link("https://evil.example.com/api/investments/?page=2")
+            .unwrap_err();
         assert!(matches!(e, ApiError::ForeignNext { .. }));
     }
 
@@ -674,8 +858,14 @@ mod tests {
     fn urls_keep_base_prefix_and_query() {
         let c = Client::new("https://h.example/v1/", key()).unwrap();
         let q = InvestmentQuery::new().offering(3).page_size(10);
-        assert_eq!(c.url(INVESTMENTS, q.params()).as_str(), "https://h.example/v1/api/investments/?offering=3&page_size=10");
-        let u = with_page(&Url::parse("http://h/api/x/?page=2&status__in=a%2Cb").unwrap(), 5);
+        assert_eq!(
+            c.url(INVESTMENTS, q.params()).as_str(),
+            "https://h.example/v1/api/investments/?offering=3&page_size=10"
+        );
+        let u = with_page(
+            &Url::parse("http://h/api/x/?page=2&status__in=a%2Cb").unwrap(),
+            5,
+        );
         assert_eq!(u.as_str(), "http://h/api/x/?status__in=a%2Cb&page=5");
     }
 
@@ -685,7 +875,10 @@ mod tests {
         let p = RetryPolicy::default();
         for attempt in 1..10 {
             let d = c.backoff(attempt);
-            let cap = p.base_delay.saturating_mul(1 << (attempt - 1)).min(p.max_delay);
+            let cap = p
+                .base_delay
+                .saturating_mul(1 << (attempt - 1))
+                .min(p.max_delay);
             assert!(d >= cap / 2 && d <= cap, "{attempt}: {d:?}");
         }
         assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
@@ -694,7 +887,9 @@ mod tests {
 
     #[test]
     fn decode_errors_name_the_json_path() {
-        let raw = RawValue::from_string(r#"{"id":5,"amount":"12e3","status":"brand_new"}"#.to_string()).unwrap();
+        let raw =
+            RawValue::from_string(r#"{"id":5,"amount":"12e3","status":"brand_new"}"#.to_string())
+                .unwrap();
         let e = decode_record::<Investment>("u", 3, raw).unwrap_err();
         match e {
             ApiError::Decode { path, message, .. } => {
@@ -703,10 +898,20 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let raw = RawValue::from_string(r#"{"id":5,"amount":"12.30","status":"brand_new","payment_method":"zelle","extra":1}"#.to_string()).unwrap();
+        let raw = RawValue::from_string(
+            r#"{"id":5,"amount":"12.30","status":"brand_new","payment_method":"zelle","extra":1}"#
+                .to_string(),
+        )
+        .unwrap();
         let r = decode_record::<Investment>("u", 0, raw).unwrap();
-        assert_eq!(r.value.status, Some(tieout_domain::InvestmentStatus::Other("brand_new".into())));
-        assert_eq!(r.value.payment_method, Some(tieout_domain::PaymentMethod::Other("zelle".into())));
+        assert_eq!(
+            r.value.status,
+            Some(tieout_domain::InvestmentStatus::Other("brand_new".into()))
+        );
+        assert_eq!(
+            r.value.payment_method,
+            Some(tieout_domain::PaymentMethod::Other("zelle".into()))
+        );
         assert!(r.raw.get().contains("\"extra\":1"));
     }
 }

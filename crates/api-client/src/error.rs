@@ -12,13 +12,17 @@ pub enum ApiError {
         reason: String,
     },
     /// Refused to send the API key over plain HTTP to a non-loopback host.
-    #[error("refusing to send the API key over plain http to {host}: use https (plain http is only allowed to loopback)")]
+    #[error(
+        "refusing to send the API key over plain http to {host}: use https (plain http is only allowed to loopback)"
+    )]
     InsecureUrl {
         /// The host.
         host: String,
     },
     /// A `next` link points at another host: the key is never sent there.
-    #[error("pagination link points to another host ({got}, expected {expected}); refusing to follow it")]
+    #[error(
+        "pagination link points to another host ({got}, expected {expected}); refusing to follow it"
+    )]
     ForeignNext {
         /// Host of the link.
         got: String,

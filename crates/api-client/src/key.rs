@@ -36,14 +36,18 @@ impl ApiKey {
     fn checked(key: String, source_name: &str) -> Result<Self, KeyError> {
         let key = key.trim().to_string();
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_graphic()) {
-            return Err(KeyError::Malformed { source_name: source_name.to_string() });
+            return Err(KeyError::Malformed {
+                source_name: source_name.to_string(),
+            });
         }
         Ok(Self(key))
     }
 
     /// Reads the key from environment variable `var` (see [`DEFAULT_KEY_VAR`]).
     pub fn from_env(var: &str) -> Result<Self, KeyError> {
-        let v = std::env::var(var).map_err(|_| KeyError::Missing { var: var.to_string() })?;
+        let v = std::env::var(var).map_err(|_| KeyError::Missing {
+            var: var.to_string(),
+        })?;
         Self::checked(v, var)
     }
 
@@ -62,7 +66,11 @@ impl ApiKey {
 
     /// Replaces any occurrence of the key in `text` by `<redacted>`.
     pub(crate) fn scrub(&self, text: &str) -> String {
-        if self.appears_in(text) { text.replace(&self.0, "<redacted>") } else { text.to_string() }
+        if self.appears_in(text) {
+            text.replace(&self.0, "<redacted>")
+        } else {
+            text.to_string()
+        }
     }
 }
 
@@ -99,6 +107,11 @@ mod tests {
         assert!(!e.to_string().contains("SECRET"));
         assert!(ApiKey::new("").is_err());
         let e = ApiKey::from_env("TIEOUT_TEST_SURELY_UNSET_VAR_83").unwrap_err();
-        assert_eq!(e, KeyError::Missing { var: "TIEOUT_TEST_SURELY_UNSET_VAR_83".into() });
+        assert_eq!(
+            e,
+            KeyError::Missing {
+                var: "TIEOUT_TEST_SURELY_UNSET_VAR_83".into()
+            }
+        );
     }
 }

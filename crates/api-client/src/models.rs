@@ -6,7 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use tieout_domain::{AccreditationType, InvestmentStatus, InvestorType, KycStatus, OfferingStatus, OfferingType, PaymentMethod};
+use tieout_domain::{
+    AccreditationType, InvestmentStatus, InvestorType, KycStatus, OfferingStatus, OfferingType,
+    PaymentMethod,
+};
 
 use crate::money::{null_default, opt_decimal};
 
@@ -483,7 +486,8 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ValuesData<T> {
     /// The rows.
-    #[serde(default = "Vec::new", deserialize_with = "null_default")]
+    #[serde(default = "Vec::new", bound(deserialize = "T: Deserialize<'de>"))]
+    #[serde(deserialize_with = "null_default")]
     pub values: Vec<T>,
     /// Number of rows.
     pub count: Option<i64>,

@@ -21,7 +21,9 @@ pub fn parse_decimal(s: &str) -> Result<Decimal, String> {
         && frac.is_none_or(|f| digits_ok(f) && !f.is_empty())
         && !(int.is_empty() && frac.is_none());
     if !ok {
-        return Err(format!("`{s}` is not a plain decimal number (expected e.g. \"2500.00\")"));
+        return Err(format!(
+            "`{s}` is not a plain decimal number (expected e.g. \"2500.00\")"
+        ));
     }
     let normal = t.strip_prefix('+').unwrap_or(t);
     Decimal::from_str_exact(normal).map_err(|e| format!("`{s}` is out of range for a decimal: {e}"))
@@ -105,16 +107,30 @@ mod tests {
     }
 
     fn a(json: &str) -> Result<Option<Decimal>, String> {
-        serde_json::from_str::<T>(json).map(|t| t.a).map_err(|e| e.to_string())
+        serde_json::from_str::<T>(json)
+            .map(|t| t.a)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn accepts_strings_and_numbers_exactly() {
-        assert_eq!(a(r#"{"a":"2500.00"}"#).unwrap(), Some(Decimal::from_str("2500.00").unwrap()));
-        assert_eq!(a(r#"{"a":"2500.00"}"#).unwrap().unwrap().to_string(), "2500.00");
-        assert_eq!(a(r#"{"a":2500.5}"#).unwrap(), Some(Decimal::from_str("2500.5").unwrap()));
+        assert_eq!(
+            a(r#"{"a":"2500.00"}"#).unwrap(),
+            Some(Decimal::from_str("2500.00").unwrap())
+        );
+        assert_eq!(
+            a(r#"{"a":"2500.00"}"#).unwrap().unwrap().to_string(),
+            "2500.00"
+        );
+        assert_eq!(
+            a(r#"{"a":2500.5}"#).unwrap(),
+            Some(Decimal::from_str("2500.5").unwrap())
+        );
         assert_eq!(a(r#"{"a":0.1}"#).unwrap().unwrap().to_string(), "0.1");
-        assert_eq!(a(r#"{"a":1234567.89}"#).unwrap().unwrap().to_string(), "1234567.89");
+        assert_eq!(
+            a(r#"{"a":1234567.89}"#).unwrap().unwrap().to_string(),
+            "1234567.89"
+        );
         assert_eq!(a(r#"{"a":-7}"#).unwrap(), Some(Decimal::from(-7)));
         assert_eq!(a(r#"{"a":null}"#).unwrap(), None);
         assert_eq!(a(r#"{}"#).unwrap(), None);
@@ -123,10 +139,25 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in [r#""NaN""#, r#""1e5""#, r#""Infinity""#, r#""12,50""#, r#""""#, r#""$5""#, r#"".""#, r#""1.""#, "true", "[1]"] {
+        for bad in [
+            r#""NaN""#,
+            r#""1e5""#,
+            r#""Infinity""#,
+            r#""12,50""#,
+            r#""""#,
+            r#""$5""#,
+            r#"".""#,
+            r#""1.""#,
+            "true",
+            "[1]",
+        ] {
             let e = a(&format!(r#"{{"a":{bad}}}"#)).unwrap_err();
             assert!(!e.is_empty(), "{bad}");
         }
-        assert!(a(r#"{"a":"1e5"}"#).unwrap_err().contains("not a plain decimal"));
+        assert!(
+            a(r#"{"a":"1e5"}"#)
+                .unwrap_err()
+                .contains("not a plain decimal")
+        );
     }
 }

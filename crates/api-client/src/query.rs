@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
-use tieout_domain::{InvestmentStatus, InvestorType, KycStatus, OfferingStatus, OfferingType, PaymentMethod};
+use tieout_domain::{
+    InvestmentStatus, InvestorType, KycStatus, OfferingStatus, OfferingType, PaymentMethod,
+};
 
 /// Percent-encodes a query component.
 pub fn encode_component(s: &str) -> String {
@@ -46,7 +48,11 @@ impl Params {
 
     /// `k=v&k=v`, sorted by key, percent-encoded. Empty when there are no parameters.
     pub fn to_query_string(&self) -> String {
-        self.0.iter().map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v))).collect::<Vec<_>>().join("&")
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+            .collect::<Vec<_>>()
+            .join("&")
     }
 
     /// The decoded pairs, sorted by key.
@@ -60,7 +66,10 @@ fn dt(v: DateTime<Utc>) -> String {
 }
 
 fn join<I: IntoIterator<Item = S>, S: ToString>(it: I) -> String {
-    it.into_iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",")
+    it.into_iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 macro_rules! common {
@@ -275,12 +284,19 @@ mod tests {
     #[test]
     fn investment_query_string_is_sorted_and_encoded() {
         let q = InvestmentQuery::new()
-            .status_in([InvestmentStatus::Received, InvestmentStatus::AcceptedEscrowClosed])
+            .status_in([
+                InvestmentStatus::Received,
+                InvestmentStatus::AcceptedEscrowClosed,
+            ])
             .amount_gte(d("100.50"))
             .search("ana maría+co&x=1")
             .offering(7)
             .processed_at_date_lte(NaiveDate::from_ymd_opt(2026, 10, 31).unwrap())
-            .created_at_gte(DateTime::parse_from_rfc3339("2026-10-01T00:00:00+00:00").unwrap().to_utc())
+            .created_at_gte(
+                DateTime::parse_from_rfc3339("2026-10-01T00:00:00+00:00")
+                    .unwrap()
+                    .to_utc(),
+            )
             .investor_entity_isnull(false)
             .page_size(500)
             .ordering("-created_at,id");
@@ -308,12 +324,26 @@ mod tests {
              &payment_method__in=other,zelle"
         );
         // Setting a key twice keeps the last value.
-        assert_eq!(UserQuery::new().email("a@b.co").email("c@d.co").to_query_string(), "email=c%40d.co");
         assert_eq!(
-            OfferingQuery::new().offering_type_in([OfferingType::RegCf, OfferingType::RegA]).status(OfferingStatus::Opened).to_query_string(),
+            UserQuery::new()
+                .email("a@b.co")
+                .email("c@d.co")
+                .to_query_string(),
+            "email=c%40d.co"
+        );
+        assert_eq!(
+            OfferingQuery::new()
+                .offering_type_in([OfferingType::RegCf, OfferingType::RegA])
+                .status(OfferingStatus::Opened)
+                .to_query_string(),
             "status=opened&type__in=reg_cf,reg_a"
         );
-        assert_eq!(InvestorQuery::new().investor_type(InvestorType::TrustIra).to_query_string(), "type=trust_ira");
+        assert_eq!(
+            InvestorQuery::new()
+                .investor_type(InvestorType::TrustIra)
+                .to_query_string(),
+            "type=trust_ira"
+        );
         assert_eq!(InvestorQuery::new().to_query_string(), "");
     }
 }

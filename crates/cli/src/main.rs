@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod cmd;
+mod inputs;
 mod outdir;
 mod period;
 
@@ -59,6 +60,7 @@ pub struct ApiArgs {
 /// `tieout pull`.
 #[derive(Debug, Args)]
 pub struct PullArgs {
+    /// API location and key variable.
     #[command(flatten)]
     pub api: ApiArgs,
     /// Only this offering's records.
@@ -87,6 +89,7 @@ pub struct CheckArgs {
     /// Snapshot directory (as written by `tieout pull`).
     #[arg(long, value_name = "DIR")]
     pub snapshot: PathBuf,
+    /// Sanctions list and overrides.
     #[command(flatten)]
     pub compliance: ComplianceArgs,
     /// Evaluate as of this date (default: the snapshot's pull date).
@@ -103,6 +106,7 @@ pub struct ReconcileArgs {
     /// Use an existing snapshot directory instead of pulling.
     #[arg(long, value_name = "DIR", conflicts_with = "api_url")]
     pub snapshot: Option<PathBuf>,
+    /// API location and key variable.
     #[command(flatten)]
     pub api: ApiArgs,
     /// Bank/escrow statement file (CSV, XLSX, BAI2, camt.053); repeatable.
@@ -117,6 +121,7 @@ pub struct ReconcileArgs {
     /// Previous period's open-items.json.
     #[arg(long, value_name = "FILE")]
     pub carry_forward: Option<PathBuf>,
+    /// Sanctions list and overrides.
     #[command(flatten)]
     pub compliance: ComplianceArgs,
     /// Matching tolerances (TOML); defaults to templates/tolerances.toml's values.

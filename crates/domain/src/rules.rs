@@ -614,7 +614,7 @@ fn regcf_investor_limit(rows: &[Row<'_>]) -> Vec<Finding> {
             ));
         }
         let detail = format!(
-            "Investor {} ({}, income {}, net worth {}) bought {} in {} on {}; {} the total {} exceeds the {} limit in force since {} ({} of income and net worth; 17 CFR 227.100(a)(2)).",
+            "Investor {} ({}, income {}, net worth {}) bought {} in {} on {}; {} the total {} exceeds the {} limit in force since {} (17 CFR 227.100(a)(2)).",
             r.inv.investor_id,
             if r.accredited { "accredited" } else { "non-accredited" },
             usd_opt(r.income),
@@ -626,7 +626,6 @@ fn regcf_investor_limit(rows: &[Row<'_>]) -> Vec<Finding> {
             usd(counted),
             usd(limit),
             t.effective,
-            t.basis.as_str(),
         );
         out.push(r.finding(
             RuleCode::RegcfInvestorLimit,
@@ -985,3 +984,7 @@ pub fn findings_csv(findings: &[Finding]) -> String {
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
 }
+
+#[cfg(test)]
+#[path = "rules_tests.rs"]
+mod tests;

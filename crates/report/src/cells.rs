@@ -13,6 +13,11 @@ use tieout_domain::{Cents, format_cents};
 #[serde(transparent)]
 pub struct Money(pub Cents);
 
+/// An identifier (investor id, investment id, row number): a number shown without separators.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Id(pub i64);
+
 /// A percentage in basis points (1/100 of a percent): `1234` is 12.34%.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
@@ -43,8 +48,10 @@ pub enum Cell {
     Text(String),
     /// Money in cents.
     Money(Cents),
-    /// A whole number (ids, counts, shares).
+    /// A whole number (counts, shares), shown with thousands separators.
     Int(i64),
+    /// An identifier, shown without separators.
+    Id(i64),
     /// A calendar date.
     Date(NaiveDate),
     /// A percentage in basis points.
@@ -60,6 +67,7 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Money(c) => format_cents(*c),
             Cell::Int(i) => format_int(*i),
+            Cell::Id(i) => i.to_string(),
             Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
             Cell::Pct(bp) => Pct(*bp).format(),
             Cell::Empty => String::new(),
@@ -68,7 +76,10 @@ impl Cell {
 
     /// Whether the cell is numeric (right-aligned by default).
     pub fn is_numeric(&self) -> bool {
-        matches!(self, Cell::Money(_) | Cell::Int(_) | Cell::Pct(_))
+        matches!(
+            self,
+            Cell::Money(_) | Cell::Int(_) | Cell::Id(_) | Cell::Pct(_)
+        )
     }
 }
 
@@ -103,6 +114,11 @@ impl From<Money> for Cell {
         Cell::Money(v.0)
     }
 }
+impl From<Id> for Cell {
+    fn from(v: Id) -> Self {
+        Cell::Id(v.0)
+    }
+}
 impl From<Pct> for Cell {
     fn from(v: Pct) -> Self {
         Cell::Pct(v.0)
@@ -133,8 +149,15 @@ impl<T: Into<Cell>> From<Option<T>> for Cell {
 pub trait TableRow {
     /// Every column key this row offers, in field order.
     const KEYS: &'static [&'static str];
+    /// The typed cell for the `i`-th key of [`TableRow::KEYS`].
+    fn cell_at(&self, i: usize) -> Option<Cell>;
     /// The typed cell for `key`, or `None` for an unknown key.
-    fn cell(&self, key: &str) -> Option<Cell>;
+    fn cell(&self, key: &str) -> Option<Cell> {
+        Self::KEYS
+            .iter()
+            .position(|k| *k == key)
+            .and_then(|i| self.cell_at(i))
+    }
 }
 
 /// Declares a serialisable row struct and its [`TableRow`] implementation.
@@ -146,11 +169,16 @@ macro_rules! table_row {
 
         impl $crate::cells::TableRow for $name {
             const KEYS: &'static [&'static str] = &[$(stringify!($f)),*];
-            fn cell(&self, key: &str) -> Option<$crate::cells::Cell> {
-                match key {
-                    $(stringify!($f) => Some($crate::cells::Cell::from(self.$f.clone())),)*
-                    _ => None,
-                }
+            fn cell_at(&self, i: usize) -> Option<$crate::cells::Cell> {
+                let mut n = 0usize;
+                $(
+                    if n == i {
+                        return Some($crate::cells::Cell::from(self.$f.clone()));
+                    }
+                    n += 1;
+                )*
+                let _ = n;
+                None
             }
         }
     };
@@ -184,7 +212,10 @@ pub struct Table<R> {
 
 impl<R> Default for Table<R> {
     fn default() -> Self {
-        Self { rows: Vec::new(), totals: None }
+        Self {
+            rows: Vec::new(),
+            totals: None,
+        }
     }
 }
 
@@ -198,6 +229,8 @@ pub trait DynTable {
     }
     /// The cell at `row` for column `key`.
     fn cell(&self, row: usize, key: &str) -> Option<Cell>;
+    /// The cell at `row` for the column at `index` in [`DynTable::keys`].
+    fn cell_at(&self, row: usize, index: usize) -> Option<Cell>;
     /// The column keys this table offers.
     fn keys(&self) -> &'static [&'static str];
     /// The totals line.
@@ -210,6 +243,9 @@ impl<R: TableRow> DynTable for Table<R> {
     }
     fn cell(&self, row: usize, key: &str) -> Option<Cell> {
         self.rows.get(row).and_then(|r| r.cell(key))
+    }
+    fn cell_at(&self, row: usize, index: usize) -> Option<Cell> {
+        self.rows.get(row).and_then(|r| r.cell_at(index))
     }
     fn keys(&self) -> &'static [&'static str] {
         R::KEYS

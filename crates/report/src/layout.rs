@@ -35,7 +35,10 @@ const EMBEDDED: [(&str, &str); 5] = [
         "regulator",
         include_str!("../../../templates/reports/regulator.toml"),
     ),
-    ("board", include_str!("../../../templates/reports/board.toml")),
+    (
+        "board",
+        include_str!("../../../templates/reports/board.toml"),
+    ),
 ];
 
 /// Paper size.
@@ -88,6 +91,9 @@ pub struct ColumnLayout {
     /// Alignment; defaults to right for numbers, left otherwise.
     #[serde(default)]
     pub align: Option<Align>,
+    /// Wrap long text onto up to four lines in the PDF (else it is cut with an ellipsis).
+    #[serde(default)]
+    pub wrap: bool,
 }
 
 /// One table of a report.
@@ -171,13 +177,15 @@ impl Layouts {
                     })?;
                     (path.display().to_string(), text)
                 }
-                _ => (format!("<embedded>/reports/{name}.toml"), embedded.to_string()),
+                _ => (
+                    format!("<embedded>/reports/{name}.toml"),
+                    embedded.to_string(),
+                ),
             };
-            let layout: ReportLayout =
-                toml::from_str(&text).map_err(|e| ReportError::Layout {
-                    file: source.clone(),
-                    message: e.to_string(),
-                })?;
+            let layout: ReportLayout = toml::from_str(&text).map_err(|e| ReportError::Layout {
+                file: source.clone(),
+                message: e.to_string(),
+            })?;
             validate(name, &layout).map_err(|message| ReportError::Layout {
                 file: source.clone(),
                 message,
@@ -219,13 +227,19 @@ fn validate(report: &str, layout: &ReportLayout) -> Result<(), String> {
                 ));
             }
             if !(c.width > 0.0 && c.width.is_finite()) {
-                return Err(format!("table `{}` column `{}`: width must be > 0", t.name, c.key));
+                return Err(format!(
+                    "table `{}` column `{}`: width must be > 0",
+                    t.name, c.key
+                ));
             }
         }
         if let Some(s) = &t.sheet
             && (s.is_empty() || s.chars().count() > 31)
         {
-            return Err(format!("table `{}`: sheet name must be 1–31 characters", t.name));
+            return Err(format!(
+                "table `{}`: sheet name must be 1–31 characters",
+                t.name
+            ));
         }
     }
     for required in crate::models::required_tables(report) {
@@ -244,7 +258,12 @@ mod tests {
     fn embedded_layouts_load_and_validate() {
         let l = Layouts::load(None).unwrap();
         assert_eq!(l.reports.len(), REPORTS.len());
-        assert!(l.get("investor-register").unwrap().table("investors").is_some());
+        assert!(
+            l.get("investor-register")
+                .unwrap()
+                .table("investors")
+                .is_some()
+        );
     }
 
     #[test]
@@ -257,7 +276,9 @@ mod tests {
         assert!(err.contains("investor-register.toml"), "{err}");
         assert!(err.contains("nmae"), "{err}");
 
-        let text = EMBEDDED[0].1.replace("title = \"Investor register\"", "title = \"Register X\"");
+        let text = EMBEDDED[0]
+            .1
+            .replace("title = \"Investor register\"", "title = \"Register X\"");
         std::fs::write(dir.path().join("reports/investor-register.toml"), text).unwrap();
         let l = Layouts::load(Some(dir.path())).unwrap();
         assert_eq!(l.get("investor-register").unwrap().title, "Register X");

@@ -25,9 +25,9 @@ pub mod pdf;
 pub mod xlsx;
 
 #[cfg(test)]
-mod testdata;
+mod report_tests;
 #[cfg(test)]
-mod tests;
+mod testdata;
 
 pub use cells::{Cell, Money, Pct, Table, Totals};
 pub use layout::{Layouts, REPORTS};
@@ -119,7 +119,8 @@ impl Period {
 
     /// The timestamp written into document metadata: the last day of the period, 23:59:59.
     pub fn document_time(&self) -> NaiveDateTime {
-        self.last.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default())
+        self.last
+            .and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default())
     }
 }
 
@@ -195,7 +196,10 @@ mod tests {
     fn parses_periods() {
         let p = Period::parse_month("2026-02").unwrap();
         assert_eq!(p.last, NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
-        assert_eq!(Period::parse_month("2026-12").unwrap().last.to_string(), "2026-12-31");
+        assert_eq!(
+            Period::parse_month("2026-12").unwrap().last.to_string(),
+            "2026-12-31"
+        );
         assert!(Period::parse_month("2026-13").is_err());
         assert!(Period::parse_month("202612").is_err());
     }

@@ -6,13 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use tieout_domain::{
-    Cents, Finding, Investment, InvestmentStatus, Investor, Offering, OfferingType, RuleCode,
-    Severity, decimal_to_cents, mask_tax_id,
+    Cents, Finding, Investment, InvestmentStatus, Investor, Offering, OfferingType, PaymentMethod,
+    RuleCode, Severity, decimal_to_cents, mask_tax_id,
 };
 use tieout_reconcile::model::ExceptionCode;
 
 use crate::bizdays::{add_business_days, next_business_day_on_or_after};
-use crate::cells::{Cell, Money, Pct, Table, TableRow, Totals, table_row};
+use crate::cells::{Cell, Id, Money, Pct, Table, TableRow, Totals, table_row};
 use crate::{Period, ReportError, ReportInput};
 
 /// Reg CF issuer cap over 12 months, 17 CFR 227.100(a)(1).
@@ -54,7 +54,7 @@ table_row! {
     /// One investor in the register.
     InvestorRow {
         /// Investor id.
-        investor_id: i64,
+        investor_id: Id,
         /// Full name.
         name: String,
         /// Investor type (wire value).
@@ -107,7 +107,7 @@ table_row! {
         /// Payment method (wire value).
         method: String,
         /// Investment id.
-        investment_id: i64,
+        investment_id: Id,
         /// Investor name.
         investor: String,
         /// Offering name.
@@ -178,7 +178,7 @@ table_row! {
         /// Exception code.
         code: String,
         /// Investment id.
-        investment_id: Option<i64>,
+        investment_id: Option<Id>,
         /// Statement `file#row`.
         statement: Option<String>,
         /// Amount at stake.
@@ -200,7 +200,7 @@ table_row! {
         /// Rule code.
         code: String,
         /// Investment id.
-        investment_id: Option<i64>,
+        investment_id: Option<Id>,
         /// Investor name.
         investor: Option<String>,
         /// Offering name.
@@ -222,7 +222,7 @@ table_row! {
         /// File.
         file: String,
         /// Row / line number.
-        row: i64,
+        row: Id,
         /// Column.
         column: Option<String>,
         /// Why it failed.
@@ -273,7 +273,7 @@ table_row! {
     /// Reg CF 12-month issuer cap headroom for one issuer.
     IssuerCapRow {
         /// Issuer id.
-        issuer_id: Option<i64>,
+        issuer_id: Option<Id>,
         /// Reg CF offerings of the issuer.
         offerings: i64,
         /// Accepted Reg CF sales in the 12 months to the period end.
@@ -477,7 +477,13 @@ impl<'a> Ctx<'a> {
     }
 
     fn accredited(&self, inv: &Investment) -> bool {
-        inv.accredited.or_else(|| self.investors.get(&inv.investor_id).and_then(|i| i.accredited)).unwrap_or(false)
+        inv.accredited
+            .or_else(|| {
+                self.investors
+                    .get(&inv.investor_id)
+                    .and_then(|i| i.accredited)
+            })
+            .unwrap_or(false)
     }
 }
 
@@ -517,7 +523,7 @@ fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
         rows.insert(
             i.id,
             InvestorRow {
-                investor_id: i.id,
+                investor_id: Id(i.id),
                 name: i.full_name(),
                 investor_type: i.investor_type.to_string(),
                 kyc_status: i.kyc_status.to_string(),
@@ -526,7 +532,11 @@ fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
                 country: i.country.clone(),
                 state: i.state.clone(),
                 date_of_birth: i.date_of_birth,
-                tax_id: i.tax_id.as_deref().map(mask_tax_id).filter(|s| !s.is_empty()),
+                tax_id: i
+                    .tax_id
+                    .as_deref()
+                    .map(mask_tax_id)
+                    .filter(|s| !s.is_empty()),
                 investments: 0,
                 pending: Money(0),
                 held: Money(0),
@@ -540,7 +550,7 @@ fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
     }
     for inv in &ctx.input.book.investments {
         let row = rows.entry(inv.investor_id).or_insert_with(|| InvestorRow {
-            investor_id: inv.investor_id,
+            investor_id: Id(inv.investor_id),
             name: ctx.investor_name(inv.investor_id),
             investor_type: String::new(),
             kyc_status: String::new(),
@@ -602,8 +612,22 @@ fn counts_as_receipt(inv: &Investment) -> bool {
     inv.status.funds_taken() || inv.status == InvestmentStatus::Refunded
 }
 
+/// The payment method as people call it (the API's `other` is ACH).
+pub fn method_label(m: &PaymentMethod) -> String {
+    match m {
+        PaymentMethod::Card => "Card".into(),
+        PaymentMethod::Wire => "Wire".into(),
+        PaymentMethod::Ira => "IRA".into(),
+        PaymentMethod::Ach => "ACH".into(),
+        PaymentMethod::Crypto => "Crypto".into(),
+        PaymentMethod::Other(s) => s.clone(),
+    }
+}
+
 fn receipt_date(inv: &Investment) -> Option<NaiveDate> {
-    inv.received_at.map(|t| t.date_naive()).or_else(|| inv.effective_date())
+    inv.received_at
+        .map(|t| t.date_naive())
+        .or_else(|| inv.effective_date())
 }
 
 fn funds_received(ctx: &Ctx<'_>) -> FundsReceived {
@@ -619,7 +643,7 @@ fn funds_received(ctx: &Ctx<'_>) -> FundsReceived {
         .investments
         .iter()
         .filter(|i| counts_as_receipt(i))
-        .filter_map(|i| receipt_date(i).map(|d| (d, i.payment_method.to_string(), i.id, i)))
+        .filter_map(|i| receipt_date(i).map(|d| (d, method_label(&i.payment_method), i.id, i)))
         .filter(|(d, ..)| *d >= period.first && *d <= period.last)
         .collect();
     receipts.sort_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
@@ -632,20 +656,21 @@ fn funds_received(ctx: &Ctx<'_>) -> FundsReceived {
         let c = ctx.amount(inv);
         running += c;
         let ms = matches.get(&id);
-        let join = |f: &dyn Fn(&tieout_reconcile::model::MatchRow) -> Option<String>| -> Option<String> {
-            let parts: Vec<String> = ms.into_iter().flatten().filter_map(|m| f(m)).collect();
-            let mut dedup: Vec<String> = Vec::new();
-            for p in parts {
-                if !dedup.contains(&p) {
-                    dedup.push(p);
+        let join =
+            |f: &dyn Fn(&tieout_reconcile::model::MatchRow) -> Option<String>| -> Option<String> {
+                let parts: Vec<String> = ms.into_iter().flatten().filter_map(|m| f(m)).collect();
+                let mut dedup: Vec<String> = Vec::new();
+                for p in parts {
+                    if !dedup.contains(&p) {
+                        dedup.push(p);
+                    }
                 }
-            }
-            (!dedup.is_empty()).then(|| dedup.join("; "))
-        };
+                (!dedup.is_empty()).then(|| dedup.join("; "))
+            };
         rows.push(ReceiptRow {
             date,
             method: method.clone(),
-            investment_id: id,
+            investment_id: Id(id),
             investor: ctx.investor_name(inv.investor_id),
             offering: ctx.offering_name(inv.offering_id),
             status: inv.status.to_string(),
@@ -817,7 +842,7 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
             let row = ReconExceptionRow {
                 severity: e.severity.as_str().to_string(),
                 code: e.code.as_str().to_string(),
-                investment_id: e.investment_id,
+                investment_id: e.investment_id.map(Id),
                 statement: match (&e.statement_file, e.statement_row) {
                     (Some(f), Some(r)) => Some(format!("{f}#{r}")),
                     (Some(f), None) => Some(f.clone()),
@@ -832,13 +857,20 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
         })
         .collect();
     recon.sort_by(|a, b| {
-        (a.0, std::cmp::Reverse(a.1), &a.2.code, a.2.investment_id, &a.2.statement).cmp(&(
-            b.0,
-            std::cmp::Reverse(b.1),
-            &b.2.code,
-            b.2.investment_id,
-            &b.2.statement,
-        ))
+        (
+            a.0,
+            std::cmp::Reverse(a.1),
+            &a.2.code,
+            a.2.investment_id,
+            &a.2.statement,
+        )
+            .cmp(&(
+                b.0,
+                std::cmp::Reverse(b.1),
+                &b.2.code,
+                b.2.investment_id,
+                &b.2.statement,
+            ))
     });
     let recon_rows: Vec<ReconExceptionRow> = recon.into_iter().map(|(_, _, r)| r).collect();
     let recon_total: Cents = recon_rows.iter().map(|r| r.amount.0).sum();
@@ -855,7 +887,7 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
             let row = FindingRow {
                 severity: f.severity.as_str().to_string(),
                 code: f.code.as_str().to_string(),
-                investment_id: f.investment_id,
+                investment_id: f.investment_id.map(Id),
                 investor: investor_id.map(|id| ctx.investor_name(id)),
                 offering: offering_id.map(|id| ctx.offering_name(id)),
                 amount: amount.map(Money),
@@ -867,17 +899,28 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
         })
         .collect();
     findings.sort_by(|a, b| {
-        (a.0, std::cmp::Reverse(a.1), a.2.code, a.2.investment_id, a.2.investor_id, a.2.offering_id).cmp(&(
-            b.0,
-            std::cmp::Reverse(b.1),
-            b.2.code,
-            b.2.investment_id,
-            b.2.investor_id,
-            b.2.offering_id,
-        ))
+        (
+            a.0,
+            std::cmp::Reverse(a.1),
+            a.2.code,
+            a.2.investment_id,
+            a.2.investor_id,
+            a.2.offering_id,
+        )
+            .cmp(&(
+                b.0,
+                std::cmp::Reverse(b.1),
+                b.2.code,
+                b.2.investment_id,
+                b.2.investor_id,
+                b.2.offering_id,
+            ))
     });
     let finding_rows: Vec<FindingRow> = findings.into_iter().map(|(.., r)| r).collect();
-    let finding_total: Cents = finding_rows.iter().filter_map(|r| r.amount.map(|m| m.0)).sum();
+    let finding_total: Cents = finding_rows
+        .iter()
+        .filter_map(|r| r.amount.map(|m| m.0))
+        .sum();
 
     let reject_rows: Vec<RejectRow> = ctx
         .input
@@ -885,7 +928,7 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
         .iter()
         .map(|r| RejectRow {
             file: r.file.clone(),
-            row: i64::from(r.row),
+            row: Id(i64::from(r.row)),
             column: r.column.clone(),
             reason: r.reason.clone(),
             next_action: REJECT_NEXT_ACTION.to_string(),
@@ -972,11 +1015,19 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
     // Reg CF accepted sales per issuer over the 12 months to the period end.
     let window_start = last - Duration::days(365);
     let mut caps: BTreeMap<Option<i64>, (BTreeSet<i64>, Cents)> = BTreeMap::new();
-    for o in ctx.input.book.offerings.iter().filter(|o| o.offering_type == OfferingType::RegCf) {
+    for o in ctx
+        .input
+        .book
+        .offerings
+        .iter()
+        .filter(|o| o.offering_type == OfferingType::RegCf)
+    {
         let e = caps.entry(o.issuer_id).or_default();
         e.0.insert(o.id);
         for inv in by_offering.get(&o.id).into_iter().flatten() {
-            let in_window = inv.effective_date().is_some_and(|d| d > window_start && d <= last);
+            let in_window = inv
+                .effective_date()
+                .is_some_and(|d| d > window_start && d <= last);
             if inv.status.is_accepted() && in_window {
                 e.1 += ctx.amount(inv);
             }
@@ -985,7 +1036,7 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
     let cap_rows: Vec<IssuerCapRow> = caps
         .iter()
         .map(|(issuer, (offs, sold))| IssuerCapRow {
-            issuer_id: *issuer,
+            issuer_id: issuer.map(Id),
             offerings: offs.len() as i64,
             sold_12m: Money(*sold),
             cap: Money(REGCF_ISSUER_CAP_CENTS),
@@ -996,7 +1047,11 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
     let mut sections = Vec::new();
     for o in &ctx.input.book.offerings {
         let invs: Vec<&Investment> = by_offering.get(&o.id).cloned().unwrap_or_default();
-        let taken: Vec<&Investment> = invs.iter().copied().filter(|i| i.status.funds_taken()).collect();
+        let taken: Vec<&Investment> = invs
+            .iter()
+            .copied()
+            .filter(|i| i.status.funds_taken())
+            .collect();
         let received: Cents = taken.iter().map(|i| ctx.amount(i)).sum();
         let accepted: Cents = invs
             .iter()
@@ -1012,16 +1067,28 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
         let target = opt_cents(o.target_amount);
         let maximum = opt_cents(o.max_amount);
         let mut figures = vec![
-            fig("Funds received (received through accepted)", Money(received), ""),
+            fig(
+                "Funds received (received through accepted)",
+                Money(received),
+                "",
+            ),
             fig("Accepted sales", Money(accepted), ""),
-            fig("Purchasers (distinct investors, funds taken)", holders.len() as i64, ""),
+            fig(
+                "Purchasers (distinct investors, funds taken)",
+                holders.len() as i64,
+                "",
+            ),
         ];
         let mut by_state = Table::default();
         match &o.offering_type {
             OfferingType::RegCf => {
                 let c203 = "17 CFR 227.203(a)(3)";
                 figures.push(fig("Target amount", target.map(Money), "17 CFR 227.201(g)"));
-                figures.push(fig("Maximum amount", maximum.map(Money), "17 CFR 227.201(h)"));
+                figures.push(fig(
+                    "Maximum amount",
+                    maximum.map(Money),
+                    "17 CFR 227.201(h)",
+                ));
                 figures.push(fig(
                     "Received as % of target",
                     target.and_then(|t| Pct::of(i128::from(received), i128::from(t))),
@@ -1036,7 +1103,11 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                     let crossed = target
                         .filter(|t| *t > 0)
                         .and_then(|t| crossing_date(&dated, (t * pct + 99) / 100));
-                    figures.push(fig(&format!("Date {label} of target reached"), crossed, c203));
+                    figures.push(fig(
+                        &format!("Date {label} of target reached"),
+                        crossed,
+                        c203,
+                    ));
                     figures.push(fig(
                         &format!("Form C-U due ({label}; 5 business days after)"),
                         crossed.map(|d| add_business_days(d, 5)),
@@ -1079,11 +1150,26 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
             }
             OfferingType::RegD506b | OfferingType::RegD506c => {
                 let is_b = o.offering_type == OfferingType::RegD506b;
-                let acc: BTreeSet<i64> =
-                    taken.iter().filter(|i| ctx.accredited(i)).map(|i| i.investor_id).collect();
-                figures.push(fig("Total offering amount", maximum.map(Money), "Form D Item 13"));
-                figures.push(fig("Total amount sold (accepted)", Money(accepted), "Form D Item 13"));
-                figures.push(fig("Accredited investors", acc.len() as i64, "Form D Item 14"));
+                let acc: BTreeSet<i64> = taken
+                    .iter()
+                    .filter(|i| ctx.accredited(i))
+                    .map(|i| i.investor_id)
+                    .collect();
+                figures.push(fig(
+                    "Total offering amount",
+                    maximum.map(Money),
+                    "Form D Item 13",
+                ));
+                figures.push(fig(
+                    "Total amount sold (accepted)",
+                    Money(accepted),
+                    "Form D Item 13",
+                ));
+                figures.push(fig(
+                    "Accredited investors",
+                    acc.len() as i64,
+                    "Form D Item 14",
+                ));
                 figures.push(fig(
                     if is_b {
                         "Non-accredited investors (max 35)"
@@ -1091,7 +1177,11 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                         "Non-accredited investors (must be 0)"
                     },
                     non_acc_holders.len() as i64,
-                    if is_b { "17 CFR 230.506(b)(2)(i)" } else { "17 CFR 230.506(c)(2)(i)" },
+                    if is_b {
+                        "17 CFR 230.506(b)(2)(i)"
+                    } else {
+                        "17 CFR 230.506(c)(2)(i)"
+                    },
                 ));
                 let first_sale = taken.iter().filter_map(|i| receipt_date(i)).min();
                 figures.push(fig("Date of first sale", first_sale, "Form D Item 7"));
@@ -1108,7 +1198,11 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                 figures.push(fig(
                     &format!("Findings ({})", code.as_str()),
                     count_findings(ctx, o.id, code),
-                    if is_b { "17 CFR 230.506(b)(2)(i)" } else { "17 CFR 230.506(c)" },
+                    if is_b {
+                        "17 CFR 230.506(b)(2)(i)"
+                    } else {
+                        "17 CFR 230.506(c)"
+                    },
                 ));
                 let mut states: BTreeMap<String, (BTreeSet<i64>, Cents, Cents)> = BTreeMap::new();
                 for i in &taken {
@@ -1142,7 +1236,10 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                         label: "Total".into(),
                         values: vec![
                             ("received".into(), Cell::Money(received)),
-                            ("accepted".into(), Cell::Money(rows.iter().map(|r| r.accepted.0).sum())),
+                            (
+                                "accepted".into(),
+                                Cell::Money(rows.iter().map(|r| r.accepted.0).sum()),
+                            ),
                         ],
                     }),
                     rows,
@@ -1172,10 +1269,12 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
             }
             OfferingType::RegS => {
                 let us_person = |i: &Investment| {
-                    i.us_person.or_else(|| ctx.investors.get(&i.investor_id).and_then(|v| v.us_person))
+                    i.us_person
+                        .or_else(|| ctx.investors.get(&i.investor_id).and_then(|v| v.us_person))
                 };
                 let attested = taken.iter().filter(|i| us_person(i) == Some(false)).count() as i64;
-                let declared_us = taken.iter().filter(|i| us_person(i) == Some(true)).count() as i64;
+                let declared_us =
+                    taken.iter().filter(|i| us_person(i) == Some(true)).count() as i64;
                 let missing = taken.iter().filter(|i| us_person(i).is_none()).count() as i64;
                 let us_resident = taken
                     .iter()
@@ -1186,10 +1285,26 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                             .is_some_and(|c| c.eq_ignore_ascii_case("US"))
                     })
                     .count() as i64;
-                figures.push(fig("Purchases attested non-US person", attested, "17 CFR 230.903(b)(3)(ii)"));
-                figures.push(fig("Purchases declared US person", declared_us, "17 CFR 230.902(k)"));
-                figures.push(fig("Purchases without attestation", missing, "17 CFR 230.903(b)(3)(ii)"));
-                figures.push(fig("Purchases by US residents", us_resident, "17 CFR 230.902(k)(1)(i)"));
+                figures.push(fig(
+                    "Purchases attested non-US person",
+                    attested,
+                    "17 CFR 230.903(b)(3)(ii)",
+                ));
+                figures.push(fig(
+                    "Purchases declared US person",
+                    declared_us,
+                    "17 CFR 230.902(k)",
+                ));
+                figures.push(fig(
+                    "Purchases without attestation",
+                    missing,
+                    "17 CFR 230.903(b)(3)(ii)",
+                ));
+                figures.push(fig(
+                    "Purchases by US residents",
+                    us_resident,
+                    "17 CFR 230.902(k)(1)(i)",
+                ));
                 figures.push(fig(
                     "Findings (REGS_US_PERSON)",
                     count_findings(ctx, o.id, RuleCode::RegsUsPerson),
@@ -1231,7 +1346,12 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
     // Progress.
     let mut progress = Vec::new();
     for o in &ctx.input.book.offerings {
-        let invs = ctx.input.book.investments.iter().filter(|i| i.offering_id == o.id);
+        let invs = ctx
+            .input
+            .book
+            .investments
+            .iter()
+            .filter(|i| i.offering_id == o.id);
         let mut received = 0;
         let mut accepted = 0;
         for i in invs {
@@ -1258,8 +1378,14 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
     let progress_totals = Totals {
         label: "Total".into(),
         values: vec![
-            ("received".into(), Cell::Money(progress.iter().map(|r| r.received.0).sum())),
-            ("accepted".into(), Cell::Money(progress.iter().map(|r| r.accepted.0).sum())),
+            (
+                "received".into(),
+                Cell::Money(progress.iter().map(|r| r.received.0).sum()),
+            ),
+            (
+                "accepted".into(),
+                Cell::Money(progress.iter().map(|r| r.accepted.0).sum()),
+            ),
         ],
     };
 
@@ -1292,8 +1418,18 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
         .iter()
         .map(|m| (m.statement_file.as_str(), m.statement_row))
         .collect();
-    let credits: Vec<_> = ctx.input.statement_lines.iter().filter(|l| l.amount_cents > 0).collect();
-    let debits: Vec<_> = ctx.input.statement_lines.iter().filter(|l| l.amount_cents < 0).collect();
+    let credits: Vec<_> = ctx
+        .input
+        .statement_lines
+        .iter()
+        .filter(|l| l.amount_cents > 0)
+        .collect();
+    let debits: Vec<_> = ctx
+        .input
+        .statement_lines
+        .iter()
+        .filter(|l| l.amount_cents < 0)
+        .collect();
     let credit_total: Cents = credits.iter().map(|l| l.amount_cents).sum();
     let matched_credits: Vec<_> = credits
         .iter()
@@ -1308,32 +1444,59 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
     let matched_debit_total: Cents = matched_debits.iter().map(|l| l.amount_cents).sum();
     let open: &[tieout_reconcile::model::ExceptionRow] = ctx.input.exceptions;
     let open_total: Cents = open.iter().map(|e| e.amount_cents.saturating_abs()).sum();
-    let st = |item: &str, count: Option<i64>, amount: Option<Cents>, share: Option<Pct>| StatusRow {
-        item: item.to_string(),
-        count,
-        amount: amount.map(Money),
-        share,
-    };
+    let st =
+        |item: &str, count: Option<i64>, amount: Option<Cents>, share: Option<Pct>| StatusRow {
+            item: item.to_string(),
+            count,
+            amount: amount.map(Money),
+            share,
+        };
     let reconciliation = vec![
-        st("Statement credits", Some(credits.len() as i64), Some(credit_total), None),
+        st(
+            "Statement credits",
+            Some(credits.len() as i64),
+            Some(credit_total),
+            None,
+        ),
         st(
             "Credits matched to investments",
             Some(matched_credits.len() as i64),
             Some(matched_credit_total),
             Pct::of(i128::from(matched_credit_total), i128::from(credit_total)),
         ),
-        st("Statement debits", Some(debits.len() as i64), Some(debit_total), None),
+        st(
+            "Statement debits",
+            Some(debits.len() as i64),
+            Some(debit_total),
+            None,
+        ),
         st(
             "Debits matched",
             Some(matched_debits.len() as i64),
             Some(matched_debit_total),
             Pct::of(i128::from(matched_debit_total), i128::from(debit_total)),
         ),
-        st("Open exceptions (absolute amounts)", Some(open.len() as i64), Some(open_total), None),
-        st("Rejected statement lines", Some(ctx.input.rejects.len() as i64), None, None),
+        st(
+            "Open exceptions (absolute amounts)",
+            Some(open.len() as i64),
+            Some(open_total),
+            None,
+        ),
+        st(
+            "Rejected statement lines",
+            Some(ctx.input.rejects.len() as i64),
+            None,
+            None,
+        ),
     ];
     let mut buckets = [(0i64, 0 as Cents); 5];
-    let labels = ["0–7 days", "8–30 days", "31–60 days", "over 60 days", "age unknown"];
+    let labels = [
+        "0–7 days",
+        "8–30 days",
+        "31–60 days",
+        "over 60 days",
+        "age unknown",
+    ];
     for r in &ctx_exceptions_ages(ctx) {
         let idx = match r.0 {
             Some(a) if a <= 7 => 0,
@@ -1348,7 +1511,14 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
     let exception_age: Vec<StatusRow> = labels
         .iter()
         .zip(buckets)
-        .map(|(l, (c, a))| st(l, Some(c), Some(a), Pct::of(i128::from(a), i128::from(open_total))))
+        .map(|(l, (c, a))| {
+            st(
+                l,
+                Some(c),
+                Some(a),
+                Pct::of(i128::from(a), i128::from(open_total)),
+            )
+        })
         .collect();
 
     // Top issues.
@@ -1359,7 +1529,9 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
             .and_then(|id| ctx.investments.get(&id))
             .map(|i| ctx.amount(i))
             .unwrap_or(0);
-        let e = groups.entry(f.code).or_insert((f.severity, 0, 0, f.citation.clone()));
+        let e = groups
+            .entry(f.code)
+            .or_insert((f.severity, 0, 0, f.citation.clone()));
         e.0 = e.0.min(f.severity);
         e.1 += 1;
         e.2 += amt;
@@ -1380,12 +1552,18 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
         _ => 2,
     };
     issues.sort_by(|a, b| {
-        (sev_rank(&a.severity), std::cmp::Reverse(a.count), std::cmp::Reverse(a.amount), &a.code).cmp(&(
-            sev_rank(&b.severity),
-            std::cmp::Reverse(b.count),
-            std::cmp::Reverse(b.amount),
-            &b.code,
-        ))
+        (
+            sev_rank(&a.severity),
+            std::cmp::Reverse(a.count),
+            std::cmp::Reverse(a.amount),
+            &a.code,
+        )
+            .cmp(&(
+                sev_rank(&b.severity),
+                std::cmp::Reverse(b.count),
+                std::cmp::Reverse(b.amount),
+                &b.code,
+            ))
     });
     issues.truncate(8);
 
@@ -1438,7 +1616,10 @@ fn ctx_exceptions_ages(ctx: &Ctx<'_>) -> Vec<(Option<i64>, Cents)> {
                 .investment_id
                 .and_then(|id| ctx.investments.get(&id))
                 .and_then(|i| receipt_date(i));
-            (line_date.or(inv_date).map(|d| (last - d).num_days()), e.amount_cents)
+            (
+                line_date.or(inv_date).map(|d| (last - d).num_days()),
+                e.amount_cents,
+            )
         })
         .collect()
 }

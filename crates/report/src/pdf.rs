@@ -8,8 +8,8 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 use printpdf::{
-    Color, FontId, Line, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFont,
-    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, WindingOrder,
+    Color, FontId, Line, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFont, PdfFontHandle,
+    PdfPage, PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem, WindingOrder,
 };
 use sha2::{Digest, Sha256};
 
@@ -35,7 +35,8 @@ impl Fonts {
     /// Parses the embedded DejaVu Sans regular and bold faces.
     pub fn embedded() -> Result<Fonts, ReportError> {
         let parse = |bytes: &[u8], name: &str| {
-            ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).ok_or_else(|| ReportError::Font(name.into()))
+            ParsedFont::from_bytes(bytes, 0, &mut Vec::new())
+                .ok_or_else(|| ReportError::Font(name.into()))
         };
         Ok(Fonts {
             regular: parse(REGULAR_TTF, "DejaVuSans.ttf")?,
@@ -59,6 +60,41 @@ impl Fonts {
             })
             .sum();
         units as f32 / upem * size
+    }
+
+    /// `s` broken into lines of at most `max` points, at most `max_lines` lines (the last cut
+    /// with an ellipsis when text remains). Words longer than a line are cut.
+    pub fn wrap(&self, s: &str, max: f32, size: f32, bold: bool, max_lines: usize) -> Vec<String> {
+        let mut lines: Vec<String> = Vec::new();
+        let mut line = String::new();
+        for word in s.split_whitespace() {
+            let cand = if line.is_empty() {
+                word.to_string()
+            } else {
+                format!("{line} {word}")
+            };
+            if self.width(&cand, size, bold) <= max || line.is_empty() {
+                line = cand;
+            } else {
+                lines.push(std::mem::replace(&mut line, word.to_string()));
+            }
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+        if lines.is_empty() {
+            lines.push(String::new());
+        }
+        if lines.len() > max_lines.max(1) {
+            let keep = max_lines.max(1);
+            let rest = lines[keep - 1..].join(" ");
+            lines.truncate(keep - 1);
+            lines.push(format!("{rest}\u{2026}"));
+        }
+        lines
+            .into_iter()
+            .map(|l| self.fit(&l, max, size, bold))
+            .collect()
     }
 
     /// `s` cut to fit `max` points, ending in an ellipsis when cut.
@@ -138,8 +174,14 @@ impl<'a> Doc<'a> {
             pages: Vec::new(),
             y: 0.0,
             title: layout.title.clone(),
-            header_right: format!("Period {} ({} to {})   Run {}", p.month, p.first, p.last, models.header.run_id),
-            footer_left: format!("tieout · {} · period {} · run {}", layout.title, p.month, models.header.run_id),
+            header_right: format!(
+                "Period {} ({} to {})   Run {}",
+                p.month, p.first, p.last, models.header.run_id
+            ),
+            footer_left: format!(
+                "tieout · {} · period {} · run {}",
+                layout.title, p.month, models.header.run_id
+            ),
         };
         d.new_page();
         d
@@ -205,7 +247,16 @@ impl<'a> Doc<'a> {
     }
 
     /// Draws text aligned within `[x, x + w]`, cut with an ellipsis to fit.
-    pub fn text_in(&mut self, x: f32, w: f32, y: f32, s: &str, size: f32, bold: bool, align: Align) {
+    pub fn text_in(
+        &mut self,
+        x: f32,
+        w: f32,
+        y: f32,
+        s: &str,
+        size: f32,
+        bold: bool,
+        align: Align,
+    ) {
         let s = self.fonts.fit(s, w, size, bold);
         let tw = self.fonts.width(&s, size, bold);
         let tx = match align {
@@ -214,6 +265,27 @@ impl<'a> Doc<'a> {
             Align::Center => x + (w - tw) / 2.0,
         };
         self.text(tx, y, &s, size, bold, 0.0);
+    }
+
+    /// Like [`Doc::text_in`], but first shrinks the font (down to 70%) so figures and headings
+    /// stay whole; only if that is not enough is the text cut with an ellipsis.
+    pub fn text_in_shrink(
+        &mut self,
+        x: f32,
+        w: f32,
+        y: f32,
+        s: &str,
+        size: f32,
+        bold: bool,
+        align: Align,
+    ) {
+        let full = self.fonts.width(s, size, bold);
+        let size = if full > w && full > 0.0 {
+            (size * w / full).max(size * 0.7)
+        } else {
+            size
+        };
+        self.text_in(x, w, y, s, size, bold, align);
     }
 
     /// A filled rectangle (`y` is the bottom edge).
@@ -276,7 +348,11 @@ impl<'a> Doc<'a> {
         let mut line = String::new();
         let mut lines = Vec::new();
         for word in s.split_whitespace() {
-            let cand = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+            let cand = if line.is_empty() {
+                word.to_string()
+            } else {
+                format!("{line} {word}")
+            };
             if self.fonts.width(&cand, size, false) > max && !line.is_empty() {
                 lines.push(std::mem::replace(&mut line, word.to_string()));
             } else {
@@ -301,7 +377,11 @@ impl<'a> Doc<'a> {
         let row_h = size * 1.65;
         let mm = 72.0 / 25.4;
         let raw: f32 = tl.columns.iter().map(|c| c.width * mm).sum();
-        let scale = if raw > self.usable_width() { self.usable_width() / raw } else { 1.0 };
+        let scale = if raw > self.usable_width() {
+            self.usable_width() / raw
+        } else {
+            1.0
+        };
         let widths: Vec<f32> = tl.columns.iter().map(|c| c.width * mm * scale).collect();
         let table_w: f32 = widths.iter().sum();
         let x0 = self.left();
@@ -324,13 +404,35 @@ impl<'a> Doc<'a> {
         self.ensure(title_size * 2.0 + row_h * 3.0);
         let draw_header = |d: &mut Doc<'_>, title: &str| {
             d.y -= title_size * 0.3;
-            d.text_in(x0, table_w.max(d.usable_width()), d.y, title, title_size, true, Align::Left);
+            d.text_in(
+                x0,
+                table_w.max(d.usable_width()),
+                d.y,
+                title,
+                title_size,
+                true,
+                Align::Left,
+            );
             d.y -= title_size * 0.9;
-            d.fill_rect(x0, d.y - row_h + size * 0.2, table_w, row_h, rgb(0.86, 0.88, 0.91));
+            d.fill_rect(
+                x0,
+                d.y - row_h + size * 0.2,
+                table_w,
+                row_h,
+                rgb(0.86, 0.88, 0.91),
+            );
             let base = d.y - row_h + size * 0.2 + (row_h - size) / 2.0 + size * 0.22;
             let mut x = x0;
             for (i, c) in tl.columns.iter().enumerate() {
-                d.text_in(x + CELL_PAD, widths[i] - 2.0 * CELL_PAD, base, &c.heading, size, true, aligns[i]);
+                d.text_in_shrink(
+                    x + CELL_PAD,
+                    widths[i] - 2.0 * CELL_PAD,
+                    base,
+                    &c.heading,
+                    size,
+                    true,
+                    aligns[i],
+                );
                 x += widths[i];
             }
             d.y -= row_h;
@@ -341,23 +443,50 @@ impl<'a> Doc<'a> {
             self.text(x0 + CELL_PAD, self.y - size, "None.", size, false, 0.35);
             self.y -= row_h;
         }
+        let line_h = size * 1.2;
         for r in 0..table.len() {
-            if self.y - row_h < self.bottom() {
+            // Cell texts, wrapped where the layout asks for it.
+            let cells: Vec<(Cell, Vec<String>)> = tl
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let cell = table.cell(r, &c.key).unwrap_or(Cell::Empty);
+                    let s = cell.display();
+                    let lines = if c.wrap {
+                        self.fonts
+                            .wrap(&s, widths[i] - 2.0 * CELL_PAD, size, false, 4)
+                    } else {
+                        vec![s]
+                    };
+                    (cell, lines)
+                })
+                .collect();
+            let nlines = cells.iter().map(|(_, l)| l.len()).max().unwrap_or(1).max(1);
+            let this_h = row_h + (nlines - 1) as f32 * line_h;
+            if self.y - this_h < self.bottom() {
                 self.new_page();
                 draw_header(self, &format!("{} (continued)", tl.title));
             }
             let top = self.y + size * 0.2;
             if r % 2 == 1 {
-                self.fill_rect(x0, top - row_h, table_w, row_h, rgb(0.955, 0.96, 0.97));
+                self.fill_rect(x0, top - this_h, table_w, this_h, rgb(0.955, 0.96, 0.97));
             }
-            let base = top - row_h + (row_h - size) / 2.0 + size * 0.22;
+            let base = top - (row_h + size) / 2.0 + size * 0.22;
             let mut x = x0;
-            for (i, c) in tl.columns.iter().enumerate() {
-                let s = table.cell(r, &c.key).map(|c| c.display()).unwrap_or_default();
-                self.text_in(x + CELL_PAD, widths[i] - 2.0 * CELL_PAD, base, &s, size, false, aligns[i]);
+            for (i, (cell, lines)) in cells.iter().enumerate() {
+                let w = widths[i] - 2.0 * CELL_PAD;
+                for (k, line) in lines.iter().enumerate() {
+                    let y = base - k as f32 * line_h;
+                    if cell.is_numeric() || matches!(cell, Cell::Date(_)) {
+                        self.text_in_shrink(x + CELL_PAD, w, y, line, size, false, aligns[i]);
+                    } else {
+                        self.text_in(x + CELL_PAD, w, y, line, size, false, aligns[i]);
+                    }
+                }
                 x += widths[i];
             }
-            self.y -= row_h;
+            self.y -= this_h;
         }
         if let Some(t) = table.totals() {
             if self.y - row_h * 1.3 < self.bottom() {
@@ -368,13 +497,33 @@ impl<'a> Doc<'a> {
             self.hline(x0, x0 + table_w, top, 0.8, 0.2);
             let base = top - row_h + (row_h - size) / 2.0 + size * 0.22;
             // The label runs from the left edge up to the first column holding a total.
-            let first_val = tl.columns.iter().position(|c| t.get(&c.key).is_some()).unwrap_or(tl.columns.len());
+            let first_val = tl
+                .columns
+                .iter()
+                .position(|c| t.get(&c.key).is_some())
+                .unwrap_or(tl.columns.len());
             let label_w: f32 = widths[..first_val.max(1).min(widths.len())].iter().sum();
-            self.text_in(x0 + CELL_PAD, label_w - 2.0 * CELL_PAD, base, &t.label, size, true, Align::Left);
+            self.text_in(
+                x0 + CELL_PAD,
+                label_w - 2.0 * CELL_PAD,
+                base,
+                &t.label,
+                size,
+                true,
+                Align::Left,
+            );
             let mut x = x0;
             for (i, c) in tl.columns.iter().enumerate() {
                 if let Some(v) = t.get(&c.key) {
-                    self.text_in(x + CELL_PAD, widths[i] - 2.0 * CELL_PAD, base, &v.display(), size, true, aligns[i]);
+                    self.text_in_shrink(
+                        x + CELL_PAD,
+                        widths[i] - 2.0 * CELL_PAD,
+                        base,
+                        &v.display(),
+                        size,
+                        true,
+                        aligns[i],
+                    );
                 }
                 x += widths[i];
             }
@@ -396,7 +545,9 @@ impl<'a> Doc<'a> {
             let left = self.footer_left.clone();
             let right = format!("Page {} of {}", i + 1, n);
             let rw = self.fonts.width(&right, 7.0, false);
-            let lw = self.fonts.fit(&left, w - 2.0 * MARGIN - rw - 20.0, 7.0, false);
+            let lw = self
+                .fonts
+                .fit(&left, w - 2.0 * MARGIN - rw - 20.0, 7.0, false);
             self.text(MARGIN, y, &lw, 7.0, false, 0.3);
             self.text(w - MARGIN - rw, y, &right, 7.0, false, 0.3);
             let ops = self.pages.pop().unwrap_or_default();
@@ -429,10 +580,10 @@ pub fn to_bytes(
     doc.metadata.info.creator = "tieout".into();
     doc.metadata.info.identifier = run_id.into();
     doc.metadata.info.subject = format!("{title}, run {run_id}");
-    doc.resources
-        .fonts
-        .map
-        .insert(FontId(REGULAR_ID.into()), PdfFont::new(fonts.regular.clone()));
+    doc.resources.fonts.map.insert(
+        FontId(REGULAR_ID.into()),
+        PdfFont::new(fonts.regular.clone()),
+    );
     doc.resources
         .fonts
         .map
@@ -448,7 +599,8 @@ pub fn to_bytes(
     let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
     let digest = Sha256::digest(format!("tieout\0{title}\0{run_id}").as_bytes());
     let id = lopdf::Object::String(digest[..16].to_vec(), lopdf::StringFormat::Hexadecimal);
-    lo.trailer.set("ID", lopdf::Object::Array(vec![id.clone(), id]));
+    lo.trailer
+        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
     lo.compress();
     let mut buf = Vec::new();
     lo.save_to(&mut buf).map_err(|e| e.to_string())?;
@@ -512,20 +664,35 @@ pub fn layout_report(
     Ok(d.finish())
 }
 
-fn regulator(d: &mut Doc<'_>, models: &ReportModels, layout: &ReportLayout, size: f32) -> Result<(), ReportError> {
+fn regulator(
+    d: &mut Doc<'_>,
+    models: &ReportModels,
+    layout: &ReportLayout,
+    size: f32,
+) -> Result<(), ReportError> {
     let missing = |t: &str| ReportError::Layout {
         file: "reports/regulator.toml".into(),
         message: format!("missing table `{t}`"),
     };
     let figs = layout.table("figures").ok_or_else(|| missing("figures"))?;
-    let states = layout.table("by_state").ok_or_else(|| missing("by_state"))?;
-    let caps = layout.table("issuer_caps").ok_or_else(|| missing("issuer_caps"))?;
+    let states = layout
+        .table("by_state")
+        .ok_or_else(|| missing("by_state"))?;
+    let caps = layout
+        .table("issuer_caps")
+        .ok_or_else(|| missing("issuer_caps"))?;
     let m = &models.regulator;
     if m.sections.is_empty() {
         d.paragraph(layout.label("no_offerings"), 9.0, 0.0);
     }
     for s in &m.sections {
-        d.heading(&format!("{} — {} (offering #{})", s.offering_name, s.regime, s.offering_id), 10.0);
+        d.heading(
+            &format!(
+                "{} — {} (offering #{})",
+                s.offering_name, s.regime, s.offering_id
+            ),
+            10.0,
+        );
         let mut t = figs.clone();
         t.title = format!("{} figures", s.regime);
         d.table(&t, &s.figures, size);
@@ -539,7 +706,12 @@ fn regulator(d: &mut Doc<'_>, models: &ReportModels, layout: &ReportLayout, size
     Ok(())
 }
 
-fn board(d: &mut Doc<'_>, models: &ReportModels, layout: &ReportLayout, size: f32) -> Result<(), ReportError> {
+fn board(
+    d: &mut Doc<'_>,
+    models: &ReportModels,
+    layout: &ReportLayout,
+    size: f32,
+) -> Result<(), ReportError> {
     let b = &models.board;
     let get = |t: &str| {
         layout.table(t).ok_or_else(|| ReportError::Layout {
@@ -613,7 +785,11 @@ fn chart(d: &mut Doc<'_>, b: &crate::models::BoardReport, layout: &ReportLayout)
         d.text(left - 5.0 - w, y - 2.2, &label, 6.5, false, 0.2);
     }
     // Axes.
-    d.polyline(&[(left, top + 4.0), (left, bottom), (right, bottom)], 0.8, rgb(0.2, 0.2, 0.2));
+    d.polyline(
+        &[(left, top + 4.0), (left, bottom), (right, bottom)],
+        0.8,
+        rgb(0.2, 0.2, 0.2),
+    );
     let n = b.daily.len();
     let x_of = |i: usize| {
         if n <= 1 {
@@ -635,20 +811,39 @@ fn chart(d: &mut Doc<'_>, b: &crate::models::BoardReport, layout: &ReportLayout)
     if max == 0 {
         let msg = layout.label("no_receipts").to_string();
         let w = d.fonts.width(&msg, 8.0, false);
-        d.text((left + right - w) / 2.0, (top + bottom) / 2.0, &msg, 8.0, false, 0.4);
+        d.text(
+            (left + right - w) / 2.0,
+            (top + bottom) / 2.0,
+            &msg,
+            8.0,
+            false,
+            0.4,
+        );
     } else {
         let pts: Vec<(f32, f32)> = b
             .daily
             .iter()
             .enumerate()
-            .map(|(i, p)| (x_of(i), bottom + (top - bottom) * (p.cumulative.0 as f64 / ymax as f64) as f32))
+            .map(|(i, p)| {
+                (
+                    x_of(i),
+                    bottom + (top - bottom) * (p.cumulative.0 as f64 / ymax as f64) as f32,
+                )
+            })
             .collect();
         d.polyline(&pts, 1.6, rgb(0.12, 0.36, 0.66));
         if let Some(last) = b.daily.last() {
             let label = format!("Total {}", tieout_domain::format_cents(last.cumulative.0));
             let w = d.fonts.width(&label, 7.0, true);
             let (x, y) = pts.last().copied().unwrap_or((right, top));
-            d.text((x - w).max(left + 4.0), (y + 5.0).min(top + 2.0), &label, 7.0, true, 0.1);
+            d.text(
+                (x - w).max(left + 4.0),
+                (y + 5.0).min(top + 2.0),
+                &label,
+                7.0,
+                true,
+                0.1,
+            );
         }
     }
     d.y = bottom - 26.0;
@@ -665,12 +860,13 @@ pub fn write_report(
 ) -> Result<(), ReportError> {
     let pages = layout_report(name, models, layouts, fonts)?;
     let title = &layouts.get(name)?.title;
-    let bytes = to_bytes(pages, fonts, title, &models.header.run_id, document_time).map_err(|message| {
-        ReportError::Pdf {
-            path: path.to_path_buf(),
-            message,
-        }
-    })?;
+    let bytes =
+        to_bytes(pages, fonts, title, &models.header.run_id, document_time).map_err(|message| {
+            ReportError::Pdf {
+                path: path.to_path_buf(),
+                message,
+            }
+        })?;
     std::fs::write(path, bytes).map_err(|e| ReportError::Io {
         path: path.to_path_buf(),
         source: e,

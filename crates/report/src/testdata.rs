@@ -38,7 +38,13 @@ pub fn dec(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-pub fn offering(id: i64, name: &str, t: OfferingType, target: Option<&str>, max: Option<&str>) -> Offering {
+pub fn offering(
+    id: i64,
+    name: &str,
+    t: OfferingType,
+    target: Option<&str>,
+    max: Option<&str>,
+) -> Offering {
     Offering {
         id,
         issuer_id: Some(7),
@@ -169,16 +175,73 @@ pub fn fixture() -> Fixture {
     use PaymentMethod as M;
     let book = Book {
         offerings: vec![
-            offering(1, "Café Lumière Reg CF", OfferingType::RegCf, Some("10000"), Some("50000")),
-            offering(2, "Αθηνά Holdings 506(b)", OfferingType::RegD506b, None, Some("1000000")),
+            offering(
+                1,
+                "Café Lumière Reg CF",
+                OfferingType::RegCf,
+                Some("10000"),
+                Some("50000"),
+            ),
+            offering(
+                2,
+                "Αθηνά Holdings 506(b)",
+                OfferingType::RegD506b,
+                None,
+                Some("1000000"),
+            ),
             offering(3, "Nordlicht Reg S", OfferingType::RegS, None, None),
         ],
         investors: vec![
-            investor(1, "José", "Müller-Ñúñez", "US", Some("CA"), false, Some("123-45-6789"), KycStatus::Passed),
-            investor(2, "Αλέξανδρος", "Παπαδόπουλος", "US", Some("NY"), true, Some("987654321"), KycStatus::Passed),
-            investor(3, "Дмитрий", "Иванов", "DE", None, false, Some("DE-55-443322"), KycStatus::Processing),
-            investor(4, "Zoë", "O'Brien", "US", Some("TX"), false, None, KycStatus::Failed),
-            investor(5, "Björk", "Guðmundsdóttir", "IS", None, true, Some("111-22-3333"), KycStatus::Passed),
+            investor(
+                1,
+                "José",
+                "Müller-Ñúñez",
+                "US",
+                Some("CA"),
+                false,
+                Some("123-45-6789"),
+                KycStatus::Passed,
+            ),
+            investor(
+                2,
+                "Αλέξανδρος",
+                "Παπαδόπουλος",
+                "US",
+                Some("NY"),
+                true,
+                Some("987654321"),
+                KycStatus::Passed,
+            ),
+            investor(
+                3,
+                "Дмитрий",
+                "Иванов",
+                "DE",
+                None,
+                false,
+                Some("DE-55-443322"),
+                KycStatus::Processing,
+            ),
+            investor(
+                4,
+                "Zoë",
+                "O'Brien",
+                "US",
+                Some("TX"),
+                false,
+                None,
+                KycStatus::Failed,
+            ),
+            investor(
+                5,
+                "Björk",
+                "Guðmundsdóttir",
+                "IS",
+                None,
+                true,
+                Some("111-22-3333"),
+                KycStatus::Passed,
+            ),
         ],
         investments: vec![
             investment(101, 1, 1, "2500.00", S::Accepted, M::Wire, 2),
@@ -252,7 +315,13 @@ pub fn fixture() -> Fixture {
         reason: "`12,3x` is not an amount".into(),
         raw: "2026-10-30,12,3x,???".into(),
     }];
-    let finding = |code: RuleCode, sev: Severity, inv: Option<i64>, investor: Option<i64>, off: Option<i64>, cit: &str, detail: &str| Finding {
+    let finding = |code: RuleCode,
+                   sev: Severity,
+                   inv: Option<i64>,
+                   investor: Option<i64>,
+                   off: Option<i64>,
+                   cit: &str,
+                   detail: &str| Finding {
         code,
         severity: sev,
         investment_id: inv,

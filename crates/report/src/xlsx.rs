@@ -8,7 +8,9 @@
 use std::path::Path;
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
+};
 
 use crate::ReportError;
 use crate::cells::{Cell, DynTable};
@@ -21,7 +23,6 @@ struct Formats {
     int: Format,
     date: Format,
     pct: Format,
-    text: Format,
     total_label: Format,
     total_money: Format,
     total_int: Format,
@@ -37,10 +38,13 @@ impl Formats {
                 .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin),
             money: Format::new().set_num_format("#,##0.00"),
             int: Format::new().set_num_format("#,##0"),
-            date: Format::new().set_num_format("yyyy-mm-dd").set_align(FormatAlign::Left),
+            date: Format::new()
+                .set_num_format("yyyy-mm-dd")
+                .set_align(FormatAlign::Left),
             pct: Format::new().set_num_format("0.00%"),
-            text: Format::new(),
-            total_label: Format::new().set_bold().set_border_top(rust_xlsxwriter::FormatBorder::Thin),
+            total_label: Format::new()
+                .set_bold()
+                .set_border_top(rust_xlsxwriter::FormatBorder::Thin),
             total_money: Format::new()
                 .set_bold()
                 .set_num_format("#,##0.00")
@@ -57,11 +61,21 @@ impl Formats {
     }
 }
 
-fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell, f: &Formats, total: bool) -> Result<(), XlsxError> {
+fn write_cell(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    cell: &Cell,
+    f: &Formats,
+    total: bool,
+) -> Result<(), XlsxError> {
     match cell {
         Cell::Text(s) => {
-            let fmt = if total { &f.total_label } else { &f.text };
-            ws.write_string_with_format(row, col, s, fmt)?;
+            if total {
+                ws.write_string_with_format(row, col, s, &f.total_label)?;
+            } else {
+                ws.write_string(row, col, s)?;
+            }
         }
         Cell::Money(c) => {
             let fmt = if total { &f.total_money } else { &f.money };
@@ -71,12 +85,20 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell, f: &Formats, 
             let fmt = if total { &f.total_int } else { &f.int };
             ws.write_number_with_format(row, col, *i as f64, fmt)?;
         }
+        Cell::Id(i) => {
+            if total {
+                ws.write_number_with_format(row, col, *i as f64, &f.total_label)?;
+            } else {
+                ws.write_number(row, col, *i as f64)?;
+            }
+        }
         Cell::Pct(bp) => {
             let fmt = if total { &f.total_pct } else { &f.pct };
             ws.write_number_with_format(row, col, *bp as f64 / 10_000.0, fmt)?;
         }
         Cell::Date(d) => {
-            let year = u16::try_from(d.year()).map_err(|_| XlsxError::DateTimeRangeError(d.to_string()))?;
+            let year = u16::try_from(d.year())
+                .map_err(|_| XlsxError::DateTimeRangeError(d.to_string()))?;
             let dt = ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8)?;
             ws.write_datetime_with_format(row, col, &dt, &f.date)?;
         }
@@ -89,9 +111,18 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell, f: &Formats, 
     Ok(())
 }
 
-fn write_table(wb: &mut Workbook, tl: &TableLayout, table: &dyn DynTable, f: &Formats) -> Result<(), XlsxError> {
+fn write_table(
+    wb: &mut Workbook,
+    tl: &TableLayout,
+    table: &dyn DynTable,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet_with_constant_memory()?;
-    ws.set_name(tl.sheet.clone().unwrap_or_else(|| tl.title.chars().take(31).collect()))?;
+    ws.set_name(
+        tl.sheet
+            .clone()
+            .unwrap_or_else(|| tl.title.chars().take(31).collect()),
+    )?;
     let ncols = tl.columns.len();
     let last_col = u16::try_from(ncols.saturating_sub(1)).unwrap_or(u16::MAX);
     for (i, c) in tl.columns.iter().enumerate() {
@@ -109,10 +140,16 @@ fn write_table(wb: &mut Workbook, tl: &TableLayout, table: &dyn DynTable, f: &Fo
         ws.write_string_with_format(0, col, &c.heading, &fmt)?;
     }
     let n = u32::try_from(table.len()).map_err(|_| XlsxError::RowColumnLimitError)?;
+    // Resolve column keys once, not per cell.
+    let idx: Vec<Option<usize>> = tl
+        .columns
+        .iter()
+        .map(|c| table.keys().iter().position(|k| *k == c.key))
+        .collect();
     for r in 0..table.len() {
         let row = (r as u32) + 1;
-        for (i, c) in tl.columns.iter().enumerate() {
-            if let Some(cell) = table.cell(r, &c.key) {
+        for (i, k) in idx.iter().enumerate() {
+            if let Some(cell) = k.and_then(|k| table.cell_at(r, k)) {
                 write_cell(ws, row, i as u16, &cell, f, false)?;
             }
         }

@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
 
 use super::countries::iso2;
-use super::normalize::{display_order, scoring_tokens};
+use super::normalize::{Token, display_order, fold, name_tokens};
 use super::parse::{AliasKind, SanctionsList, SdnDob, SdnType};
 use crate::model::Investor;
 
@@ -126,7 +126,11 @@ struct IndexedName {
     entry: u32,
     display: String,
     kind: String,
-    tokens: Vec<String>,
+    tokens: Vec<Token>,
+    /// Folded full name (exact-name matching).
+    folded: String,
+    /// Number of distinctive tokens.
+    distinct: usize,
 }
 
 /// Which partition of the list a query is screened against.
@@ -141,8 +145,15 @@ pub enum Partition {
 #[derive(Default)]
 struct Postings {
     names: Vec<IndexedName>,
-    /// Token block key (first three letters) → names having a token with that key.
-    by_key: HashMap<String, Vec<u32>>,
+    /// Distinct distinctive words of the partition.
+    vocab: Vec<String>,
+    vocab_ids: HashMap<String, u32>,
+    /// Block key (first three letters) → vocabulary words with that key.
+    vocab_by_key: HashMap<String, Vec<u32>>,
+    /// Vocabulary word → names containing it (deduplicated, ascending).
+    word_names: Vec<Vec<u32>>,
+    /// Folded full name → names (for names without distinctive tokens, and exact hits).
+    exact: HashMap<String, Vec<u32>>,
 }
 
 fn key(token: &str) -> &str {
@@ -152,19 +163,41 @@ fn key(token: &str) -> &str {
     }
 }
 
+/// A distinctive word carried by at least this many list names is "frequent" (Mohamed, Ali,
+/// Garcia...): a match on frequent words alone with further list words unmatched is weakened.
+const FREQUENT_DF: usize = 25;
+
 impl Postings {
     fn add(&mut self, name: IndexedName) {
         if name.tokens.is_empty() {
-            return; // nothing distinctive: can never match
+            return; // nothing left after folding
         }
         let id = self.names.len() as u32;
-        let mut keys: Vec<&str> = name.tokens.iter().map(|t| key(t)).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        for k in keys {
-            self.by_key.entry(k.to_string()).or_default().push(id);
+        for t in name.tokens.iter().filter(|t| !t.generic) {
+            let w = match self.vocab_ids.get(&t.text) {
+                Some(&w) => w,
+                None => {
+                    let w = self.vocab.len() as u32;
+                    self.vocab.push(t.text.clone());
+                    self.vocab_ids.insert(t.text.clone(), w);
+                    self.vocab_by_key.entry(key(&t.text).to_string()).or_default().push(w);
+                    self.word_names.push(Vec::new());
+                    w
+                }
+            };
+            let names = &mut self.word_names[w as usize];
+            if names.last() != Some(&id) {
+                names.push(id);
+            }
         }
+        self.exact.entry(name.folded.clone()).or_default().push(id);
         self.names.push(name);
+    }
+
+    fn frequent(&self, token: &str) -> bool {
+        self.vocab_ids
+            .get(token)
+            .is_some_and(|&w| self.word_names[w as usize].len() >= FREQUENT_DF)
     }
 }
 
@@ -209,15 +242,40 @@ pub fn token_similarity(a: &str, b: &str) -> f64 {
     s
 }
 
-/// Name score of query tokens against list tokens, with the pairs used.
-pub fn name_score(query: &[String], list: &[String], token_threshold: f64) -> (f64, Vec<(usize, usize, f64)>) {
+/// Weight of a generic token relative to a distinctive one of the same length.
+const GENERIC_WEIGHT: f64 = 0.25;
+
+fn weight(t: &Token) -> f64 {
+    t.text.len() as f64 * if t.generic { GENERIC_WEIGHT } else { 1.0 }
+}
+
+/// The result of comparing two token lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameScore {
+    /// Score in [0, 1].
+    pub score: f64,
+    /// Pairs used: (query token index, list token index, similarity).
+    pub pairs: Vec<(usize, usize, f64)>,
+    /// Why the score was adjusted.
+    pub notes: Vec<String>,
+}
+
+/// Name score of query tokens against list tokens (see the module docs of
+/// [`crate::sanctions`]); `frequent` tells whether a list token is common in the list.
+pub fn name_score(
+    query: &[Token],
+    list: &[Token],
+    token_threshold: f64,
+    frequent: &dyn Fn(&str) -> bool,
+) -> NameScore {
+    let zero = NameScore { score: 0.0, pairs: Vec::new(), notes: Vec::new() };
     if query.is_empty() || list.is_empty() {
-        return (0.0, Vec::new());
+        return zero;
     }
     let mut cand: Vec<(f64, usize, usize)> = Vec::with_capacity(query.len() * list.len());
     for (qi, q) in query.iter().enumerate() {
         for (li, l) in list.iter().enumerate() {
-            let s = token_similarity(q, l);
+            let s = token_similarity(&q.text, &l.text);
             if s >= token_threshold {
                 cand.push((s, qi, li));
             }
@@ -234,28 +292,68 @@ pub fn name_score(query: &[String], list: &[String], token_threshold: f64) -> (f
             pairs.push((qi, li, s));
         }
     }
-    let m = pairs.len();
-    if m == 0 {
-        return (0.0, pairs);
+    // Distinctive pairs: both tokens distinctive.
+    let md = pairs.iter().filter(|&&(qi, li, _)| !query[qi].generic && !list[li].generic).count();
+    if md == 0 {
+        return NameScore { pairs, ..zero };
     }
     let (mut num, mut den) = (0.0, 0.0);
     for &(qi, li, s) in &pairs {
-        let w = (query[qi].len() + list[li].len()) as f64;
+        let w = weight(&query[qi]) + weight(&list[li]);
         num += s * w;
         den += w;
     }
     let base = num / den;
-    let uq = query.len() - m;
-    let ul = list.len() - m;
-    let factor = if m == 1 {
-        let single = uq == 0 && ul == 0 && query[pairs[0].0].len() >= 5 && list[pairs[0].1].len() >= 5;
-        if single { 0.95 } else { 0.70 }
-    } else if uq > m || ul > m {
+    let unmatched = |toks: &[Token], used: &[bool], generic: bool| {
+        toks.iter().zip(used).filter(|(t, u)| !**u && t.generic == generic).count()
+    };
+    let uq = unmatched(query, &used_q, false);
+    let ul = unmatched(list, &used_l, false);
+    let ug = unmatched(query, &used_q, true) + unmatched(list, &used_l, true);
+    let mut notes = Vec::new();
+    let mut factor = if md == 1 {
+        let (qi, li, sim) = pairs
+            .iter()
+            .copied()
+            .find(|&(qi, li, _)| !query[qi].generic && !list[li].generic)
+            .unwrap_or(pairs[0]);
+        if uq == 0
+            && ul == 0
+            && sim >= 0.95
+            && query[qi].text.len() >= 5
+            && list[li].text.len() >= 5
+        {
+            notes.push("single distinctive word (x0.95)".to_string());
+            0.95
+        } else {
+            notes.push("only one distinctive word in common (x0.70)".to_string());
+            0.70
+        }
+    } else if uq > md || ul > md {
+        notes.push(format!("{uq} query and {ul} list words unmatched (x0.70)"));
         0.70
     } else {
-        1.0 - 0.04 * (uq + ul) as f64
+        let mut f = 1.0 - 0.06 * ul as f64 - 0.03 * uq as f64;
+        if ul > 0 || uq > 0 {
+            notes.push(format!("{ul} list / {uq} query words unmatched (-{:.2})", 1.0 - f));
+        }
+        if uq > 0 && ul > 0 {
+            f *= 0.90;
+            notes.push("different words on both sides (x0.90)".to_string());
+        }
+        f
     };
-    (base * factor, pairs)
+    if ul > 0
+        && pairs
+            .iter()
+            .filter(|&&(qi, li, _)| !query[qi].generic && !list[li].generic)
+            .all(|&(_, li, _)| frequent(&list[li].text))
+    {
+        factor *= 0.93;
+        notes.push("only common name words matched (x0.93)".to_string());
+    }
+    factor -= 0.01 * ug as f64;
+    NameScore { score: (base * factor).clamp(0.0, 1.0), pairs, notes }
 }
 
 impl SanctionsIndex {
@@ -279,23 +377,13 @@ impl SanctionsIndex {
                 dobs: e.dobs.clone(),
                 countries: e.countries.clone(),
             });
-            part.add(IndexedName {
-                entry: idx,
-                display: e.name.clone(),
-                kind: "primary".into(),
-                tokens: scoring_tokens(&e.name),
-            });
+            part.add(indexed_name(idx, &e.name, "primary".into()));
             for a in &e.aliases {
                 let kind = match &a.kind {
                     AliasKind::Alt(k) => k.clone(),
                     AliasKind::Remarks => "remarks a.k.a.".into(),
                 };
-                part.add(IndexedName {
-                    entry: idx,
-                    display: a.name.clone(),
-                    kind,
-                    tokens: scoring_tokens(&a.name),
-                });
+                part.add(indexed_name(idx, &a.name, kind));
             }
         }
         Self { entries, person, entity }
@@ -325,38 +413,64 @@ impl SanctionsIndex {
             Partition::Person => &self.person,
             Partition::Entity => &self.entity,
         };
-        let query = scoring_tokens(name);
-        if query.is_empty() {
-            return Vec::new();
-        }
-        // Candidate generation: names sharing token keys with the query.
+        let query = name_tokens(name);
+        let folded = fold(name);
+        let qdistinct = query.iter().filter(|t| !t.generic).count();
+        // Candidate generation: names sharing distinctive-token keys with the query (one count
+        // per query token: "Burton Burgess" counts twice for key "bur"), plus exact names.
+        // Candidates: names containing a word similar (≥ token threshold) to a distinctive query
+        // word, within the same three-letter block; counted once per query word.
         let mut counts: HashMap<u32, u16> = HashMap::new();
-        let mut qkeys: Vec<&str> = query.iter().map(|t| key(t)).collect();
-        qkeys.sort_unstable();
-        qkeys.dedup();
-        for k in qkeys {
-            if let Some(ids) = post.by_key.get(k) {
-                for &id in ids {
-                    *counts.entry(id).or_default() += 1;
+        let mut seen: Vec<u32> = Vec::new();
+        for t in query.iter().filter(|t| !t.generic) {
+            let Some(words) = post.vocab_by_key.get(key(&t.text)) else {
+                continue;
+            };
+            seen.clear();
+            for &w in words {
+                if token_similarity(&t.text, &post.vocab[w as usize]) >= cfg.token_threshold {
+                    seen.extend_from_slice(&post.word_names[w as usize]);
                 }
             }
+            seen.sort_unstable();
+            seen.dedup();
+            for &id in &seen {
+                *counts.entry(id).or_default() += 1;
+            }
         }
+        if let Some(ids) = post.exact.get(&folded) {
+            for &id in ids {
+                counts.insert(id, u16::MAX);
+            }
+        }
+        let frequent = |t: &str| post.frequent(t);
         let mut best: HashMap<u32, ScreenHit> = HashMap::new();
         for (id, hits) in counts {
             let n = &post.names[id as usize];
-            let need = query.len().min(n.tokens.len()).min(2);
-            if usize::from(hits) < need {
+            let exact = n.folded == folded;
+            let need = qdistinct.min(n.distinct).min(2);
+            if !exact && usize::from(hits) < need {
                 continue;
             }
-            let (ns, pairs) = name_score(&query, &n.tokens, cfg.token_threshold);
-            if ns < cfg.review_threshold * 0.8 {
+            let ns = if exact {
+                NameScore {
+                    score: 1.0,
+                    pairs: (0..query.len()).map(|k| (k, k, 1.0)).collect(),
+                    notes: vec!["exact name".to_string()],
+                }
+            } else {
+                name_score(&query, &n.tokens, cfg.token_threshold, &frequent)
+            };
+            if ns.score < cfg.review_threshold * 0.8 {
                 continue;
             }
             let e = &self.entries[n.entry as usize];
-            let (score, reasons) = corroborate(ns, e, dob, countries);
+            let (score, mut reasons) = corroborate(ns.score, e, dob, countries);
             if score < cfg.review_threshold {
                 continue;
             }
+            let mut notes = ns.notes.clone();
+            notes.append(&mut reasons);
             let level = if score >= cfg.match_threshold { MatchLevel::Match } else { MatchLevel::Review };
             let hit = ScreenHit {
                 ent_num: e.ent_num,
@@ -366,17 +480,20 @@ impl SanctionsIndex {
                 sdn_type: e.sdn_type.as_str().to_string(),
                 programs: e.programs.clone(),
                 query_name: name.trim().to_string(),
-                name_score: ns,
+                name_score: ns.score,
                 score,
                 level,
-                pairs: pairs
+                pairs: ns
+                    .pairs
                     .iter()
-                    .map(|&(qi, li, s)| (query[qi].clone(), n.tokens[li].clone(), s))
+                    .map(|&(qi, li, s)| (query[qi].text.clone(), n.tokens[li].text.clone(), s))
                     .collect(),
-                reasons,
+                reasons: notes,
             };
             match best.get(&n.entry) {
-                Some(b) if (b.score, std::cmp::Reverse(&b.matched_name)) >= (hit.score, std::cmp::Reverse(&hit.matched_name)) => {}
+                Some(b)
+                    if (b.score, std::cmp::Reverse(&b.matched_name))
+                        >= (hit.score, std::cmp::Reverse(&hit.matched_name)) => {}
                 _ => {
                     best.insert(n.entry, hit);
                 }
@@ -447,6 +564,12 @@ impl SanctionsIndex {
         out.sort_by_key(|(id, _)| *id);
         out
     }
+}
+
+fn indexed_name(entry: u32, name: &str, kind: String) -> IndexedName {
+    let tokens = name_tokens(name);
+    let distinct = tokens.iter().filter(|t| !t.generic).count();
+    IndexedName { entry, display: name.to_string(), kind, folded: fold(name), tokens, distinct }
 }
 
 fn sort_hits(hits: &mut [ScreenHit]) {

@@ -2,16 +2,35 @@
 //! ([`SanctionsIndex`]), screen investor names ([`SanctionsIndex::screen_investor`]) and honour
 //! recorded false-positive decisions ([`Overrides`]).
 //!
-//! Scoring (documented policy): names are folded ([`normalize::fold`]), generic corporate words
-//! and single letters are dropped, then query and list tokens are paired greedily by
-//! Jaro-Winkler similarity (prefix 4, boost 0.7; × length-ratio and first-letter penalties as in
-//! Watchman), each list token used once. A pair counts as matched from 0.80. The name score is the
-//! length-weighted mean of matched pairs, then: one matched token only → ×0.95 if both names are
-//! that single token of ≥ 5 letters, else ×0.70; more unmatched tokens than matched on either side
-//! → ×0.70; otherwise −0.04 per unmatched token. DOB: same year (or range) → +0.02, same date →
-//! +0.05, every list DOB a different year → ×0.80. Country (nationality/citizen/POB/addresses vs
-//! investor country/citizenship) in common → +0.02. Score ≥ `match_threshold` (0.90) is a match,
-//! ≥ `review_threshold` (0.80) a review-band hit.
+//! Scoring (documented policy, all knobs in [`ScreenConfig`] or constants in [`index`]):
+//! 1. Names are folded ([`normalize::fold`]: NFKC, transliteration of Cyrillic/Greek/...,
+//!    accents, case, punctuation); single letters are dropped; generic words
+//!    ([`normalize::GENERIC_TOKENS`]: legal forms, BANK, TRUST, GROUP, TRADING, ...) are kept
+//!    with weight 0.25 but can never make a match on their own. Word order is irrelevant, so
+//!    `LAST, First` and `First Last` compare equal.
+//! 2. Query and list words are paired greedily by similarity (Jaro-Winkler, prefix 4, boost
+//!    0.7, × length-ratio penalty below 0.9, × 0.9 if first letters differ — Watchman's metric;
+//!    words of ≤ 2 letters must be equal), each list word used once; pairs count from 0.80.
+//! 3. Name score = length-weighted mean similarity of the pairs, then: no distinctive pair → 0
+//!    (unless the whole folded names are identical: exact name, 1.0); one distinctive pair →
+//!    × 0.95 if both names consist of that one word (≥ 5 letters, similarity ≥ 0.95), else
+//!    × 0.70; more unmatched distinctive words than matched on either side → × 0.70; otherwise
+//!    − 0.06 per unmatched list word and − 0.03 per unmatched query word, × 0.90 when both
+//!    sides have unmatched words; × 0.93 when only frequent list words (in ≥ 25 list names:
+//!    Mohamed, Ali, Garcia) matched and list words remain; − 0.01 per unmatched generic word.
+//! 4. Corroboration: date of birth equal → + 0.05; birth year within a listed DOB (year or
+//!    range) → + 0.02; every listed DOB a different year → × 0.80; a country in common
+//!    (nationality / citizen / POB / addresses vs investor country / citizenship) → + 0.02.
+//! 5. Score ≥ 0.90 (`match_threshold`) → match (a `SANCTIONS_NAME_MATCH` violation);
+//!    0.80 ≤ score < 0.90 (`review_threshold`) → review band (only reported as a warning when
+//!    [`crate::CheckConfig::sanctions_review_findings`] is set; always returned by
+//!    [`SanctionsIndex::screen_investor`]).
+//!
+//! Individuals are screened only against natural-person names (person and IRA investors, and
+//! `individual_name`); entities only against company and trust names; vessels and aircraft are
+//! never screened. Blocking: an inverted index from the first three letters of each distinctive
+//! word to names, plus an exact folded-name map; a candidate must share at least
+//! min(2, distinctive words on each side) blocks.
 
 pub mod countries;
 pub mod index;

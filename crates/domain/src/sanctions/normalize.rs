@@ -8,7 +8,7 @@ use unicode_normalization::UnicodeNormalization;
 /// vocabulary. They are removed before scoring (both from list names and from investor names),
 /// so "Global Trading LLC" can only match on its distinctive words (here: none).
 pub const GENERIC_TOKENS: &[&str] = &[
-    "llc", "ltd", "inc", "corp", "co", "sa", "gmbh", "limited", "company", "companies", "trust",
+    "llc", "ltd", "inc", "na", "corp", "co", "sa", "gmbh", "limited", "company", "companies", "trust",
     "bank", "corporation", "incorporated", "plc", "ag", "bv", "nv", "srl", "sro", "spa", "sas",
     "sarl", "lp", "llp", "pllc", "pc", "oy", "ab", "as", "kg", "kft", "doo", "jsc", "ojsc",
     "pjsc", "cjsc", "oao", "zao", "ooo", "pao", "tov", "fze", "fzco", "fzc", "llc", "pte", "pty",
@@ -23,6 +23,10 @@ pub const GENERIC_TOKENS: &[&str] = &[
     "living", "irrevocable", "ira", "fbo", "custodian", "estate", "agency", "office", "center",
     "centre", "network", "national", "american", "america", "usa", "us", "shipping", "import",
     "export", "logistics", "products", "resources", "energy", "establishment", "est", "firm",
+    "banco", "banca", "banque", "nacional", "compania", "cia", "sociedad", "anonima", "empresa",
+    "limitada", "ltda", "grupo", "gruppo", "societe", "anonyme", "obshchestvo",
+    "otvetstvennostyu", "ogranichennoi", "ogranichennoy", "aktsionernoe", "publichnoe",
+    "zakrytoe", "otkrytoe", "tovarystvo", "in", "on", "at", "to", "by",
 ];
 
 /// Whether a normalised token is generic (see [`GENERIC_TOKENS`]).
@@ -66,15 +70,29 @@ pub fn display_order(name: &str) -> String {
     name.trim().to_string()
 }
 
-/// Scoring tokens of a name: folded words, minus generic words and single letters (initials,
-/// split legal forms). When nothing distinctive remains the result is empty and the name cannot
-/// match anything.
-pub fn scoring_tokens(name: &str) -> Vec<String> {
+/// One scoring token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Folded text.
+    pub text: String,
+    /// Whether it is a generic word (low weight, never matches on its own).
+    pub generic: bool,
+}
+
+/// Scoring tokens of a name: folded words without single letters (initials, split legal
+/// forms), each marked generic or distinctive.
+pub fn name_tokens(name: &str) -> Vec<Token> {
     fold(name)
         .split(' ')
-        .filter(|t| !t.is_empty() && t.len() > 1 && !is_generic(t))
-        .map(str::to_string)
+        .filter(|t| t.len() > 1)
+        .map(|t| Token { text: t.to_string(), generic: is_generic(t) })
         .collect()
+}
+
+/// The distinctive tokens of a name (generic words and single letters removed). When nothing
+/// distinctive remains the name can only match a list name that folds to exactly the same text.
+pub fn scoring_tokens(name: &str) -> Vec<String> {
+    name_tokens(name).into_iter().filter(|t| !t.generic).map(|t| t.text).collect()
 }
 
 #[cfg(test)]

@@ -128,6 +128,7 @@ pub(crate) enum Req {
 #[derive(Debug, Clone)]
 pub(crate) struct Movement {
     pub investment_id: i64,
+    pub investor_id: Option<i64>,
     pub kind: MoveKind,
     pub method: Method,
     /// Signed expected cents (positive = credit).
@@ -256,6 +257,7 @@ pub(crate) fn build(
         let credit_alt = (gross != net && matches!(method, Method::Card | Method::Ach)).then_some(gross);
         let base = Movement {
             investment_id: inv.id,
+            investor_id: Some(inv.investor_id),
             kind: MoveKind::Credit,
             method,
             expected: credit_amt,
@@ -362,6 +364,7 @@ pub(crate) fn build(
         out.retain(|o| o.investment_id != item.investment_id);
         moves.push(Movement {
             investment_id: item.investment_id,
+            investor_id: None,
             kind,
             method: Method::from_label(&item.method),
             expected: item.expected_cents,

@@ -251,6 +251,7 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
         batch_hint: vec![None; n_lines],
     };
     pass_exact(&mut st);
+    pass_fuzzy_reference(&mut st);
     pass_payouts(&mut st, input.payouts);
     pass_batches(&mut st);
     pass_fuzzy(&mut st, true);
@@ -377,6 +378,79 @@ fn pass_exact(st: &mut State<'_>) {
                     ),
                 );
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pass 1b: a reference with one character mangled (`INV-4NG2XX` for `INV-4NG2XN`).
+
+/// Minimum length of a reference for single-character tolerance.
+const FUZZY_KEY_MIN: usize = 6;
+
+fn masked(k: &str, i: usize) -> String {
+    let mut v = k.as_bytes().to_vec();
+    v[i] = b'?';
+    String::from_utf8(v).unwrap_or_default()
+}
+
+fn pass_fuzzy_reference(st: &mut State<'_>) {
+    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut lens: Vec<usize> = Vec::new();
+    for (m, mv) in st.moves.iter().enumerate() {
+        if st.done[m] {
+            continue;
+        }
+        let Some(r) = mv.reference_id.as_deref().map(norm_key) else { continue };
+        if r.len() < FUZZY_KEY_MIN || !r.is_ascii() {
+            continue;
+        }
+        lens.push(r.len());
+        for i in 0..r.len() {
+            index.entry(masked(&r, i)).or_default().push(m);
+        }
+    }
+    if index.is_empty() {
+        return;
+    }
+    lens.sort_unstable();
+    lens.dedup();
+    let used = &st.used;
+    let cands: Vec<(usize, Vec<usize>)> = st
+        .lines
+        .par_iter()
+        .enumerate()
+        .filter(|(l, _)| !used[*l])
+        .map(|(l, line)| {
+            let mut v: Vec<usize> = Vec::new();
+            for k in &line.keys {
+                if !k.is_ascii() || lens.binary_search(&k.len()).is_err() || !k.bytes().any(|b| b.is_ascii_digit()) {
+                    continue;
+                }
+                for i in 0..k.len() {
+                    if let Some(ms) = index.get(&masked(k, i)) {
+                        v.extend(ms);
+                    }
+                }
+            }
+            v.sort_unstable();
+            v.dedup();
+            (l, v)
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    for (l, c) in cands {
+        let amount = st.lines[l].amount;
+        let c: Vec<(usize, Cents)> = c
+            .into_iter()
+            .filter(|&m| !st.done[m] && st.sign_ok(m, l))
+            .filter_map(|m| st.moves[m].amount_diff(amount, st.tol).map(|d| (m, d)))
+            .collect();
+        if c.len() == 1 && !st.used[l] {
+            let (m, diff) = c[0];
+            let e = st.moves[m].expected;
+            let t = st.moves[m].tolerance(st.tol).tolerance_cents(e).max(1);
+            st.accept(m, l, "fuzzy_reference", 0.9 - 0.05 * (diff.abs() as f64 / t as f64), e, amount);
         }
     }
 }
@@ -564,7 +638,8 @@ fn pass_batches(st: &mut State<'_>) {
         for ms in days.values() {
             for g in groups {
                 let set: Vec<usize> = ms.iter().copied().filter(|&m| g(st.moves[m].method)).collect();
-                if set.len() >= 2 {
+                // A one-item "batch" only for a line that says it is a settlement.
+                if set.len() >= 2 || (set.len() == 1 && st.lines[l].has_word(BATCH_WORDS)) {
                     let sum: Cents = set.iter().map(|&m| st.moves[m].expected).sum();
                     if (sum - amount).abs() <= st.tol.batch_abs_cents && !hits.contains(&set) {
                         hits.push(set);
@@ -638,26 +713,32 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
         })
         .collect();
     let stref: &State<'_> = st;
-    let mut cands: Vec<(f64, usize, usize)> = movs
+    let mut cands: Vec<(f64, f64, usize, usize)> = movs
         .par_iter()
-        .flat_map_iter(|&m| candidates(stref, &idx, m).into_iter().map(move |(s, l)| (s, m, l)))
+        .flat_map_iter(|&m| candidates(stref, &idx, m).into_iter().map(move |(s, id, l)| (s, id, m, l)))
         .collect();
-    cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)).then(a.1.cmp(&b.1)));
+    cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)).then(a.2.cmp(&b.2)));
     let mut by_line: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
     let mut by_move: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
-    for &(s, m, l) in &cands {
-        by_line.entry(l).or_default().push((m, s));
+    for &(s, id, m, l) in &cands {
+        by_line.entry(l).or_default().push((m, id));
         by_move.entry(m).or_default().push((l, s));
     }
     let eps = st.tol.ambiguity_epsilon;
-    for &(s, m, l) in &cands {
+    for &(s, ident, m, l) in &cands {
         if st.done[m] || st.used[l] {
             continue;
         }
         let inv = st.moves[m].investment_id;
+        let who = st.moves[m].investor_id;
+        // Rivals: other investors whose identity evidence (name + amount) is as good; a
+        // different date inside the window does not tell two payers apart.
         let rivals: Vec<usize> = by_line[&l]
             .iter()
-            .filter(|(m2, s2)| *m2 != m && !st.done[*m2] && st.moves[*m2].investment_id != inv && *s2 >= s - eps)
+            .filter(|(m2, id2)| {
+                let o = &st.moves[*m2];
+                *m2 != m && !st.done[*m2] && o.investment_id != inv && (who.is_none() || o.investor_id != who) && *id2 >= ident - eps
+            })
             .map(|(m2, _)| *m2)
             .collect();
         if !rivals.is_empty() {
@@ -676,12 +757,14 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
                 a,
                 None,
                 None,
-                format!("Investments {} fit this line equally well (score {:.3} within {:.3}); assign it by hand.", list.join(", "), s, eps),
+                format!("Investments {} fit this line equally well (name and amount within {:.3}); assign it by hand.", list.join(", "), eps),
             );
             continue;
         }
-        for &(l2, s2) in &by_move[&m] {
-            if l2 != l && !st.used[l2] && s2 >= s - eps {
+        // Other lines of the same payer and the same amount: a second payment, unless another
+        // investment claims them later.
+        for &(l2, _) in by_move.get(&m).into_iter().flatten() {
+            if l2 != l && !st.used[l2] && st.lines[l2].amount == st.lines[l].amount {
                 st.dup_hint[l2] = Some(m);
             }
         }
@@ -700,13 +783,14 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
     }
 }
 
-/// Candidate lines of one movement with their scores (read-only; runs in parallel).
-fn candidates(st: &State<'_>, idx: &[(Cents, NaiveDate, usize)], m: usize) -> Vec<(f64, usize)> {
+/// Candidate lines of one movement with their scores and identity scores (name + amount, no
+/// date), read-only; runs in parallel.
+fn candidates(st: &State<'_>, idx: &[(Cents, NaiveDate, usize)], m: usize) -> Vec<(f64, f64, usize)> {
     let mv = &st.moves[m];
     let t = mv.tolerance(st.tol);
     let lo_date = mv.date + Duration::days(t.window_min_days.min(0) * 2 - 3);
     let hi_date = if mv.carried.is_some() { NaiveDate::MAX } else { mv.date + Duration::days(t.window_max_days.max(0) * 2 + 4) };
-    let mut out: Vec<(f64, usize)> = Vec::new();
+    let mut out: Vec<(f64, f64, usize)> = Vec::new();
     for e in std::iter::once(mv.expected).chain(mv.alt) {
         let tc = t.tolerance_cents(e);
         let (lo_a, hi_a) = (e - tc, e + tc);
@@ -721,27 +805,42 @@ fn candidates(st: &State<'_>, idx: &[(Cents, NaiveDate, usize)], m: usize) -> Ve
                 let line = &st.lines[l];
                 let diff = (a - e).abs();
                 let amount_s = if diff == 0 { 1.0 } else { 1.0 - 0.5 * diff as f64 / tc.max(1) as f64 };
-                let score = if line.names.is_empty() {
+                let name_s = if line.names.is_empty() {
                     if diff != 0 {
                         continue;
                     }
-                    0.35 * amount_s + 0.2 * date_s
+                    0.0
                 } else {
                     let name_s = mv.names.iter().map(|n| name_similarity(n, &line.names)).fold(0.0, f64::max);
-                    if name_s < st.tol.name_threshold {
+                    if name_s >= st.tol.name_threshold {
+                        name_s
+                    } else if diff == 0 && surname_hit(&mv.names, &line.names) {
+                        // Spouse, family company or trust: same surname, exact amount.
+                        SURNAME_ONLY
+                    } else {
                         continue;
                     }
-                    0.45 * name_s + 0.35 * amount_s + 0.2 * date_s
                 };
+                let ident = 0.45 * name_s + 0.35 * amount_s;
+                let score = ident + 0.2 * date_s;
                 let score = if mv.is_shadow() { score * 0.97 } else { score };
-                out.push((score, l));
+                out.push((score, ident, l));
             }
             p = run_end;
         }
     }
-    out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    out.dedup_by_key(|x| x.1);
+    out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|x| seen.insert(x.2));
     out
+}
+
+/// Name score given to a surname-only match (exact amount required).
+const SURNAME_ONLY: f64 = 0.6;
+
+/// Whether the investor's surname (last token, three letters or more) is a token of the line.
+fn surname_hit(names: &[Vec<String>], line: &[String]) -> bool {
+    names.iter().filter_map(|n| n.last()).any(|s| s.len() >= 3 && line.iter().any(|t| t == s))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -966,32 +1065,57 @@ fn classify_moves(st: &mut State<'_>, input: &ReconInput<'_>) -> Vec<OpenItem> {
 }
 
 fn balance_breaks(st: &mut State<'_>, input: &ReconInput<'_>) {
-    for b in input.balances {
+    // Balances per (file, account), in date order: a file may state one balance per day or per
+    // statement. The chain must tie: each opening equals the previous closing, and the first
+    // opening plus every line equals the last closing.
+    let mut groups: BTreeMap<(String, Option<String>), Vec<(usize, &crate::model::StatedBalance)>> = BTreeMap::new();
+    for (i, b) in input.balances.iter().enumerate() {
+        groups.entry((b.file.clone(), b.account.clone())).or_default().push((i, b));
+    }
+    for ((file, account), mut bs) in groups {
+        bs.sort_by_key(|(i, b)| (b.as_of, *i));
         let sum: Cents = st
             .lines
             .iter()
-            .filter(|l| l.src.file == b.file && (b.account.is_none() || l.src.account == b.account))
+            .filter(|l| l.src.file == file && (account.is_none() || l.src.account == account))
             .map(|l| l.amount)
             .sum();
-        let diff = b.closing_cents - b.opening_cents - sum;
-        if diff != 0 {
-            let rejected = input.rejects.iter().filter(|r| r.file == b.file).count();
-            let note = if rejected > 0 { format!(" ({rejected} rejected rows in this file may explain it)") } else { String::new() };
+        let rejected = input.rejects.iter().filter(|r| r.file == file).count();
+        let note = if rejected > 0 { format!(" ({rejected} rejected rows in this file may explain it)") } else { String::new() };
+        let mut breaks: Vec<(Cents, String)> = Vec::new();
+        for w in bs.windows(2) {
+            let (a, b) = (w[0].1, w[1].1);
+            if a.closing_cents != b.opening_cents {
+                breaks.push((
+                    b.opening_cents - a.closing_cents,
+                    format!("Opening {} does not continue the previous closing {}; a statement is missing or was restated.", money(b.opening_cents), money(a.closing_cents)),
+                ));
+            }
+        }
+        let (first, last) = (bs[0].1, bs[bs.len() - 1].1);
+        let diff = last.closing_cents - first.opening_cents - sum;
+        if diff != 0 && breaks.is_empty() {
+            breaks.push((
+                diff,
+                format!(
+                    "Opening {} plus lines {} does not equal closing {} (break {}){note}; check for missing or duplicated statement pages.",
+                    money(first.opening_cents),
+                    money(sum),
+                    money(last.closing_cents),
+                    money(diff)
+                ),
+            ));
+        }
+        for (amount, detail) in breaks {
             st.excs.push(Exc {
                 row: ExceptionRow {
                     code: ExceptionCode::BalanceBreak,
                     severity: Severity::Violation,
                     investment_id: None,
-                    statement_file: Some(b.file.clone()),
+                    statement_file: Some(file.clone()),
                     statement_row: None,
-                    amount_cents: diff,
-                    detail: format!(
-                        "Opening {} plus lines {} does not equal closing {} (break {}){note}; check for missing or duplicated statement pages.",
-                        money(b.opening_cents),
-                        money(sum),
-                        money(b.closing_cents),
-                        money(diff)
-                    ),
+                    amount_cents: amount,
+                    detail,
                 },
                 line: None,
                 line_cents: 0,
@@ -1030,23 +1154,26 @@ fn conservation(st: &State<'_>) -> Result<(), ReconError> {
             )));
         }
     }
+    // A movement may be spread over several rows of one kind (a split payment, a shadow paid
+    // by two lines), but it must be in exactly one kind of bucket.
     let mut matched = vec![false; st.moves.len()];
-    let mut buckets = vec![0usize; st.moves.len()];
+    let mut excepted = vec![false; st.moves.len()];
+    let mut ignored = vec![0usize; st.moves.len()];
     for (_, _, m) in &st.matches {
         matched[*m] = true;
     }
     for e in &st.excs {
         if let Some(m) = e.mov {
-            buckets[m] += 1;
+            excepted[m] = true;
         }
     }
     for (m, _) in &st.ign_moves {
         if let Some(m) = m {
-            buckets[*m] += 1;
+            ignored[*m] += 1;
         }
     }
     for m in 0..st.moves.len() {
-        let total = buckets[m] + usize::from(matched[m]);
+        let total = ignored[m] + usize::from(matched[m]) + usize::from(excepted[m]);
         if total != 1 {
             return Err(ReconError::Conservation(format!(
                 "investment {} {} is in {total} buckets",

@@ -30,12 +30,13 @@ struct Search<'a> {
 
 impl Search<'_> {
     /// Returns false when the search must stop (budget, or a second solution).
-    fn go(&mut self, i: usize, sum: Cents) -> bool {
+    fn go(&mut self, i: usize, sum: Cents, added: bool) -> bool {
         self.nodes += 1;
         if self.nodes > self.budget {
             return false;
         }
-        if sum >= self.lo && sum <= self.hi && self.chosen.len() >= self.min_size {
+        // Record a subset once: at the node right after its last included item.
+        if added && sum >= self.lo && sum <= self.hi && self.chosen.len() >= self.min_size {
             self.found.push(self.chosen.clone());
             if self.found.len() > 1 {
                 return false;
@@ -46,12 +47,12 @@ impl Search<'_> {
         }
         let idx = self.order[i];
         self.chosen.push(idx);
-        let go_on = self.go(i + 1, sum + self.amounts[idx]);
+        let go_on = self.go(i + 1, sum + self.amounts[idx], true);
         self.chosen.pop();
         if !go_on {
             return false;
         }
-        self.go(i + 1, sum)
+        self.go(i + 1, sum, false)
     }
 }
 
@@ -80,7 +81,7 @@ pub(crate) fn find_unique(amounts: &[Cents], target: Cents, tol: Cents, min_size
         chosen: Vec::new(),
         found: Vec::new(),
     };
-    let completed = s.go(0, 0);
+    let completed = s.go(0, 0, false);
     match (s.found.len(), completed) {
         (n, _) if n > 1 => Subset::Multiple,
         (1, true) => {

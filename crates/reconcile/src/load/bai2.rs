@@ -255,15 +255,16 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                 let mut a = Account { number, currency, opening: None, closing: None, sum: 0, records: r.physical, first_row: row_no + 1 };
                 loop {
                     let Some(tc) = f.next() else { break };
+                    if tc.is_empty() {
+                        // empty placeholder fields (`USD,,,,,060,...`, a trailing `,/`)
+                        continue;
+                    }
                     let amount = f.next().unwrap_or("");
                     let _count = f.next();
                     let funds = f.next().unwrap_or("");
                     if let Err(e) = funds_extras(&mut f, funds) {
                         out.rejects.push(rej(r, "03 funds type", e));
                         break;
-                    }
-                    if tc.is_empty() && amount.is_empty() {
-                        continue;
                     }
                     if amount.is_empty() {
                         continue;

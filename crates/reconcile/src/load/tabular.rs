@@ -57,7 +57,7 @@ fn decode_1252(b: &[u8]) -> String {
 
 fn detect_delimiter(text: &str) -> u8 {
     let cands = [b',', b';', b'\t', b'|'];
-    let mut best = (0usize, b',');
+    let mut best = ((0usize, 0usize), b',');
     for &d in &cands {
         let mut counts: Vec<usize> = Vec::new();
         for line in text.lines().filter(|l| !l.trim().is_empty()).take(40) {
@@ -75,18 +75,18 @@ fn detect_delimiter(text: &str) -> u8 {
         // the most common non-zero count and how many lines share it
         let mut sorted: Vec<usize> = counts.iter().copied().filter(|&n| n > 0).collect();
         sorted.sort_unstable();
-        let mut mode_lines = 0;
+        let mut mode = (0usize, 0usize); // (lines sharing the count, the count)
         let mut i = 0;
         while i < sorted.len() {
             let mut j = i;
             while j < sorted.len() && sorted[j] == sorted[i] {
                 j += 1;
             }
-            mode_lines = mode_lines.max(j - i);
+            mode = mode.max((j - i, sorted[i]));
             i = j;
         }
-        if mode_lines > best.0 {
-            best = (mode_lines, d);
+        if mode > best.0 {
+            best = (mode, d);
         }
     }
     best.1
@@ -117,8 +117,19 @@ pub(crate) fn csv_rows(file: &str, text: &str, delimiter: Option<char>) -> Resul
         match rdr.read_record(&mut rec) {
             Ok(true) => {
                 let p = rec.position().cloned().unwrap_or_else(csv::Position::new);
-                pos_line = u32::try_from(p.line()).unwrap_or(u32::MAX);
-                pos_byte = p.byte();
+                // The reader reports the position before the previous record's terminator and
+                // any blank lines; move to the record's first byte and its physical line.
+                let mut b = usize::try_from(p.byte()).unwrap_or(usize::MAX);
+                let mut l = p.line();
+                let bytes = text.as_bytes();
+                while b < bytes.len() && (bytes[b] == b'\r' || bytes[b] == b'\n') {
+                    if bytes[b] == b'\n' {
+                        l += 1;
+                    }
+                    b += 1;
+                }
+                pos_line = u32::try_from(l).unwrap_or(u32::MAX);
+                pos_byte = b as u64;
             }
             Ok(false) => break,
             Err(e) => {
@@ -490,6 +501,16 @@ pub(crate) fn parse_table(
             reason,
             raw: r.raw.clone(),
         };
+        // The running balance is read even when the row is rejected, so that money on a
+        // rejected row shows up as a balance break instead of vanishing.
+        if let Some(bc) = cols.get(ColumnRole::Balance) {
+            let v = r.get(bc);
+            if !v.is_empty() {
+                if let Ok(b) = parse_amount(v, sep) {
+                    balances.push((row_no, b));
+                }
+            }
+        }
         let booking = match parse_d(r.get(booking_col), booking_order) {
             Ok(d) => d,
             Err(e) => {
@@ -514,14 +535,6 @@ pub(crate) fn parse_table(
                 continue;
             }
         };
-        if let Some(bc) = cols.get(ColumnRole::Balance) {
-            let v = r.get(bc);
-            if !v.is_empty() {
-                if let Ok(b) = parse_amount(v, sep) {
-                    balances.push((row_no, b));
-                }
-            }
-        }
         out.lines.push(StatementLine {
             file: file.to_string(),
             statement_row: row_no,
@@ -612,7 +625,12 @@ fn running_balance(file: &str, lines: &[StatementLine], balances: &[(u32, Cents)
     }
     let first_date = lines.first()?.booking_date;
     let last_date = lines.last()?.booking_date;
-    let amount_at = |row: u32| lines.iter().find(|l| l.statement_row == row).map(|l| l.amount_cents);
+    let max_row = lines.iter().map(|l| l.statement_row).max().unwrap_or(0) as usize;
+    let mut by_row: Vec<Option<Cents>> = vec![None; max_row + 1];
+    for l in lines {
+        by_row[l.statement_row as usize] = Some(l.amount_cents);
+    }
+    let amount_at = |row: u32| by_row.get(row as usize).copied().flatten();
     let (mut asc, mut desc) = (0, 0);
     for w in balances.windows(2) {
         let ((r0, b0), (r1, b1)) = (w[0], w[1]);

@@ -224,7 +224,11 @@ pub fn parse_date(input: &str, order: DayOrder) -> Result<NaiveDate, String> {
         return ymd(y, m, d).ok_or_else(err);
     }
     // Excel serial date (optionally with a fractional time part).
-    if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit() || c == b'.') && b.len() <= 12 {
+    if !s.is_empty()
+        && s.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+        && s.matches('.').count() <= 1
+        && b.len() <= 12
+    {
         let int_part = s.split('.').next().unwrap_or("");
         if let Some(n) = num(int_part) {
             if (1..=2_958_465).contains(&n) {
@@ -412,6 +416,7 @@ mod tests {
         assert_eq!(p("20261003"), Ok(d(2026, 10, 3)));
         assert_eq!(p("46298"), Ok(d(2026, 10, 3)));
         assert_eq!(p("46298.5"), Ok(d(2026, 10, 3)));
+        assert_eq!(parse_date("03.10.2026", DayOrder::Dmy), Ok(d(2026, 10, 3)));
         assert!(p("13/13/2026").is_err());
         assert!(p("tomorrow").is_err());
         assert!(p("").is_err());

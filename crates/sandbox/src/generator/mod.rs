@@ -36,7 +36,9 @@ impl Period {
     /// Builds a period, checking the month.
     pub fn new(year: i32, month: u32) -> Result<Self, GenError> {
         if !(1..=12).contains(&month) || !(1990..=2200).contains(&year) {
-            return Err(GenError::Config(format!("period {year:04}-{month:02} is not a valid month")));
+            return Err(GenError::Config(format!(
+                "period {year:04}-{month:02} is not a valid month"
+            )));
         }
         Ok(Period { year, month })
     }
@@ -58,8 +60,14 @@ impl Period {
 
     /// Last day of the month.
     pub fn last_day(&self) -> NaiveDate {
-        let (y, m) = if self.month == 12 { (self.year + 1, 1) } else { (self.year, self.month + 1) };
-        NaiveDate::from_ymd_opt(y, m, 1).and_then(|d| d.pred_opt()).unwrap_or(NaiveDate::MIN)
+        let (y, m) = if self.month == 12 {
+            (self.year + 1, 1)
+        } else {
+            (self.year, self.month + 1)
+        };
+        NaiveDate::from_ymd_opt(y, m, 1)
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(NaiveDate::MIN)
     }
 
     /// `YYYY-MM`.
@@ -151,7 +159,10 @@ pub enum GenError {
 
 impl GenError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        GenError::Io { path: path.to_path_buf(), source }
+        GenError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -165,15 +176,23 @@ pub fn generate(cfg: &GenConfig, out: &Path) -> Result<DatasetSummary, GenError>
         return Err(GenError::Config("investments must be at least 1".into()));
     }
     if cfg.investments > 50_000_000 {
-        return Err(GenError::Config("investments must be at most 50,000,000".into()));
+        return Err(GenError::Config(
+            "investments must be at most 50,000,000".into(),
+        ));
     }
     if out.exists() {
-        let empty = std::fs::read_dir(out).map_err(|e| GenError::io(out, e))?.next().is_none();
+        let empty = std::fs::read_dir(out)
+            .map_err(|e| GenError::io(out, e))?
+            .next()
+            .is_none();
         if !empty && !out.join("dataset.json").is_file() {
             return Err(GenError::OutExists(out.to_path_buf()));
         }
     }
-    let name = out.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "dataset".into());
+    let name = out
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "dataset".into());
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -209,12 +228,26 @@ fn write_all(cfg: &GenConfig, dir: &Path) -> Result<DatasetSummary, GenError> {
         let mut r = rng::R::new(cfg.seed, 99);
         format!("sandbox-{}", r.token(b"0123456789abcdef", 32))
     };
-    render::write_api(dir, &w, cfg.seed)?;
-    for a in world::Acct::ALL {
-        render::write_statements(dir, &w, &m, a, cfg.seed)?;
-    }
-    let payout_rows = render::write_payouts(dir, &m)?;
-    render::write_truth(dir, &m, &v)?;
+    // Independent files: write them on a few threads (each file's bytes do not depend on timing).
+    let (api, statements, payout_rows) = std::thread::scope(|s| {
+        let api = s.spawn(|| render::write_api(dir, &w, cfg.seed));
+        let statements = s.spawn(|| -> Result<(), GenError> {
+            for a in world::Acct::ALL {
+                render::write_statements(dir, &w, &m, a, cfg.seed)?;
+            }
+            Ok(())
+        });
+        let rest = render::write_payouts(dir, &m)
+            .and_then(|n| render::write_truth(dir, &m, &v).map(|()| n));
+        let join = |r: std::thread::Result<Result<(), GenError>>| {
+            r.unwrap_or_else(|_| Err(GenError::Config("a writer thread panicked".into())))
+        };
+        let api = api.join().map(|r| r.map(|_| ()));
+        (join(api), join(statements.join()), rest)
+    });
+    api?;
+    statements?;
+    let payout_rows = payout_rows?;
     render::write_dataset_json(dir, &w, &m, cfg.seed, cfg.investments, &api_key)?;
     let _ = w.period.first_day().year();
     Ok(DatasetSummary {
@@ -223,7 +256,10 @@ fn write_all(cfg: &GenConfig, dir: &Path) -> Result<DatasetSummary, GenError> {
         offerings: w.offerings.len(),
         investors: w.investors.len(),
         investments: w.invs.len(),
-        lines: world::Acct::ALL.iter().map(|a| (a.id().to_string(), m.lines[a.idx()].len())).collect(),
+        lines: world::Acct::ALL
+            .iter()
+            .map(|a| (a.id().to_string(), m.lines[a.idx()].len()))
+            .collect(),
         payouts: m.payouts.len(),
         payout_rows,
         exceptions: m.exceptions.len(),

@@ -147,8 +147,17 @@ const BANKS: &[(&str, &str)] = &[
     ("CHARLES SCHWAB BANK", "121202211"),
     ("FIRST REPUBLIC BANK", "321081669"),
 ];
-const BICS: &[&str] = &["DEUTDEFF", "BNPAFRPP", "CAIXESBB", "ESSESESS", "PKOPPLPW", "BARCGB22", "UBSWCHZH", "BCVNVNVX", "PRBAUAUK", "NBGRGRAA", "RZBRRSBG", "DBSSSGSG", "ROYCCAT2"];
-const CUSTODIANS: &[&str] = &["MILLENNIUM TRUST CO", "EQUITY TRUST CO", "THE ENTRUST GROUP", "STRATA TRUST COMPANY", "INSPIRA FINANCIAL TRUST"];
+const BICS: &[&str] = &[
+    "DEUTDEFF", "BNPAFRPP", "CAIXESBB", "ESSESESS", "PKOPPLPW", "BARCGB22", "UBSWCHZH", "BCVNVNVX",
+    "PRBAUAUK", "NBGRGRAA", "RZBRRSBG", "DBSSSGSG", "ROYCCAT2",
+];
+const CUSTODIANS: &[&str] = &[
+    "MILLENNIUM TRUST CO",
+    "EQUITY TRUST CO",
+    "THE ENTRUST GROUP",
+    "STRATA TRUST COMPANY",
+    "INSPIRA FINANCIAL TRUST",
+];
 const RETURN_CODES: &[(&str, &str)] = &[
     ("R01", "INSUFFICIENT FUNDS"),
     ("R02", "ACCOUNT CLOSED"),
@@ -168,8 +177,21 @@ fn prefix(a: Acct) -> &'static str {
 
 impl Ctx<'_> {
     #[allow(clippy::too_many_arguments)]
-    fn push(&mut self, a: Acct, date: NaiveDate, amount_c: i64, kind: Kind, ids: Vec<i64>, bai: u16, text: String, party: String, remit: String, note: String) -> String {
+    fn push(
+        &mut self,
+        a: Acct,
+        date: NaiveDate,
+        amount_c: i64,
+        kind: Kind,
+        ids: Vec<i64>,
+        bai: u16,
+        text: String,
+        party: String,
+        remit: String,
+        note: String,
+    ) -> String {
         self.ctr += 1;
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let bank_ref = format!("{}{}{:07}", prefix(a), date.format("%y%j"), self.ctr);
         self.lines[a.idx()].push(Line {
             date,
@@ -213,9 +235,18 @@ impl Ctx<'_> {
                 }
                 (c.into_iter().collect(), "originator misspelled")
             }
-            3 => (roman_upper(&format!("{} {}", p.spouse_first, p.last)), "spouse originator"),
-            4 => (format!("{} HOLDINGS LLC", roman_upper(&p.last)), "company originator"),
-            5 => (roman_upper(&format!("{} {}", p.last, p.first)), "originator last-first"),
+            3 => (
+                roman_upper(&format!("{} {}", p.spouse_first, p.last)),
+                "spouse originator",
+            ),
+            4 => (
+                format!("{} HOLDINGS LLC", roman_upper(&p.last)),
+                "company originator",
+            ),
+            5 => (
+                roman_upper(&format!("{} {}", p.last, p.first)),
+                "originator last-first",
+            ),
             _ => (exact, ""),
         }
     }
@@ -241,7 +272,13 @@ impl Ctx<'_> {
                 };
                 (c.into_iter().collect(), "reference mangled")
             }
-            3 => (format!("{} INVESTMENT", self.w.offerings[inv.off].name.to_uppercase()), "no reference"),
+            3 => (
+                format!(
+                    "{} INVESTMENT",
+                    self.w.offerings[inv.off].name.to_uppercase()
+                ),
+                "no reference",
+            ),
             4 => (String::new(), "no reference"),
             _ => (r, ""),
         }
@@ -256,20 +293,36 @@ impl Ctx<'_> {
         let (mut orig, onote) = self.originator(inv, clean_only);
         let (mut remit, rnote) = self.remittance(inv, clean_only);
         let mut amount = inv.price_c();
-        let mut kind = if inv.method == Method::Ira { Kind::IraWire } else { Kind::Wire };
-        let mut notes: Vec<String> = [onote, rnote].iter().filter(|s| !s.is_empty()).map(|s| s.to_string()).collect();
+        let mut kind = if inv.method == Method::Ira {
+            Kind::IraWire
+        } else {
+            Kind::Wire
+        };
+        let mut notes: Vec<String> = [onote, rnote]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_string())
+            .collect();
         let p = &self.w.investors[inv.investor];
         if inv.method == Method::Ira {
             let cust = *self.r.pick(CUSTODIANS);
             let who = roman_upper(&p.person_name());
             orig = format!("{cust} FBO {who}");
             let acct_no = self.r.digits(8);
-            remit = if remit.is_empty() { format!("FBO {who} IRA {acct_no}") } else { format!("FBO {who} IRA {acct_no} {remit}") };
+            remit = if remit.is_empty() {
+                format!("FBO {who} IRA {acct_no}")
+            } else {
+                format!("FBO {who} IRA {acct_no} {remit}")
+            };
             notes.retain(|n| n.contains("reference"));
         }
         if let Some(XPlant::Ambiguous(other)) = x {
             let first = roman_upper(&p.first);
-            orig = format!("{} {}", first.chars().next().unwrap_or('J'), roman_upper(&p.last));
+            orig = format!(
+                "{} {}",
+                first.chars().next().unwrap_or('J'),
+                roman_upper(&p.last)
+            );
             remit = String::new();
             notes.push(format!("ambiguous with investment {other}"));
         }
@@ -277,7 +330,10 @@ impl Ctx<'_> {
             let fee = self.r.range(10, 45) * 100;
             amount -= fee;
             kind = Kind::WireShortFee;
-            notes.push(format!("short by intermediary fee {}", super::render::fmt_money(fee)));
+            notes.push(format!(
+                "short by intermediary fee {}",
+                super::render::fmt_money(fee)
+            ));
         }
         if x == Some(XPlant::AmountMismatch) {
             let short = self.r.range(500, 2000) * 100;
@@ -285,45 +341,142 @@ impl Ctx<'_> {
             notes.push(format!("short by {}", super::render::fmt_money(short)));
         }
         let (bank, aba) = *self.r.pick(BANKS);
-        let imad = format!("{}MMQFMP{}{}", booking.format("%Y%m%d"), self.r.code(2), self.r.digits(6));
+        let imad = format!(
+            "{}MMQFMP{}{}",
+            booking.format("%Y%m%d"),
+            self.r.code(2),
+            self.r.digits(6)
+        );
         let text = if intl {
             let bic = *self.r.pick(BICS);
-            format!("SWIFT INCOMING CREDIT B/O: {orig} ORD INST: {bic} UETR: {}-{} /RFB/ {remit}", self.r.alnum(8).to_lowercase(), self.r.alnum(12).to_lowercase())
+            format!(
+                "SWIFT INCOMING CREDIT B/O: {orig} ORD INST: {bic} UETR: {}-{} /RFB/ {remit}",
+                self.r.alnum(8).to_lowercase(),
+                self.r.alnum(12).to_lowercase()
+            )
         } else {
             format!("FEDWIRE CREDIT VIA: {bank} /{aba} B/O: {orig} OBI: {remit} IMAD: {imad}")
         };
         let bai = 195;
         let note = notes.join("; ");
-        let bref = self.push(a, booking, amount, kind, vec![inv.id], bai, text.clone(), orig.clone(), remit.clone(), note);
+        let bref = self.push(
+            a,
+            booking,
+            amount,
+            kind,
+            vec![inv.id],
+            bai,
+            text.clone(),
+            orig.clone(),
+            remit.clone(),
+            note,
+        );
         let id = Some(inv.id);
         match x {
-            Some(XPlant::AmountMismatch) => self.ex.push(ExRow { code: "AMOUNT_MISMATCH", investment_id: id, bank_ref: Some(bref), amount_c: Some(amount), note: format!("expected {}", super::render::fmt_money(inv.price_c())) }),
-            Some(XPlant::StatusMismatchArrived) => self.ex.push(ExRow { code: "STATUS_MISMATCH", investment_id: id, bank_ref: Some(bref), amount_c: Some(amount), note: format!("money arrived but status is {}", inv.status.wire()) }),
-            Some(XPlant::StatusMismatchNoRefund) => self.ex.push(ExRow { code: "STATUS_MISMATCH", investment_id: id, bank_ref: Some(bref), amount_c: Some(amount), note: "refunded on the platform but no refund left the account".into() }),
-            Some(XPlant::RefundDue) => self.ex.push(ExRow { code: "REFUND_DUE", investment_id: id, bank_ref: Some(bref), amount_c: Some(amount), note: format!("status {} and the money was not refunded", inv.status.wire()) }),
-            Some(XPlant::Ambiguous(other)) => self.ex.push(ExRow { code: "AMBIGUOUS_MATCH", investment_id: id, bank_ref: Some(bref), amount_c: Some(amount), note: format!("same amount, day and initials as investment {other}; no reference") }),
+            Some(XPlant::AmountMismatch) => self.ex.push(ExRow {
+                code: "AMOUNT_MISMATCH",
+                investment_id: id,
+                bank_ref: Some(bref),
+                amount_c: Some(amount),
+                note: format!("expected {}", super::render::fmt_money(inv.price_c())),
+            }),
+            Some(XPlant::StatusMismatchArrived) => self.ex.push(ExRow {
+                code: "STATUS_MISMATCH",
+                investment_id: id,
+                bank_ref: Some(bref),
+                amount_c: Some(amount),
+                note: format!("money arrived but status is {}", inv.status.wire()),
+            }),
+            Some(XPlant::StatusMismatchNoRefund) => self.ex.push(ExRow {
+                code: "STATUS_MISMATCH",
+                investment_id: id,
+                bank_ref: Some(bref),
+                amount_c: Some(amount),
+                note: "refunded on the platform but no refund left the account".into(),
+            }),
+            Some(XPlant::RefundDue) => self.ex.push(ExRow {
+                code: "REFUND_DUE",
+                investment_id: id,
+                bank_ref: Some(bref),
+                amount_c: Some(amount),
+                note: format!(
+                    "status {} and the money was not refunded",
+                    inv.status.wire()
+                ),
+            }),
+            Some(XPlant::Ambiguous(other)) => self.ex.push(ExRow {
+                code: "AMBIGUOUS_MATCH",
+                investment_id: id,
+                bank_ref: Some(bref),
+                amount_c: Some(amount),
+                note: format!("same amount, day and initials as investment {other}; no reference"),
+            }),
             Some(XPlant::Duplicate) => {
                 let lag = self.r.range(0, 2) as usize;
                 let d2 = self.biz_after(booking, lag);
-                let imad2 = format!("{}MMQFMP{}{}", d2.format("%Y%m%d"), self.r.code(2), self.r.digits(6));
-                let text2 = format!("FEDWIRE CREDIT VIA: {bank} /{aba} B/O: {orig} OBI: {remit} IMAD: {imad2}");
-                let b2 = self.push(a, d2, amount, Kind::DuplicateWire, vec![inv.id], bai, text2, orig, remit, "same wire sent twice".into());
-                self.ex.push(ExRow { code: "DUPLICATE_PAYMENT", investment_id: id, bank_ref: Some(b2), amount_c: Some(amount), note: "second identical wire".into() });
+                let imad2 = format!(
+                    "{}MMQFMP{}{}",
+                    d2.format("%Y%m%d"),
+                    self.r.code(2),
+                    self.r.digits(6)
+                );
+                let text2 = format!(
+                    "FEDWIRE CREDIT VIA: {bank} /{aba} B/O: {orig} OBI: {remit} IMAD: {imad2}"
+                );
+                let b2 = self.push(
+                    a,
+                    d2,
+                    amount,
+                    Kind::DuplicateWire,
+                    vec![inv.id],
+                    bai,
+                    text2,
+                    orig,
+                    remit,
+                    "same wire sent twice".into(),
+                );
+                self.ex.push(ExRow {
+                    code: "DUPLICATE_PAYMENT",
+                    investment_id: id,
+                    bank_ref: Some(b2),
+                    amount_c: Some(amount),
+                    note: "second identical wire".into(),
+                });
             }
             _ => {}
         }
         if let Some(back) = inv.back {
             let who = roman_upper(&self.w.investors[inv.investor].display_name());
-            let text = format!("FEDWIRE DEBIT VIA: {bank} /{aba} BNF: {who} OBI: REFUND {}", inv.reference);
+            let text = format!(
+                "FEDWIRE DEBIT VIA: {bank} /{aba} BNF: {who} OBI: REFUND {}",
+                inv.reference
+            );
             let label = format!("REFUND {}", inv.reference);
-            self.push(a, back, -amount, Kind::Refund, vec![inv.id], 495, text, who, label, format!("refund of {}", inv.status.wire()));
+            self.push(
+                a,
+                back,
+                -amount,
+                Kind::Refund,
+                vec![inv.id],
+                495,
+                text,
+                who,
+                label,
+                format!("refund of {}", inv.status.wire()),
+            );
         }
     }
 }
 
 /// Builds all statement lines, payouts and planted exceptions.
 pub(crate) fn build(w: &World, seed: u64) -> Money {
-    let mut c = Ctx { w, r: R::new(seed, 2), ctr: 0, lines: [Vec::new(), Vec::new(), Vec::new(), Vec::new()], ex: Vec::new() };
+    let mut c = Ctx {
+        w,
+        r: R::new(seed, 2),
+        ctr: 0,
+        lines: [Vec::new(), Vec::new(), Vec::new(), Vec::new()],
+        ex: Vec::new(),
+    };
     let biz = w.biz.clone();
     let last_biz = *biz.last().unwrap_or(&w.period.last_day());
 
@@ -331,10 +484,17 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
     let escrow_open: i64 = w
         .invs
         .iter()
-        .filter(|i| i.history && i.status.funds_taken() && w.offerings[i.off].kind == OffKind::RegCf)
+        .filter(|i| {
+            i.history && i.status.funds_taken() && w.offerings[i.off].kind == OffKind::RegCf
+        })
         .map(|i| i.price_c())
         .sum();
-    let opening = [escrow_open, 12_500_000 + c.r.range(0, 50_000_000), 5_000_000 + c.r.range(0, 20_000_000), 1_000_000 + c.r.range(0, 5_000_000)];
+    let opening = [
+        escrow_open,
+        12_500_000 + c.r.range(0, 50_000_000),
+        5_000_000 + c.r.range(0, 20_000_000),
+        1_000_000 + c.r.range(0, 5_000_000),
+    ];
 
     // Stripe charges grouped by (account, available day); ACH direct and crypto by day.
     let mut stripe: BTreeMap<(Acct, NaiveDate), Vec<PayItem>> = BTreeMap::new();
@@ -347,7 +507,13 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
         match inv.flow {
             Flow::None => {
                 if inv.xplant == Some(XPlant::UnmatchedInvestment) {
-                    c.ex.push(ExRow { code: "UNMATCHED_INVESTMENT", investment_id: Some(inv.id), bank_ref: None, amount_c: Some(inv.price_c()), note: format!("status {} but no money arrived", inv.status.wire()) });
+                    c.ex.push(ExRow {
+                        code: "UNMATCHED_INVESTMENT",
+                        investment_id: Some(inv.id),
+                        bank_ref: None,
+                        amount_c: Some(inv.price_c()),
+                        note: format!("status {} but no money arrived", inv.status.wire()),
+                    });
                 }
             }
             Flow::Wire { booking } => {
@@ -357,7 +523,11 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
             Flow::Stripe { avail } => {
                 let card = inv.method == Method::Card;
                 let created = inv.received.unwrap_or(inv.created);
-                let charge = if card { format!("ch_3{}", c.r.alnum(23)) } else { format!("py_3{}", c.r.alnum(23)) };
+                let charge = if card {
+                    format!("ch_3{}", c.r.alnum(23))
+                } else {
+                    format!("py_3{}", c.r.alnum(23))
+                };
                 let customer = format!("cus_{}", c.r.alnum(14));
                 let pi = inv.pi.clone().unwrap_or_default();
                 stripe.entry((o.acct, avail)).or_default().push(PayItem {
@@ -400,17 +570,36 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
             }
             Flow::AchDirect { settle } => {
                 let who = roman_upper(&w.investors[inv.investor].display_name());
-                ach.entry(settle).or_default().push((inv.id, inv.net_c(), who.clone(), inv.reference.clone()));
+                ach.entry(settle).or_default().push((
+                    inv.id,
+                    inv.net_c(),
+                    who.clone(),
+                    inv.reference.clone(),
+                ));
                 if let Some(back) = inv.back {
                     if inv.status == Status::PaymentFailed {
                         returns.push((o.acct, back, inv.id, inv.net_c(), who));
                     } else {
                         let text = format!("ACH DEBIT REFUND {} {}", who, inv.reference);
-                        c.push(o.acct, back, -inv.net_c(), Kind::Refund, vec![inv.id], 451, text, who, format!("REFUND {}", inv.reference), format!("refund of {}", inv.status.wire()));
+                        c.push(
+                            o.acct,
+                            back,
+                            -inv.net_c(),
+                            Kind::Refund,
+                            vec![inv.id],
+                            451,
+                            text,
+                            who,
+                            format!("REFUND {}", inv.reference),
+                            format!("refund of {}", inv.status.wire()),
+                        );
                     }
                 }
             }
-            Flow::Crypto { settle } => crypto.entry(settle).or_default().push((inv.id, inv.price_c())),
+            Flow::Crypto { settle } => crypto
+                .entry(settle)
+                .or_default()
+                .push((inv.id, inv.price_c())),
         }
     }
 
@@ -422,16 +611,53 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
         let ids: Vec<i64> = items.iter().map(|i| i.inv_id).collect();
         let trace = c.r.digits(15);
         let (kind, text) = if a == Acct::Escrow {
-            (Kind::StripeSweep, format!("ORIG CO NAME:STRIPE ORIG ID:4270465600 DESC DATE:{} CO ENTRY DESCR:ESCROWSWP SEC:CCD TRACE#:{trace} IND ID:{po} IND NAME:NORTH CAPITAL ESCROW FBO", day.format("%y%m%d")))
+            (
+                Kind::StripeSweep,
+                format!(
+                    "ORIG CO NAME:STRIPE ORIG ID:4270465600 DESC DATE:{} CO ENTRY DESCR:ESCROWSWP SEC:CCD TRACE#:{trace} IND ID:{po} IND NAME:NORTH CAPITAL ESCROW FBO",
+                    day.format("%y%m%d")
+                ),
+            )
         } else {
-            (Kind::CardPayout, format!("ORIG CO NAME:STRIPE ORIG ID:1800948598 DESC DATE:{} CO ENTRY DESCR:TRANSFER SEC:CCD TRACE#:{trace} IND ID:{po} IND NAME:SOLENNE MODULAR HOMES", day.format("%y%m%d")))
+            (
+                Kind::CardPayout,
+                format!(
+                    "ORIG CO NAME:STRIPE ORIG ID:1800948598 DESC DATE:{} CO ENTRY DESCR:TRANSFER SEC:CCD TRACE#:{trace} IND ID:{po} IND NAME:SOLENNE MODULAR HOMES",
+                    day.format("%y%m%d")
+                ),
+            )
         };
         let bai = if net >= 0 { 165 } else { 455 };
-        payouts.push(Payout { id: po.clone(), date: day, items, in_report: true });
-        c.push(a, day, net, kind, ids, bai, text, "STRIPE".into(), po, String::new());
+        payouts.push(Payout {
+            id: po.clone(),
+            date: day,
+            items,
+            in_report: true,
+        });
+        c.push(
+            a,
+            day,
+            net,
+            kind,
+            ids,
+            bai,
+            text,
+            "STRIPE".into(),
+            po,
+            String::new(),
+        );
     }
     // A few operating payouts are missing from the payout report (the engine must do subset-sum).
-    let op: Vec<usize> = payouts.iter().enumerate().filter(|(_, p)| c.lines[Acct::Operating.idx()].iter().any(|l| l.remit == p.id)).map(|(i, _)| i).collect();
+    let op: Vec<usize> = payouts
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            c.lines[Acct::Operating.idx()]
+                .iter()
+                .any(|l| l.remit == p.id)
+        })
+        .map(|(i, _)| i)
+        .collect();
     if op.len() >= 4 {
         let k = (op.len() / 20).max(1);
         for j in 0..k {
@@ -439,7 +665,10 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
             if payouts[i].in_report {
                 payouts[i].in_report = false;
                 let id = payouts[i].id.clone();
-                if let Some(l) = c.lines[Acct::Operating.idx()].iter_mut().find(|l| l.remit == id) {
+                if let Some(l) = c.lines[Acct::Operating.idx()]
+                    .iter_mut()
+                    .find(|l| l.remit == id)
+                {
                     l.note = "payout not in payout report".into();
                 }
             }
@@ -451,16 +680,50 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
         if items.len() >= 3 {
             let total: i64 = items.iter().map(|i| i.1).sum();
             let ids = items.iter().map(|i| i.0).collect();
-            let text = format!("ACH SETTLEMENT BATCH {} ITEMS CO ID:9110394857 ISSUANCE INC CCD", items.len());
+            let text = format!(
+                "ACH SETTLEMENT BATCH {} ITEMS CO ID:9110394857 ISSUANCE INC CCD",
+                items.len()
+            );
             let batch_id = format!("BATCH {}", c.r.digits(7));
-            c.push(Acct::Private, day, total, Kind::AchBatch, ids, 166, text, "ISSUANCE INC".into(), batch_id, format!("{} items", items.len()));
+            c.push(
+                Acct::Private,
+                day,
+                total,
+                Kind::AchBatch,
+                ids,
+                166,
+                text,
+                "ISSUANCE INC".into(),
+                batch_id,
+                format!("{} items", items.len()),
+            );
             if let Some(l) = c.lines[Acct::Private.idx()].last_mut() {
-                l.items = items.into_iter().map(|(_, a, n, r)| Item { amount_c: a, name: n, remit: r }).collect();
+                l.items = items
+                    .into_iter()
+                    .map(|(_, a, n, r)| Item {
+                        amount_c: a,
+                        name: n,
+                        remit: r,
+                    })
+                    .collect();
             }
         } else {
             for (id, amt, who, r) in items {
-                let text = format!("ACH CREDIT ORIG CO NAME:{who} CO ENTRY DESCR:INVEST SEC:PPD IND ID:{r}");
-                c.push(Acct::Private, day, amt, Kind::AchSingle, vec![id], 142, text, who, r, String::new());
+                let text = format!(
+                    "ACH CREDIT ORIG CO NAME:{who} CO ENTRY DESCR:INVEST SEC:PPD IND ID:{r}"
+                );
+                c.push(
+                    Acct::Private,
+                    day,
+                    amt,
+                    Kind::AchSingle,
+                    vec![id],
+                    142,
+                    text,
+                    who,
+                    r,
+                    String::new(),
+                );
             }
         }
     }
@@ -468,56 +731,197 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
         let (code, reason) = *c.r.pick(RETURN_CODES);
         let text = format!("ACH RETURN {code} {reason} {who}");
         let remit = format!("{code} RETURN INVESTMENT {id}");
-        c.push(a, day, -amt, Kind::AchReturn, vec![id], 555, text, who, remit, format!("return {code}"));
+        c.push(
+            a,
+            day,
+            -amt,
+            Kind::AchReturn,
+            vec![id],
+            555,
+            text,
+            who,
+            remit,
+            format!("return {code}"),
+        );
     }
     for (day, items) in crypto {
         let total: i64 = items.iter().map(|i| i.1).sum();
         let ids = items.iter().map(|i| i.0).collect();
-        let orig = if c.r.pct(70) { "CIRCLE INTERNET FINANCIAL" } else { "COINBASE INC" };
+        let orig = if c.r.pct(70) {
+            "CIRCLE INTERNET FINANCIAL"
+        } else {
+            "COINBASE INC"
+        };
         let sref = format!("USDC SETTLEMENT {}", c.r.code(10));
-        let text = format!("FEDWIRE CREDIT VIA: SILVERGATE BANK /322286803 B/O: {orig} OBI: {sref} {} ITEMS", items.len());
-        c.push(Acct::Operating, day, total, Kind::CryptoSettlement, ids, 195, text, orig.into(), sref, String::new());
+        let text = format!(
+            "FEDWIRE CREDIT VIA: SILVERGATE BANK /322286803 B/O: {orig} OBI: {sref} {} ITEMS",
+            items.len()
+        );
+        c.push(
+            Acct::Operating,
+            day,
+            total,
+            Kind::CryptoSettlement,
+            ids,
+            195,
+            text,
+            orig.into(),
+            sref,
+            String::new(),
+        );
     }
     // Escrow closing: the history Reg CF money moves to the operating account mid-month.
     if escrow_open > 0 && !biz.is_empty() {
         let day = biz[biz.len() / 2];
-        let text = "BOOK TRANSFER DEBIT ESCROW CLOSING DISBURSEMENT TO ISSUER OPERATING ACCT XXXXXX4417".to_string();
-        c.push(Acct::Escrow, day, -escrow_open, Kind::DisbursementOut, vec![], 495, text, "SOLENNE MODULAR HOMES INC".into(), "ESCROW CLOSING".into(), String::new());
-        let text = "BOOK TRANSFER CREDIT ESCROW CLOSING NORTH CAPITAL ESCROW FBO BRIGHTWATER REG CF".to_string();
-        c.push(Acct::Operating, day, escrow_open, Kind::DisbursementIn, vec![], 195, text, "NORTH CAPITAL PRIVATE SECURITIES".into(), "ESCROW CLOSING".into(), String::new());
+        let text =
+            "BOOK TRANSFER DEBIT ESCROW CLOSING DISBURSEMENT TO ISSUER OPERATING ACCT XXXXXX4417"
+                .to_string();
+        c.push(
+            Acct::Escrow,
+            day,
+            -escrow_open,
+            Kind::DisbursementOut,
+            vec![],
+            495,
+            text,
+            "SOLENNE MODULAR HOMES INC".into(),
+            "ESCROW CLOSING".into(),
+            String::new(),
+        );
+        let text =
+            "BOOK TRANSFER CREDIT ESCROW CLOSING NORTH CAPITAL ESCROW FBO BRIGHTWATER REG CF"
+                .to_string();
+        c.push(
+            Acct::Operating,
+            day,
+            escrow_open,
+            Kind::DisbursementIn,
+            vec![],
+            195,
+            text,
+            "NORTH CAPITAL PRIVATE SECURITIES".into(),
+            "ESCROW CLOSING".into(),
+            String::new(),
+        );
     }
     // Planted unknown credits and debits.
-    let e = if w.invs.len() >= 60 { (w.invs.len() / 200).max(1) } else { 0 };
+    let e = if w.invs.len() >= 60 {
+        (w.invs.len() / 200).max(1)
+    } else {
+        0
+    };
     for k in 0..e {
-        let a = if k % 2 == 0 { Acct::Operating } else { Acct::Private };
+        let a = if k % 2 == 0 {
+            Acct::Operating
+        } else {
+            Acct::Private
+        };
         let day = biz[c.r.below(biz.len() as u64) as usize];
         let amt = c.r.range(50_000, 2_000_000) / 100 * 100 + 37;
         let (text, party) = match c.r.below(3) {
             0 => ("DEPOSIT BRANCH 0412 TELLER 07".to_string(), String::new()),
-            1 => (format!("FEDWIRE CREDIT VIA: TRUIST BANK /061000104 B/O: R LOPEZ OBI: IMAD: {}MMQFMP{}", day.format("%Y%m%d"), c.r.digits(8)), "R LOPEZ".to_string()),
+            1 => (
+                format!(
+                    "FEDWIRE CREDIT VIA: TRUIST BANK /061000104 B/O: R LOPEZ OBI: IMAD: {}MMQFMP{}",
+                    day.format("%Y%m%d"),
+                    c.r.digits(8)
+                ),
+                "R LOPEZ".to_string(),
+            ),
             _ => ("MISC CREDIT ADJUSTMENT".to_string(), String::new()),
         };
-        let bai = if text.starts_with("FEDWIRE") { 195 } else if text.starts_with("DEPOSIT") { 301 } else { 399 };
-        let bref = c.push(a, day, amt, Kind::UnknownDeposit, vec![], bai, text, party, String::new(), "unknown deposit".into());
-        c.ex.push(ExRow { code: "UNMATCHED_CREDIT", investment_id: None, bank_ref: Some(bref), amount_c: Some(amt), note: "deposit matches no investment".into() });
+        let bai = if text.starts_with("FEDWIRE") {
+            195
+        } else if text.starts_with("DEPOSIT") {
+            301
+        } else {
+            399
+        };
+        let bref = c.push(
+            a,
+            day,
+            amt,
+            Kind::UnknownDeposit,
+            vec![],
+            bai,
+            text,
+            party,
+            String::new(),
+            "unknown deposit".into(),
+        );
+        c.ex.push(ExRow {
+            code: "UNMATCHED_CREDIT",
+            investment_id: None,
+            bank_ref: Some(bref),
+            amount_c: Some(amt),
+            note: "deposit matches no investment".into(),
+        });
         let day = biz[c.r.below(biz.len() as u64) as usize];
         let amt = c.r.range(20_000, 900_000) / 100 * 100 + 15;
-        let text = format!("ONLINE TRANSFER TO CHK ...{} TRANSACTION#: {}", c.r.digits(4), c.r.digits(11));
-        let bref = c.push(a, day, -amt, Kind::UnknownDebit, vec![], 699, text, String::new(), String::new(), "unexplained debit".into());
-        c.ex.push(ExRow { code: "UNMATCHED_DEBIT", investment_id: None, bank_ref: Some(bref), amount_c: Some(-amt), note: "debit matches no refund, return or disbursement".into() });
+        let text = format!(
+            "ONLINE TRANSFER TO CHK ...{} TRANSACTION#: {}",
+            c.r.digits(4),
+            c.r.digits(11)
+        );
+        let bref = c.push(
+            a,
+            day,
+            -amt,
+            Kind::UnknownDebit,
+            vec![],
+            699,
+            text,
+            String::new(),
+            String::new(),
+            "unexplained debit".into(),
+        );
+        c.ex.push(ExRow {
+            code: "UNMATCHED_DEBIT",
+            investment_id: None,
+            bank_ref: Some(bref),
+            amount_c: Some(-amt),
+            note: "debit matches no refund, return or disbursement".into(),
+        });
     }
     // Bank fees on the last business day.
     for a in Acct::ALL {
         let fee = [3_500, 2_500, 4_500, 6_000][a.idx()];
-        c.push(a, last_biz, -fee, Kind::BankFee, vec![], 698, "MONTHLY SERVICE FEE".into(), String::new(), String::new(), String::new());
+        c.push(
+            a,
+            last_biz,
+            -fee,
+            Kind::BankFee,
+            vec![],
+            698,
+            "MONTHLY SERVICE FEE".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+        );
         if wires_in[a.idx()] > 0 {
             let per = if a == Acct::Intl { 2_500 } else { 1_500 };
             let n = wires_in[a.idx()];
-            c.push(a, last_biz, -(n * per), Kind::BankFee, vec![], 698, format!("INCOMING WIRE FEES {n} @ {}", super::render::fmt_money(per)), String::new(), String::new(), String::new());
+            c.push(
+                a,
+                last_biz,
+                -(n * per),
+                Kind::BankFee,
+                vec![],
+                698,
+                format!("INCOMING WIRE FEES {n} @ {}", super::render::fmt_money(per)),
+                String::new(),
+                String::new(),
+                String::new(),
+            );
         }
     }
     for l in c.lines.iter_mut() {
         l.sort_by_key(|x| (x.date, x.ctr));
     }
-    Money { lines: c.lines, opening, payouts, exceptions: c.ex }
+    Money {
+        lines: c.lines,
+        opening,
+        payouts,
+        exceptions: c.ex,
+    }
 }

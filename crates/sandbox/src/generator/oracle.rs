@@ -82,10 +82,16 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
         let p = &w.investors[inv.investor];
         let d = inv.effective_date();
         match o.kind {
-            OffKind::D506c if !p.accredited || p.acc_type.is_none() => {
-                add(inv, "REGD_506C_NOT_ACCREDITED", "506(c) investor not verified accredited".into())
-            }
-            OffKind::RegS if p.us_person || p.country == "US" => add(inv, "REGS_US_PERSON", "US person in a Reg S offering".into()),
+            OffKind::D506c if !p.accredited || p.acc_type.is_none() => add(
+                inv,
+                "REGD_506C_NOT_ACCREDITED",
+                "506(c) investor not verified accredited".into(),
+            ),
+            OffKind::RegS if p.us_person || p.country == "US" => add(
+                inv,
+                "REGS_US_PERSON",
+                "US person in a Reg S offering".into(),
+            ),
             _ => {}
         }
         if p.accredited {
@@ -97,17 +103,34 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
                 _ => false,
             };
             if bad {
-                add(inv, "ACCREDITATION_INCONSISTENT", format!("claims {} with net worth {} income {}", p.acc_type.unwrap_or(""), money(p.nw_c), money(p.income_c)));
+                add(
+                    inv,
+                    "ACCREDITATION_INCONSISTENT",
+                    format!(
+                        "claims {} with net worth {} income {}",
+                        p.acc_type.unwrap_or(""),
+                        money(p.nw_c),
+                        money(p.income_c)
+                    ),
+                );
             }
         }
         if p.kyc != "passed" {
             add(inv, "KYC_NOT_PASSED", format!("kyc_status {}", p.kyc));
         }
         if p.watch_hit {
-            add(inv, "AML_WATCHLIST_HIT", "watchlist screening has hits".into());
+            add(
+                inv,
+                "AML_WATCHLIST_HIT",
+                "watchlist screening has hits".into(),
+            );
         }
         if let Some(ent) = p.sdn_ent {
-            add(inv, "SANCTIONS_NAME_MATCH", format!("name of SDN ent_num {ent}"));
+            add(
+                inv,
+                "SANCTIONS_NAME_MATCH",
+                format!("name of SDN ent_num {ent}"),
+            );
         }
         if let (true, Some(dob)) = (p.itype.natural(), p.dob) {
             let age = age_on(dob, d);
@@ -115,28 +138,49 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
                 add(inv, "INVESTOR_UNDERAGE", format!("age {age} on {d}"));
             }
         }
-        if o.excluded.contains(&p.country) || (!o.included.is_empty() && !o.included.contains(&p.country)) {
+        if o.excluded.contains(&p.country)
+            || (!o.included.is_empty() && !o.included.contains(&p.country))
+        {
             add(inv, "COUNTRY_EXCLUDED", format!("country {}", p.country));
         }
         if inv.amount_c < o.min_c {
-            add(inv, "INVESTMENT_BELOW_MIN", format!("{} < minimum {}", money(inv.amount_c), money(o.min_c)));
+            add(
+                inv,
+                "INVESTMENT_BELOW_MIN",
+                format!("{} < minimum {}", money(inv.amount_c), money(o.min_c)),
+            );
         }
-        if let Some(m) = o.max_c {
-            if inv.amount_c > m {
-                add(inv, "INVESTMENT_ABOVE_MAX", format!("{} > maximum {}", money(inv.amount_c), money(m)));
-            }
+        if let Some(m) = o.max_c.filter(|m| inv.amount_c > *m) {
+            add(
+                inv,
+                "INVESTMENT_ABOVE_MAX",
+                format!("{} > maximum {}", money(inv.amount_c), money(m)),
+            );
         }
         if o.inc_c > 0 && inv.amount_c >= o.min_c && (inv.amount_c - o.min_c) % o.inc_c != 0 {
-            add(inv, "INVESTMENT_INCREMENT", format!("{} off the {} increment", money(inv.amount_c), money(o.inc_c)));
+            add(
+                inv,
+                "INVESTMENT_INCREMENT",
+                format!(
+                    "{} off the {} increment",
+                    money(inv.amount_c),
+                    money(o.inc_c)
+                ),
+            );
         }
-        if let Some(r) = inv.received {
-            if r.date() > o.deadline {
-                add(inv, "FUNDS_AFTER_DEADLINE", format!("received {} after deadline {}", r.date(), o.deadline));
-            }
+        if let Some(r) = inv.received.filter(|r| r.date() > o.deadline) {
+            add(
+                inv,
+                "FUNDS_AFTER_DEADLINE",
+                format!("received {} after deadline {}", r.date(), o.deadline),
+            );
         }
     }
     // Reg CF investor limit and issuer cap.
-    let cf: Vec<&&Inv> = scope.iter().filter(|i| w.offerings[i.off].kind == OffKind::RegCf).collect();
+    let cf: Vec<&&Inv> = scope
+        .iter()
+        .filter(|i| w.offerings[i.off].kind == OffKind::RegCf)
+        .collect();
     let mut per_investor: BTreeMap<usize, Vec<(NaiveDate, i64)>> = BTreeMap::new();
     let (mut tail, mut window) = (0usize, 0i64);
     for inv in cf.iter() {
@@ -146,12 +190,33 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
         let lo = d - Duration::days(365);
         let mine = per_investor.entry(inv.investor).or_default();
         if !p.accredited || acc_limited {
-            let basis = if greater { p.income_c.max(p.nw_c) } else { p.income_c.min(p.nw_c) };
-            let lim100 = if p.income_c.min(p.nw_c) < thr { (floor * 100).max(basis * 5) } else { basis * 10 }.min(cap * 100);
-            let prior: i64 = mine.iter().filter(|(jd, _)| *jd >= lo).map(|(_, a)| a).sum();
+            let basis = if greater {
+                p.income_c.max(p.nw_c)
+            } else {
+                p.income_c.min(p.nw_c)
+            };
+            let lim100 = if p.income_c.min(p.nw_c) < thr {
+                (floor * 100).max(basis * 5)
+            } else {
+                basis * 10
+            }
+            .min(cap * 100);
+            let prior: i64 = mine
+                .iter()
+                .filter(|(jd, _)| *jd >= lo)
+                .map(|(_, a)| a)
+                .sum();
             let counted = inv.amount_c + prior + p.self_cf_c + p.self_cf_other_c;
             if counted * 100 > lim100 {
-                add(inv, "REGCF_INVESTOR_LIMIT", format!("12-month Reg CF total {} > limit {}", money(counted), money(lim100 / 100)));
+                add(
+                    inv,
+                    "REGCF_INVESTOR_LIMIT",
+                    format!(
+                        "12-month Reg CF total {} > limit {}",
+                        money(counted),
+                        money(lim100 / 100)
+                    ),
+                );
             }
         }
         mine.push((d, inv.amount_c));
@@ -161,12 +226,23 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
             tail += 1;
         }
         if window > issuer_cap {
-            add(inv, "REGCF_ISSUER_CAP", format!("12-month Reg CF sales {} > issuer cap {}", money(window), money(issuer_cap)));
+            add(
+                inv,
+                "REGCF_ISSUER_CAP",
+                format!(
+                    "12-month Reg CF sales {} > issuer cap {}",
+                    money(window),
+                    money(issuer_cap)
+                ),
+            );
         }
     }
     // Reg A Tier 2 per-offering running sums of non-accredited investors.
     let mut run: BTreeMap<(usize, usize), i64> = BTreeMap::new();
-    for inv in scope.iter().filter(|i| w.offerings[i.off].kind == OffKind::RegA) {
+    for inv in scope
+        .iter()
+        .filter(|i| w.offerings[i.off].kind == OffKind::RegA)
+    {
         let p = &w.investors[inv.investor];
         if p.accredited {
             continue;
@@ -175,12 +251,19 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
         *s += inv.amount_c;
         let lim = p.income_c.max(p.nw_c) / 10;
         if *s * 10 > p.income_c.max(p.nw_c) {
-            add(inv, "REGA_TIER2_LIMIT", format!("Reg A purchases {} > 10% limit {}", money(*s), money(lim)));
+            add(
+                inv,
+                "REGA_TIER2_LIMIT",
+                format!("Reg A purchases {} > 10% limit {}", money(*s), money(lim)),
+            );
         }
     }
     // 506(b): 36th and later non-accredited investors.
     let mut order: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for inv in scope.iter().filter(|i| w.offerings[i.off].kind == OffKind::D506b) {
+    for inv in scope
+        .iter()
+        .filter(|i| w.offerings[i.off].kind == OffKind::D506b)
+    {
         let p = &w.investors[inv.investor];
         if p.accredited {
             continue;
@@ -191,7 +274,11 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
         }
         let pos = list.iter().position(|x| *x == inv.investor).unwrap_or(0) + 1;
         if pos >= 36 {
-            add(inv, "REGD_506B_NONACCREDITED_COUNT", format!("non-accredited purchaser #{pos}"));
+            add(
+                inv,
+                "REGD_506B_NONACCREDITED_COUNT",
+                format!("non-accredited purchaser #{pos}"),
+            );
         }
     }
     // Offering maximum: running sum of accepted amounts.
@@ -201,7 +288,11 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
         *s += inv.amount_c;
         let m = w.offerings[inv.off].max_raise_c;
         if *s > m {
-            add(inv, "OFFERING_MAX_EXCEEDED", format!("accepted total {} > maximum raise {}", money(*s), money(m)));
+            add(
+                inv,
+                "OFFERING_MAX_EXCEEDED",
+                format!("accepted total {} > maximum raise {}", money(*s), money(m)),
+            );
         }
     }
     let by_id: BTreeMap<i64, &Inv> = w.invs.iter().map(|i| (i.id, i)).collect();

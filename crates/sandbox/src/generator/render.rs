@@ -25,7 +25,7 @@ fn grouped(c: i64) -> String {
     let whole = (c / 100).to_string();
     let mut out = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -35,7 +35,12 @@ fn grouped(c: i64) -> String {
 
 /// `1234.56` / `-1234.56`.
 pub(crate) fn dec(c: i64) -> String {
-    format!("{}{}.{:02}", if c < 0 { "-" } else { "" }, c.abs() / 100, c.abs() % 100)
+    format!(
+        "{}{}.{:02}",
+        if c < 0 { "-" } else { "" },
+        c.abs() / 100,
+        c.abs() % 100
+    )
 }
 
 fn ts(t: NaiveDateTime) -> String {
@@ -55,13 +60,19 @@ impl Out {
             std::fs::create_dir_all(parent).map_err(|e| GenError::io(parent, e))?;
         }
         let f = File::create(&path).map_err(|e| GenError::io(&path, e))?;
-        Ok(Out { w: BufWriter::with_capacity(1 << 16, f), path, h: hash.then(Sha256::new) })
+        Ok(Out {
+            w: BufWriter::with_capacity(1 << 16, f),
+            path,
+            h: hash.then(Sha256::new),
+        })
     }
     pub(crate) fn put(&mut self, s: &str) -> Result<(), GenError> {
         if let Some(h) = self.h.as_mut() {
             h.update(s.as_bytes());
         }
-        self.w.write_all(s.as_bytes()).map_err(|e| GenError::io(&self.path, e))
+        self.w
+            .write_all(s.as_bytes())
+            .map_err(|e| GenError::io(&self.path, e))
     }
     /// Flushes; returns the hex SHA-256 when hashing.
     pub(crate) fn finish(mut self) -> Result<String, GenError> {
@@ -81,7 +92,10 @@ struct J {
 
 impl J {
     fn new() -> Self {
-        J { s: String::with_capacity(4096), first: Vec::new() }
+        J {
+            s: String::with_capacity(4096),
+            first: Vec::new(),
+        }
     }
     fn key(&mut self, k: &str) {
         if let Some(f) = self.first.last_mut() {
@@ -188,16 +202,30 @@ struct Details {
 fn details(seed: u64, p: &Investor, snapshot: NaiveDateTime) -> Details {
     let mut r = R::new(seed, 1_000_000_000 + p.id as u64);
     let domain = *r.pick(&["example.com", "example.org", "example.net"]);
-    let person_email = format!("{}.{}{}@{}", ascii_token(&p.first), ascii_token(&p.last), p.id, domain);
+    let person_email = format!(
+        "{}.{}{}@{}",
+        ascii_token(&p.first),
+        ascii_token(&p.last),
+        p.id,
+        domain
+    );
     let email = match &p.entity_name {
-        Some(n) => format!("invest{}@{}.example.com", p.id, ascii_token(n).chars().take(20).collect::<String>()),
+        Some(n) => format!(
+            "invest{}@{}.example.com",
+            p.id,
+            ascii_token(n).chars().take(20).collect::<String>()
+        ),
         None => person_email.clone(),
     };
     let (street1, street2, city, state, region, postal, phone);
     if p.country == "US" {
         let (c, st, zip) = *r.pick(names::US_CITIES);
         street1 = format!("{} {}", r.range(10, 9899), r.pick(names::STREETS));
-        street2 = if r.pct(25) { format!("Apt {}{}", r.range(1, 30), r.pick(&["A", "B", "C", "D"])) } else { String::new() };
+        street2 = if r.pct(25) {
+            format!("Apt {}{}", r.range(1, 30), r.pick(&["A", "B", "C", "D"]))
+        } else {
+            String::new()
+        };
         city = c.to_string();
         state = Some(st);
         region = String::new();
@@ -205,17 +233,45 @@ fn details(seed: u64, p: &Investor, snapshot: NaiveDateTime) -> Details {
         phone = format!("+1 {}-555-{:04}", r.range(201, 989), r.range(100, 199));
     } else {
         let (c, reg, pc) = foreign_place(p.country, r.below(1000));
-        street1 = format!("{} {}", r.pick(&["Hauptstraße", "Rue de la Paix", "Calle Mayor", "Storgatan", "ul. Długa", "Οδός Ερμού", "вул. Хрещатик", "Đường Lê Lợi", "High Street"]), r.range(1, 220));
+        let street = match p.country {
+            "DE" | "CH" => "Hauptstraße",
+            "FR" => "Rue de la Paix",
+            "ES" | "MX" => "Calle Mayor",
+            "PT" | "BR" => "Rua Augusta",
+            "SE" | "NO" | "DK" => "Storgatan",
+            "PL" => "ul. Długa",
+            "CZ" => "Náměstí Míru",
+            "HU" => "Váci utca",
+            "TR" => "İstiklal Caddesi",
+            "GR" | "CY" => "Οδός Ερμού",
+            "UA" => "вул. Хрещатик",
+            "KZ" | "RS" | "BG" | "RU" => "ул. Ленина",
+            "VN" => "Đường Lê Lợi",
+            _ => "High Street",
+        };
+        street1 = format!("{street} {}", r.range(1, 220));
         street2 = String::new();
         city = c.to_string();
         state = None;
         region = reg.to_string();
         postal = pc;
-        phone = format!("+{} {} {}", r.range(30, 99), r.range(100, 999), r.range(1_000_000, 9_999_999));
+        phone = format!(
+            "+{} {} {}",
+            r.range(30, 99),
+            r.range(100, 999),
+            r.range(1_000_000, 9_999_999)
+        );
     }
     let tax_id = match (p.country, p.itype) {
-        ("US", IType::Company) | ("US", IType::Trust) => format!("{:02}-{:07}", r.range(10, 98), r.range(0, 9_999_999)),
-        ("US", _) => format!("{:03}-{:02}-{:04}", r.range(100, 665), r.range(1, 99), r.range(1, 9999)),
+        ("US", IType::Company) | ("US", IType::Trust) => {
+            format!("{:02}-{:07}", r.range(10, 98), r.range(0, 9_999_999))
+        }
+        ("US", _) => format!(
+            "{:03}-{:02}-{:04}",
+            r.range(100, 665),
+            r.range(1, 99),
+            r.range(1, 9999)
+        ),
         _ => {
             if r.pct(60) {
                 format!("{}{}", p.country, r.digits(9))
@@ -224,8 +280,21 @@ fn details(seed: u64, p: &Investor, snapshot: NaiveDateTime) -> Details {
             }
         }
     };
-    let last_login = (snapshot - chrono::Duration::minutes(r.range(60, 60 * 24 * 40))).max(p.joined);
-    Details { email, phone, street1, street2, city, state, region, postal, tax_id, person_email, last_login }
+    let last_login =
+        (snapshot - chrono::Duration::minutes(r.range(60, 60 * 24 * 40))).max(p.joined);
+    Details {
+        email,
+        phone,
+        street1,
+        street2,
+        city,
+        state,
+        region,
+        postal,
+        tax_id,
+        person_email,
+        last_login,
+    }
 }
 
 fn entity_names(p: &Investor) -> (String, String) {
@@ -236,7 +305,11 @@ fn entity_names(p: &Investor) -> (String, String) {
 }
 
 fn citizenship_of(p: &Investor) -> &'static str {
-    if p.us_person { "United States" } else { citizenship(p.country) }
+    if p.us_person {
+        "United States"
+    } else {
+        citizenship(p.country)
+    }
 }
 
 fn entity_id(p: &Investor) -> i64 {
@@ -250,7 +323,11 @@ fn user_id(p: &Investor) -> i64 {
 }
 
 /// Writes `api/` (offerings, investors, investments, users, sidecar, manifest).
-pub(crate) fn write_api(dir: &Path, w: &World, seed: u64) -> Result<Vec<(String, usize, String)>, GenError> {
+pub(crate) fn write_api(
+    dir: &Path,
+    w: &World,
+    seed: u64,
+) -> Result<Vec<(String, usize, String)>, GenError> {
     let api = dir.join("api");
     let mut files = Vec::new();
     // Offerings.
@@ -268,7 +345,10 @@ pub(crate) fn write_api(dir: &Path, w: &World, seed: u64) -> Result<Vec<(String,
         let (first, last) = entity_names(p);
         let mut j = J::new();
         j.open("").num("id", p.id);
-        j.open("user").num("id", user_id(p)).str("email", &d.person_email).close();
+        j.open("user")
+            .num("id", user_id(p))
+            .str("email", &d.person_email)
+            .close();
         j.open("entity")
             .str("first_name", &first)
             .str("last_name", &last)
@@ -280,9 +360,15 @@ pub(crate) fn write_api(dir: &Path, w: &World, seed: u64) -> Result<Vec<(String,
             .bool("us_person", p.us_person)
             .bool("exempt_from_backup_withholding", !p.itype.natural())
             .money("amount_invested_in_reg_cf_offering_this_year", p.self_cf_c)
-            .money("amount_invested_in_reg_cf_offering_this_year_other_platforms", p.self_cf_other_c)
+            .money(
+                "amount_invested_in_reg_cf_offering_this_year_other_platforms",
+                p.self_cf_other_c,
+            )
             .opt_str("accredited_investor_type", p.acc_type)
-            .opt_str("canadian_eligible_investor_type", (p.country == "CA").then_some("eligible_net_income"))
+            .opt_str(
+                "canadian_eligible_investor_type",
+                (p.country == "CA").then_some("eligible_net_income"),
+            )
             .bool("household_w9", p.us_person)
             .num("id", entity_id(p))
             .str("email", &d.email)
@@ -301,7 +387,10 @@ pub(crate) fn write_api(dir: &Path, w: &World, seed: u64) -> Result<Vec<(String,
         o.put(&j.s)?;
         o.put("\n")?;
         let mut j = J::new();
-        j.open("").num("id", user_id(p)).str("email", &d.person_email).close();
+        j.open("")
+            .num("id", user_id(p))
+            .str("email", &d.person_email)
+            .close();
         u.put(&j.s)?;
         u.put("\n")?;
     }
@@ -309,17 +398,26 @@ pub(crate) fn write_api(dir: &Path, w: &World, seed: u64) -> Result<Vec<(String,
     files.push(("users".to_string(), w.investors.len(), u.finish()?));
     // Investments and the created_at sidecar.
     let mut o = Out::create(api.join("investments.jsonl"), true)?;
-    let mut s = Out::create(api.join("sidecar").join("investments_created_at.jsonl"), false)?;
+    let mut s = Out::create(
+        api.join("sidecar").join("investments_created_at.jsonl"),
+        false,
+    )?;
     for inv in &w.invs {
         o.put(&investment_json(inv, w, seed))?;
         o.put("\n")?;
-        s.put(&format!("{{\"id\":{},\"created_at\":\"{}\"}}\n", inv.id, ts(inv.created)))?;
+        s.put(&format!(
+            "{{\"id\":{},\"created_at\":\"{}\"}}\n",
+            inv.id,
+            ts(inv.created)
+        ))?;
     }
     files.push(("investments".to_string(), w.invs.len(), o.finish()?));
     s.finish()?;
     // Manifest.
     let mut j = J::new();
-    j.open("").str("source", "generator").str("pulled_at", &ts(w.snapshot));
+    j.open("")
+        .str("source", "generator")
+        .str("pulled_at", &ts(w.snapshot));
     j.open("counts");
     for (name, n, _) in &files {
         j.num(name, *n as i64);
@@ -356,16 +454,36 @@ fn offering_json(o: &super::world::Offering, w: &World) -> String {
         OffKind::D506b | OffKind::D506c => ("LP Units", "private_placement_memorandum"),
         OffKind::RegS => ("Preferred Stock", "offering_memorandum"),
     };
-    let contact = ["Avery Quinn", "Mateo Álvarez", "Priya Natarajan", "Liesel Brandt", "Jonas Ek"][(o.id as usize - 1) % 5];
+    let contact = [
+        "Avery Quinn",
+        "Mateo Álvarez",
+        "Priya Natarajan",
+        "Liesel Brandt",
+        "Jonas Ek",
+    ][(o.id as usize - 1) % 5];
     j.open("")
         .num("id", o.id)
         .num("issuer", 1)
         .str("name", &company)
         .str("type", o.kind.wire())
         .str("status", o.status)
-        .str("description", &format!("{company}: {} offering of {} through the Issuance platform.", o.kind.wire(), sec))
+        .str(
+            "description",
+            &format!(
+                "{company}: {} offering of {} through the Issuance platform.",
+                o.kind.wire(),
+                sec
+            ),
+        )
         .str("security_type", sec)
-        .str("share_or_unit", if matches!(o.kind, OffKind::D506b | OffKind::D506c) { "Units" } else { "Shares" })
+        .str(
+            "share_or_unit",
+            if matches!(o.kind, OffKind::D506b | OffKind::D506c) {
+                "Units"
+            } else {
+                "Shares"
+            },
+        )
         .str("share_or_unit_details", "")
         .num("warrant_per_unit", 0)
         .num("warrant_expiration_date_delta_year", 0)
@@ -384,12 +502,30 @@ fn offering_json(o: &super::world::Offering, w: &World) -> String {
         .str("contact_phone", &format!("+1 415-555-01{:02}", o.id))
         .str("contact_email", &format!("cfo@{}.example.com", o.slug))
         .bool("accredited_investors", true)
-        .bool("non_accredited_investors", !matches!(o.kind, OffKind::D506c))
+        .bool(
+            "non_accredited_investors",
+            !matches!(o.kind, OffKind::D506c),
+        )
         .str("slug", &o.slug)
-        .str("logo", &format!("https://cdn.example.com/{}/logo.png", o.slug))
-        .str("favicon", &format!("https://cdn.example.com/{}/favicon.ico", o.slug))
-        .str("circular_link", &format!("https://www.sec.gov/Archives/edgar/data/{}/", 1_900_000 + o.id))
-        .str("circular_file", &format!("https://cdn.example.com/{}/circular.pdf", o.slug))
+        .str(
+            "logo",
+            &format!("https://cdn.example.com/{}/logo.png", o.slug),
+        )
+        .str(
+            "favicon",
+            &format!("https://cdn.example.com/{}/favicon.ico", o.slug),
+        )
+        .str(
+            "circular_link",
+            &format!(
+                "https://www.sec.gov/Archives/edgar/data/{}/",
+                1_900_000 + o.id
+            ),
+        )
+        .str(
+            "circular_file",
+            &format!("https://cdn.example.com/{}/circular.pdf", o.slug),
+        )
         .str("circular_type", circ)
         .bool("display_circular", true)
         .null("displayed_number_of_shares")
@@ -399,14 +535,20 @@ fn offering_json(o: &super::world::Offering, w: &World) -> String {
         .str("support_email", &format!("support@{}.example.com", o.slug))
         .str("support_phone", &format!("+1 415-555-02{:02}", o.id))
         .bool("daily_summary_emails", true)
-        .str("daily_summary_recipients", &format!("cfo@{}.example.com", o.slug))
+        .str(
+            "daily_summary_recipients",
+            &format!("cfo@{}.example.com", o.slug),
+        )
         .bool("weekly_summary_emails", false)
         .str("weekly_summary_recipients", "")
         .num("wire_email_reminder_period", 3)
         .num("wire_email_reminder_max_sent", 3)
         .num("investment_email_reminder_period", 2)
         .num("investment_email_reminder_max_sent", 2)
-        .str("messaging_consent_text", "I agree to receive messages about my investment.")
+        .str(
+            "messaging_consent_text",
+            "I agree to receive messages about my investment.",
+        )
         .str("email_sender_name", &company)
         .str("default_timezone", "US/Pacific")
         .str("segment_dataset_id", "")
@@ -426,13 +568,29 @@ fn offering_json(o: &super::world::Offering, w: &World) -> String {
         .bool("user_sent_max_monitoring_emails", false)
         .str("user_sent_max_monitoring_recipients", "")
         .bool("other_platform_investment_notice", o.kind == OffKind::RegCf)
-        .str("other_platform_investment_notice_text", if o.kind == OffKind::RegCf { "Include Reg CF investments made on other platforms in the last 12 months." } else { "" })
+        .str(
+            "other_platform_investment_notice_text",
+            if o.kind == OffKind::RegCf {
+                "Include Reg CF investments made on other platforms in the last 12 months."
+            } else {
+                ""
+            },
+        )
         .bool("investor_phone_number_required", false)
         .money("minimum_amount_raised", o.target_c)
-        .opt_str("reg_cf_amount_raised_tier", (o.kind == OffKind::RegCf).then_some("tier_3"))
+        .opt_str(
+            "reg_cf_amount_raised_tier",
+            (o.kind == OffKind::RegCf).then_some("tier_3"),
+        )
         .money("maximum_amount_raised", o.max_raise_c)
-        .opt_str("reg_cf_oversubscription", (o.kind == OffKind::RegCf).then_some("first_come_first_served"))
-        .opt_str("reg_cf_fee_percentage", (o.kind == OffKind::RegCf).then_some("7.00"))
+        .opt_str(
+            "reg_cf_oversubscription",
+            (o.kind == OffKind::RegCf).then_some("first_come_first_served"),
+        )
+        .opt_str(
+            "reg_cf_fee_percentage",
+            (o.kind == OffKind::RegCf).then_some("7.00"),
+        )
         .bool("archived", false);
     j.open_arr("investors_excluded_countries");
     for c in o.excluded {
@@ -460,7 +618,10 @@ fn investment_json(inv: &Inv, w: &World, seed: u64) -> String {
     let (first, last) = entity_names(p);
     let mut r = R::new(seed, 3_000_000_000 + inv.id as u64);
     let quantity = inv.amount_c / o.unit_c.max(1);
-    let signed = matches!(inv.status, Status::Invested | Status::Approved | Status::Accepted | Status::AcceptedEscrowClosed);
+    let signed = matches!(
+        inv.status,
+        Status::Invested | Status::Approved | Status::Accepted | Status::AcceptedEscrowClosed
+    );
     let mut j = J::new();
     j.open("")
         .num("id", inv.id)
@@ -509,14 +670,30 @@ fn investment_json(inv: &Inv, w: &World, seed: u64) -> String {
         .str("tax_id_number", &d.tax_id)
         .close();
     individual_entity(&mut j, p, &d);
-    j.str("type", p.itype.wire()).bool("receive_sms", p.id % 3 == 0).bool("receive_emails", true);
+    j.str("type", p.itype.wire())
+        .bool("receive_sms", p.id % 3 == 0)
+        .bool("receive_emails", true);
     j.open("utm_parameters");
     if p.id % 4 == 0 {
-        j.str("utm_source", *r.pick(&["newsletter", "google", "linkedin", "podcast"])).str("utm_medium", "referral");
+        j.str(
+            "utm_source",
+            r.pick(&["newsletter", "google", "linkedin", "podcast"]),
+        )
+        .str("utm_medium", "referral");
     }
     j.close().close();
-    let browser = *r.pick(&["Chrome 129 / macOS", "Safari 18 / iOS", "Firefox 131 / Windows", "Edge 129 / Windows", "Chrome 129 / Android"]);
-    let processed = inv.received.or(if inv.status == Status::PaymentFailed { Some(inv.updated) } else { None });
+    let browser = *r.pick(&[
+        "Chrome 129 / macOS",
+        "Safari 18 / iOS",
+        "Firefox 131 / Windows",
+        "Edge 129 / Windows",
+        "Chrome 129 / Android",
+    ]);
+    let processed = inv.received.or(if inv.status == Status::PaymentFailed {
+        Some(inv.updated)
+    } else {
+        None
+    });
     j.str("payment_method", inv.method.wire())
         .ts("updated_at", Some(inv.updated))
         .bool("has_investor_signed", signed)
@@ -530,7 +707,14 @@ fn investment_json(inv: &Inv, w: &World, seed: u64) -> String {
         .opt_str("accredited_investor_type", p.acc_type)
         .ts("processed_at", processed)
         .num("bonus_shares", 0)
-        .str("processing_issue_statuses", if inv.status == Status::PaymentFailed { "payment_failed" } else { "" })
+        .str(
+            "processing_issue_statuses",
+            if inv.status == Status::PaymentFailed {
+                "payment_failed"
+            } else {
+                ""
+            },
+        )
         .money("shares_amount", inv.amount_c);
     j.open_arr("watchlistentity_set");
     if inv.status != Status::Started {
@@ -540,15 +724,26 @@ fn investment_json(inv: &Inv, w: &World, seed: u64) -> String {
             .bool("has_hits", p.watch_hit);
         if p.watch_hit {
             j.open_arr("watchlist_hits");
-            j.open("").str("list", "OFAC SDN").str("name", &names::roman_upper(&p.display_name())).num("score", 91).close();
+            j.open("")
+                .str("list", "OFAC SDN")
+                .str("name", &names::roman_upper(&p.display_name()))
+                .num("score", 91)
+                .close();
             j.close_arr();
         } else {
             j.null("watchlist_hits");
         }
-        j.str("ofac_fincen_status", if p.watch_hit { "potential_match" } else { "clear" })
-            .ts("updated_at", Some(inv.created))
-            .str("aml_provider", "ComplyAdvantage")
-            .close();
+        j.str(
+            "ofac_fincen_status",
+            if p.watch_hit {
+                "potential_match"
+            } else {
+                "clear"
+            },
+        )
+        .ts("updated_at", Some(inv.created))
+        .str("aml_provider", "ComplyAdvantage")
+        .close();
     }
     j.close_arr()
         .str("bonus_shares_code", "")
@@ -576,15 +771,42 @@ pub(crate) fn acct_info(a: Acct, seed: u64) -> AcctInfo {
     let mut r = R::new(seed, 40 + a.idx() as u64);
     let number = r.digits(10);
     match a {
-        Acct::Escrow => AcctInfo { name: "North Capital escrow FBO Brightwater Cooperative Brewery Reg CF".into(), bank: "TRISTATE CAPITAL BANK", bic: "TRSTUS31", aba: "043318092", number },
-        Acct::Operating => AcctInfo { name: "Solenne Modular Homes Inc. Operating".into(), bank: "JPMORGAN CHASE BANK, N.A.", bic: "CHASUS33", aba: "021000021", number },
-        Acct::Private => AcctInfo { name: "Harbor Lane & Northstar Subscription Account".into(), bank: "FIRST CITIZENS BANK", bic: "FCBTUS33", aba: "053100300", number },
-        Acct::Intl => AcctInfo { name: "Aurora Geothermal International USD Account".into(), bank: "CITIBANK N.A.", bic: "CITIUS33", aba: "021000089", number },
+        Acct::Escrow => AcctInfo {
+            name: "North Capital escrow FBO Brightwater Cooperative Brewery Reg CF".into(),
+            bank: "TRISTATE CAPITAL BANK",
+            bic: "TRSTUS31",
+            aba: "043318092",
+            number,
+        },
+        Acct::Operating => AcctInfo {
+            name: "Solenne Modular Homes Inc. Operating".into(),
+            bank: "JPMORGAN CHASE BANK, N.A.",
+            bic: "CHASUS33",
+            aba: "021000021",
+            number,
+        },
+        Acct::Private => AcctInfo {
+            name: "Harbor Lane & Northstar Subscription Account".into(),
+            bank: "FIRST CITIZENS BANK",
+            bic: "FCBTUS33",
+            aba: "053100300",
+            number,
+        },
+        Acct::Intl => AcctInfo {
+            name: "Aurora Geothermal International USD Account".into(),
+            bank: "CITIBANK N.A.",
+            bic: "CITIUS33",
+            aba: "021000089",
+            number,
+        },
     }
 }
 
 fn csv_err(path: &Path, e: csv::Error) -> GenError {
-    GenError::Io { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) }
+    GenError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    }
 }
 
 fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>, GenError> {
@@ -592,20 +814,57 @@ fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>, GenError> {
         std::fs::create_dir_all(parent).map_err(|e| GenError::io(parent, e))?;
     }
     let f = File::create(path).map_err(|e| GenError::io(path, e))?;
-    Ok(csv::WriterBuilder::new().flexible(true).from_writer(BufWriter::with_capacity(1 << 16, f)))
+    Ok(csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(BufWriter::with_capacity(1 << 16, f)))
 }
 
 /// Writes every statement rendering of one account.
-pub(crate) fn write_statements(dir: &Path, w: &World, m: &Money, a: Acct, seed: u64) -> Result<(), GenError> {
+pub(crate) fn write_statements(
+    dir: &Path,
+    w: &World,
+    m: &Money,
+    a: Acct,
+    seed: u64,
+) -> Result<(), GenError> {
     let info = acct_info(a, seed);
     let sdir = dir.join("statements").join(a.id());
     let lines = &m.lines[a.idx()];
     let open = m.opening[a.idx()];
     let close = m.closing(a);
-    bai2(&sdir.join(format!("{}.bai2", a.id())), w, lines, open, &info)?;
-    camt(&sdir.join(format!("{}.camt053.xml", a.id())), w, lines, open, close, &info, true)?;
-    camt(&sdir.join(format!("{}.camt053v2.xml", a.id())), w, lines, open, close, &info, false)?;
-    xlsx(&sdir.join(format!("{}.xlsx", a.id())), w, lines, open, close, &info)?;
+    bai2(
+        &sdir.join(format!("{}.bai2", a.id())),
+        w,
+        lines,
+        open,
+        &info,
+    )?;
+    camt(
+        &sdir.join(format!("{}.camt053.xml", a.id())),
+        w,
+        lines,
+        open,
+        close,
+        &info,
+        true,
+    )?;
+    camt(
+        &sdir.join(format!("{}.camt053v2.xml", a.id())),
+        w,
+        lines,
+        open,
+        close,
+        &info,
+        false,
+    )?;
+    xlsx(
+        &sdir.join(format!("{}.xlsx", a.id())),
+        w,
+        lines,
+        open,
+        close,
+        &info,
+    )?;
     csvs(&sdir, a, w, lines, open, close, &info)?;
     Ok(())
 }
@@ -620,7 +879,11 @@ fn bai_chunks(first_room: usize, text: &str) -> Vec<String> {
     let mut cur = String::new();
     let mut room = first_room;
     for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let add = if cur.is_empty() { word.len() } else { word.len() + 1 };
+        let add = if cur.is_empty() {
+            word.len()
+        } else {
+            word.len() + 1
+        };
         if !cur.is_empty() && cur.len() + add > room {
             out.push(std::mem::take(&mut cur));
             room = 77;
@@ -636,32 +899,63 @@ fn bai_chunks(first_room: usize, text: &str) -> Vec<String> {
     out
 }
 
-fn bai2(path: &Path, w: &World, lines: &[Line], open: i64, info: &AcctInfo) -> Result<(), GenError> {
+fn bai2(
+    path: &Path,
+    w: &World,
+    lines: &[Line],
+    open: i64,
+    info: &AcctInfo,
+) -> Result<(), GenError> {
     let mut o = Out::create(path.to_path_buf(), false)?;
     let created = w.snapshot.date();
     let mut file_total = 0i64;
     let mut file_records = 1usize;
     let mut groups = 0usize;
-    o.put(&format!("01,{},TIEOUTSBX,{},0600,{},80,,2/\n", info.aba, yymmdd(created), created.format("%m%d")))?;
+    o.put(&format!(
+        "01,{},TIEOUTSBX,{},0600,{},80,,2/\n",
+        info.aba,
+        yymmdd(created),
+        created.format("%m%d")
+    ))?;
     let mut bal = open;
     let mut i = 0;
     while i < lines.len() {
         let day = lines[i].date;
-        let j = lines[i..].iter().position(|l| l.date != day).map_or(lines.len(), |k| i + k);
+        let j = lines[i..]
+            .iter()
+            .position(|l| l.date != day)
+            .map_or(lines.len(), |k| i + k);
         let day_lines = &lines[i..j];
         let opening = bal;
-        let credits: i64 = day_lines.iter().filter(|l| l.amount_c >= 0).map(|l| l.amount_c).sum();
+        let credits: i64 = day_lines
+            .iter()
+            .filter(|l| l.amount_c >= 0)
+            .map(|l| l.amount_c)
+            .sum();
         let ncred = day_lines.iter().filter(|l| l.amount_c >= 0).count();
-        let debits: i64 = day_lines.iter().filter(|l| l.amount_c < 0).map(|l| -l.amount_c).sum();
+        let debits: i64 = day_lines
+            .iter()
+            .filter(|l| l.amount_c < 0)
+            .map(|l| -l.amount_c)
+            .sum();
         let ndeb = day_lines.len() - ncred;
         let closing = opening + credits - debits;
         bal = closing;
         groups += 1;
-        o.put(&format!("02,TIEOUTSBX,{},1,{},2400,USD,2/\n", info.aba, yymmdd(day)))?;
+        o.put(&format!(
+            "02,TIEOUTSBX,{},1,{},2400,USD,2/\n",
+            info.aba,
+            yymmdd(day)
+        ))?;
         let mut recs = 0usize;
         let mut total = 0i64;
-        o.put(&format!("03,{},USD,010,{},,,015,{},,/\n", info.number, opening, closing))?;
-        o.put(&format!("88,100,{credits},{ncred},,400,{debits},{ndeb},/\n"))?;
+        o.put(&format!(
+            "03,{},USD,010,{},,,015,{},,/\n",
+            info.number, opening, closing
+        ))?;
+        o.put(&format!(
+            "88,100,{credits},{ncred},,400,{debits},{ndeb},/\n"
+        ))?;
         recs += 2;
         total += opening + closing + credits + debits;
         for l in day_lines {
@@ -709,10 +1003,15 @@ fn xml_esc(s: &str) -> String {
 
 fn btc(kind: Kind, intl: bool) -> (&'static str, &'static str, &'static str) {
     match kind {
-        Kind::Wire | Kind::WireShortFee | Kind::IraWire | Kind::DuplicateWire | Kind::CryptoSettlement | Kind::DisbursementIn => {
-            ("PMNT", "RCDT", if intl { "XBCT" } else { "DMCT" })
+        Kind::Wire
+        | Kind::WireShortFee
+        | Kind::IraWire
+        | Kind::DuplicateWire
+        | Kind::CryptoSettlement
+        | Kind::DisbursementIn => ("PMNT", "RCDT", if intl { "XBCT" } else { "DMCT" }),
+        Kind::AchSingle | Kind::AchBatch | Kind::CardPayout | Kind::StripeSweep => {
+            ("PMNT", "RCDT", "ACDT")
         }
-        Kind::AchSingle | Kind::AchBatch | Kind::CardPayout | Kind::StripeSweep => ("PMNT", "RCDT", "ACDT"),
         Kind::Refund => ("PMNT", "ICDT", "DMCT"),
         Kind::AchReturn => ("PMNT", "RCDT", "ARET"),
         Kind::DisbursementOut => ("PMNT", "ICDT", "BOOK"),
@@ -723,9 +1022,21 @@ fn btc(kind: Kind, intl: bool) -> (&'static str, &'static str, &'static str) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn camt(path: &Path, w: &World, lines: &[Line], open: i64, close: i64, info: &AcctInfo, v8: bool) -> Result<(), GenError> {
+fn camt(
+    path: &Path,
+    w: &World,
+    lines: &[Line],
+    open: i64,
+    close: i64,
+    info: &AcctInfo,
+    v8: bool,
+) -> Result<(), GenError> {
     let mut o = Out::create(path.to_path_buf(), false)?;
-    let ns = if v8 { "camt.053.001.08" } else { "camt.053.001.02" };
+    let ns = if v8 {
+        "camt.053.001.08"
+    } else {
+        "camt.053.001.02"
+    };
     let first = w.period.first_day();
     let last = w.period.last_day();
     let cre = format!("{}T06:00:00Z", w.snapshot.date());
@@ -737,40 +1048,101 @@ fn camt(path: &Path, w: &World, lines: &[Line], open: i64, close: i64, info: &Ac
     for (code, amt, d) in [("OPBD", open, first), ("CLBD", close, last)] {
         o.put(&format!("   <Bal>\n    <Tp>\n     <CdOrPrtry>\n      <Cd>{code}</Cd>\n     </CdOrPrtry>\n    </Tp>\n    <Amt Ccy=\"USD\">{}</Amt>\n    <CdtDbtInd>{}</CdtDbtInd>\n    <Dt>\n     <Dt>{d}</Dt>\n    </Dt>\n   </Bal>\n", dec(amt.abs()), if amt < 0 { "DBIT" } else { "CRDT" }))?;
     }
-    let (nc, sc): (usize, i64) = (lines.iter().filter(|l| l.amount_c >= 0).count(), lines.iter().filter(|l| l.amount_c >= 0).map(|l| l.amount_c).sum());
-    let (nd, sd): (usize, i64) = (lines.len() - nc, lines.iter().filter(|l| l.amount_c < 0).map(|l| -l.amount_c).sum());
+    let (nc, sc): (usize, i64) = (
+        lines.iter().filter(|l| l.amount_c >= 0).count(),
+        lines
+            .iter()
+            .filter(|l| l.amount_c >= 0)
+            .map(|l| l.amount_c)
+            .sum(),
+    );
+    let (nd, sd): (usize, i64) = (
+        lines.len() - nc,
+        lines
+            .iter()
+            .filter(|l| l.amount_c < 0)
+            .map(|l| -l.amount_c)
+            .sum(),
+    );
     o.put(&format!("   <TxsSummry>\n    <TtlNtries>\n     <NbOfNtries>{}</NbOfNtries>\n    </TtlNtries>\n    <TtlCdtNtries>\n     <NbOfNtries>{nc}</NbOfNtries>\n     <Sum>{}</Sum>\n    </TtlCdtNtries>\n    <TtlDbtNtries>\n     <NbOfNtries>{nd}</NbOfNtries>\n     <Sum>{}</Sum>\n    </TtlDbtNtries>\n   </TxsSummry>\n", lines.len(), dec(sc), dec(sd)))?;
     for (seq, l) in lines.iter().enumerate() {
         let cd = if l.amount_c < 0 { "DBIT" } else { "CRDT" };
         let (dm, fm, sf) = btc(l.kind, intl);
-        let sts = if v8 { "<Sts>\n     <Cd>BOOK</Cd>\n    </Sts>" } else { "<Sts>BOOK</Sts>" };
+        let sts = if v8 {
+            "<Sts>\n     <Cd>BOOK</Cd>\n    </Sts>"
+        } else {
+            "<Sts>BOOK</Sts>"
+        };
         o.put(&format!("   <Ntry>\n    <NtryRef>{}</NtryRef>\n    <Amt Ccy=\"USD\">{}</Amt>\n    <CdtDbtInd>{cd}</CdtDbtInd>\n    {sts}\n    <BookgDt>\n     <Dt>{}</Dt>\n    </BookgDt>\n    <ValDt>\n     <Dt>{}</Dt>\n    </ValDt>\n    <AcctSvcrRef>{}</AcctSvcrRef>\n    <BkTxCd>\n     <Domn>\n      <Cd>{dm}</Cd>\n      <Fmly>\n       <Cd>{fm}</Cd>\n       <SubFmlyCd>{sf}</SubFmlyCd>\n      </Fmly>\n     </Domn>\n     <Prtry>\n      <Cd>{}</Cd>\n      <Issr>BAI</Issr>\n     </Prtry>\n    </BkTxCd>\n    <NtryDtls>\n", seq + 1, dec(l.amount_c.abs()), l.date, l.date, xml_esc(&l.bank_ref), l.bai))?;
         if l.items.is_empty() {
-            tx(&mut o, v8, None, l.amount_c, &l.party, &l.remit, if l.remit.is_empty() { "NOTPROVIDED" } else { &l.remit })?;
+            tx(
+                &mut o,
+                v8,
+                None,
+                l.amount_c,
+                &l.party,
+                &l.remit,
+                if l.remit.is_empty() {
+                    "NOTPROVIDED"
+                } else {
+                    &l.remit
+                },
+            )?;
         } else {
-            o.put(&format!("     <Btch>\n      <NbOfTxs>{}</NbOfTxs>\n     </Btch>\n", l.items.len()))?;
+            o.put(&format!(
+                "     <Btch>\n      <NbOfTxs>{}</NbOfTxs>\n     </Btch>\n",
+                l.items.len()
+            ))?;
             for (k, it) in l.items.iter().enumerate() {
                 let r = format!("{}-{}", l.bank_ref, k + 1);
-                tx(&mut o, v8, Some(&r), it.amount_c, &it.name, &it.remit, &it.remit)?;
+                tx(
+                    &mut o,
+                    v8,
+                    Some(&r),
+                    it.amount_c,
+                    &it.name,
+                    &it.remit,
+                    &it.remit,
+                )?;
             }
         }
-        o.put(&format!("    </NtryDtls>\n    <AddtlNtryInf>{}</AddtlNtryInf>\n   </Ntry>\n", xml_esc(&l.text.chars().take(500).collect::<String>())))?;
+        o.put(&format!(
+            "    </NtryDtls>\n    <AddtlNtryInf>{}</AddtlNtryInf>\n   </Ntry>\n",
+            xml_esc(&l.text.chars().take(500).collect::<String>())
+        ))?;
     }
     o.put("  </Stmt>\n </BkToCstmrStmt>\n</Document>\n")?;
     o.finish()?;
     Ok(())
 }
 
-fn tx(o: &mut Out, v8: bool, acct_ref: Option<&str>, amount: i64, party: &str, remit: &str, e2e: &str) -> Result<(), GenError> {
+fn tx(
+    o: &mut Out,
+    v8: bool,
+    acct_ref: Option<&str>,
+    amount: i64,
+    party: &str,
+    remit: &str,
+    e2e: &str,
+) -> Result<(), GenError> {
     o.put("     <TxDtls>\n      <Refs>\n")?;
     if let Some(r) = acct_ref {
-        o.put(&format!("       <AcctSvcrRef>{}</AcctSvcrRef>\n", xml_esc(r)))?;
+        o.put(&format!(
+            "       <AcctSvcrRef>{}</AcctSvcrRef>\n",
+            xml_esc(r)
+        ))?;
     }
     let e2e: String = e2e.chars().take(35).collect();
-    o.put(&format!("       <EndToEndId>{}</EndToEndId>\n      </Refs>\n", xml_esc(&e2e)))?;
+    o.put(&format!(
+        "       <EndToEndId>{}</EndToEndId>\n      </Refs>\n",
+        xml_esc(&e2e)
+    ))?;
     let cd = if amount < 0 { "DBIT" } else { "CRDT" };
     if v8 {
-        o.put(&format!("      <Amt Ccy=\"USD\">{}</Amt>\n      <CdtDbtInd>{cd}</CdtDbtInd>\n", dec(amount.abs())))?;
+        o.put(&format!(
+            "      <Amt Ccy=\"USD\">{}</Amt>\n      <CdtDbtInd>{cd}</CdtDbtInd>\n",
+            dec(amount.abs())
+        ))?;
     } else {
         o.put(&format!("      <AmtDtls>\n       <TxAmt>\n        <Amt Ccy=\"USD\">{}</Amt>\n       </TxAmt>\n      </AmtDtls>\n", dec(amount.abs())))?;
     }
@@ -785,45 +1157,91 @@ fn tx(o: &mut Out, v8: bool, acct_ref: Option<&str>, amount: i64, party: &str, r
     }
     if !remit.is_empty() {
         let u: String = remit.chars().take(140).collect();
-        o.put(&format!("      <RmtInf>\n       <Ustrd>{}</Ustrd>\n      </RmtInf>\n", xml_esc(&u)))?;
+        o.put(&format!(
+            "      <RmtInf>\n       <Ustrd>{}</Ustrd>\n      </RmtInf>\n",
+            xml_esc(&u)
+        ))?;
     }
     o.put("     </TxDtls>\n")
 }
 
-fn xlsx(path: &Path, w: &World, lines: &[Line], open: i64, close: i64, info: &AcctInfo) -> Result<(), GenError> {
+fn xlsx(
+    path: &Path,
+    w: &World,
+    lines: &[Line],
+    open: i64,
+    close: i64,
+    info: &AcctInfo,
+) -> Result<(), GenError> {
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
-    let xe = |e: rust_xlsxwriter::XlsxError| GenError::Xlsx { path: path.to_path_buf(), message: e.to_string() };
-    let edate = |d: NaiveDate| ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8);
+    let xe = |e: rust_xlsxwriter::XlsxError| GenError::Xlsx {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let edate =
+        |d: NaiveDate| ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8);
     let mut wb = Workbook::new();
     let snap = w.snapshot.date();
     let created = edate(snap).and_then(|d| d.and_hms(6, 0, 0)).map_err(xe)?;
-    wb.set_properties(&DocProperties::new().set_title(&format!("{} statement {}", info.name, w.period.label())).set_author("tieout sandbox").set_creation_datetime(&created));
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{} statement {}", info.name, w.period.label()))
+            .set_author("tieout sandbox")
+            .set_creation_datetime(&created),
+    );
     let bold = Format::new().set_bold();
     let datef = Format::new().set_num_format("yyyy-mm-dd");
     let numf = Format::new().set_num_format("#,##0.00");
     let ws = wb.add_worksheet_with_constant_memory().map_err(xe)?;
     ws.set_name("Statement").map_err(xe)?;
-    ws.write_string_with_format(0, 0, format!("{} - Account Statement", info.bank), &bold).map_err(xe)?;
-    ws.write_string(1, 0, format!("Account: {} ({})", info.name, info.number)).map_err(xe)?;
-    ws.write_string(2, 0, format!("Period: {} to {}   Opening balance: {}   Closing balance: {}", w.period.first_day(), w.period.last_day(), fmt_money(open), fmt_money(close))).map_err(xe)?;
-    let head = ["Posting Date", "Value Date", "Bank Reference", "Description", "Counterparty", "Debit", "Credit", "Balance"];
+    ws.write_string_with_format(0, 0, format!("{} - Account Statement", info.bank), &bold)
+        .map_err(xe)?;
+    ws.write_string(1, 0, format!("Account: {} ({})", info.name, info.number))
+        .map_err(xe)?;
+    ws.write_string(
+        2,
+        0,
+        format!(
+            "Period: {} to {}   Opening balance: {}   Closing balance: {}",
+            w.period.first_day(),
+            w.period.last_day(),
+            fmt_money(open),
+            fmt_money(close)
+        ),
+    )
+    .map_err(xe)?;
+    let head = [
+        "Posting Date",
+        "Value Date",
+        "Bank Reference",
+        "Description",
+        "Counterparty",
+        "Debit",
+        "Credit",
+        "Balance",
+    ];
     for (c, h) in head.iter().enumerate() {
-        ws.write_string_with_format(4, c as u16, *h, &bold).map_err(xe)?;
+        ws.write_string_with_format(4, c as u16, *h, &bold)
+            .map_err(xe)?;
     }
     let mut bal = open;
     for (i, l) in lines.iter().enumerate() {
         let row = 5 + i as u32;
         bal += l.amount_c;
         let d = edate(l.date).map_err(xe)?;
-        ws.write_datetime_with_format(row, 0, &d, &datef).map_err(xe)?;
-        ws.write_datetime_with_format(row, 1, &d, &datef).map_err(xe)?;
+        ws.write_datetime_with_format(row, 0, &d, &datef)
+            .map_err(xe)?;
+        ws.write_datetime_with_format(row, 1, &d, &datef)
+            .map_err(xe)?;
         ws.write_string(row, 2, &l.bank_ref).map_err(xe)?;
         ws.write_string(row, 3, &l.text).map_err(xe)?;
         ws.write_string(row, 4, &l.party).map_err(xe)?;
         let col = if l.amount_c < 0 { 5 } else { 6 };
         // Cents → decimal number: exact for amounts well inside f64's integer range.
-        ws.write_number_with_format(row, col, l.amount_c.abs() as f64 / 100.0, &numf).map_err(xe)?;
-        ws.write_number_with_format(row, 7, bal as f64 / 100.0, &numf).map_err(xe)?;
+        ws.write_number_with_format(row, col, l.amount_c.abs() as f64 / 100.0, &numf)
+            .map_err(xe)?;
+        ws.write_number_with_format(row, 7, bal as f64 / 100.0, &numf)
+            .map_err(xe)?;
     }
     ws.set_column_width(0, 12).map_err(xe)?;
     ws.set_column_width(1, 12).map_err(xe)?;
@@ -836,7 +1254,12 @@ fn xlsx(path: &Path, w: &World, lines: &[Line], open: i64, close: i64, info: &Ac
 
 fn chase_type(k: Kind) -> &'static str {
     match k {
-        Kind::Wire | Kind::WireShortFee | Kind::IraWire | Kind::DuplicateWire | Kind::CryptoSettlement | Kind::DisbursementIn => "WIRE_INCOMING",
+        Kind::Wire
+        | Kind::WireShortFee
+        | Kind::IraWire
+        | Kind::DuplicateWire
+        | Kind::CryptoSettlement
+        | Kind::DisbursementIn => "WIRE_INCOMING",
         Kind::AchSingle | Kind::AchBatch | Kind::CardPayout | Kind::StripeSweep => "ACH_CREDIT",
         Kind::Refund => "WIRE_OUTGOING",
         Kind::AchReturn => "ACH_DEBIT",
@@ -848,45 +1271,123 @@ fn chase_type(k: Kind) -> &'static str {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn csvs(sdir: &Path, a: Acct, w: &World, lines: &[Line], open: i64, close: i64, info: &AcctInfo) -> Result<(), GenError> {
+fn csvs(
+    sdir: &Path,
+    a: Acct,
+    w: &World,
+    lines: &[Line],
+    open: i64,
+    close: i64,
+    info: &AcctInfo,
+) -> Result<(), GenError> {
     // chase
     let p = sdir.join(format!("{}.chase.csv", a.id()));
     let mut c = csv_writer(&p)?;
-    c.write_record(["Details", "Posting Date", "Description", "Amount", "Type", "Balance", "Check or Slip #"]).map_err(|e| csv_err(&p, e))?;
+    c.write_record([
+        "Details",
+        "Posting Date",
+        "Description",
+        "Amount",
+        "Type",
+        "Balance",
+        "Check or Slip #",
+    ])
+    .map_err(|e| csv_err(&p, e))?;
     let mut bal = open;
     for l in lines {
         bal += l.amount_c;
         let details = if l.amount_c < 0 { "DEBIT" } else { "CREDIT" };
-        c.write_record([details, &l.date.format("%m/%d/%Y").to_string(), &l.text, &dec(l.amount_c), chase_type(l.kind), &dec(bal), &l.bank_ref]).map_err(|e| csv_err(&p, e))?;
+        c.write_record([
+            details,
+            &l.date.format("%m/%d/%Y").to_string(),
+            &l.text,
+            &dec(l.amount_c),
+            chase_type(l.kind),
+            &dec(bal),
+            &l.bank_ref,
+        ])
+        .map_err(|e| csv_err(&p, e))?;
     }
     c.flush().map_err(|e| GenError::io(&p, e))?;
     // debit_credit
     let p = sdir.join(format!("{}.debit_credit.csv", a.id()));
     let mut c = csv_writer(&p)?;
-    c.write_record([format!("Account Statement - {} - {}", info.bank, info.name)]).map_err(|e| csv_err(&p, e))?;
-    c.write_record([format!("Account {} Period {} to {} Opening {} Closing {}", info.number, w.period.first_day(), w.period.last_day(), dec(open), dec(close))]).map_err(|e| csv_err(&p, e))?;
-    c.write_record(["Date", "Reference", "Description", "Debit", "Credit", "Balance"]).map_err(|e| csv_err(&p, e))?;
+    c.write_record([format!("Account Statement - {} - {}", info.bank, info.name)])
+        .map_err(|e| csv_err(&p, e))?;
+    c.write_record([format!(
+        "Account {} Period {} to {} Opening {} Closing {}",
+        info.number,
+        w.period.first_day(),
+        w.period.last_day(),
+        dec(open),
+        dec(close)
+    )])
+    .map_err(|e| csv_err(&p, e))?;
+    c.write_record([
+        "Date",
+        "Reference",
+        "Description",
+        "Debit",
+        "Credit",
+        "Balance",
+    ])
+    .map_err(|e| csv_err(&p, e))?;
     let mut bal = open;
     for l in lines {
         bal += l.amount_c;
-        let (dr, cr) = if l.amount_c < 0 { (dec(-l.amount_c), String::new()) } else { (String::new(), dec(l.amount_c)) };
-        c.write_record([&l.date.to_string(), &l.bank_ref, &l.text, &dr, &cr, &dec(bal)]).map_err(|e| csv_err(&p, e))?;
+        let (dr, cr) = if l.amount_c < 0 {
+            (dec(-l.amount_c), String::new())
+        } else {
+            (String::new(), dec(l.amount_c))
+        };
+        c.write_record([
+            &l.date.to_string(),
+            &l.bank_ref,
+            &l.text,
+            &dr,
+            &cr,
+            &dec(bal),
+        ])
+        .map_err(|e| csv_err(&p, e))?;
     }
     c.flush().map_err(|e| GenError::io(&p, e))?;
     // crdr
     let p = sdir.join(format!("{}.crdr.csv", a.id()));
     let mut c = csv_writer(&p)?;
-    c.write_record(["Value Date", "Booking Date", "Reference", "Counterparty", "Details", "Amount", "CR/DR"]).map_err(|e| csv_err(&p, e))?;
+    c.write_record([
+        "Value Date",
+        "Booking Date",
+        "Reference",
+        "Counterparty",
+        "Details",
+        "Amount",
+        "CR/DR",
+    ])
+    .map_err(|e| csv_err(&p, e))?;
     for l in lines {
         let d = l.date.format("%d-%b-%Y").to_string();
-        let details = if l.remit.is_empty() { l.text.clone() } else { l.remit.clone() };
-        c.write_record([&d, &d, &l.bank_ref, &l.party, &details, &format!("${}", grouped(l.amount_c.abs())), &(if l.amount_c < 0 { "DR" } else { "CR" }).to_string()]).map_err(|e| csv_err(&p, e))?;
+        let details = if l.remit.is_empty() {
+            l.text.clone()
+        } else {
+            l.remit.clone()
+        };
+        c.write_record([
+            &d,
+            &d,
+            &l.bank_ref,
+            &l.party,
+            &details,
+            &format!("${}", grouped(l.amount_c.abs())),
+            &(if l.amount_c < 0 { "DR" } else { "CR" }).to_string(),
+        ])
+        .map_err(|e| csv_err(&p, e))?;
     }
     c.flush().map_err(|e| GenError::io(&p, e))?;
     // escrow_bank
     let p = sdir.join(format!("{}.escrow_bank.csv", a.id()));
     let mut c = csv_writer(&p)?;
-    c.write_record(["Posting Date", "Bank Ref", "Originator", "Memo", "Amount"]).map_err(|e| csv_err(&p, e))?;
+    c.write_record(["Posting Date", "Bank Ref", "Originator", "Memo", "Amount"])
+        .map_err(|e| csv_err(&p, e))?;
     for l in lines {
         let amt = if l.amount_c >= 0 {
             grouped(l.amount_c)
@@ -895,8 +1396,19 @@ fn csvs(sdir: &Path, a: Acct, w: &World, lines: &[Line], open: i64, close: i64, 
         } else {
             format!("({})", grouped(-l.amount_c))
         };
-        let memo = if l.remit.is_empty() { l.text.chars().take(60).collect() } else { l.remit.clone() };
-        c.write_record([&l.date.format("%m/%d/%Y").to_string(), &l.bank_ref, &l.party, &memo, &amt]).map_err(|e| csv_err(&p, e))?;
+        let memo = if l.remit.is_empty() {
+            l.text.chars().take(60).collect()
+        } else {
+            l.remit.clone()
+        };
+        c.write_record([
+            &l.date.format("%m/%d/%Y").to_string(),
+            &l.bank_ref,
+            &l.party,
+            &memo,
+            &amt,
+        ])
+        .map_err(|e| csv_err(&p, e))?;
     }
     c.flush().map_err(|e| GenError::io(&p, e))?;
     Ok(())
@@ -907,15 +1419,34 @@ pub(crate) fn write_payouts(dir: &Path, m: &Money) -> Result<usize, GenError> {
     let p = dir.join("payouts").join("stripe-payouts.csv");
     let mut c = csv_writer(&p)?;
     c.write_record([
-        "automatic_payout_id", "automatic_payout_effective_at", "balance_transaction_id", "created_utc", "available_on_utc", "currency", "gross", "fee", "net",
-        "reporting_category", "source_id", "description", "customer_id", "charge_id", "payment_intent_id", "payment_method_type", "payment_metadata[investment_id]",
+        "automatic_payout_id",
+        "automatic_payout_effective_at",
+        "balance_transaction_id",
+        "created_utc",
+        "available_on_utc",
+        "currency",
+        "gross",
+        "fee",
+        "net",
+        "reporting_category",
+        "source_id",
+        "description",
+        "customer_id",
+        "charge_id",
+        "payment_intent_id",
+        "payment_method_type",
+        "payment_metadata[investment_id]",
     ])
     .map_err(|e| csv_err(&p, e))?;
     let mut n = 0;
     for po in m.payouts.iter().filter(|p| p.in_report) {
         let eff = format!("{} 00:00:00", po.date);
         for it in &po.items {
-            let desc = if it.refund { format!("REFUND FOR CHARGE (Investment {})", it.reference) } else { format!("Investment {}", it.reference) };
+            let desc = if it.refund {
+                format!("REFUND FOR CHARGE (Investment {})", it.reference)
+            } else {
+                format!("Investment {}", it.reference)
+            };
             c.write_record([
                 po.id.as_str(),
                 &eff,
@@ -948,18 +1479,45 @@ pub(crate) fn write_truth(dir: &Path, m: &Money, v: &[Violation]) -> Result<(), 
     let t = dir.join("truth");
     let p = t.join("lines.csv");
     let mut c = csv_writer(&p)?;
-    c.write_record(["account", "seq", "bank_ref", "booking_date", "value_date", "amount_cents", "kind", "investment_ids", "note"]).map_err(|e| csv_err(&p, e))?;
+    c.write_record([
+        "account",
+        "seq",
+        "bank_ref",
+        "booking_date",
+        "value_date",
+        "amount_cents",
+        "kind",
+        "investment_ids",
+        "note",
+    ])
+    .map_err(|e| csv_err(&p, e))?;
     for a in Acct::ALL {
         for (i, l) in m.lines[a.idx()].iter().enumerate() {
-            let ids = l.ids.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(";");
-            c.write_record([a.id(), &(i + 1).to_string(), &l.bank_ref, &l.date.to_string(), &l.date.to_string(), &l.amount_c.to_string(), l.kind.as_str(), &ids, &l.note])
-                .map_err(|e| csv_err(&p, e))?;
+            let ids = l
+                .ids
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(";");
+            c.write_record([
+                a.id(),
+                &(i + 1).to_string(),
+                &l.bank_ref,
+                &l.date.to_string(),
+                &l.date.to_string(),
+                &l.amount_c.to_string(),
+                l.kind.as_str(),
+                &ids,
+                &l.note,
+            ])
+            .map_err(|e| csv_err(&p, e))?;
         }
     }
     c.flush().map_err(|e| GenError::io(&p, e))?;
     let p = t.join("exceptions.csv");
     let mut c = csv_writer(&p)?;
-    c.write_record(["code", "investment_id", "bank_ref", "amount_cents", "note"]).map_err(|e| csv_err(&p, e))?;
+    c.write_record(["code", "investment_id", "bank_ref", "amount_cents", "note"])
+        .map_err(|e| csv_err(&p, e))?;
     for e in &m.exceptions {
         c.write_record([
             e.code,
@@ -973,16 +1531,37 @@ pub(crate) fn write_truth(dir: &Path, m: &Money, v: &[Violation]) -> Result<(), 
     c.flush().map_err(|e| GenError::io(&p, e))?;
     let p = t.join("violations.csv");
     let mut c = csv_writer(&p)?;
-    c.write_record(["code", "investment_id", "investor_id", "offering_id", "note"]).map_err(|e| csv_err(&p, e))?;
+    c.write_record([
+        "code",
+        "investment_id",
+        "investor_id",
+        "offering_id",
+        "note",
+    ])
+    .map_err(|e| csv_err(&p, e))?;
     for x in v {
-        c.write_record([x.code, &x.investment_id.to_string(), &x.investor_id.to_string(), &x.offering_id.to_string(), &x.note]).map_err(|e| csv_err(&p, e))?;
+        c.write_record([
+            x.code,
+            &x.investment_id.to_string(),
+            &x.investor_id.to_string(),
+            &x.offering_id.to_string(),
+            &x.note,
+        ])
+        .map_err(|e| csv_err(&p, e))?;
     }
     c.flush().map_err(|e| GenError::io(&p, e))?;
     Ok(())
 }
 
 /// Writes `dataset.json`.
-pub(crate) fn write_dataset_json(dir: &Path, w: &World, m: &Money, seed: u64, n: usize, api_key: &str) -> Result<(), GenError> {
+pub(crate) fn write_dataset_json(
+    dir: &Path,
+    w: &World,
+    m: &Money,
+    seed: u64,
+    n: usize,
+    api_key: &str,
+) -> Result<(), GenError> {
     let mut j = J::new();
     j.open("")
         .num("format", 1)
@@ -1013,14 +1592,34 @@ pub(crate) fn write_dataset_json(dir: &Path, w: &World, m: &Money, seed: u64, n:
         j.str("", l);
     }
     j.close_arr().open("demo").open_arr("statements");
-    for s in ["statements/escrow/escrow.bai2", "statements/operating/operating.chase.csv", "statements/private/private.xlsx", "statements/intl/intl.camt053.xml"] {
+    for s in [
+        "statements/escrow/escrow.bai2",
+        "statements/operating/operating.chase.csv",
+        "statements/private/private.xlsx",
+        "statements/intl/intl.camt053.xml",
+    ] {
         j.str("", s);
     }
-    j.close_arr().open_arr("payouts").str("", "payouts/stripe-payouts.csv").close_arr().close().close();
+    j.close_arr()
+        .open_arr("payouts")
+        .str("", "payouts/stripe-payouts.csv")
+        .close_arr()
+        .close()
+        .close();
     // Pretty enough: one object on one line is valid JSON; keep it compact and newline-terminated.
     let mut o = Out::create(dir.join("dataset.json"), false)?;
-    let v: serde_json::Value = serde_json::from_str(&j.s).map_err(|e| GenError::io(&dir.join("dataset.json"), std::io::Error::other(e.to_string())))?;
-    let pretty = serde_json::to_string_pretty(&v).map_err(|e| GenError::io(&dir.join("dataset.json"), std::io::Error::other(e.to_string())))?;
+    let v: serde_json::Value = serde_json::from_str(&j.s).map_err(|e| {
+        GenError::io(
+            &dir.join("dataset.json"),
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    let pretty = serde_json::to_string_pretty(&v).map_err(|e| {
+        GenError::io(
+            &dir.join("dataset.json"),
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
     o.put(&pretty)?;
     o.put("\n")?;
     o.finish()?;

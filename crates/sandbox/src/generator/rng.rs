@@ -68,7 +68,10 @@ impl R {
 
     /// `n` mixed-case alphanumerics (Stripe-style ids).
     pub(crate) fn alnum(&mut self, n: usize) -> String {
-        self.token(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", n)
+        self.token(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+            n,
+        )
     }
 
     /// `n` decimal digits.

@@ -111,7 +111,11 @@ impl Status {
     pub(crate) fn funds_taken(self) -> bool {
         matches!(
             self,
-            Status::Received | Status::Invested | Status::Approved | Status::Accepted | Status::AcceptedEscrowClosed
+            Status::Received
+                | Status::Invested
+                | Status::Approved
+                | Status::Accepted
+                | Status::AcceptedEscrowClosed
         )
     }
     pub(crate) fn accepted(self) -> bool {
@@ -312,7 +316,12 @@ fn biz_days(p: &Period) -> Vec<NaiveDate> {
 
 /// A business-hours timestamp (14:00–22:59 UTC, the same calendar date in US time zones).
 fn day_time(r: &mut R, d: NaiveDate) -> NaiveDateTime {
-    at(d, r.range(14, 22) as u32, r.range(0, 59) as u32, r.range(0, 59) as u32)
+    at(
+        d,
+        r.range(14, 22) as u32,
+        r.range(0, 59) as u32,
+        r.range(0, 59) as u32,
+    )
 }
 
 fn round_to(v: i64, step: i64) -> i64 {
@@ -323,7 +332,11 @@ fn round_to(v: i64, step: i64) -> i64 {
 pub(crate) fn regcf_limit_c(income_c: i64, nw_c: i64) -> i64 {
     let greater = income_c.max(nw_c);
     let lesser = income_c.min(nw_c);
-    let lim = if lesser < 12_400_000 { (greater / 20).max(250_000) } else { greater / 10 };
+    let lim = if lesser < 12_400_000 {
+        (greater / 20).max(250_000)
+    } else {
+        greater / 10
+    };
     lim.min(12_400_000)
 }
 
@@ -434,7 +447,17 @@ pub(crate) fn build(cfg: &GenConfig) -> World {
         }
     }
     let n_hist = n * 8 / 100;
-    let mut reserved = vplants.len() + xplants.iter().map(|x| if matches!(x, XPlant::Ambiguous(_)) { 2 } else { 1 }).sum::<usize>();
+    let mut reserved = vplants.len()
+        + xplants
+            .iter()
+            .map(|x| {
+                if matches!(x, XPlant::Ambiguous(_)) {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum::<usize>();
     if plant_v {
         reserved += 1; // the issuer-cap whale
     }
@@ -455,7 +478,11 @@ pub(crate) fn build(cfg: &GenConfig) -> World {
         budget -= 1;
     }
     for xp in xplants {
-        let need = if matches!(xp, XPlant::Ambiguous(_)) { 2 } else { 1 };
+        let need = if matches!(xp, XPlant::Ambiguous(_)) {
+            2
+        } else {
+            1
+        };
         if budget < need {
             break;
         }
@@ -478,15 +505,73 @@ impl Builder<'_> {
         let first = p.first_day();
         let last = p.last_day();
         let r = &mut self.r;
+        #[allow(clippy::type_complexity)]
         let specs: [(OffKind, &str, i64, i64, i64, Option<i64>, i64, i64, Acct); 5] = [
-            (OffKind::RegCf, "Brightwater Cooperative Brewery", 1_000, 10_000, 1_000, Some(12_400_000), 500_000, 500_000, Acct::Escrow),
-            (OffKind::RegA, "Solenne Modular Homes", 500, 50_000, 5_000, Some(25_000_000), 1_000_000, 100_000, Acct::Operating),
-            (OffKind::D506b, "Harbor Lane Multifamily Fund I", 100_000, 2_500_000, 100_000, Some(100_000_000), 25_000_000, 2_500_000, Acct::Private),
-            (OffKind::D506c, "Northstar Venture Partners II", 10_000, 5_000_000, 500_000, Some(200_000_000), 50_000_000, 5_000_000, Acct::Private),
-            (OffKind::RegS, "Aurora Geothermal International", 1_000, 1_000_000, 100_000, Some(50_000_000), 10_000_000, 1_000_000, Acct::Intl),
+            (
+                OffKind::RegCf,
+                "Brightwater Cooperative Brewery",
+                1_000,
+                10_000,
+                1_000,
+                Some(12_400_000),
+                500_000,
+                500_000,
+                Acct::Escrow,
+            ),
+            (
+                OffKind::RegA,
+                "Solenne Modular Homes",
+                500,
+                50_000,
+                5_000,
+                Some(25_000_000),
+                1_000_000,
+                100_000,
+                Acct::Operating,
+            ),
+            (
+                OffKind::D506b,
+                "Harbor Lane Multifamily Fund I",
+                100_000,
+                2_500_000,
+                100_000,
+                Some(100_000_000),
+                25_000_000,
+                2_500_000,
+                Acct::Private,
+            ),
+            (
+                OffKind::D506c,
+                "Northstar Venture Partners II",
+                10_000,
+                5_000_000,
+                500_000,
+                Some(200_000_000),
+                50_000_000,
+                5_000_000,
+                Acct::Private,
+            ),
+            (
+                OffKind::RegS,
+                "Aurora Geothermal International",
+                1_000,
+                1_000_000,
+                100_000,
+                Some(50_000_000),
+                10_000_000,
+                1_000_000,
+                Acct::Intl,
+            ),
         ];
-        for (i, (kind, name, unit, min, inc, max, soft, min_wire, acct)) in specs.into_iter().enumerate() {
-            let created = at(first - Duration::days(r.range(200, 400)), r.range(14, 22) as u32, r.range(0, 59) as u32, 0);
+        for (i, (kind, name, unit, min, inc, max, soft, min_wire, acct)) in
+            specs.into_iter().enumerate()
+        {
+            let created = at(
+                first - Duration::days(r.range(200, 400)),
+                r.range(14, 22) as u32,
+                r.range(0, 59) as u32,
+                0,
+            );
             let opened = created + Duration::days(r.range(20, 60));
             let last_biz = self.world.biz.last().copied().unwrap_or(last);
             let deadline = if plant && kind == OffKind::D506b {
@@ -526,7 +611,11 @@ impl Builder<'_> {
     }
 
     fn pool(&mut self, domestic: bool) -> &'static Pool {
-        let w: [u64; 5] = if domestic { [70, 18, 6, 3, 3] } else { [15, 35, 18, 20, 12] };
+        let w: [u64; 5] = if domestic {
+            [70, 18, 6, 3, 3]
+        } else {
+            [15, 35, 18, 20, 12]
+        };
         match self.r.weighted(&w) {
             0 => &names::ANGLO,
             1 => &names::ACCENTED,
@@ -549,19 +638,21 @@ impl Builder<'_> {
                 break s;
             }
         };
-        let country: &'static str = if domestic { "US" } else { *r.pick(pool.countries) };
+        let country: &'static str = if domestic {
+            "US"
+        } else {
+            r.pick(pool.countries)
+        };
         let start = self.cfg.period.first_day();
         let natural = itype.natural();
         let dob = natural.then(|| start - Duration::days(r.range(21 * 366, 80 * 365)));
         let entity_name = match itype {
-            IType::Company => Some(
-                match r.below(4) {
-                    0 => format!("{last} Holdings LLC"),
-                    1 => format!("{last} & Partners Capital LP"),
-                    2 => format!("{} {} Ventures Inc.", first, last),
-                    _ => format!("{last} Family Office GmbH"),
-                },
-            ),
+            IType::Company => Some(match r.below(4) {
+                0 => format!("{last} Holdings LLC"),
+                1 => format!("{last} & Partners Capital LP"),
+                2 => format!("{} {} Ventures Inc.", first, last),
+                _ => format!("{last} Family Office GmbH"),
+            }),
             IType::Trust => Some(match r.below(2) {
                 0 => format!("The {last} Family Trust"),
                 _ => format!("{first} {last} Revocable Trust"),
@@ -604,15 +695,32 @@ impl Builder<'_> {
             nw = round_to(r.range(6_000_000, 90_000_000), 100_000);
             inc = round_to(r.range(5_000_000, 19_000_000), 100_000);
         }
+        let (nw, inc) = (round_to(nw, 100_000), round_to(inc, 100_000));
         let (self_cf, self_cf_other) = if !accredited && domestic && r.pct(30) {
             let lim = regcf_limit_c(inc, nw);
-            (round_to(r.range(0, lim / 8), 10_000), round_to(r.range(0, lim / 16), 10_000))
+            (
+                round_to(r.range(0, lim / 8), 10_000),
+                round_to(r.range(0, lim / 16), 10_000),
+            )
         } else {
             (0, 0)
         };
-        let cf_budget = if accredited { i64::MAX / 4 } else { regcf_limit_c(inc, nw) / 2 - self_cf - self_cf_other };
-        let rega_budget = if accredited { i64::MAX / 4 } else { inc.max(nw) / 20 };
-        let joined = at(start - Duration::days(r.range(1, 700)), r.range(14, 22) as u32, r.range(0, 59) as u32, r.range(0, 59) as u32);
+        let cf_budget = if accredited {
+            i64::MAX / 4
+        } else {
+            regcf_limit_c(inc, nw) / 2 - self_cf - self_cf_other
+        };
+        let rega_budget = if accredited {
+            i64::MAX / 4
+        } else {
+            inc.max(nw) / 20
+        };
+        let joined = at(
+            start - Duration::days(r.range(1, 700)),
+            r.range(14, 22) as u32,
+            r.range(0, 59) as u32,
+            r.range(0, 59) as u32,
+        );
         let id = self.world.investors.len() as i64 + 1;
         self.world.investors.push(Investor {
             id,
@@ -734,7 +842,18 @@ impl Builder<'_> {
                 _ => Cancelled,
             };
         }
-        let all = [Received, Invested, Approved, Accepted, Started, NotReceived, PaymentFailed, Cancelled, Refunded, NotApproved];
+        let all = [
+            Received,
+            Invested,
+            Approved,
+            Accepted,
+            Started,
+            NotReceived,
+            PaymentFailed,
+            Cancelled,
+            Refunded,
+            NotApproved,
+        ];
         all[self.r.weighted(&[20, 25, 15, 20, 5, 4, 3, 4, 3, 1])]
     }
 
@@ -765,12 +884,26 @@ impl Builder<'_> {
     }
 
     fn offering_index(&self, kind: OffKind) -> usize {
-        self.world.offerings.iter().position(|o| o.kind == kind).unwrap_or(0)
+        self.world
+            .offerings
+            .iter()
+            .position(|o| o.kind == kind)
+            .unwrap_or(0)
     }
 
     /// Core investment creation with money timing. `status` decides whether money moves.
     #[allow(clippy::too_many_arguments)]
-    fn push_inv(&mut self, off: usize, investor: usize, amount: i64, method: Method, status: Status, history: bool, xplant: Option<XPlant>, forced_day: Option<usize>) -> usize {
+    fn push_inv(
+        &mut self,
+        off: usize,
+        investor: usize,
+        amount: i64,
+        method: Method,
+        status: Status,
+        history: bool,
+        xplant: Option<XPlant>,
+        forced_day: Option<usize>,
+    ) -> usize {
         let kind = self.world.offerings[off].kind;
         let (fees, proc_) = self.fees(method, amount);
         let p = self.cfg.period;
@@ -821,12 +954,16 @@ impl Builder<'_> {
             }
         } else if money || status.funds_taken() {
             let hi = nb_ok.saturating_sub(1 + lag);
-            let bi = forced_day.unwrap_or_else(|| r.below(hi as u64 + 1) as usize).min(biz.len() - 1);
+            let bi = forced_day
+                .unwrap_or_else(|| r.below(hi as u64 + 1) as usize)
+                .min(biz.len() - 1);
             let day = biz[bi];
             match method {
                 Method::Wire | Method::Ira => {
-                    let mut rd = day + Duration::days(r.range(0, 1));
-                    if rd > last_recv {
+                    // The platform marks a wire received up to 2 days before (investor's
+                    // confirmation) or 3 days after the bank books it.
+                    let mut rd = day + Duration::days(r.range(-2, 3));
+                    if rd > last_recv || rd < first {
                         rd = day;
                     }
                     let t = day_time(r, rd);
@@ -844,11 +981,18 @@ impl Builder<'_> {
                 }
                 Method::Crypto => {
                     received = Some(day_time(r, day));
-                    flow = Flow::Crypto { settle: biz[(bi + 1).min(biz.len() - 1)] };
+                    flow = Flow::Crypto {
+                        settle: biz[(bi + 1).min(biz.len() - 1)],
+                    };
                 }
             }
             let t = received.unwrap_or_else(|| at(day, 15, 0, 0));
-            created = (t - Duration::minutes(r.range(5, 60 * 24 * 5))).max(at(first - Duration::days(20), 14, 0, 0));
+            created = (t - Duration::minutes(r.range(5, 60 * 24 * 5))).max(at(
+                first - Duration::days(20),
+                14,
+                0,
+                0,
+            ));
             if !money {
                 flow = Flow::None;
             }
@@ -879,10 +1023,16 @@ impl Builder<'_> {
         let created = created.min(at(last, 23, 0, 0));
         let mut invested = None;
         let mut refunded = None;
-        if let Some(t) = received {
-            if matches!(status, Status::Invested | Status::Approved | Status::Accepted | Status::AcceptedEscrowClosed) {
-                invested = Some((t + Duration::minutes(r.range(10, 60 * 30))).min(at(last, 23, 30, 0)).max(t));
-            }
+        let signs = matches!(
+            status,
+            Status::Invested | Status::Approved | Status::Accepted | Status::AcceptedEscrowClosed
+        );
+        if let Some(t) = received.filter(|_| signs) {
+            invested = Some(
+                (t + Duration::minutes(r.range(10, 60 * 30)))
+                    .min(at(last, 23, 30, 0))
+                    .max(t),
+            );
         }
         if status == Status::Refunded || (status == Status::NotApproved && back.is_some()) {
             refunded = Some(match back {
@@ -900,9 +1050,16 @@ impl Builder<'_> {
         for t in [received, invested, refunded].into_iter().flatten() {
             updated = updated.max(t);
         }
-        let updated = if history { updated + Duration::days(r.range(0, 5)) } else { (updated + Duration::minutes(r.range(1, 600))).min(at(last, 23, 59, 0)).max(updated) };
+        let updated = if history {
+            updated + Duration::days(r.range(0, 5))
+        } else {
+            (updated + Duration::minutes(r.range(1, 600)))
+                .min(at(last, 23, 59, 0))
+                .max(updated)
+        };
         let reference = format!("INV-{}", r.code(6));
-        let pi = matches!(method, Method::Card | Method::Ach).then(|| format!("pi_3{}", r.alnum(23)));
+        let pi =
+            matches!(method, Method::Card | Method::Ach).then(|| format!("pi_3{}", r.alnum(23)));
         let _ = kind;
         self.pinv.push(Inv {
             id: 0,
@@ -933,7 +1090,13 @@ impl Builder<'_> {
 
     fn normal(&mut self, history: bool) {
         let w = [30u64, 25, 15, 15, 15];
-        let kinds = [OffKind::RegCf, OffKind::RegA, OffKind::D506b, OffKind::D506c, OffKind::RegS];
+        let kinds = [
+            OffKind::RegCf,
+            OffKind::RegA,
+            OffKind::D506b,
+            OffKind::D506c,
+            OffKind::RegS,
+        ];
         let mut kind = kinds[self.r.weighted(&w)];
         if kind == OffKind::RegCf && self.cf_total_c > 380_000_000 {
             kind = OffKind::RegA;
@@ -942,10 +1105,22 @@ impl Builder<'_> {
         let method = self.pick_method(kind);
         let mut status = self.pick_status(history, kind);
         // Card refunds in Reg CF happen inside Stripe before the sweep: model them as cancelled.
-        if kind == OffKind::RegCf && matches!(method, Method::Card | Method::Ach) && matches!(status, Status::Refunded | Status::NotApproved) {
+        if kind == OffKind::RegCf
+            && matches!(method, Method::Card | Method::Ach)
+            && matches!(status, Status::Refunded | Status::NotApproved)
+        {
             status = Status::Cancelled;
         }
-        if method == Method::Crypto && matches!(status, Status::Refunded | Status::NotApproved | Status::PaymentFailed) {
+        // ACH debits bounce now and then (returns on escrow and private statements).
+        if !history && method == Method::Ach && kind != OffKind::RegA && self.r.pct(8) {
+            status = Status::PaymentFailed;
+        }
+        if method == Method::Crypto
+            && matches!(
+                status,
+                Status::Refunded | Status::NotApproved | Status::PaymentFailed
+            )
+        {
             status = Status::Cancelled;
         }
         let mut tries = 0;
@@ -962,9 +1137,15 @@ impl Builder<'_> {
             tries += 1;
             if tries > 20 {
                 // Fall back to a fresh accredited investor.
-                let itype = if method == Method::Ira { IType::TrustIra } else { IType::Person };
+                let itype = if method == Method::Ira {
+                    IType::TrustIra
+                } else {
+                    IType::Person
+                };
                 let idx = self.new_investor(itype, kind != OffKind::RegS, true);
-                let a = self.pick_amount(off, i64::MAX / 4).unwrap_or(self.world.offerings[off].min_c);
+                let a = self
+                    .pick_amount(off, i64::MAX / 4)
+                    .unwrap_or(self.world.offerings[off].min_c);
                 break (idx, a);
             }
         };
@@ -986,14 +1167,33 @@ impl Builder<'_> {
         idx
     }
 
+    /// A fresh, non-reusable, non-accredited natural person with modest figures.
+    fn fresh_nonacc(&mut self, domestic: bool) -> usize {
+        let idx = self.fresh(IType::Person, domestic, false);
+        let nw = round_to(self.r.range(6_000_000, 40_000_000), 100_000);
+        let inc = round_to(self.r.range(5_000_000, 15_000_000), 100_000);
+        let i = &mut self.world.investors[idx];
+        i.accredited = false;
+        i.acc_type = None;
+        i.nw_c = nw;
+        i.income_c = inc;
+        i.self_cf_c = 0;
+        i.self_cf_other_c = 0;
+        idx
+    }
+
     fn vplant(&mut self, vp: VPlant) {
-        let st = if self.r.pct(50) { Status::Invested } else { Status::Received };
+        let st = if self.r.pct(50) {
+            Status::Invested
+        } else {
+            Status::Received
+        };
         let (kind, idx, amount): (OffKind, usize, i64);
         let code: &'static str;
         match vp {
             VPlant::CfLimit => {
                 kind = OffKind::RegCf;
-                idx = self.fresh(IType::Person, true, false);
+                idx = self.fresh_nonacc(true);
                 let i = &mut self.world.investors[idx];
                 i.nw_c = 4_000_000;
                 i.income_c = 3_500_000;
@@ -1012,7 +1212,7 @@ impl Builder<'_> {
             }
             VPlant::RegATier2 => {
                 kind = OffKind::RegA;
-                idx = self.fresh(IType::Person, true, false);
+                idx = self.fresh_nonacc(true);
                 let i = &mut self.world.investors[idx];
                 i.nw_c = 8_000_000;
                 i.income_c = 6_000_000;
@@ -1021,13 +1221,13 @@ impl Builder<'_> {
             }
             VPlant::D506bNonAcc => {
                 kind = OffKind::D506b;
-                idx = self.fresh(IType::Person, true, false);
+                idx = self.fresh_nonacc(true);
                 amount = 2_500_000 + 100_000 * self.r.range(0, 20);
                 code = "REGD_506B_NONACCREDITED_COUNT";
             }
             VPlant::D506cNotAcc => {
                 kind = OffKind::D506c;
-                idx = self.fresh(IType::Person, true, false);
+                idx = self.fresh_nonacc(true);
                 if self.r.pct(50) {
                     let i = &mut self.world.investors[idx];
                     i.accredited = true;
@@ -1038,7 +1238,7 @@ impl Builder<'_> {
             }
             VPlant::RegSUsPerson => {
                 kind = OffKind::RegS;
-                idx = self.fresh(IType::Person, false, false);
+                idx = self.fresh_nonacc(false);
                 self.world.investors[idx].us_person = true;
                 amount = 1_000_000 + 100_000 * self.r.range(0, 40);
                 code = "REGS_US_PERSON";
@@ -1055,7 +1255,11 @@ impl Builder<'_> {
             VPlant::Kyc => {
                 kind = OffKind::RegA;
                 idx = self.fresh(IType::Person, true, true);
-                self.world.investors[idx].kyc = if self.r.pct(50) { "failed" } else { "unverified" };
+                self.world.investors[idx].kyc = if self.r.pct(50) {
+                    "failed"
+                } else {
+                    "unverified"
+                };
                 amount = 100_000 + 5_000 * self.r.range(0, 100);
                 code = "KYC_NOT_PASSED";
             }
@@ -1070,7 +1274,15 @@ impl Builder<'_> {
                 kind = OffKind::RegS;
                 let sdn = self.cfg.sdn_names[k].clone();
                 let is_person = sdn.name.contains(',');
-                idx = self.fresh(if is_person { IType::Person } else { IType::Company }, false, false);
+                idx = self.fresh(
+                    if is_person {
+                        IType::Person
+                    } else {
+                        IType::Company
+                    },
+                    false,
+                    false,
+                );
                 let i = &mut self.world.investors[idx];
                 i.sdn_ent = Some(sdn.ent_num);
                 i.country = "AE";
@@ -1142,6 +1354,16 @@ impl Builder<'_> {
             self.world.offerings[off].last_received = self.cfg.period.last_day();
             let i = self.push_inv(off, idx, amount, Method::Wire, st, false, None, forced);
             self.world.offerings[off].last_received = saved;
+            let deadline = self.world.offerings[off].deadline;
+            let inv = &mut self.pinv[i];
+            if let (Some(t), Flow::Wire { booking }) = (inv.received, inv.flow)
+                && t.date() <= deadline
+            {
+                let t2 = at(booking.max(deadline + Duration::days(1)), 16, 0, 0);
+                inv.received = Some(t2);
+                inv.invested = inv.invested.map(|x| x.max(t2));
+                inv.updated = inv.updated.max(t2);
+            }
             self.world.planted.push((code, i as i64));
             return;
         }
@@ -1150,7 +1372,13 @@ impl Builder<'_> {
     }
 
     fn xplant(&mut self, xp: XPlant) {
-        let kinds = [OffKind::D506b, OffKind::D506c, OffKind::RegS, OffKind::RegA, OffKind::RegCf];
+        let kinds = [
+            OffKind::D506b,
+            OffKind::D506c,
+            OffKind::RegS,
+            OffKind::RegA,
+            OffKind::RegCf,
+        ];
         let kind = kinds[self.r.below(kinds.len() as u64) as usize];
         let off = self.offering_index(kind);
         let domestic = kind != OffKind::RegS;
@@ -1159,7 +1387,10 @@ impl Builder<'_> {
                 let a = self.fresh(IType::Person, domestic, true);
                 let b = self.fresh(IType::Person, domestic, true);
                 // Same family name, same initial: "J NOWAK" on both wires.
-                let (fa, la) = (self.world.investors[a].first.clone(), self.world.investors[a].last.clone());
+                let (fa, la) = (
+                    self.world.investors[a].first.clone(),
+                    self.world.investors[a].last.clone(),
+                );
                 let initial = fa.chars().next().unwrap_or('J');
                 let pool = [names::ANGLO, names::ACCENTED];
                 let mut other = String::new();
@@ -1175,16 +1406,44 @@ impl Builder<'_> {
                 }
                 self.world.investors[b].first = other;
                 self.world.investors[b].last = la;
-                let amount = self.pick_amount(off, i64::MAX / 4).unwrap_or(self.world.offerings[off].min_c);
-                let nb = self.world.biz.iter().filter(|d| **d <= self.world.offerings[off].last_received).count();
+                let amount = self
+                    .pick_amount(off, i64::MAX / 4)
+                    .unwrap_or(self.world.offerings[off].min_c);
+                let nb = self
+                    .world
+                    .biz
+                    .iter()
+                    .filter(|d| **d <= self.world.offerings[off].last_received)
+                    .count();
                 let day = self.r.below(nb.saturating_sub(1).max(1) as u64) as usize;
                 let i1 = self.pinv.len();
-                self.push_inv(off, a, amount, Method::Wire, Status::Invested, false, Some(XPlant::Ambiguous(i1 + 1)), Some(day));
-                self.push_inv(off, b, amount, Method::Wire, Status::Received, false, Some(XPlant::Ambiguous(i1)), Some(day));
+                self.push_inv(
+                    off,
+                    a,
+                    amount,
+                    Method::Wire,
+                    Status::Invested,
+                    false,
+                    Some(XPlant::Ambiguous(i1 + 1)),
+                    Some(day),
+                );
+                self.push_inv(
+                    off,
+                    b,
+                    amount,
+                    Method::Wire,
+                    Status::Received,
+                    false,
+                    Some(XPlant::Ambiguous(i1)),
+                    Some(day),
+                );
             }
             _ => {
                 let idx = self.fresh(IType::Person, domestic, true);
-                let amount = self.pick_amount(off, i64::MAX / 4).unwrap_or(self.world.offerings[off].min_c).max(self.world.offerings[off].min_c);
+                let amount = self
+                    .pick_amount(off, i64::MAX / 4)
+                    .unwrap_or(self.world.offerings[off].min_c)
+                    .max(self.world.offerings[off].min_c);
                 let status = match xp {
                     XPlant::UnmatchedInvestment => Status::Received,
                     XPlant::AmountMismatch => Status::Invested,
@@ -1207,15 +1466,36 @@ impl Builder<'_> {
                     XPlant::Ambiguous(_) => Status::Received,
                 };
                 // Amount mismatch needs room for a $500+ shortfall.
-                let amount = if xp == XPlant::AmountMismatch { amount.max(500_000) } else { amount };
+                let amount = if xp == XPlant::AmountMismatch {
+                    amount.max(500_000)
+                } else {
+                    amount
+                };
                 let o = &self.world.offerings[off];
-                let amount = if (amount - o.min_c) % o.inc_c != 0 { o.min_c + ((amount - o.min_c) / o.inc_c + 1) * o.inc_c } else { amount };
+                let amount = if (amount - o.min_c) % o.inc_c != 0 {
+                    o.min_c + ((amount - o.min_c) / o.inc_c + 1) * o.inc_c
+                } else {
+                    amount
+                };
                 let amount = match o.max_c {
                     Some(m) if amount > m => o.min_c,
                     _ => amount,
                 };
-                let amount = if kind == OffKind::RegA && xp == XPlant::AmountMismatch { amount.max(500_000) } else { amount };
-                self.push_inv(off, idx, amount, Method::Wire, status, false, Some(xp), None);
+                let amount = if kind == OffKind::RegA && xp == XPlant::AmountMismatch {
+                    amount.max(500_000)
+                } else {
+                    amount
+                };
+                self.push_inv(
+                    off,
+                    idx,
+                    amount,
+                    Method::Wire,
+                    status,
+                    false,
+                    Some(xp),
+                    None,
+                );
             }
         }
     }
@@ -1254,7 +1534,13 @@ impl Builder<'_> {
                 .collect();
             acc.sort();
             let total: i64 = acc.iter().map(|a| a.2).sum();
-            let all: i64 = self.world.invs.iter().filter(|i| i.off == o).map(|i| i.amount_c).sum();
+            let all: i64 = self
+                .world
+                .invs
+                .iter()
+                .filter(|i| i.off == o)
+                .map(|i| i.amount_c)
+                .sum();
             let o_ref = &mut self.world.offerings[o];
             let v = (self.cfg.investments / 400).max(1);
             if kind == OffKind::RegCf {

@@ -27,7 +27,12 @@ impl Rec {
     pub(crate) fn from_value(value: Value) -> Option<Self> {
         let id = value.get("id")?.as_i64()?;
         let bytes = Bytes::from(serde_json::to_vec(&value).ok()?);
-        Some(Self { id, bytes, value, hidden: Map::new() })
+        Some(Self {
+            id,
+            bytes,
+            value,
+            hidden: Map::new(),
+        })
     }
 }
 
@@ -48,7 +53,12 @@ fn read_jsonl(path: &Path, required: bool) -> Result<Vec<Rec>, ServerError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(Vec::new()),
-        Err(e) => return Err(ServerError::Io { path: path.to_path_buf(), source: e }),
+        Err(e) => {
+            return Err(ServerError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            });
+        }
     };
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -56,15 +66,28 @@ fn read_jsonl(path: &Path, required: bool) -> Result<Vec<Rec>, ServerError> {
         if line.is_empty() {
             continue;
         }
-        let bad = |reason: String| ServerError::Dataset { path: path.to_path_buf(), line: i + 1, reason };
+        let bad = |reason: String| ServerError::Dataset {
+            path: path.to_path_buf(),
+            line: i + 1,
+            reason,
+        };
         let value: Value = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
         let id = value
             .get("id")
             .and_then(Value::as_i64)
             .ok_or_else(|| bad("record has no integer `id`".to_string()))?;
         // Serve a compact rendering: the line itself when it already is one.
-        let bytes = if line.contains('\n') { Bytes::from(serde_json::to_vec(&value).unwrap_or_default()) } else { Bytes::copy_from_slice(line.as_bytes()) };
-        out.push(Rec { id, bytes, value, hidden: Map::new() });
+        let bytes = if line.contains('\n') {
+            Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
+        } else {
+            Bytes::copy_from_slice(line.as_bytes())
+        };
+        out.push(Rec {
+            id,
+            bytes,
+            value,
+            hidden: Map::new(),
+        });
     }
     // Stable: id order is the default ordering.
     out.sort_by_key(|r| r.id);
@@ -84,7 +107,11 @@ impl Dataset {
     /// Loads `DIR/api/*.jsonl` (or `DIR/*.jsonl` when `DIR` has no `api/` folder) and
     /// `DIR/dataset.json` when present.
     pub(crate) fn load(dir: &Path) -> Result<Self, ServerError> {
-        let api: PathBuf = if dir.join("api").is_dir() { dir.join("api") } else { dir.to_path_buf() };
+        let api: PathBuf = if dir.join("api").is_dir() {
+            dir.join("api")
+        } else {
+            dir.to_path_buf()
+        };
         let mut ds = Dataset {
             offerings: read_jsonl(&api.join("offerings.jsonl"), true)?,
             investors: read_jsonl(&api.join("investors.jsonl"), true)?,
@@ -94,15 +121,23 @@ impl Dataset {
         };
         let meta = dir.join("dataset.json");
         if meta.is_file() {
-            let text = std::fs::read_to_string(&meta).map_err(|e| ServerError::Io { path: meta.clone(), source: e })?;
-            let v: Value = serde_json::from_str(&text)
-                .map_err(|e| ServerError::Dataset { path: meta.clone(), line: e.line(), reason: e.to_string() })?;
+            let text = std::fs::read_to_string(&meta).map_err(|e| ServerError::Io {
+                path: meta.clone(),
+                source: e,
+            })?;
+            let v: Value = serde_json::from_str(&text).map_err(|e| ServerError::Dataset {
+                path: meta.clone(),
+                line: e.line(),
+                reason: e.to_string(),
+            })?;
             ds.api_key = v.get("api_key").and_then(Value::as_str).map(str::to_string);
             ds.today = v
                 .get("snapshot_time")
                 .and_then(Value::as_str)
                 .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-                .map(|t| (t.with_timezone(&chrono::Utc) - chrono::Duration::seconds(1)).date_naive());
+                .map(|t| {
+                    (t.with_timezone(&chrono::Utc) - chrono::Duration::seconds(1)).date_naive()
+                });
         }
         // Sidecar: created_at per investment id (filter-only).
         let sidecar = api.join("sidecar").join("investments_created_at.jsonl");
@@ -128,8 +163,12 @@ impl Dataset {
                 r.hidden.insert("slug".into(), slug.clone());
             }
             let mut approval = Map::new();
-            approval.insert("is_approved".into(), approval_of(r.value.get("status").and_then(Value::as_str)));
-            r.hidden.insert("investmentapproval".into(), Value::Object(approval));
+            approval.insert(
+                "is_approved".into(),
+                approval_of(r.value.get("status").and_then(Value::as_str)),
+            );
+            r.hidden
+                .insert("investmentapproval".into(), Value::Object(approval));
         }
         // Users: when the dataset has no users file, derive them from the investors' users.
         if ds.users.is_empty() {
@@ -140,7 +179,10 @@ impl Dataset {
                 {
                     let mut m = Map::new();
                     m.insert("id".into(), Value::from(id));
-                    m.insert("email".into(), u.get("email").cloned().unwrap_or(Value::Null));
+                    m.insert(
+                        "email".into(),
+                        u.get("email").cloned().unwrap_or(Value::Null),
+                    );
                     seen.entry(id).or_insert(Value::Object(m));
                 }
             }

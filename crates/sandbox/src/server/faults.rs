@@ -29,7 +29,15 @@ pub struct FaultConfig {
 
 impl Default for FaultConfig {
     fn default() -> Self {
-        Self { rate429: 0.0, rate5xx: 0.0, slow_ms: 0, slow_rate: 1.0, drop: 0.0, retry_after: 1, seed: 0 }
+        Self {
+            rate429: 0.0,
+            rate5xx: 0.0,
+            slow_ms: 0,
+            slow_rate: 1.0,
+            drop: 0.0,
+            retry_after: 1,
+            seed: 0,
+        }
     }
 }
 
@@ -59,17 +67,27 @@ impl FaultConfig {
     pub fn parse(spec: &str) -> Result<Self, FaultParseError> {
         let mut cfg = Self::default();
         for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let err = |reason: &str| FaultParseError { item: item.to_string(), reason: reason.to_string() };
-            let (key, value) = item.split_once('=').ok_or_else(|| err("expected key=value"))?;
+            let err = |reason: &str| FaultParseError {
+                item: item.to_string(),
+                reason: reason.to_string(),
+            };
+            let (key, value) = item
+                .split_once('=')
+                .ok_or_else(|| err("expected key=value"))?;
             let rate = |v: &str| -> Result<f64, FaultParseError> {
-                let r: f64 = v.trim().parse().map_err(|_| err("expected a number between 0 and 1"))?;
+                let r: f64 = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| err("expected a number between 0 and 1"))?;
                 if !(0.0..=1.0).contains(&r) {
                     return Err(err("rate must be between 0 and 1"));
                 }
                 Ok(r)
             };
             let int = |v: &str| -> Result<u64, FaultParseError> {
-                v.trim().parse().map_err(|_| err("expected a non-negative integer"))
+                v.trim()
+                    .parse()
+                    .map_err(|_| err("expected a non-negative integer"))
             };
             match key.trim() {
                 "rate429" => cfg.rate429 = rate(value)?,
@@ -79,7 +97,11 @@ impl FaultConfig {
                 "drop" => cfg.drop = rate(value)?,
                 "retry_after" => cfg.retry_after = int(value)?,
                 "seed" => cfg.seed = int(value)?,
-                _ => return Err(err("unknown key (rate429, rate5xx, slow_ms, slow, drop, retry_after, seed)")),
+                _ => {
+                    return Err(err(
+                        "unknown key (rate429, rate5xx, slow_ms, slow, drop, retry_after, seed)",
+                    ));
+                }
             }
         }
         Ok(cfg)
@@ -132,7 +154,10 @@ impl FaultInjector {
     /// request, so the sequence depends only on the seed and the request order.
     pub(crate) fn decide(&self) -> Decision {
         if !self.cfg.is_active() {
-            return Decision { fault: None, slow_ms: 0 };
+            return Decision {
+                fault: None,
+                slow_ms: 0,
+            };
         }
         let mut rng = match self.rng.lock() {
             Ok(g) => g,
@@ -153,7 +178,11 @@ impl FaultInjector {
         } else {
             None
         };
-        let slow_ms = if c.slow_ms > 0 && slow < c.slow_rate { c.slow_ms } else { 0 };
+        let slow_ms = if c.slow_ms > 0 && slow < c.slow_rate {
+            c.slow_ms
+        } else {
+            0
+        };
         Decision { fault, slow_ms }
     }
 }
@@ -193,6 +222,9 @@ mod tests {
         assert!(faults > 40 && faults < 160, "{faults}");
         assert!(a.iter().any(|d| d.fault == Some(Fault::TooMany)));
         assert!(a.iter().any(|d| d.fault == Some(Fault::Drop)));
-        assert!(a.iter().any(|d| matches!(d.fault, Some(Fault::ServerError(_)))));
+        assert!(
+            a.iter()
+                .any(|d| matches!(d.fault, Some(Fault::ServerError(_))))
+        );
     }
 }

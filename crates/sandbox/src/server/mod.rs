@@ -9,6 +9,9 @@
 //! Records are loaded once and served as the exact bytes of their dataset line; a page is the
 //! concatenation of those bytes, so nothing is re-serialised per request.
 
+// Handlers return a ready `Response` as their error (it is what gets sent): no point boxing it.
+#![allow(clippy::result_large_err)]
+
 mod data;
 mod faults;
 mod query;
@@ -28,8 +31,8 @@ use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 
 use data::{Dataset, Rec};
-pub use faults::{FaultConfig, FaultParseError};
 use faults::{Fault, FaultInjector};
+pub use faults::{FaultConfig, FaultParseError};
 use query::Schema;
 
 /// How to run the sandbox server.
@@ -89,7 +92,9 @@ pub enum ServerError {
         reason: String,
     },
     /// Neither the config nor `dataset.json` gives an API key.
-    #[error("no API key: the dataset has no dataset.json with an `api_key` and none was configured")]
+    #[error(
+        "no API key: the dataset has no dataset.json with an `api_key` and none was configured"
+    )]
     NoApiKey,
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]
@@ -117,6 +122,10 @@ pub struct ServerStats {
     pub patches: u64,
     /// Responses replaced or damaged by fault injection (slow responses not counted).
     pub faults: u64,
+    /// Of those, responses cut mid-body.
+    pub dropped: u64,
+    /// Responses delayed by the slow fault.
+    pub slowed: u64,
 }
 
 #[derive(Debug, Default)]
@@ -126,6 +135,8 @@ struct Counters {
     posts: AtomicU64,
     patches: AtomicU64,
     faults: AtomicU64,
+    dropped: AtomicU64,
+    slowed: AtomicU64,
 }
 
 struct AppState {
@@ -176,6 +187,8 @@ impl RunningServer {
             posts: c.posts.load(AtomicOrdering::Relaxed),
             patches: c.patches.load(AtomicOrdering::Relaxed),
             faults: c.faults.load(AtomicOrdering::Relaxed),
+            dropped: c.dropped.load(AtomicOrdering::Relaxed),
+            slowed: c.slowed.load(AtomicOrdering::Relaxed),
         }
     }
 
@@ -203,7 +216,11 @@ pub async fn serve(cfg: ServerConfig) -> Result<RunningServer, ServerError> {
     let ds = tokio::task::spawn_blocking(move || Dataset::load(&dir))
         .await
         .map_err(|e| ServerError::Serve(std::io::Error::other(e.to_string())))??;
-    let key = cfg.api_key.clone().or_else(|| ds.api_key.clone()).ok_or(ServerError::NoApiKey)?;
+    let key = cfg
+        .api_key
+        .clone()
+        .or_else(|| ds.api_key.clone())
+        .ok_or(ServerError::NoApiKey)?;
     let users = RwLock::new(ds.users.clone());
     let state = Arc::new(AppState {
         ds,
@@ -215,8 +232,12 @@ pub async fn serve(cfg: ServerConfig) -> Result<RunningServer, ServerError> {
         counters: Counters::default(),
     });
     let addr = SocketAddr::new(cfg.host, cfg.port);
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| ServerError::Bind { addr, source })?;
-    let addr = listener.local_addr().map_err(|source| ServerError::Bind { addr, source })?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| ServerError::Bind { addr, source })?;
     let app = Router::new().fallback(handle).with_state(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -226,14 +247,22 @@ pub async fn serve(cfg: ServerConfig) -> Result<RunningServer, ServerError> {
             })
             .await
     });
-    Ok(RunningServer { addr, shutdown: Some(tx), task, state: Arc::new(AppStateHandle(state)) })
+    Ok(RunningServer {
+        addr,
+        shutdown: Some(tx),
+        task,
+        state: Arc::new(AppStateHandle(state)),
+    })
 }
 
 /// A complete JSON response.
 fn json_response(status: StatusCode, body: impl Into<Bytes>) -> Response {
     let mut r = Response::new(Body::from(body.into()));
     *r.status_mut() = status;
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 
@@ -254,21 +283,38 @@ fn field_errors(errors: &[(&str, &str)]) -> Response {
 }
 
 fn method_not_allowed(method: &Method) -> Response {
-    detail(StatusCode::METHOD_NOT_ALLOWED, &format!("Method \"{method}\" not allowed."))
+    detail(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("Method \"{method}\" not allowed."),
+    )
 }
 
 /// Parses the raw query string into decoded pairs, in request order.
 fn parse_query(uri: &Uri) -> Vec<(String, String)> {
     uri.query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    params.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    params
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
-async fn handle(State(st): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(st): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let c = &st.counters;
     c.requests.fetch_add(1, AtomicOrdering::Relaxed);
     match method {
@@ -280,6 +326,7 @@ async fn handle(State(st): State<Arc<AppState>>, method: Method, uri: Uri, heade
     // Faults first, as a flaky proxy in front of the application would.
     let decision = st.faults.decide();
     if decision.slow_ms > 0 {
+        c.slowed.fetch_add(1, AtomicOrdering::Relaxed);
         tokio::time::sleep(std::time::Duration::from_millis(decision.slow_ms)).await;
     }
     match decision.fault {
@@ -291,7 +338,8 @@ async fn handle(State(st): State<Arc<AppState>>, method: Method, uri: Uri, heade
                 StatusCode::TOO_MANY_REQUESTS,
                 &format!("Request was throttled. Expected available in {secs} {unit}."),
             );
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             return r;
         }
         Some(Fault::ServerError(code)) => {
@@ -303,7 +351,8 @@ async fn handle(State(st): State<Arc<AppState>>, method: Method, uri: Uri, heade
                 status.canonical_reason().unwrap_or("Error")
             )));
             *r.status_mut() = status;
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
             return r;
         }
         _ => {}
@@ -311,6 +360,7 @@ async fn handle(State(st): State<Arc<AppState>>, method: Method, uri: Uri, heade
     let response = route(&st, &method, &uri, &headers, &body);
     if decision.fault == Some(Fault::Drop) {
         c.faults.fetch_add(1, AtomicOrdering::Relaxed);
+        c.dropped.fetch_add(1, AtomicOrdering::Relaxed);
         return truncate(response).await;
     }
     response
@@ -324,9 +374,16 @@ async fn truncate(response: Response) -> Response {
         Err(_) => Bytes::new(),
     };
     let half = bytes.slice(..bytes.len() / 2);
-    parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-    let chunks: Vec<Result<Bytes, std::io::Error>> =
-        vec![Ok(half), Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "sandbox fault: connection dropped"))];
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(half),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "sandbox fault: connection dropped",
+        )),
+    ];
     Response::from_parts(parts, Body::from_stream(futures::stream::iter(chunks)))
 }
 
@@ -352,29 +409,66 @@ fn route(st: &AppState, method: &Method, uri: &Uri, headers: &HeaderMap, body: &
         return not_found();
     }
     // Auth.
-    match headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        None => return detail(StatusCode::FORBIDDEN, "Authentication credentials were not provided."),
+    match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => {
+            return detail(
+                StatusCode::FORBIDDEN,
+                "Authentication credentials were not provided.",
+            );
+        }
         Some(v) => match v.strip_prefix("Api-Key ") {
             Some(k) if k.trim() == st.key => {}
             Some(_) => return detail(StatusCode::FORBIDDEN, "Invalid API Key."),
-            None => return detail(StatusCode::FORBIDDEN, "Authentication credentials were not provided."),
+            None => {
+                return detail(
+                    StatusCode::FORBIDDEN,
+                    "Authentication credentials were not provided.",
+                );
+            }
         },
     }
     let segs: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     let params = parse_query(uri);
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
     let ds = &st.ds;
-    let get_only = |f: &dyn Fn() -> Response| if *method == Method::GET { f() } else { method_not_allowed(method) };
+    let get_only = |f: &dyn Fn() -> Response| {
+        if *method == Method::GET {
+            f()
+        } else {
+            method_not_allowed(method)
+        }
+    };
     match segs.as_slice() {
-        ["investments"] => get_only(&|| list(st, &query::INVESTMENTS, &ds.investments, host, path, &params)),
+        ["investments"] => get_only(&|| {
+            list(
+                st,
+                &query::INVESTMENTS,
+                &ds.investments,
+                host,
+                path,
+                &params,
+            )
+        }),
         ["investments", "statuses"] => get_only(&statuses),
         ["investments", "summary"] => get_only(&|| summary(st, &params)),
-        ["investments", "values"] => get_only(&|| values(&query::INVESTMENTS, &ds.investments, &params)),
+        ["investments", "values"] => {
+            get_only(&|| values(&query::INVESTMENTS, &ds.investments, &params))
+        }
         ["investments", id] => get_only(&|| detail_of(&ds.investments, id)),
-        ["investors"] => get_only(&|| list(st, &query::INVESTORS, &ds.investors, host, path, &params)),
+        ["investors"] => {
+            get_only(&|| list(st, &query::INVESTORS, &ds.investors, host, path, &params))
+        }
         ["investors", "values"] => get_only(&|| values(&query::INVESTORS, &ds.investors, &params)),
         ["investors", id] => get_only(&|| detail_of(&ds.investors, id)),
-        ["offerings"] => get_only(&|| list(st, &query::OFFERINGS, &ds.offerings, host, path, &params)),
+        ["offerings"] => {
+            get_only(&|| list(st, &query::OFFERINGS, &ds.offerings, host, path, &params))
+        }
         ["offerings", id] => get_only(&|| detail_of(&ds.offerings, id)),
         ["users"] => match *method {
             Method::GET => {
@@ -411,19 +505,31 @@ fn detail_of(recs: &[Rec], id: &str) -> Response {
 }
 
 /// Applies filters and search; returns indices in id order.
-fn select(schema: &Schema, recs: &[Rec], params: &[(String, String)]) -> Result<Vec<usize>, Response> {
-    let filters = query::compile(schema, params).map_err(|e| field_errors(&[(&e.field, &e.message)]))?;
+fn select(
+    schema: &Schema,
+    recs: &[Rec],
+    params: &[(String, String)],
+) -> Result<Vec<usize>, Response> {
+    let filters =
+        query::compile(schema, params).map_err(|e| field_errors(&[(&e.field, &e.message)]))?;
     let terms: Vec<String> = param(params, "search")
         .map(|s| s.split_whitespace().map(str::to_lowercase).collect())
         .unwrap_or_default();
     Ok((0..recs.len())
-        .filter(|&i| filters.iter().all(|f| f.matches(&recs[i])) && query::search_matches(schema, &recs[i], &terms))
+        .filter(|&i| {
+            filters.iter().all(|f| f.matches(&recs[i]))
+                && query::search_matches(schema, &recs[i], &terms)
+        })
         .collect())
 }
 
 /// `http://host/path?<params with page replaced>` with keys sorted, as DRF's replace_query_param.
 fn page_link(host: &str, path: &str, params: &[(String, String)], page: Option<usize>) -> String {
-    let mut kept: Vec<(String, String)> = params.iter().filter(|(k, _)| k != "page").cloned().collect();
+    let mut kept: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k != "page")
+        .cloned()
+        .collect();
     if let Some(p) = page {
         kept.push(("page".into(), p.to_string()));
     }
@@ -433,10 +539,21 @@ fn page_link(host: &str, path: &str, params: &[(String, String)], page: Option<u
         ser.append_pair(k, v);
     }
     let q = ser.finish();
-    if q.is_empty() { format!("http://{host}{path}") } else { format!("http://{host}{path}?{q}") }
+    if q.is_empty() {
+        format!("http://{host}{path}")
+    } else {
+        format!("http://{host}{path}?{q}")
+    }
 }
 
-fn list(st: &AppState, schema: &Schema, recs: &[Rec], host: &str, path: &str, params: &[(String, String)]) -> Response {
+fn list(
+    st: &AppState,
+    schema: &Schema,
+    recs: &[Rec],
+    host: &str,
+    path: &str,
+    params: &[(String, String)],
+) -> Response {
     let mut idx = match select(schema, recs, params) {
         Ok(i) => i,
         Err(r) => return r,
@@ -467,7 +584,12 @@ fn list(st: &AppState, schema: &Schema, recs: &[Rec], host: &str, path: &str, pa
         2 => Some(page_link(host, path, params, None)),
         p => Some(page_link(host, path, params, Some(p - 1))),
     };
-    let mut out = Vec::with_capacity(64 + idx[start..end].iter().map(|&i| recs[i].bytes.len() + 1).sum::<usize>());
+    let mut out = Vec::with_capacity(
+        64 + idx[start..end]
+            .iter()
+            .map(|&i| recs[i].bytes.len() + 1)
+            .sum::<usize>(),
+    );
     out.extend_from_slice(format!("{{\"count\":{count},\"next\":").as_bytes());
     out.extend_from_slice(Value::from(next).to_string().as_bytes());
     out.extend_from_slice(b",\"previous\":");
@@ -498,8 +620,14 @@ const STATUSES: &[(&str, &str)] = &[
 ];
 
 fn statuses() -> Response {
-    let list: Vec<Value> = STATUSES.iter().map(|(v, l)| json!({"value": v, "label": l})).collect();
-    json_response(StatusCode::OK, json!({"data": {"statuses": list}, "success": true, "message": ""}).to_string())
+    let list: Vec<Value> = STATUSES
+        .iter()
+        .map(|(v, l)| json!({"value": v, "label": l}))
+        .collect();
+    json_response(
+        StatusCode::OK,
+        json!({"data": {"statuses": list}, "success": true, "message": ""}).to_string(),
+    )
 }
 
 fn dec_of(v: Option<&Value>) -> Decimal {
@@ -511,11 +639,17 @@ fn dec_of(v: Option<&Value>) -> Decimal {
 }
 
 fn date_of(rec: &Rec, field: &str) -> Option<chrono::NaiveDate> {
-    let v = rec.value.get(field).or_else(|| rec.hidden.get(field))?.as_str()?;
-    chrono::DateTime::parse_from_rfc3339(v).ok().map(|t| t.with_timezone(&chrono::Utc).date_naive())
+    let v = rec
+        .value
+        .get(field)
+        .or_else(|| rec.hidden.get(field))?
+        .as_str()?;
+    chrono::DateTime::parse_from_rfc3339(v)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc).date_naive())
 }
 
-/// `/api/investments/summary/`: sandbox semantics, documented in the README of the sandbox:
+/// `/api/investments/summary/` with the sandbox's semantics (the platform's are undocumented):
 /// committed = every status except cancelled/refunded/payment_failed/not_approved; received =
 /// funds taken (received and later); invested = invested and later. "Today" is the last day
 /// before `dataset.json`'s `snapshot_time` (dated by created_at/received_at/invested_at).
@@ -525,10 +659,31 @@ fn summary(st: &AppState, params: &[(String, String)]) -> Response {
         Ok(i) => i,
         Err(r) => return r,
     };
-    let status = |r: &Rec| r.value.get("status").and_then(Value::as_str).unwrap_or("").to_string();
-    let committed = |s: &str| !matches!(s, "cancelled" | "refunded" | "payment_failed" | "not_approved");
-    let received = |s: &str| matches!(s, "received" | "invested" | "approved" | "accepted" | "accepted_escrow_closed");
-    let invested = |s: &str| matches!(s, "invested" | "approved" | "accepted" | "accepted_escrow_closed");
+    let status = |r: &Rec| {
+        r.value
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let committed = |s: &str| {
+        !matches!(
+            s,
+            "cancelled" | "refunded" | "payment_failed" | "not_approved"
+        )
+    };
+    let received = |s: &str| {
+        matches!(
+            s,
+            "received" | "invested" | "approved" | "accepted" | "accepted_escrow_closed"
+        )
+    };
+    let invested = |s: &str| {
+        matches!(
+            s,
+            "invested" | "approved" | "accepted" | "accepted_escrow_closed"
+        )
+    };
     let today = st.ds.today;
     let agg = |pred: &dyn Fn(&Rec) -> bool| -> Value {
         let mut amount = Decimal::ZERO;
@@ -539,12 +694,18 @@ fn summary(st: &AppState, params: &[(String, String)]) -> Response {
             if pred(r) {
                 amount += dec_of(r.value.get("amount"));
                 count += 1;
-                if let Some(inv) = r.value.get("investor").and_then(|v| v.get("id").or(Some(v))).and_then(Value::as_i64) {
+                if let Some(inv) = r
+                    .value
+                    .get("investor")
+                    .and_then(|v| v.get("id").or(Some(v)))
+                    .and_then(Value::as_i64)
+                {
                     investors.insert(inv);
                 }
             }
         }
-        let amount: Value = serde_json::from_str(&amount.normalize().to_string()).unwrap_or(Value::Null);
+        let amount: Value =
+            serde_json::from_str(&amount.normalize().to_string()).unwrap_or(Value::Null);
         json!({"amount": amount, "count": count, "investor_count": investors.len()})
     };
     let on_today = |r: &Rec, f: &str| today.is_some() && date_of(r, f) == today;
@@ -563,8 +724,12 @@ fn values(schema: &Schema, recs: &[Rec], params: &[(String, String)]) -> Respons
     let Some(fields) = param(params, "field").filter(|f| !f.trim().is_empty()) else {
         return field_errors(&[("field", "This field is required.")]);
     };
-    let fields: Vec<(&str, Vec<String>)> =
-        fields.split(',').map(str::trim).filter(|f| !f.is_empty()).map(|f| (f, f.split("__").map(str::to_string).collect())).collect();
+    let fields: Vec<(&str, Vec<String>)> = fields
+        .split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(|f| (f, f.split("__").map(str::to_string).collect()))
+        .collect();
     let idx = match select(schema, recs, params) {
         Ok(i) => i,
         Err(r) => return r,
@@ -574,13 +739,21 @@ fn values(schema: &Schema, recs: &[Rec], params: &[(String, String)]) -> Respons
         .map(|&i| {
             let mut m = Map::new();
             for (name, path) in &fields {
-                m.insert((*name).to_string(), query::resolve(&recs[i], path).cloned().unwrap_or(Value::Null));
+                m.insert(
+                    (*name).to_string(),
+                    query::resolve(&recs[i], path)
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                );
             }
             Value::Object(m)
         })
         .collect();
     let n = list.len();
-    json_response(StatusCode::OK, json!({"data": {"values": list, "count": n}, "success": true, "message": ""}).to_string())
+    json_response(
+        StatusCode::OK,
+        json!({"data": {"values": list, "count": n}, "success": true, "message": ""}).to_string(),
+    )
 }
 
 /// Django's EmailValidator, simplified: `local@domain.tld`, no spaces.
@@ -589,16 +762,23 @@ fn valid_email(e: &str) -> bool {
         return false;
     };
     let local_ok = !local.is_empty()
-        && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..");
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|l| {
-            !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
-        && labels.last().is_some_and(|t| t.len() >= 2 && t.chars().all(|c| c.is_ascii_alphabetic()));
+        && labels
+            .last()
+            .is_some_and(|t| t.len() >= 2 && t.chars().all(|c| c.is_ascii_alphabetic()));
     local_ok && domain_ok
 }
 
@@ -613,14 +793,25 @@ fn parse_body(body: &Bytes) -> Result<Map<String, Value>, Response> {
                 Value::Bool(_) => "bool",
                 _ => "NoneType",
             };
-            Err(field_errors(&[("non_field_errors", &format!("Invalid data. Expected a dictionary, but got {kind}."))]))
+            Err(field_errors(&[(
+                "non_field_errors",
+                &format!("Invalid data. Expected a dictionary, but got {kind}."),
+            )]))
         }
-        Err(e) => Err(detail(StatusCode::BAD_REQUEST, &format!("JSON parse error - {e}"))),
+        Err(e) => Err(detail(
+            StatusCode::BAD_REQUEST,
+            &format!("JSON parse error - {e}"),
+        )),
     }
 }
 
 /// Validates an email for a user; `except` is the user being updated.
-fn check_email(users: &[Rec], email: Option<&Value>, required: bool, except: Option<i64>) -> Result<Option<String>, Response> {
+fn check_email(
+    users: &[Rec],
+    email: Option<&Value>,
+    required: bool,
+    except: Option<i64>,
+) -> Result<Option<String>, Response> {
     match email {
         None if required => Err(field_errors(&[("email", "This field is required.")])),
         None => Ok(None),
@@ -633,10 +824,17 @@ fn check_email(users: &[Rec], email: Option<&Value>, required: bool, except: Opt
                 return Err(field_errors(&[("email", "Enter a valid email address.")]));
             }
             let taken = users.iter().any(|u| {
-                Some(u.id) != except && u.value.get("email").and_then(Value::as_str).is_some_and(|e| e.eq_ignore_ascii_case(s))
+                Some(u.id) != except
+                    && u.value
+                        .get("email")
+                        .and_then(Value::as_str)
+                        .is_some_and(|e| e.eq_ignore_ascii_case(s))
             });
             if taken {
-                return Err(field_errors(&[("email", "user with this email already exists.")]));
+                return Err(field_errors(&[(
+                    "email",
+                    "user with this email already exists.",
+                )]));
             }
             Ok(Some(s.to_string()))
         }
@@ -667,7 +865,9 @@ fn create_user(st: &AppState, body: &Bytes) -> Response {
     };
     match m.get("password") {
         Some(Value::String(p)) if !p.is_empty() => {}
-        Some(Value::String(_)) => return field_errors(&[("password", "This field may not be blank.")]),
+        Some(Value::String(_)) => {
+            return field_errors(&[("password", "This field may not be blank.")]);
+        }
         _ => return field_errors(&[("password", "This field is required.")]),
     }
     let id = users.iter().map(|u| u.id).max().unwrap_or(0) + 1;
@@ -728,7 +928,10 @@ mod tests {
 
     #[test]
     fn page_links_keep_params_sorted() {
-        let params = vec![("status".to_string(), "received".to_string()), ("page_size".to_string(), "2".to_string())];
+        let params = vec![
+            ("status".to_string(), "received".to_string()),
+            ("page_size".to_string(), "2".to_string()),
+        ];
         assert_eq!(
             page_link("127.0.0.1:9", "/api/investments/", &params, Some(3)),
             "http://127.0.0.1:9/api/investments/?page=3&page_size=2&status=received"

@@ -70,7 +70,12 @@ pub(crate) static INVESTORS: Schema = Schema {
         ("entity__kyc_status", Kind::Str),
         ("entity__country", Kind::Str),
     ],
-    search: &["user__email", "entity__email", "entity__first_name", "entity__last_name"],
+    search: &[
+        "user__email",
+        "entity__email",
+        "entity__first_name",
+        "entity__last_name",
+    ],
 };
 
 pub(crate) static OFFERINGS: Schema = Schema {
@@ -85,7 +90,10 @@ pub(crate) static OFFERINGS: Schema = Schema {
     search: &["name", "slug"],
 };
 
-pub(crate) static USERS: Schema = Schema { fields: &[("id", Kind::Int), ("email", Kind::Str)], search: &["email"] };
+pub(crate) static USERS: Schema = Schema {
+    fields: &[("id", Kind::Int), ("email", Kind::Str)],
+    search: &["email"],
+};
 
 /// A parsed filter value.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,31 +147,53 @@ fn parse_dt(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
             return Some(t.and_utc());
         }
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
 }
 
 fn parse_dec(s: &str) -> Option<Decimal> {
     let s = s.trim();
     let ok = !s.is_empty()
-        && s.trim_start_matches('-').chars().all(|c| c.is_ascii_digit() || c == '.')
+        && s.trim_start_matches('-')
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.')
         && s.matches('.').count() <= 1;
     if ok { s.parse().ok() } else { None }
 }
 
 fn parse_val(kind: Kind, date: bool, raw: &str) -> Result<Val, String> {
     if date {
-        return NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map(Val::Date).map_err(|_| "Enter a valid date.".into());
+        return NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+            .map(Val::Date)
+            .map_err(|_| "Enter a valid date.".into());
     }
     match kind {
-        Kind::Int => raw.trim().parse().map(Val::Int).map_err(|_| "Enter a whole number.".into()),
-        Kind::Dec => parse_dec(raw).map(Val::Dec).ok_or_else(|| "Enter a number.".into()),
-        Kind::DateTime => parse_dt(raw.trim()).map(Val::Dt).ok_or_else(|| "Enter a valid date/time.".into()),
-        Kind::Bool => parse_bool(raw.trim()).map(Val::Bool).ok_or_else(|| "Select a valid choice.".into()),
+        Kind::Int => raw
+            .trim()
+            .parse()
+            .map(Val::Int)
+            .map_err(|_| "Enter a whole number.".into()),
+        Kind::Dec => parse_dec(raw)
+            .map(Val::Dec)
+            .ok_or_else(|| "Enter a number.".into()),
+        Kind::DateTime => parse_dt(raw.trim())
+            .map(Val::Dt)
+            .ok_or_else(|| "Enter a valid date/time.".into()),
+        Kind::Bool => parse_bool(raw.trim())
+            .map(Val::Bool)
+            .ok_or_else(|| "Select a valid choice.".into()),
         Kind::Str => Ok(Val::Str(raw.to_string())),
     }
 }
@@ -173,7 +203,10 @@ const RESERVED: &[&str] = &["page", "page_size", "ordering", "search", "format",
 
 /// Compiles the filters in `params` for `schema`. Unknown parameters are ignored (as
 /// django-filter does); badly typed values give a DRF-style validation error.
-pub(crate) fn compile(schema: &Schema, params: &[(String, String)]) -> Result<Vec<Filter>, FieldError> {
+pub(crate) fn compile(
+    schema: &Schema,
+    params: &[(String, String)],
+) -> Result<Vec<Filter>, FieldError> {
     let mut out = Vec::new();
     for (key, raw) in params {
         if RESERVED.contains(&key.as_str()) {
@@ -190,7 +223,12 @@ pub(crate) fn compile(schema: &Schema, params: &[(String, String)]) -> Result<Ve
             Some("exact") => Lookup::Exact,
             _ => Lookup::Exact,
         };
-        if segs.len() > 1 && matches!(segs.last().copied(), Some("in" | "gt" | "gte" | "lt" | "lte" | "isnull" | "exact")) {
+        if segs.len() > 1
+            && matches!(
+                segs.last().copied(),
+                Some("in" | "gt" | "gte" | "lt" | "lte" | "isnull" | "exact")
+            )
+        {
             segs.pop();
         }
         let mut date = false;
@@ -205,9 +243,14 @@ pub(crate) fn compile(schema: &Schema, params: &[(String, String)]) -> Result<Ve
         if date && kind != Kind::DateTime {
             continue;
         }
-        let err = |m: String| FieldError { field: key.clone(), message: m };
+        let err = |m: String| FieldError {
+            field: key.clone(),
+            message: m,
+        };
         let values = match lookup {
-            Lookup::IsNull => vec![Val::Bool(parse_bool(raw.trim()).ok_or_else(|| err("Enter a valid boolean.".into()))?)],
+            Lookup::IsNull => vec![Val::Bool(
+                parse_bool(raw.trim()).ok_or_else(|| err("Enter a valid boolean.".into()))?,
+            )],
             Lookup::In => raw
                 .split(',')
                 .filter(|s| !s.is_empty())
@@ -222,7 +265,13 @@ pub(crate) fn compile(schema: &Schema, params: &[(String, String)]) -> Result<Ve
             }
         };
         let path = field.split("__").map(str::to_string).collect();
-        out.push(Filter { path, kind, lookup, date, values });
+        out.push(Filter {
+            path,
+            kind,
+            lookup,
+            date,
+            values,
+        });
     }
     Ok(out)
 }
@@ -230,7 +279,10 @@ pub(crate) fn compile(schema: &Schema, params: &[(String, String)]) -> Result<Ve
 /// Resolves a `__`-separated path on a record; a foreign-key object resolves to its `id`.
 pub(crate) fn resolve<'a>(rec: &'a Rec, path: &[String]) -> Option<&'a Value> {
     let (first, rest) = path.split_first()?;
-    let mut v = rec.value.get(first.as_str()).or_else(|| rec.hidden.get(first.as_str()))?;
+    let mut v = rec
+        .value
+        .get(first.as_str())
+        .or_else(|| rec.hidden.get(first.as_str()))?;
     for seg in rest {
         v = v.get(seg.as_str())?;
     }
@@ -288,9 +340,15 @@ impl Filter {
         match self.lookup {
             Lookup::Exact | Lookup::In => self.values.iter().any(|w| c(w) == Some(Ordering::Equal)),
             Lookup::Gt => self.values.iter().all(|w| c(w) == Some(Ordering::Greater)),
-            Lookup::Gte => self.values.iter().all(|w| matches!(c(w), Some(Ordering::Greater | Ordering::Equal))),
+            Lookup::Gte => self
+                .values
+                .iter()
+                .all(|w| matches!(c(w), Some(Ordering::Greater | Ordering::Equal))),
             Lookup::Lt => self.values.iter().all(|w| c(w) == Some(Ordering::Less)),
-            Lookup::Lte => self.values.iter().all(|w| matches!(c(w), Some(Ordering::Less | Ordering::Equal))),
+            Lookup::Lte => self
+                .values
+                .iter()
+                .all(|w| matches!(c(w), Some(Ordering::Less | Ordering::Equal))),
             Lookup::IsNull => false,
         }
     }
@@ -350,7 +408,9 @@ pub(crate) fn search_matches(schema: &Schema, rec: &Rec, terms: &[String]) -> bo
             v.as_str().map(str::to_lowercase)
         })
         .collect();
-    terms.iter().all(|t| texts.iter().any(|s| s.contains(t.as_str())))
+    terms
+        .iter()
+        .all(|t| texts.iter().any(|s| s.contains(t.as_str())))
 }
 
 #[cfg(test)]
@@ -368,13 +428,21 @@ mod tests {
 
     #[test]
     fn lookups_filter_as_django_does() {
-        let a = rec(json!({"id":1,"amount":"100.50","status":"received","processed_at":"2026-10-31T23:59:59Z",
-            "investor":{"id":9,"entity":null,"type":"person"}}));
-        let b = rec(json!({"id":2,"amount":"2500.00","status":"started","processed_at":null,
-            "investor":{"id":10,"entity":{"id":3,"kyc_status":"passed"},"type":"company"}}));
+        let a = rec(
+            json!({"id":1,"amount":"100.50","status":"received","processed_at":"2026-10-31T23:59:59Z",
+            "investor":{"id":9,"entity":null,"type":"person"}}),
+        );
+        let b = rec(
+            json!({"id":2,"amount":"2500.00","status":"started","processed_at":null,
+            "investor":{"id":10,"entity":{"id":3,"kyc_status":"passed"},"type":"company"}}),
+        );
         let run = |k: &str, v: &str| -> Vec<i64> {
             let f = compile(&INVESTMENTS, &p(k, v)).unwrap();
-            [&a, &b].iter().filter(|r| f.iter().all(|f| f.matches(r))).map(|r| r.id).collect()
+            [&a, &b]
+                .iter()
+                .filter(|r| f.iter().all(|f| f.matches(r)))
+                .map(|r| r.id)
+                .collect()
         };
         assert_eq!(run("amount__gte", "100.5"), vec![1, 2]);
         assert_eq!(run("amount__gt", "100.5"), vec![2]);
@@ -386,10 +454,19 @@ mod tests {
         assert_eq!(run("investor__entity", "3"), vec![2]);
         assert_eq!(run("investor__in", "9,10"), vec![1, 2]);
         assert_eq!(run("processed_at__date__lte", "2026-10-31"), vec![1]);
-        assert_eq!(run("processed_at__date__gte", "2026-11-01"), Vec::<i64>::new());
+        assert_eq!(
+            run("processed_at__date__gte", "2026-11-01"),
+            Vec::<i64>::new()
+        );
         assert_eq!(run("unknown_filter", "x"), vec![1, 2]);
         let e = compile(&INVESTMENTS, &p("amount__gte", "abc")).unwrap_err();
-        assert_eq!(e, FieldError { field: "amount__gte".into(), message: "Enter a number.".into() });
+        assert_eq!(
+            e,
+            FieldError {
+                field: "amount__gte".into(),
+                message: "Enter a number.".into()
+            }
+        );
         assert!(compile(&INVESTMENTS, &p("processed_at__date__gte", "31/10/2026")).is_err());
     }
 

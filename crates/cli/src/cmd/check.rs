@@ -1,0 +1,53 @@
+//! `tieout check`: compliance findings for a snapshot.
+
+use anyhow::{Context, Result};
+use tieout_domain::{CheckConfig, Finding, Severity, check, findings_csv};
+
+use crate::inputs::{load_overrides, load_sanctions};
+use crate::outdir::StagedDir;
+use crate::{CheckArgs, ComplianceArgs, Outcome};
+
+/// Runs `tieout check`.
+pub fn run(args: CheckArgs) -> Result<Outcome> {
+    let book = tieout_api::snapshot::load_book(&args.snapshot)
+        .with_context(|| format!("loading the snapshot {}", args.snapshot.display()))?;
+    let as_of = match args.as_of {
+        Some(d) => d,
+        None => tieout_api::snapshot::read_manifest(&args.snapshot)
+            .map(|m| m.pulled_at.date_naive())
+            .with_context(|| "no --as-of given and the snapshot manifest has no pull time")?,
+    };
+    let mut inputs = Vec::new();
+    let findings = run_checks(&book, as_of, &args.compliance, &mut inputs)?;
+    let out = StagedDir::new(&args.out)?;
+    out.write("findings.csv", findings_csv(&findings).as_bytes())?;
+    out.commit()?;
+    let violations = findings.iter().filter(|f| f.severity == Severity::Violation).count();
+    eprintln!(
+        "tieout check: {} findings ({violations} violations) as of {as_of} → {}",
+        findings.len(),
+        args.out.join("findings.csv").display()
+    );
+    Ok(if violations == 0 { Outcome::Clean } else { Outcome::Exceptions })
+}
+
+/// Loads the optional sanctions list and overrides and runs every rule.
+pub fn run_checks(
+    book: &tieout_domain::Book,
+    as_of: chrono::NaiveDate,
+    args: &ComplianceArgs,
+    inputs: &mut Vec<crate::inputs::InputFile>,
+) -> Result<Vec<Finding>> {
+    let sanctions = match &args.sdn {
+        Some(dir) => Some(load_sanctions(dir, inputs)?),
+        None => None,
+    };
+    let overrides = load_overrides(args.overrides.as_deref(), inputs)?;
+    Ok(check(
+        book,
+        as_of,
+        sanctions.as_ref().map(|s| &s.index),
+        &overrides,
+        &CheckConfig::default(),
+    ))
+}

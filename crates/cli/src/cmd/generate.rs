@@ -1,0 +1,45 @@
+//! `tieout gen`: write a sandbox dataset.
+
+use anyhow::{Context, Result};
+use tieout_domain::sanctions::SdnType;
+use tieout_sandbox::generator::{GenConfig, Period, SdnName, generate};
+
+use crate::inputs::load_sanctions;
+use crate::{GenArgs, Outcome};
+
+/// Runs `tieout gen`.
+pub fn run(args: GenArgs) -> Result<Outcome> {
+    let period = Period::new(args.period.year, args.period.month)?;
+    let sdn_names = match &args.sdn {
+        Some(dir) => sdn_names(dir)?,
+        None => Vec::new(),
+    };
+    let cfg = GenConfig { investments: args.investments, seed: args.seed, period, sdn_names };
+    let summary = generate(&cfg, &args.out)
+        .with_context(|| format!("generating a dataset into {}", args.out.display()))?;
+    eprintln!(
+        "tieout gen: {} offerings, {} investors, {} investments, {} statement lines, {} payouts, \
+         {} planted exceptions, {} planted violations → {}",
+        summary.offerings,
+        summary.investors,
+        summary.investments,
+        summary.lines.iter().map(|(_, n)| n).sum::<usize>(),
+        summary.payouts,
+        summary.exceptions,
+        summary.violations,
+        args.out.display()
+    );
+    Ok(Outcome::Clean)
+}
+
+/// Individual and entity names of an SDN list, to plant as sanctioned investors.
+fn sdn_names(dir: &std::path::Path) -> Result<Vec<SdnName>> {
+    let mut ignored = Vec::new();
+    let s = load_sanctions(dir, &mut ignored)?;
+    Ok(s.list
+        .entries
+        .iter()
+        .filter(|e| matches!(e.sdn_type, SdnType::Individual | SdnType::Entity))
+        .map(|e| SdnName { name: e.name.clone(), ent_num: e.ent_num })
+        .collect())
+}

@@ -1,0 +1,411 @@
+//! `tieout reconcile`: the month-end run.
+//!
+//! snapshot (pull or given) → compliance findings → statements and payouts loaded → matching →
+//! CSV outputs, open items, PDF/XLSX reports → manifest with input and output hashes. Everything
+//! is written into a staging directory and moved into `--out` only when the run succeeded.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+use tieout_domain::{Finding, Severity, findings_csv};
+use tieout_reconcile::engine::{
+    self, OpenItems, ReconInput, ReconOutcome, Tolerances, exceptions_csv, matches_csv,
+    rejects_csv,
+};
+use tieout_reconcile::load::{self, BankProfile, LoadOptions};
+use tieout_reconcile::{PayoutItem, Reject, StatedBalance, StatementLine};
+
+use crate::inputs::{InputFile, display_path, read_input};
+use crate::outdir::{StagedDir, list_files, sha256_bytes, sha256_file};
+use crate::{Outcome, ReconcileArgs};
+
+/// The run's verdict, as written to the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every line and every in-scope investment matched; no compliance violation.
+    Reconciled,
+    /// Exceptions or violations remain.
+    Exceptions,
+    /// Some input rows could not be read: the run cannot vouch for completeness.
+    Incomplete,
+}
+
+impl Verdict {
+    fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Reconciled => "reconciled",
+            Verdict::Exceptions => "exceptions",
+            Verdict::Incomplete => "incomplete",
+        }
+    }
+}
+
+/// Runs `tieout reconcile`.
+pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
+    let stage = StagedDir::new(&args.out)?;
+    let steps = Steps::new(quiet);
+    let mut inputs: Vec<InputFile> = Vec::new();
+
+    // 1. Snapshot.
+    let snapshot_dir = match (&args.snapshot, &args.api.api_url) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(url)) => {
+            steps.step("pulling the snapshot");
+            let dir = stage.path().join("snapshot");
+            steps.suspend(|| {
+                super::pull::pull_snapshot(&args.api, url, None, &dir, quiet)
+            })?;
+            dir
+        }
+        (None, None) => bail!("give either --snapshot DIR or --api-url URL"),
+    };
+    steps.step("loading the snapshot");
+    for name in ["offerings", "investors", "investments", "users"] {
+        let p = snapshot_dir.join(format!("{name}.jsonl"));
+        if p.exists() {
+            let sha = sha256_file(&p)?;
+            let bytes = std::fs::metadata(&p)?.len();
+            inputs.push(InputFile {
+                role: "snapshot".into(),
+                path: format!("snapshot/{name}.jsonl"),
+                sha256: sha,
+                bytes,
+            });
+        }
+    }
+    let book = tieout_api::snapshot::load_book(&snapshot_dir)
+        .with_context(|| format!("loading the snapshot {}", snapshot_dir.display()))?;
+
+    // 2. Compliance.
+    steps.step("checking compliance");
+    let period = args.period;
+    let findings = super::check::run_checks(&book, period.last_day(), &args.compliance, &mut inputs)?;
+
+    // 3. Statements and payouts.
+    steps.step("reading statements");
+    let opts = LoadOptions {
+        profile: match &args.bank_profile {
+            Some(p) => {
+                let text = String::from_utf8(read_input(p, "bank_profile", &mut inputs)?)
+                    .with_context(|| format!("{} is not UTF-8", p.display()))?;
+                Some(
+                    BankProfile::from_toml_str(&text)
+                        .with_context(|| format!("reading the bank profile {}", p.display()))?,
+                )
+            }
+            None => None,
+        },
+        ..LoadOptions::default()
+    };
+    let mut names = BTreeSet::new();
+    let mut lines: Vec<StatementLine> = Vec::new();
+    let mut balances: Vec<StatedBalance> = Vec::new();
+    let mut rejects: Vec<Reject> = Vec::new();
+    for path in &args.statements {
+        let name = file_name(path)?;
+        if !names.insert(name.clone()) {
+            bail!("two inputs are named {name}; rename one so every line's file is unambiguous");
+        }
+        let bytes = read_input(path, "statement", &mut inputs)?;
+        let loaded = load::load_statement_from_bytes(&name, &bytes, &opts)
+            .with_context(|| format!("reading the statement {}", path.display()))?;
+        tracing::info!(
+            "{name}: {} lines, {} rejected, {} stated balances",
+            loaded.lines.len(),
+            loaded.rejects.len(),
+            loaded.balances.len()
+        );
+        lines.extend(loaded.lines);
+        balances.extend(loaded.balances);
+        rejects.extend(loaded.rejects);
+    }
+    let mut payouts: Vec<PayoutItem> = Vec::new();
+    for path in &args.payouts {
+        let name = file_name(path)?;
+        if !names.insert(name.clone()) {
+            bail!("two inputs are named {name}; rename one so every row's file is unambiguous");
+        }
+        let bytes = read_input(path, "payouts", &mut inputs)?;
+        let loaded = load::load_payouts_from_bytes(&name, &bytes)
+            .with_context(|| format!("reading the payout export {}", path.display()))?;
+        payouts.extend(loaded.items);
+        rejects.extend(loaded.rejects);
+    }
+    let carry = match &args.carry_forward {
+        Some(p) => {
+            let text = String::from_utf8(read_input(p, "carry_forward", &mut inputs)?)
+                .with_context(|| format!("{} is not UTF-8", p.display()))?;
+            Some(
+                OpenItems::from_json(&text)
+                    .with_context(|| format!("reading the open items {}", p.display()))?,
+            )
+        }
+        None => None,
+    };
+    let tolerances = match &args.tolerances {
+        Some(p) => {
+            let text = String::from_utf8(read_input(p, "tolerances", &mut inputs)?)
+                .with_context(|| format!("{} is not UTF-8", p.display()))?;
+            Tolerances::from_toml_str(&text)
+                .with_context(|| format!("reading the tolerances {}", p.display()))?
+        }
+        None => Tolerances::default(),
+    };
+
+    // 4. Matching.
+    steps.step("matching");
+    let input = ReconInput {
+        book: &book,
+        lines: &lines,
+        payouts: &payouts,
+        balances: &balances,
+        rejects: &rejects,
+        carry_forward: carry.as_ref(),
+        period: engine::Period { first: period.first_day(), last: period.last_day() },
+    };
+    let outcome = engine::reconcile(&input, &tolerances).context("reconciling")?;
+
+    // 5. Outputs.
+    steps.step("writing outputs");
+    stage.write("matches.csv", matches_csv(&outcome.matches).as_bytes())?;
+    stage.write("exceptions.csv", exceptions_csv(&outcome.exceptions).as_bytes())?;
+    stage.write("rejects.csv", rejects_csv(&rejects).as_bytes())?;
+    stage.write("findings.csv", findings_csv(&findings).as_bytes())?;
+    stage.write("open-items.json", outcome.open_items.to_json().as_bytes())?;
+
+    let run_id = run_id(&args, &inputs);
+    if !args.no_reports {
+        steps.step("rendering reports");
+        let layouts = tieout_report::layout::Layouts::load(args.templates.as_deref())
+            .context("loading report layouts")?;
+        let rperiod = tieout_report::Period::parse_month(&period.to_string())?;
+        let rinput = tieout_report::ReportInput {
+            period: &rperiod,
+            run_id: &run_id,
+            document_time: rperiod.document_time(),
+            book: &book,
+            matches: &outcome.matches,
+            exceptions: &outcome.exceptions,
+            rejects: &rejects,
+            statement_lines: &lines,
+            findings: &findings,
+        };
+        tieout_report::render_all(&rinput, &layouts, stage.path()).context("rendering reports")?;
+    }
+
+    let verdict = verdict(&outcome, &findings, &rejects);
+    let manifest = manifest(&args, &run_id, &inputs, &outcome, &findings, &rejects, verdict, stage.path())?;
+    stage.write("manifest.json", manifest.as_bytes())?;
+    steps.finish();
+    let out = stage.commit()?;
+
+    print_summary(&args, &out, verdict, &outcome, &findings, &rejects);
+    Ok(match verdict {
+        Verdict::Reconciled => Outcome::Clean,
+        Verdict::Exceptions | Verdict::Incomplete => Outcome::Exceptions,
+    })
+}
+
+fn file_name(path: &Path) -> Result<String> {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .with_context(|| format!("{} has no file name", path.display()))
+}
+
+fn verdict(outcome: &ReconOutcome, findings: &[Finding], rejects: &[Reject]) -> Verdict {
+    if !rejects.is_empty() {
+        Verdict::Incomplete
+    } else if !outcome.exceptions.is_empty()
+        || findings.iter().any(|f| f.severity == Severity::Violation)
+    {
+        Verdict::Exceptions
+    } else {
+        Verdict::Reconciled
+    }
+}
+
+/// A deterministic id for the run: the same inputs and parameters give the same id.
+fn run_id(args: &ReconcileArgs, inputs: &[InputFile]) -> String {
+    let mut text = format!("tieout {}\nperiod {}\n", env!("CARGO_PKG_VERSION"), args.period);
+    let mut hashes: Vec<String> = inputs.iter().map(|i| format!("{} {}", i.role, i.sha256)).collect();
+    hashes.sort();
+    for h in hashes {
+        text.push_str(&h);
+        text.push('\n');
+    }
+    sha256_bytes(text.as_bytes())[..12].to_string()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn manifest(
+    args: &ReconcileArgs,
+    run_id: &str,
+    inputs: &[InputFile],
+    outcome: &ReconOutcome,
+    findings: &[Finding],
+    rejects: &[Reject],
+    verdict: Verdict,
+    dir: &Path,
+) -> Result<String> {
+    let mut outputs = Vec::new();
+    for rel in list_files(dir)? {
+        let rel_s = display_path(&rel);
+        if rel_s == "manifest.json" || rel_s.starts_with("snapshot/") {
+            continue;
+        }
+        let p = dir.join(&rel);
+        outputs.push(json!({
+            "path": rel_s,
+            "sha256": sha256_file(&p)?,
+            "bytes": std::fs::metadata(&p)?.len(),
+        }));
+    }
+    let mut by_severity: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in findings {
+        *by_severity.entry(f.severity.as_str()).or_default() += 1;
+        *by_rule.entry(f.code.as_str()).or_default() += 1;
+    }
+    let s = &outcome.summary;
+    let source = match (&args.snapshot, &args.api.api_url) {
+        (Some(dir), _) => json!({ "snapshot": display_path(dir) }),
+        (None, Some(url)) => json!({ "api_url": redact_url(url), "api_key_env": args.api.api_key_env }),
+        _ => json!(null),
+    };
+    let doc = json!({
+        "tool": "tieout",
+        "version": env!("CARGO_PKG_VERSION"),
+        "run_id": run_id,
+        "period": args.period.to_string(),
+        "verdict": verdict.as_str(),
+        "parameters": {
+            "source": source,
+            "statements": args.statements.iter().map(|p| display_path(p)).collect::<Vec<_>>(),
+            "payouts": args.payouts.iter().map(|p| display_path(p)).collect::<Vec<_>>(),
+            "carry_forward": args.carry_forward.as_ref().map(|p| display_path(p)),
+            "sdn": args.compliance.sdn.as_ref().map(|p| display_path(p)),
+            "overrides": args.compliance.overrides.as_ref().map(|p| display_path(p)),
+            "tolerances": args.tolerances.as_ref().map(|p| display_path(p)),
+            "bank_profile": args.bank_profile.as_ref().map(|p| display_path(p)),
+            "reports": !args.no_reports,
+        },
+        "inputs": inputs,
+        "counts": {
+            "statement_lines": s.lines,
+            "lines_matched": s.lines_matched,
+            "lines_exception": s.lines_exception,
+            "lines_ignored": s.lines_ignored,
+            "rows_rejected": rejects.len(),
+            "lines_cents": s.lines_cents,
+            "matched_line_cents": s.matched_line_cents,
+            "exception_line_cents": s.exception_line_cents,
+            "ignored_line_cents": s.ignored_line_cents,
+            "movements": s.movements,
+            "movements_matched": s.movements_matched,
+            "movements_exception": s.movements_exception,
+            "movements_ignored": s.movements_ignored,
+            "matches": outcome.matches.len(),
+            "exceptions": outcome.exceptions.len(),
+            "exceptions_by_code": s.exceptions_by_code,
+            "findings": findings.len(),
+            "findings_by_severity": by_severity,
+            "findings_by_rule": by_rule,
+            "open_items": outcome.open_items.items.len(),
+        },
+        "outputs": outputs,
+    });
+    let mut text = serde_json::to_string_pretty(&doc)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// The URL without credentials or query (for manifests).
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.to_string()
+        }
+        Err(_) => "<unparseable url>".into(),
+    }
+}
+
+fn print_summary(
+    args: &ReconcileArgs,
+    out: &Path,
+    verdict: Verdict,
+    outcome: &ReconOutcome,
+    findings: &[Finding],
+    rejects: &[Reject],
+) {
+    let s = &outcome.summary;
+    let violations = findings.iter().filter(|f| f.severity == Severity::Violation).count();
+    let codes: Vec<String> = s
+        .exceptions_by_code
+        .iter()
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    eprintln!();
+    eprintln!("tieout reconcile {}: {}", args.period, verdict.as_str().to_uppercase());
+    eprintln!(
+        "  statement lines  {} read: {} matched, {} with exceptions, {} ignored with a reason; {} rows rejected",
+        s.lines, s.lines_matched, s.lines_exception, s.lines_ignored, rejects.len()
+    );
+    eprintln!(
+        "  investments      {} movements in scope: {} matched ({:.1}% by count, {:.1}% by amount), {} exceptions",
+        s.movements,
+        s.movements_matched,
+        s.matched_ratio_count * 100.0,
+        s.matched_ratio_amount * 100.0,
+        s.movements_exception
+    );
+    if codes.is_empty() {
+        eprintln!("  exceptions       none");
+    } else {
+        eprintln!("  exceptions       {} ({})", outcome.exceptions.len(), codes.join(", "));
+    }
+    eprintln!(
+        "  compliance       {} findings, {violations} violations",
+        findings.len()
+    );
+    eprintln!("  outputs          {}", out.display());
+}
+
+/// A spinner naming the current step; hidden with `--quiet` or off a terminal.
+struct Steps {
+    bar: ProgressBar,
+}
+
+impl Steps {
+    fn new(quiet: bool) -> Self {
+        let bar = ProgressBar::new_spinner();
+        if quiet {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Self { bar }
+    }
+
+    fn step(&self, msg: &str) {
+        tracing::info!("{msg}");
+        self.bar.set_message(msg.to_string());
+    }
+
+    fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.bar.suspend(f)
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
