@@ -125,6 +125,9 @@ fn exit_code(code: Option<i32>) -> ExitCode {
     }
 }
 
+/// The loopback port the demo sandbox prefers.
+const DEMO_PORT: u16 = 48_213;
+
 /// A child process that is killed when dropped (the sandbox server).
 struct KillOnDrop(Child);
 
@@ -139,8 +142,15 @@ impl Drop for KillOnDrop {
 fn start_sandbox(bin: &Path, data: &Path) -> Result<(KillOnDrop, String)> {
     let ready = std::env::temp_dir().join(format!("tieout-sandbox-{}.url", std::process::id()));
     let _ = std::fs::remove_file(&ready);
+    // A fixed port keeps the API URL recorded in the run manifest the same from run to run
+    // (byte-identical reruns); fall back to an ephemeral port when it is taken.
+    let port = if std::net::TcpListener::bind(("127.0.0.1", DEMO_PORT)).is_ok() {
+        DEMO_PORT
+    } else {
+        0
+    };
     let child = Command::new(bin)
-        .args(["sandbox", "--port", "0", "--data"])
+        .args(["sandbox", "--port", &port.to_string(), "--data"])
         .arg(data)
         .arg("--ready-file")
         .arg(&ready)

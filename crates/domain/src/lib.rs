@@ -12,6 +12,9 @@
 //! [`sanctions::SanctionsList::parse`], [`sanctions::SanctionsIndex::build`],
 //! [`sanctions::Overrides::parse_csv`].
 
+// Cent amounts are written `2_500_00` (dollars_cents) on purpose.
+#![allow(clippy::inconsistent_digit_grouping)]
+
 pub mod finding;
 pub mod model;
 pub mod money;

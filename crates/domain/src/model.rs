@@ -95,7 +95,11 @@ impl InvestmentStatus {
     pub fn funds_taken(&self) -> bool {
         matches!(
             self,
-            Self::Received | Self::Invested | Self::Approved | Self::Accepted | Self::AcceptedEscrowClosed
+            Self::Received
+                | Self::Invested
+                | Self::Approved
+                | Self::Accepted
+                | Self::AcceptedEscrowClosed
         )
     }
 
@@ -345,7 +349,10 @@ impl Investor {
 
 /// Masks a tax id to its last four characters: `***-**-1234`. Empty input gives an empty string.
 pub fn mask_tax_id(tax_id: &str) -> String {
-    let digits: Vec<char> = tax_id.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let digits: Vec<char> = tax_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
     if digits.is_empty() {
         return String::new();
     }

@@ -30,7 +30,7 @@ pub fn format_cents(cents: Cents) -> String {
     let frac = abs % 100;
     let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
@@ -47,7 +47,10 @@ mod tests {
     fn round_trips_cents() {
         let d = Decimal::from_str("1234.565").unwrap();
         assert_eq!(decimal_to_cents(d), Some(123457));
-        assert_eq!(decimal_to_cents(Decimal::from_str("-0.005").unwrap()), Some(-1));
+        assert_eq!(
+            decimal_to_cents(Decimal::from_str("-0.005").unwrap()),
+            Some(-1)
+        );
         assert_eq!(cents_to_decimal(123457).to_string(), "1234.57");
     }
 

@@ -11,8 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::finding::{Finding, RuleCode};
 use crate::model::{
-    AccreditationType, Book, Investment, Investor, KycStatus, Offering,
-    OfferingType, Severity,
+    AccreditationType, Book, Investment, Investor, KycStatus, Offering, OfferingType, Severity,
 };
 use crate::money::{Cents, decimal_to_cents, format_cents};
 use crate::sanctions::{MatchLevel, Overrides, SanctionsIndex, ScreenConfig};
@@ -64,7 +63,11 @@ struct Row<'a> {
 }
 
 fn cents(d: Decimal) -> Cents {
-    decimal_to_cents(d).unwrap_or(if d.is_sign_negative() { Cents::MIN } else { Cents::MAX })
+    decimal_to_cents(d).unwrap_or(if d.is_sign_negative() {
+        Cents::MIN
+    } else {
+        Cents::MAX
+    })
 }
 
 fn opt_cents(d: Option<Decimal>) -> Option<Cents> {
@@ -139,7 +142,10 @@ fn fig(name: &str, value: impl ToString) -> (String, String) {
 }
 
 fn money_fig(name: &str, c: Cents) -> (String, String) {
-    (name.to_string(), crate::money::cents_to_decimal(c).to_string())
+    (
+        name.to_string(),
+        crate::money::cents_to_decimal(c).to_string(),
+    )
 }
 
 /// Checks every in-scope investment of `book` (status takes funds, dated on or before `as_of`)
@@ -220,13 +226,20 @@ pub fn check(
     }
 
     findings.par_sort_by(|a, b| {
-        (a.code, a.offering_id, a.investment_id, a.investor_id, &a.detail).cmp(&(
-            b.code,
-            b.offering_id,
-            b.investment_id,
-            b.investor_id,
-            &b.detail,
-        ))
+        (
+            a.code,
+            a.offering_id,
+            a.investment_id,
+            a.investor_id,
+            &a.detail,
+        )
+            .cmp(&(
+                b.code,
+                b.offering_id,
+                b.investment_id,
+                b.investor_id,
+                &b.detail,
+            ))
     });
     findings
 }
@@ -343,12 +356,21 @@ fn per_investment(r: &Row<'_>, cfg: &CheckConfig) -> Vec<Finding> {
 
         // COUNTRY_EXCLUDED
         if let Some(c) = &country {
-            let excluded = o.excluded_countries.iter().any(|x| x.trim().eq_ignore_ascii_case(c));
+            let excluded = o
+                .excluded_countries
+                .iter()
+                .any(|x| x.trim().eq_ignore_ascii_case(c));
             let not_included = !o.included_countries.is_empty()
-                && !o.included_countries.iter().any(|x| x.trim().eq_ignore_ascii_case(c));
+                && !o
+                    .included_countries
+                    .iter()
+                    .any(|x| x.trim().eq_ignore_ascii_case(c));
             if excluded || not_included {
                 let why = if excluded {
-                    format!("excluded by the offering (excluded: {})", o.excluded_countries.join(", "))
+                    format!(
+                        "excluded by the offering (excluded: {})",
+                        o.excluded_countries.join(", ")
+                    )
                 } else {
                     format!(
                         "not among the offering's permitted countries ({})",
@@ -378,8 +400,15 @@ fn per_investment(r: &Row<'_>, cfg: &CheckConfig) -> Vec<Finding> {
                 RuleCode::InvestmentBelowMin,
                 Severity::Violation,
                 "offering terms (min_investment_amount)",
-                vec![money_fig("amount", r.amount), money_fig("min_investment", min)],
-                format!("{}, below the offering minimum of {}.", r.bought(), usd(min)),
+                vec![
+                    money_fig("amount", r.amount),
+                    money_fig("min_investment", min),
+                ],
+                format!(
+                    "{}, below the offering minimum of {}.",
+                    r.bought(),
+                    usd(min)
+                ),
             ));
         }
         if let Some(max) = opt_cents(o.max_investment)
@@ -389,8 +418,15 @@ fn per_investment(r: &Row<'_>, cfg: &CheckConfig) -> Vec<Finding> {
                 RuleCode::InvestmentAboveMax,
                 Severity::Violation,
                 "offering terms (max_investment_amount)",
-                vec![money_fig("amount", r.amount), money_fig("max_investment", max)],
-                format!("{}, above the offering maximum per investment of {}.", r.bought(), usd(max)),
+                vec![
+                    money_fig("amount", r.amount),
+                    money_fig("max_investment", max),
+                ],
+                format!(
+                    "{}, above the offering maximum per investment of {}.",
+                    r.bought(),
+                    usd(max)
+                ),
             ));
         }
         if let Some(inc) = opt_cents(o.increment)
@@ -441,35 +477,33 @@ fn per_investment(r: &Row<'_>, cfg: &CheckConfig) -> Vec<Finding> {
 
         match &o.offering_type {
             // REGD_506C_NOT_ACCREDITED
-            OfferingType::RegD506c => {
-                if !r.accredited || r.acc_type.is_none() {
-                    let (why, cite) = if !r.accredited {
-                        ("the investor is not accredited", "17 CFR 230.506(c)(2)(i)")
-                    } else {
-                        (
-                            "the investor claims accreditation without stating its basis (accreditation type)",
-                            "17 CFR 230.506(c)(2)(ii)",
-                        )
-                    };
-                    out.push(r.finding(
-                        RuleCode::Regd506cNotAccredited,
-                        Severity::Violation,
-                        cite,
-                        vec![
-                            fig("accredited", r.accredited),
-                            fig(
-                                "accreditation_type",
-                                r.acc_type.map(|t| t.as_wire()).unwrap_or(""),
-                            ),
-                        ],
-                        format!(
-                            "{}, but {}; every 506(c) purchaser must be a verified accredited investor ({}).",
-                            r.bought(),
-                            why,
-                            cite
+            OfferingType::RegD506c if !r.accredited || r.acc_type.is_none() => {
+                let (why, cite) = if !r.accredited {
+                    ("the investor is not accredited", "17 CFR 230.506(c)(2)(i)")
+                } else {
+                    (
+                        "the investor claims accreditation without stating its basis (accreditation type)",
+                        "17 CFR 230.506(c)(2)(ii)",
+                    )
+                };
+                out.push(r.finding(
+                    RuleCode::Regd506cNotAccredited,
+                    Severity::Violation,
+                    cite,
+                    vec![
+                        fig("accredited", r.accredited),
+                        fig(
+                            "accreditation_type",
+                            r.acc_type.map(|t| t.as_wire()).unwrap_or(""),
                         ),
-                    ));
-                }
+                    ],
+                    format!(
+                        "{}, but {}; every 506(c) purchaser must be a verified accredited investor ({}).",
+                        r.bought(),
+                        why,
+                        cite
+                    ),
+                ));
             }
             // REGS_US_PERSON
             OfferingType::RegS => {
@@ -505,17 +539,22 @@ fn per_investment(r: &Row<'_>, cfg: &CheckConfig) -> Vec<Finding> {
         && let Some(t) = r.acc_type
     {
         let check = match t {
-            AccreditationType::NetWorth => {
-                r.net_worth.map(|v| (v, 1_000_000_00, "net worth", "17 CFR 230.501(a)(5)"))
-            }
-            AccreditationType::Income => {
-                r.income.map(|v| (v, 200_000_00, "income", "17 CFR 230.501(a)(6)"))
-            }
-            AccreditationType::JointIncome => {
-                r.income.map(|v| (v, 300_000_00, "joint income", "17 CFR 230.501(a)(6)"))
-            }
+            AccreditationType::NetWorth => r
+                .net_worth
+                .map(|v| (v, 1_000_000_00, "net worth", "17 CFR 230.501(a)(5)")),
+            AccreditationType::Income => r
+                .income
+                .map(|v| (v, 200_000_00, "income", "17 CFR 230.501(a)(6)")),
+            AccreditationType::JointIncome => r
+                .income
+                .map(|v| (v, 300_000_00, "joint income", "17 CFR 230.501(a)(6)")),
             AccreditationType::EntityAssets => r.net_worth.map(|v| {
-                (v, 5_000_000_00, "assets", "17 CFR 230.501(a)(3), (a)(7), (a)(9)")
+                (
+                    v,
+                    5_000_000_00,
+                    "assets",
+                    "17 CFR 230.501(a)(3), (a)(7), (a)(9)",
+                )
             }),
             _ => None,
         };
@@ -547,7 +586,10 @@ fn per_investment(r: &Row<'_>, cfg: &CheckConfig) -> Vec<Finding> {
     out
 }
 
-fn sort_rows<'r, 'a>(rows: impl Iterator<Item = &'r Row<'a>>, key: impl Fn(&Row<'a>) -> i64 + Sync) -> Vec<&'r Row<'a>>
+fn sort_rows<'r, 'a>(
+    rows: impl Iterator<Item = &'r Row<'a>>,
+    key: impl Fn(&Row<'a>) -> i64 + Sync,
+) -> Vec<&'r Row<'a>>
 where
     'a: 'r,
 {
@@ -566,9 +608,10 @@ fn year_before(d: NaiveDate) -> NaiveDate {
 
 /// REGCF_INVESTOR_LIMIT: per investor, 365-day look-back over Reg CF investments.
 fn regcf_investor_limit(rows: &[Row<'_>]) -> Vec<Finding> {
-    let cf = sort_rows(rows.iter().filter(|r| is_type(r, OfferingType::RegCf)), |r| {
-        r.inv.investor_id
-    });
+    let cf = sort_rows(
+        rows.iter().filter(|r| is_type(r, OfferingType::RegCf)),
+        |r| r.inv.investor_id,
+    );
     let mut out = Vec::new();
     let mut start = 0usize; // first row of the current investor
     let mut left = 0usize; // first row inside the window
@@ -616,7 +659,11 @@ fn regcf_investor_limit(rows: &[Row<'_>]) -> Vec<Finding> {
         let detail = format!(
             "Investor {} ({}, income {}, net worth {}) bought {} in {} on {}; {} the total {} exceeds the {} limit in force since {} (17 CFR 227.100(a)(2)).",
             r.inv.investor_id,
-            if r.accredited { "accredited" } else { "non-accredited" },
+            if r.accredited {
+                "accredited"
+            } else {
+                "non-accredited"
+            },
             usd_opt(r.income),
             usd_opt(r.net_worth),
             usd(r.amount),
@@ -653,7 +700,10 @@ fn regcf_investor_limit(rows: &[Row<'_>]) -> Vec<Finding> {
 
 /// REGCF_ISSUER_CAP: 365-day running sum across all Reg CF offerings of the snapshot.
 fn regcf_issuer_cap(rows: &[Row<'_>]) -> Vec<Finding> {
-    let cf = sort_rows(rows.iter().filter(|r| is_type(r, OfferingType::RegCf)), |_| 0);
+    let cf = sort_rows(
+        rows.iter().filter(|r| is_type(r, OfferingType::RegCf)),
+        |_| 0,
+    );
     let mut out = Vec::new();
     let mut left = 0usize;
     let mut window: i128 = 0;
@@ -699,7 +749,10 @@ fn regcf_issuer_cap(rows: &[Row<'_>]) -> Vec<Finding> {
 
 /// REGA_TIER2_LIMIT: per (offering, investor) running sum vs 10% of the greater figure.
 fn rega_tier2(rows: &[Row<'_>]) -> Vec<Finding> {
-    let mut ra: Vec<&Row<'_>> = rows.iter().filter(|r| is_type(r, OfferingType::RegA)).collect();
+    let mut ra: Vec<&Row<'_>> = rows
+        .iter()
+        .filter(|r| is_type(r, OfferingType::RegA))
+        .collect();
     ra.par_sort_unstable_by_key(|r| (r.inv.offering_id, r.inv.investor_id, r.date, r.inv.id));
     let mut out = Vec::new();
     let mut running: i128 = 0;
@@ -721,7 +774,10 @@ fn rega_tier2(rows: &[Row<'_>]) -> Vec<Finding> {
         if running > limit {
             let total = running.min(i128::from(Cents::MAX)) as Cents;
             let limit = limit as Cents;
-            let natural = r.investor.map(|i| i.investor_type.is_natural_person()).unwrap_or(true);
+            let natural = r
+                .investor
+                .map(|i| i.investor_type.is_natural_person())
+                .unwrap_or(true);
             let (inc_l, nw_l) = if natural {
                 ("income", "net worth")
             } else {
@@ -761,9 +817,10 @@ fn rega_tier2(rows: &[Row<'_>]) -> Vec<Finding> {
 
 /// REGD_506B_NONACCREDITED_COUNT: the 36th and later non-accredited purchasers.
 fn regd_506b(rows: &[Row<'_>], cfg: &CheckConfig) -> Vec<Finding> {
-    let rb = sort_rows(rows.iter().filter(|r| is_type(r, OfferingType::RegD506b)), |r| {
-        r.inv.offering_id
-    });
+    let rb = sort_rows(
+        rows.iter().filter(|r| is_type(r, OfferingType::RegD506b)),
+        |r| r.inv.offering_id,
+    );
     let mut out = Vec::new();
     let mut i = 0;
     while i < rb.len() {
@@ -788,8 +845,11 @@ fn regd_506b(rows: &[Row<'_>], cfg: &CheckConfig) -> Vec<Finding> {
             .filter_map(|inv| first.get(inv).map(|(d, id)| (*d, *id, *inv)))
             .collect();
         order.sort_unstable();
-        let rank: HashMap<i64, usize> =
-            order.iter().enumerate().map(|(k, (_, _, inv))| (*inv, k + 1)).collect();
+        let rank: HashMap<i64, usize> = order
+            .iter()
+            .enumerate()
+            .map(|(k, (_, _, inv))| (*inv, k + 1))
+            .collect();
         let total = order.len();
         for r in group {
             if let Some(&n) = rank.get(&r.inv.investor_id)

@@ -4,7 +4,9 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 
 use super::*;
-use crate::model::{InvestmentStatus, InvestorType, KycStatus, OfferingStatus, PaymentMethod, WatchlistScreening};
+use crate::model::{
+    InvestmentStatus, InvestorType, KycStatus, OfferingStatus, PaymentMethod, WatchlistScreening,
+};
 use crate::sanctions::{Override, SanctionsList, SdnFiles};
 
 fn d(s: &str) -> NaiveDate {
@@ -104,7 +106,13 @@ fn investment(id: i64, offering_id: i64, investor_id: i64, amount: &str, date: &
 }
 
 fn run(book: &Book) -> Vec<Finding> {
-    check(book, d("2030-01-01"), None, &Overrides::default(), &CheckConfig::default())
+    check(
+        book,
+        d("2030-01-01"),
+        None,
+        &Overrides::default(),
+        &CheckConfig::default(),
+    )
 }
 
 fn codes(findings: &[Finding], code: RuleCode) -> Vec<i64> {
@@ -116,7 +124,11 @@ fn codes(findings: &[Finding], code: RuleCode) -> Vec<i64> {
 }
 
 fn fig<'a>(f: &'a Finding, name: &str) -> &'a str {
-    f.figures.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).unwrap()
+    f.figures
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap()
 }
 
 // ---------------------------------------------------------------- REGCF_INVESTOR_LIMIT
@@ -135,7 +147,10 @@ fn regcf_investor_limit_worked_sentence() {
         ],
     };
     let f = run(&book);
-    let hits: Vec<&Finding> = f.iter().filter(|f| f.code == RuleCode::RegcfInvestorLimit).collect();
+    let hits: Vec<&Finding> = f
+        .iter()
+        .filter(|f| f.code == RuleCode::RegcfInvestorLimit)
+        .collect();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].investment_id, Some(11));
     assert_eq!(
@@ -157,7 +172,11 @@ fn regcf_investor_limit_both_sides_of_the_limit() {
             investors: vec![investor(1)],
             investments: vec![investment(1, 1, 1, amount, "2026-10-03")],
         };
-        assert_eq!(!codes(&run(&book), RuleCode::RegcfInvestorLimit).is_empty(), fires, "{amount}");
+        assert_eq!(
+            !codes(&run(&book), RuleCode::RegcfInvestorLimit).is_empty(),
+            fires,
+            "{amount}"
+        );
     }
 }
 
@@ -174,7 +193,11 @@ fn regcf_accredited_limited_until_2021_03_14_only() {
             investors: vec![i],
             investments: vec![investment(1, 1, 1, "5000", date)],
         };
-        assert_eq!(!codes(&run(&book), RuleCode::RegcfInvestorLimit).is_empty(), fires, "{date}");
+        assert_eq!(
+            !codes(&run(&book), RuleCode::RegcfInvestorLimit).is_empty(),
+            fires,
+            "{date}"
+        );
     }
 }
 
@@ -190,21 +213,31 @@ fn regcf_lesser_vs_greater_basis_around_2021_03_15() {
             investors: vec![i],
             investments: vec![investment(1, 1, 1, "5000", date)],
         };
-        assert_eq!(!codes(&run(&book), RuleCode::RegcfInvestorLimit).is_empty(), fires, "{date}");
+        assert_eq!(
+            !codes(&run(&book), RuleCode::RegcfInvestorLimit).is_empty(),
+            fires,
+            "{date}"
+        );
     }
 }
 
 #[test]
 fn regcf_floor_changes_on_2022_09_20() {
     // income 30k / nw 40k: floor 2,200 until 2022-09-19, 2,500 from 2022-09-20.
-    for (date, fires, limit) in [("2022-09-19", true, "2200.00"), ("2022-09-20", false, "2500.00")] {
+    for (date, fires, limit) in [
+        ("2022-09-19", true, "2200.00"),
+        ("2022-09-20", false, "2500.00"),
+    ] {
         let book = Book {
             offerings: vec![offering(1, OfferingType::RegCf)],
             investors: vec![investor(1)],
             investments: vec![investment(1, 1, 1, "2300", date)],
         };
         let f = run(&book);
-        let hits: Vec<&Finding> = f.iter().filter(|f| f.code == RuleCode::RegcfInvestorLimit).collect();
+        let hits: Vec<&Finding> = f
+            .iter()
+            .filter(|f| f.code == RuleCode::RegcfInvestorLimit)
+            .collect();
         assert_eq!(!hits.is_empty(), fires, "{date}");
         if let Some(h) = hits.first() {
             assert_eq!(fig(h, "limit"), limit);
@@ -217,14 +250,20 @@ fn regcf_window_is_365_days_and_self_reports_count() {
     // 2,000 then 1,000 → 3,000 > 2,500 only when the first is within the 365-day window.
     for (first, fires) in [("2025-10-02", false), ("2025-10-03", true)] {
         let book = Book {
-            offerings: vec![offering(1, OfferingType::RegCf), offering(2, OfferingType::RegCf)],
+            offerings: vec![
+                offering(1, OfferingType::RegCf),
+                offering(2, OfferingType::RegCf),
+            ],
             investors: vec![investor(1)],
             investments: vec![
                 investment(1, 1, 1, "2000", first),
                 investment(2, 2, 1, "1000", "2026-10-03"),
             ],
         };
-        assert_eq!(codes(&run(&book), RuleCode::RegcfInvestorLimit), if fires { vec![2] } else { vec![] });
+        assert_eq!(
+            codes(&run(&book), RuleCode::RegcfInvestorLimit),
+            if fires { vec![2] } else { vec![] }
+        );
     }
     let mut i = investor(1);
     i.regcf_invested_other_platforms = Some(dec("2000"));
@@ -248,9 +287,21 @@ fn out_of_scope_statuses_and_dates_raise_nothing() {
         investors: vec![investor(1)],
         investments: vec![a, b],
     };
-    let f = check(&book, d("2026-11-01"), None, &Overrides::default(), &CheckConfig::default());
+    let f = check(
+        &book,
+        d("2026-11-01"),
+        None,
+        &Overrides::default(),
+        &CheckConfig::default(),
+    );
     assert!(f.is_empty(), "{f:?}");
-    let f = check(&book, d("2026-11-02"), None, &Overrides::default(), &CheckConfig::default());
+    let f = check(
+        &book,
+        d("2026-11-02"),
+        None,
+        &Overrides::default(),
+        &CheckConfig::default(),
+    );
     assert_eq!(codes(&f, RuleCode::RegcfInvestorLimit), vec![2]);
 }
 
@@ -268,7 +319,10 @@ fn rich(id: i64) -> Investor {
 #[test]
 fn regcf_issuer_cap_crossing_and_onward() {
     let book = Book {
-        offerings: vec![offering(1, OfferingType::RegCf), offering(2, OfferingType::RegCf)],
+        offerings: vec![
+            offering(1, OfferingType::RegCf),
+            offering(2, OfferingType::RegCf),
+        ],
         investors: vec![rich(1)],
         investments: vec![
             investment(1, 1, 1, "3000000", "2026-01-10"),
@@ -283,7 +337,10 @@ fn regcf_issuer_cap_crossing_and_onward() {
     let mut got = codes(&f, RuleCode::RegcfIssuerCap);
     got.sort_unstable();
     assert_eq!(got, vec![3, 4]);
-    let h = f.iter().find(|f| f.code == RuleCode::RegcfIssuerCap && f.investment_id == Some(3)).unwrap();
+    let h = f
+        .iter()
+        .find(|f| f.code == RuleCode::RegcfIssuerCap && f.investment_id == Some(3))
+        .unwrap();
     assert_eq!(fig(h, "issuer_cap"), "5000000.00");
     assert_eq!(fig(h, "sold_12_months"), "5000000.01");
 }
@@ -296,7 +353,11 @@ fn regcf_issuer_cap_was_1_07m_before_2021_03_15() {
             investors: vec![rich(1)],
             investments: vec![investment(1, 1, 1, "1070000.01", date)],
         };
-        assert_eq!(!codes(&run(&book), RuleCode::RegcfIssuerCap).is_empty(), fires, "{date}");
+        assert_eq!(
+            !codes(&run(&book), RuleCode::RegcfIssuerCap).is_empty(),
+            fires,
+            "{date}"
+        );
     }
 }
 
@@ -308,7 +369,10 @@ fn rega_tier2_limit_on_greater_of_income_and_net_worth() {
     i.annual_income = Some(dec("100000"));
     i.net_worth = Some(dec("50000"));
     let mk = |last: &str| Book {
-        offerings: vec![offering(1, OfferingType::RegA), offering(2, OfferingType::RegA)],
+        offerings: vec![
+            offering(1, OfferingType::RegA),
+            offering(2, OfferingType::RegA),
+        ],
         investors: vec![i.clone()],
         investments: vec![
             investment(1, 1, 1, "6000", "2026-01-10"),
@@ -317,8 +381,14 @@ fn rega_tier2_limit_on_greater_of_income_and_net_worth() {
             investment(4, 2, 1, "9000", "2026-03-10"), // another offering: own limit
         ],
     };
-    assert_eq!(codes(&run(&mk("4000.00")), RuleCode::RegaTier2Limit), vec![3]);
-    assert_eq!(codes(&run(&mk("4000.01")), RuleCode::RegaTier2Limit), vec![2, 3]);
+    assert_eq!(
+        codes(&run(&mk("4000.00")), RuleCode::RegaTier2Limit),
+        vec![3]
+    );
+    assert_eq!(
+        codes(&run(&mk("4000.01")), RuleCode::RegaTier2Limit),
+        vec![2, 3]
+    );
     let mut acc = i.clone();
     acc.accredited = Some(true);
     let mut book = mk("9000");
@@ -335,11 +405,21 @@ fn regd_506b_36th_non_accredited_purchaser() {
         let mut investments = vec![investment(1000, 1, 1000, "50000", "2026-01-01")];
         for k in 1..=n {
             investors.push(investor(k));
-            investments.push(investment(k, 1, k, "1000", &format!("2026-02-{:02}", k.min(28))));
+            investments.push(investment(
+                k,
+                1,
+                k,
+                "1000",
+                &format!("2026-02-{:02}", k.min(28)),
+            ));
         }
         // a second investment of the 36th-or-later investor fires too
         investments.push(investment(500, 1, n, "1000", "2026-05-01"));
-        let book = Book { offerings: vec![offering(1, OfferingType::RegD506b)], investors, investments };
+        let book = Book {
+            offerings: vec![offering(1, OfferingType::RegD506b)],
+            investors,
+            investments,
+        };
         let got = codes(&run(&book), RuleCode::Regd506bNonaccreditedCount);
         if n == 35 {
             assert!(got.is_empty());
@@ -422,7 +502,10 @@ fn accreditation_inconsistent_at_each_bar() {
             investments: vec![investment(1, 1, 1, "100", "2026-01-01")],
         };
         let f = run(&book);
-        let hits: Vec<&Finding> = f.iter().filter(|f| f.code == RuleCode::AccreditationInconsistent).collect();
+        let hits: Vec<&Finding> = f
+            .iter()
+            .filter(|f| f.code == RuleCode::AccreditationInconsistent)
+            .collect();
         assert_eq!(!hits.is_empty(), fires, "{t:?} {nw} {income}");
         if let Some(h) = hits.first() {
             assert_eq!(h.severity, Severity::Warning);
@@ -452,7 +535,12 @@ fn kyc_not_passed_and_missing_investor() {
 #[test]
 fn aml_watchlist_hit_only_with_hits() {
     let mut a = investment(1, 1, 1, "100", "2026-01-01");
-    a.watchlist = vec![WatchlistScreening { id: 7, has_hits: false, ofac_fincen_status: None, aml_provider: None }];
+    a.watchlist = vec![WatchlistScreening {
+        id: 7,
+        has_hits: false,
+        ofac_fincen_status: None,
+        aml_provider: None,
+    }];
     let mut b = investment(2, 1, 1, "100", "2026-01-01");
     b.watchlist = vec![WatchlistScreening {
         id: 8,
@@ -460,7 +548,11 @@ fn aml_watchlist_hit_only_with_hits() {
         ofac_fincen_status: Some("pending".into()),
         aml_provider: None,
     }];
-    let book = Book { offerings: vec![offering(1, OfferingType::RegA)], investors: vec![investor(1)], investments: vec![a, b] };
+    let book = Book {
+        offerings: vec![offering(1, OfferingType::RegA)],
+        investors: vec![investor(1)],
+        investments: vec![a, b],
+    };
     let f = run(&book);
     assert_eq!(codes(&f, RuleCode::AmlWatchlistHit), vec![2]);
     assert!(f.iter().any(|f| f.detail.contains("record 8")));
@@ -479,9 +571,15 @@ fn underage_until_the_18th_birthday() {
         let book = Book {
             offerings: vec![offering(1, OfferingType::RegA)],
             investors: vec![i, company],
-            investments: vec![investment(1, 1, 1, "100", date), investment(2, 1, 2, "100", date)],
+            investments: vec![
+                investment(1, 1, 1, "100", date),
+                investment(2, 1, 2, "100", date),
+            ],
         };
-        assert_eq!(codes(&run(&book), RuleCode::InvestorUnderage), if fires { vec![1] } else { vec![] });
+        assert_eq!(
+            codes(&run(&book), RuleCode::InvestorUnderage),
+            if fires { vec![1] } else { vec![] }
+        );
     }
     assert_eq!(age_on(d("2004-02-29"), d("2022-02-28")), 17);
     assert_eq!(age_on(d("2004-02-29"), d("2022-03-01")), 18);
@@ -534,12 +632,20 @@ fn min_max_and_increment() {
         .collect();
     let mut i = investor(1);
     i.accredited = Some(true);
-    let book = Book { offerings: vec![o], investors: vec![i], investments };
+    let book = Book {
+        offerings: vec![o],
+        investors: vec![i],
+        investments,
+    };
     let f = run(&book);
     assert_eq!(codes(&f, RuleCode::InvestmentBelowMin), vec![1]);
     assert_eq!(codes(&f, RuleCode::InvestmentAboveMax), vec![6, 7]);
     assert_eq!(codes(&f, RuleCode::InvestmentIncrement), vec![4, 6]);
-    assert!(f.iter().filter(|f| f.code == RuleCode::InvestmentIncrement).all(|f| f.severity == Severity::Warning));
+    assert!(
+        f.iter()
+            .filter(|f| f.code == RuleCode::InvestmentIncrement)
+            .all(|f| f.severity == Severity::Warning)
+    );
 }
 
 // ---------------------------------------------------------------- OFFERING_MAX_EXCEEDED
@@ -557,7 +663,11 @@ fn offering_max_counts_accepted_only() {
     e.status = InvestmentStatus::Accepted;
     let mut i = investor(1);
     i.accredited = Some(true);
-    let book = Book { offerings: vec![o], investors: vec![i], investments: vec![a, b, c, e] };
+    let book = Book {
+        offerings: vec![o],
+        investors: vec![i],
+        investments: vec![a, b, c, e],
+    };
     assert_eq!(codes(&run(&book), RuleCode::OfferingMaxExceeded), vec![4]);
 }
 
@@ -572,7 +682,10 @@ fn funds_after_deadline() {
     let book = Book {
         offerings: vec![o],
         investors: vec![i],
-        investments: vec![investment(1, 1, 1, "100", "2026-06-30"), investment(2, 1, 1, "100", "2026-07-01")],
+        investments: vec![
+            investment(1, 1, 1, "100", "2026-06-30"),
+            investment(2, 1, 1, "100", "2026-07-01"),
+        ],
     };
     assert_eq!(codes(&run(&book), RuleCode::FundsAfterDeadline), vec![2]);
 }
@@ -583,7 +696,11 @@ const SDN: &[u8] = b"15102,\"MORENO, Daniel\",\"individual\",\"SDNTK\",-0- ,-0- 
 
 #[test]
 fn sanctions_match_per_investment_dob_and_override() {
-    let list = SanctionsList::parse(&SdnFiles { sdn: SDN, ..Default::default() }).unwrap();
+    let list = SanctionsList::parse(&SdnFiles {
+        sdn: SDN,
+        ..Default::default()
+    })
+    .unwrap();
     let index = SanctionsIndex::build(&list);
     let mut hit = investor(1);
     hit.first_name = "daniel".into();
@@ -603,11 +720,24 @@ fn sanctions_match_per_investment_dob_and_override() {
         ],
     };
     let cfg = CheckConfig::default();
-    let f = check(&book, d("2030-01-01"), Some(&index), &Overrides::default(), &cfg);
+    let f = check(
+        &book,
+        d("2030-01-01"),
+        Some(&index),
+        &Overrides::default(),
+        &cfg,
+    );
     assert_eq!(codes(&f, RuleCode::SanctionsNameMatch), vec![1, 2]);
-    let h = f.iter().find(|f| f.code == RuleCode::SanctionsNameMatch).unwrap();
+    let h = f
+        .iter()
+        .find(|f| f.code == RuleCode::SanctionsNameMatch)
+        .unwrap();
     assert_eq!(fig(h, "ent_num"), "15102");
-    assert!(h.detail.contains("OFAC SDN entry 15102 'MORENO, Daniel'"), "{}", h.detail);
+    assert!(
+        h.detail.contains("OFAC SDN entry 15102 'MORENO, Daniel'"),
+        "{}",
+        h.detail
+    );
 
     let mut ov = Overrides::new();
     ov.insert(Override {
@@ -657,9 +787,17 @@ fn findings_are_sorted_and_csv_is_rfc4180() {
     );
     let csv = findings_csv(&f);
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("code,severity,investment_id,investor_id,offering_id,detail"));
+    assert_eq!(
+        lines.next(),
+        Some("code,severity,investment_id,investor_id,offering_id,detail")
+    );
     let first = lines.next().unwrap();
-    assert!(first.starts_with("REGCF_INVESTOR_LIMIT,violation,4,1,1,\"Investor 1 (non-accredited, income $30,000.00"), "{first}");
+    assert!(
+        first.starts_with(
+            "REGCF_INVESTOR_LIMIT,violation,4,1,1,\"Investor 1 (non-accredited, income $30,000.00"
+        ),
+        "{first}"
+    );
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), f.len());
@@ -733,7 +871,13 @@ fn perf_one_million_investments() {
         .map(|k| {
             let r = next();
             let date = base + chrono::Days::new(r % 600);
-            let mut inv = investment(k, (r >> 20) as i64 % 5 + 1, (r >> 32) as i64 % n_investors + 1, "1", &date.to_string());
+            let mut inv = investment(
+                k,
+                (r >> 20) as i64 % 5 + 1,
+                (r >> 32) as i64 % n_investors + 1,
+                "1",
+                &date.to_string(),
+            );
             inv.amount = Decimal::new(((r >> 40) % 500 + 10) as i64 * 1000, 2);
             if k % 3 == 0 {
                 inv.status = InvestmentStatus::Accepted;
@@ -741,8 +885,22 @@ fn perf_one_million_investments() {
             inv
         })
         .collect();
-    let book = Book { offerings, investors, investments };
+    let book = Book {
+        offerings,
+        investors,
+        investments,
+    };
     let t = std::time::Instant::now();
-    let f = check(&book, d("2030-01-01"), None, &Overrides::default(), &CheckConfig::default());
-    eprintln!("PERF check: 1,000,000 investments -> {} findings in {:?}", f.len(), t.elapsed());
+    let f = check(
+        &book,
+        d("2030-01-01"),
+        None,
+        &Overrides::default(),
+        &CheckConfig::default(),
+    );
+    eprintln!(
+        "PERF check: 1,000,000 investments -> {} findings in {:?}",
+        f.len(),
+        t.elapsed()
+    );
 }

@@ -140,7 +140,11 @@ mod tests {
 
     #[test]
     fn table_is_sorted_and_versions_switch_on_effective_dates() {
-        assert!(REG_CF_TABLE.windows(2).all(|w| w[0].effective < w[1].effective));
+        assert!(
+            REG_CF_TABLE
+                .windows(2)
+                .all(|w| w[0].effective < w[1].effective)
+        );
         assert_eq!(reg_cf_on(d("2017-04-09")).floor, 2_000_00);
         assert_eq!(reg_cf_on(d("2017-04-10")).floor, 2_200_00);
         assert_eq!(reg_cf_on(d("2021-03-14")).basis, LimitBasis::Lesser);

@@ -13,7 +13,12 @@ use tieout_domain::sanctions::{
 fn samples() -> Option<PathBuf> {
     let p = std::env::var("TIEOUT_SAMPLES")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/samples")));
+        .unwrap_or_else(|_| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/samples"
+            ))
+        });
     if p.join("ofac").is_dir() {
         Some(p.join("ofac"))
     } else {
@@ -59,7 +64,9 @@ fn entity(index: &SanctionsIndex, name: &str) -> Vec<ScreenHit> {
 }
 
 fn best_match(hits: &[ScreenHit]) -> Option<i64> {
-    hits.first().filter(|h| h.level == MatchLevel::Match).map(|h| h.ent_num)
+    hits.first()
+        .filter(|h| h.level == MatchLevel::Match)
+        .map(|h| h.ent_num)
 }
 
 fn no_match(hits: &[ScreenHit]) -> bool {
@@ -75,7 +82,12 @@ fn small_sample_parses_with_reported_orphans() {
     let moreno = list.entries.iter().find(|e| e.ent_num == 15102).unwrap();
     assert_eq!(moreno.dobs[0].to_string(), "1972-10-12");
     assert!(moreno.countries.contains(&"BZ".to_string()));
-    assert!(moreno.aliases.iter().any(|a| a.name == "MORENO JR., Daniel Gonzalo"));
+    assert!(
+        moreno
+            .aliases
+            .iter()
+            .any(|a| a.name == "MORENO JR., Daniel Gonzalo")
+    );
     let iami = list.entries.iter().find(|e| e.ent_num == 11195).unwrap();
     assert_eq!(iami.programs, vec!["NPWMD", "IFSR", "IRAN-CON-ARMS-EO"]);
     assert!(iami.countries.contains(&"IR".to_string()));
@@ -83,17 +95,29 @@ fn small_sample_parses_with_reported_orphans() {
     assert!(khoroshev.countries.contains(&"RU".to_string()));
     // sdn_comments.csv overflow is appended to the remarks
     let suex = list.entries.iter().find(|e| e.ent_num == 33151).unwrap();
-    assert!(suex.remarks.as_deref().unwrap().contains("Organization Established Date 25 Sep 2018"));
+    assert!(
+        suex.remarks
+            .as_deref()
+            .unwrap()
+            .contains("Organization Established Date 25 Sep 2018")
+    );
     // alt.csv rows whose ent_num is not in this extract are reported, not dropped silently
     assert!(!list.rejects.is_empty());
     assert!(
-        list.rejects.iter().all(|r| matches!(r.file, SdnFile::Alt | SdnFile::Add) && r.reason.contains("not in sdn.csv")),
+        list.rejects
+            .iter()
+            .all(|r| matches!(r.file, SdnFile::Alt | SdnFile::Add)
+                && r.reason.contains("not in sdn.csv")),
         "{:?}",
         list.rejects
     );
     // ... and the strict parser refuses the set, naming file, record and reason
     let err = SanctionsList::parse(&set.files()).unwrap_err();
-    assert!(err.to_string().starts_with("alt.csv record 1 (line 1): alias 10278 refers to ent_num 10416"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("alt.csv record 1 (line 1): alias 10278 refers to ent_num 10416"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -103,7 +127,10 @@ fn small_sample_true_matches_and_traps() {
     let index = SanctionsIndex::build(&SanctionsList::parse_lenient(&set.files()));
     // reordered "First Last" vs "LAST, First", lower case
     assert_eq!(best_match(&person(&index, "daniel moreno")), Some(15102));
-    assert_eq!(best_match(&person(&index, "Elvis Angus Logan Morey")), Some(10278));
+    assert_eq!(
+        best_match(&person(&index, "Elvis Angus Logan Morey")),
+        Some(10278)
+    );
     // accents dropped / added
     assert_eq!(best_match(&person(&index, "Artëm Lifshits")), Some(29702));
     // Cyrillic transliterated to the alias KHOROSHEV, Dmitrii Yuryevich
@@ -116,22 +143,55 @@ fn small_sample_true_matches_and_traps() {
     assert_eq!(best_match(&hits), Some(10278));
     assert_eq!(hits[0].name_kind, "remarks a.k.a.");
     // entities, through primary names and alt.csv aliases, with legal-form noise
-    assert_eq!(best_match(&entity(&index, "Iran Aircraft Manufacturing Industrial Co.")), Some(11195));
-    assert_eq!(best_match(&entity(&index, "Hesa Trade Center Ltd")), Some(11195));
-    assert_eq!(best_match(&entity(&index, "Bel Kap Steel, L.L.C.")), Some(44525));
+    assert_eq!(
+        best_match(&entity(
+            &index,
+            "Iran Aircraft Manufacturing Industrial Co."
+        )),
+        Some(11195)
+    );
+    assert_eq!(
+        best_match(&entity(&index, "Hesa Trade Center Ltd")),
+        Some(11195)
+    );
+    assert_eq!(
+        best_match(&entity(&index, "Bel Kap Steel, L.L.C.")),
+        Some(44525)
+    );
     assert_eq!(best_match(&entity(&index, "SUEX OTC sro")), Some(33151));
 
     // traps
-    for name in ["Global Trading LLC", "Bank of America", "Belletech Corp", "HTC Corporation", "Iran Air Company"] {
-        assert!(no_match(&entity(&index, name)), "{name}: {:?}", entity(&index, name));
+    for name in [
+        "Global Trading LLC",
+        "Bank of America",
+        "Belletech Corp",
+        "HTC Corporation",
+        "Iran Air Company",
+    ] {
+        assert!(
+            no_match(&entity(&index, name)),
+            "{name}: {:?}",
+            entity(&index, name)
+        );
     }
     // individuals are not matched against company names, vessels never
     assert!(entity(&index, "Daniel Moreno LLC").is_empty());
     assert!(entity(&index, "Frunze Shipping Ltd").is_empty());
     assert!(person(&index, "Iris Makran").is_empty());
     // one shared token, short names, one-token names
-    for name in ["Daniel Smith", "Li Wei", "Emma Daniels", "Vladimir Moreno", "Artem", "Dmitry"] {
-        assert!(no_match(&person(&index, name)), "{name}: {:?}", person(&index, name));
+    for name in [
+        "Daniel Smith",
+        "Li Wei",
+        "Emma Daniels",
+        "Vladimir Moreno",
+        "Artem",
+        "Dmitry",
+    ] {
+        assert!(
+            no_match(&person(&index, name)),
+            "{name}: {:?}",
+            person(&index, name)
+        );
     }
 }
 
@@ -142,10 +202,27 @@ fn dob_corroborates_or_weakens() {
     let index = SanctionsIndex::build(&SanctionsList::parse_lenient(&set.files()));
     let cfg = ScreenConfig::default();
     let d = |s: &str| s.parse().ok();
-    let same = index.screen_name("Daniel Moreno", Partition::Person, d("1972-10-12"), &["BZ"], &cfg);
+    let same = index.screen_name(
+        "Daniel Moreno",
+        Partition::Person,
+        d("1972-10-12"),
+        &["BZ"],
+        &cfg,
+    );
     assert_eq!(same[0].level, MatchLevel::Match);
-    assert!(same[0].reasons.iter().any(|r| r.contains("same date of birth")));
-    let other = index.screen_name("Daniel Moreno", Partition::Person, d("1990-01-01"), &[], &cfg);
+    assert!(
+        same[0]
+            .reasons
+            .iter()
+            .any(|r| r.contains("same date of birth"))
+    );
+    let other = index.screen_name(
+        "Daniel Moreno",
+        Partition::Person,
+        d("1990-01-01"),
+        &[],
+        &cfg,
+    );
     assert!(no_match(&other), "{other:?}");
     assert!(other.iter().all(|h| h.score < same[0].score));
 }
@@ -158,16 +235,50 @@ fn full_list_parses_and_screens() {
     assert_eq!(list.entries.len(), 8976);
     assert!(list.entries.iter().map(|e| e.ent_num).max() == Some(32391));
     let index = SanctionsIndex::build(&list);
-    assert_eq!(best_match(&person(&index, "Joaquin Guzman Loera")), Some(6861));
-    assert_eq!(best_match(&person(&index, "Nicolas Maduro Moros")), Some(22790));
-    assert_eq!(best_match(&entity(&index, "Banco Nacional de Cuba")), Some(306));
-    assert_eq!(best_match(&entity(&index, "Petroleos de Venezuela SA")), Some(26367));
+    assert_eq!(
+        best_match(&person(&index, "Joaquin Guzman Loera")),
+        Some(6861)
+    );
+    assert_eq!(
+        best_match(&person(&index, "Nicolas Maduro Moros")),
+        Some(22790)
+    );
+    assert_eq!(
+        best_match(&entity(&index, "Banco Nacional de Cuba")),
+        Some(306)
+    );
+    assert_eq!(
+        best_match(&entity(&index, "Petroleos de Venezuela SA")),
+        Some(26367)
+    );
     // Watchman's known false positives (anchors.md §4) must not happen
-    for name in ["Belletech Corp", "Global Trading LLC", "Bank of America", "First National Bank", "Sun Trading Limited", "American Express Company"] {
-        assert!(no_match(&entity(&index, name)), "{name}: {:?}", entity(&index, name));
+    for name in [
+        "Belletech Corp",
+        "Global Trading LLC",
+        "Bank of America",
+        "First National Bank",
+        "Sun Trading Limited",
+        "American Express Company",
+    ] {
+        assert!(
+            no_match(&entity(&index, name)),
+            "{name}: {:?}",
+            entity(&index, name)
+        );
     }
-    for name in ["Emma Daniels", "Li Wei", "John Smith", "Vladimir Putinov", "Maria Garcia", "Mohamed Ahmed"] {
-        assert!(no_match(&person(&index, name)), "{name}: {:?}", person(&index, name));
+    for name in [
+        "Emma Daniels",
+        "Li Wei",
+        "John Smith",
+        "Vladimir Putinov",
+        "Maria Garcia",
+        "Mohamed Ahmed",
+    ] {
+        assert!(
+            no_match(&person(&index, name)),
+            "{name}: {:?}",
+            person(&index, name)
+        );
     }
 }
 
@@ -179,10 +290,25 @@ fn malformed_samples_give_clear_errors() {
         let bytes = std::fs::read(dir.join(name)).unwrap();
         let valid_sdn = b"1,\"X\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n".to_vec();
         let files = match file {
-            SdnFile::Sdn => SdnFiles { sdn: &bytes, ..Default::default() },
-            SdnFile::Alt => SdnFiles { sdn: &valid_sdn, alt: Some(&bytes), ..Default::default() },
-            SdnFile::Add => SdnFiles { sdn: &valid_sdn, add: Some(&bytes), ..Default::default() },
-            SdnFile::Comments => SdnFiles { sdn: &valid_sdn, comments: Some(&bytes), ..Default::default() },
+            SdnFile::Sdn => SdnFiles {
+                sdn: &bytes,
+                ..Default::default()
+            },
+            SdnFile::Alt => SdnFiles {
+                sdn: &valid_sdn,
+                alt: Some(&bytes),
+                ..Default::default()
+            },
+            SdnFile::Add => SdnFiles {
+                sdn: &valid_sdn,
+                add: Some(&bytes),
+                ..Default::default()
+            },
+            SdnFile::Comments => SdnFiles {
+                sdn: &valid_sdn,
+                comments: Some(&bytes),
+                ..Default::default()
+            },
         };
         // leak-free: the error owns its data
         SanctionsList::parse(&files).unwrap_err()
@@ -190,14 +316,25 @@ fn malformed_samples_give_clear_errors() {
     let e = one(SdnFile::Sdn, "sdn.csv");
     let msg = e.to_string();
     assert!(msg.starts_with("sdn.csv record "), "{msg}");
-    assert!(msg.contains("expected 12 fields, found 1 (`||||`)"), "{msg}");
-    let SdnError::Malformed { first, count } = e else { panic!("{msg}") };
+    assert!(
+        msg.contains("expected 12 fields, found 1 (`||||`)"),
+        "{msg}"
+    );
+    let SdnError::Malformed { first, count } = e else {
+        panic!("{msg}")
+    };
     assert_eq!(count, 1);
-    assert!(first.record > 6000, "the garbage row is the last record: {first}");
+    assert!(
+        first.record > 6000,
+        "the garbage row is the last record: {first}"
+    );
 
     // the lenient parser keeps the good records and reports the bad one
     let bytes = std::fs::read(dir.join("sdn.csv")).unwrap();
-    let list = SanctionsList::parse_lenient(&SdnFiles { sdn: &bytes, ..Default::default() });
+    let list = SanctionsList::parse_lenient(&SdnFiles {
+        sdn: &bytes,
+        ..Default::default()
+    });
     assert_eq!(list.rejects.len(), 1);
     assert_eq!(list.entries.len() as u64 + 1, list.rejects[0].record);
 
@@ -218,17 +355,44 @@ fn perf_full_list_against_100k_investors() {
     let list = SanctionsList::parse(&set.files()).unwrap();
     let index = SanctionsIndex::build(&list);
     eprintln!("PERF parse+index: {:?} ({index:?})", t.elapsed());
-    let first = ["James", "Mary", "Mohamed", "Wei", "Olga", "Carlos", "Ahmed", "Anna", "Sergei", "Maria", "Li", "John", "Fatima", "Ivan", "Jose"];
-    let last = ["Smith", "Garcia", "Ali", "Wang", "Ivanova", "Hernandez", "Hassan", "Kowalski", "Petrov", "Rodriguez", "Chen", "Brown", "Khan", "Sokolov", "Lopez"];
+    let first = [
+        "James", "Mary", "Mohamed", "Wei", "Olga", "Carlos", "Ahmed", "Anna", "Sergei", "Maria",
+        "Li", "John", "Fatima", "Ivan", "Jose",
+    ];
+    let last = [
+        "Smith",
+        "Garcia",
+        "Ali",
+        "Wang",
+        "Ivanova",
+        "Hernandez",
+        "Hassan",
+        "Kowalski",
+        "Petrov",
+        "Rodriguez",
+        "Chen",
+        "Brown",
+        "Khan",
+        "Sokolov",
+        "Lopez",
+    ];
     let investors: Vec<tieout_domain::Investor> = (0..100_000u64)
         .map(|k| {
             let r = k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7;
-            serde_json_investor(k as i64 + 1, first[(r % 15) as usize], last[((r >> 8) % 15) as usize])
+            serde_json_investor(
+                k as i64 + 1,
+                first[(r % 15) as usize],
+                last[((r >> 8) % 15) as usize],
+            )
         })
         .collect();
     let t = std::time::Instant::now();
     let hits = index.screen_investors(&investors, &ScreenConfig::default());
-    eprintln!("PERF screen 100,000 investors: {:?}, {} with hits", t.elapsed(), hits.len());
+    eprintln!(
+        "PERF screen 100,000 investors: {:?}, {} with hits",
+        t.elapsed(),
+        hits.len()
+    );
 }
 
 fn serde_json_investor(id: i64, first: &str, last: &str) -> tieout_domain::Investor {
@@ -256,4 +420,41 @@ fn serde_json_investor(id: i64, first: &str, last: &str) -> tieout_domain::Inves
         kyc_status: tieout_domain::KycStatus::Passed,
         tax_id: None,
     }
+}
+
+#[test]
+fn investors_are_screened_by_type() {
+    let Some(dir) = samples() else { return };
+    let set = read_set(&dir);
+    let index = SanctionsIndex::build(&SanctionsList::parse_lenient(&set.files()));
+    let cfg = ScreenConfig::default();
+    let mk = |t: tieout_domain::InvestorType, first: &str, last: &str| {
+        let mut i = serde_json_investor(1, first, "");
+        i.investor_type = t;
+        i.last_name = last.to_string();
+        i
+    };
+    use tieout_domain::InvestorType::*;
+    // a person named like an SDN individual
+    let p = mk(Person, "Daniel", "Moreno");
+    assert_eq!(best_match(&index.screen_investor(&p, &cfg)), Some(15102));
+    // an IRA is the natural person behind it
+    let ira = mk(TrustIra, "Daniel", "Moreno");
+    assert_eq!(best_match(&index.screen_investor(&ira, &cfg)), Some(15102));
+    // a company named like an SDN individual is not matched against individuals...
+    let mut c = mk(Company, "Daniel Moreno", "Holdings LLC");
+    assert!(index.screen_investor(&c, &cfg).is_empty());
+    // ... but the individual behind it is
+    c.individual_name = Some("MORENO, Daniel".into());
+    assert_eq!(best_match(&index.screen_investor(&c, &cfg)), Some(15102));
+    // a company named like an SDN entity is
+    let c2 = mk(Company, "Bel-Kap-Steel", "LLC");
+    assert_eq!(best_match(&index.screen_investor(&c2, &cfg)), Some(44525));
+    // a person named like an SDN entity is not
+    let p2 = mk(Person, "Suex", "Otc");
+    assert!(index.screen_investor(&p2, &cfg).is_empty());
+    // DOB on the investor record weakens a hit with a different listed year
+    let mut born = mk(Person, "Daniel", "Moreno");
+    born.date_of_birth = "1991-02-03".parse().ok();
+    assert!(no_match(&index.screen_investor(&born, &cfg)));
 }

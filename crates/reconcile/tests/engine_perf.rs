@@ -14,6 +14,18 @@ use tieout_reconcile::engine::{ReconInput, Tolerances, exceptions_csv, matches_c
 const FIRST: [&str; 8] = ["James", "Maria", "Wei", "Olga", "Ahmed", "Sofia", "Kenji", "Amara"];
 const LAST: [&str; 8] = ["Smith", "Garcia", "Chen", "Ivanova", "Hassan", "Rossi", "Tanaka", "Okafor"];
 
+/// A distinct all-letter suffix (names drop digits when tokenised).
+fn letters(mut k: usize) -> String {
+    let mut s = String::new();
+    loop {
+        s.push((b'a' + (k % 26) as u8) as char);
+        k /= 26;
+        if k == 0 {
+            return s;
+        }
+    }
+}
+
 #[test]
 #[ignore]
 fn synthetic_month_throughput() {
@@ -26,7 +38,7 @@ fn synthetic_month_throughput() {
     let mut day_net: std::collections::BTreeMap<u32, i64> = Default::default();
     for i in 0..n {
         let id = i as i64 + 1;
-        let (f, l) = (FIRST[i % 8], format!("{}{}", LAST[(i / 8) % 8], i / 64));
+        let (f, l) = (FIRST[i % 8], format!("{}{}", letters(i / 64), LAST[(i / 8) % 8].to_lowercase()));
         investors.push(investor(id, f, &l));
         let dd = 1 + (i % 28) as u32;
         let day = format!("2026-10-{dd:02}");

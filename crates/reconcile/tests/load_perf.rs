@@ -15,9 +15,17 @@ fn million_line_csv_and_bai2() {
     csv.push_str("Posting Date,Bank Ref,Originator,Memo,Amount,Balance\n");
     let mut bal: i64 = 0;
     for i in 0..N {
-        let a: i64 = if i % 7 == 0 { -((i as i64 % 5000) + 1) } else { (i as i64 % 100_000) + 100 };
+        let a: i64 = if i % 7 == 0 {
+            -((i as i64 % 5000) + 1)
+        } else {
+            (i as i64 % 100_000) + 100
+        };
         bal += a;
-        let s = if a < 0 { format!("({}.{:02})", -a / 100, -a % 100) } else { format!("{}.{:02}", a / 100, a % 100) };
+        let s = if a < 0 {
+            format!("({}.{:02})", -a / 100, -a % 100)
+        } else {
+            format!("{}.{:02}", a / 100, a % 100)
+        };
         csv.push_str(&format!(
             "10/{:02}/2026,REF{i:08},INVESTOR {i},\"Wire, ref INV-{i}\",{s},{}.{:02}\n",
             i % 28 + 1,
@@ -37,13 +45,24 @@ fn million_line_csv_and_bai2() {
     for i in 0..N {
         let a = (i as i64 % 100_000) + 1;
         sum += a;
-        bai.push_str(&format!("16,{},{a},0,REF{i:08},,WIRE FROM INVESTOR {i}/\n88,INV-{i}\n", if i % 7 == 0 { 495 } else { 195 }));
+        bai.push_str(&format!(
+            "16,{},{a},0,REF{i:08},,WIRE FROM INVESTOR {i}/\n88,INV-{i}\n",
+            if i % 7 == 0 { 495 } else { 195 }
+        ));
     }
     let recs = 2 * N + 2;
-    bai.push_str(&format!("49,{sum},{recs}/\n98,{sum},1,{}/\n99,{sum},1,{}/\n", recs + 2, recs + 4));
+    bai.push_str(&format!(
+        "49,{sum},{recs}/\n98,{sum},1,{}/\n99,{sum},1,{}/\n",
+        recs + 2,
+        recs + 4
+    ));
     let t = Instant::now();
     let l = load_statement_from_bytes("big.bai2", bai.as_bytes(), &LoadOptions::default()).unwrap();
     eprintln!("BAI2: {} lines in {:?}", l.lines.len(), t.elapsed());
     assert_eq!(l.lines.len(), N);
-    assert!(l.rejects.is_empty(), "{:?}", &l.rejects[..l.rejects.len().min(3)]);
+    assert!(
+        l.rejects.is_empty(),
+        "{:?}",
+        &l.rejects[..l.rejects.len().min(3)]
+    );
 }

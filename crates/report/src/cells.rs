@@ -91,7 +91,7 @@ pub fn format_int(i: i64) -> String {
         out.push('-');
     }
     for (n, ch) in s.chars().enumerate() {
-        if n > 0 && (s.len() - n) % 3 == 0 {
+        if n > 0 && (s.len() - n).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);

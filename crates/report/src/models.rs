@@ -16,9 +16,9 @@ use crate::cells::{Cell, Id, Money, Pct, Table, TableRow, Totals, table_row};
 use crate::{Period, ReportError, ReportInput};
 
 /// Reg CF issuer cap over 12 months, 17 CFR 227.100(a)(1).
-pub const REGCF_ISSUER_CAP_CENTS: Cents = 5_000_000_00;
+pub const REGCF_ISSUER_CAP_CENTS: Cents = 500_000_000; // $5,000,000.00
 /// Reg A Tier 2 offering cap over 12 months, 17 CFR 230.251(a)(2).
-pub const REGA_TIER2_CAP_CENTS: Cents = 75_000_000_00;
+pub const REGA_TIER2_CAP_CENTS: Cents = 7_500_000_000; // $75,000,000.00
 /// Section 12(g) holders-of-record threshold.
 pub const HOLDERS_12G: i64 = 2_000;
 /// Section 12(g) non-accredited holders-of-record threshold.

@@ -247,6 +247,7 @@ impl<'a> Doc<'a> {
     }
 
     /// Draws text aligned within `[x, x + w]`, cut with an ellipsis to fit.
+    #[allow(clippy::too_many_arguments)]
     pub fn text_in(
         &mut self,
         x: f32,
@@ -269,6 +270,7 @@ impl<'a> Doc<'a> {
 
     /// Like [`Doc::text_in`], but first shrinks the font (down to 70%) so figures and headings
     /// stay whole; only if that is not enough is the text cut with an ellipsis.
+    #[allow(clippy::too_many_arguments)]
     pub fn text_in_shrink(
         &mut self,
         x: f32,
@@ -464,7 +466,13 @@ impl<'a> Doc<'a> {
                 .collect();
             let nlines = cells.iter().map(|(_, l)| l.len()).max().unwrap_or(1).max(1);
             let this_h = row_h + (nlines - 1) as f32 * line_h;
-            if self.y - this_h < self.bottom() {
+            // Keep the last row with the totals line so a page never holds a lone total.
+            let need = if r + 1 == table.len() && table.totals().is_some() {
+                this_h + row_h * 1.3
+            } else {
+                this_h
+            };
+            if self.y - need < self.bottom() {
                 self.new_page();
                 draw_header(self, &format!("{} (continued)", tl.title));
             }
@@ -696,6 +704,11 @@ fn regulator(
         let mut t = figs.clone();
         t.title = format!("{} figures", s.regime);
         d.table(&t, &s.figures, size);
+        if s.offering_type == "reg_cf"
+            && let Some(note) = layout.labels.get("regcf_note")
+        {
+            d.paragraph(note, 7.0, 0.3);
+        }
         if !s.by_state.rows.is_empty() {
             d.table(states, &s.by_state, size);
         }

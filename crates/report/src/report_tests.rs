@@ -219,6 +219,26 @@ fn tax_ids_are_masked_everywhere() {
     let pages = layout_report("investor-register", &m, &layouts, &fonts).unwrap();
     let text = page_texts(&pages).concat().join("|");
     assert!(text.contains("***-**-6789"));
+    // The written PDF's text layer (decoded through its ToUnicode map), when poppler is here.
+    let pdf = dir.path().join("investor-register.pdf");
+    match std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+    {
+        Ok(out) if out.status.success() => {
+            let t = String::from_utf8_lossy(&out.stdout);
+            assert!(t.contains("***-**-6789"), "masked id in the PDF text layer");
+            assert!(
+                t.contains("Дмитрий Иванов"),
+                "Cyrillic name in the PDF text layer"
+            );
+            for id in raw_ids {
+                assert!(!t.contains(id), "{id} in PDF text layer");
+            }
+        }
+        _ => eprintln!("SKIPPED: pdftotext not available; PDF text layer not checked"),
+    }
     for id in raw_ids {
         assert!(!text.contains(id), "{id} in PDF text");
     }

@@ -23,7 +23,11 @@ pub struct ScreenConfig {
 
 impl Default for ScreenConfig {
     fn default() -> Self {
-        Self { match_threshold: 0.90, review_threshold: 0.80, token_threshold: 0.80 }
+        Self {
+            match_threshold: 0.90,
+            review_threshold: 0.80,
+            token_threshold: 0.80,
+        }
     }
 }
 
@@ -68,8 +72,11 @@ pub struct ScreenHit {
 impl ScreenHit {
     /// Figures for a [`crate::Finding`].
     pub fn figures(&self) -> Vec<(String, String)> {
-        let pairs: Vec<String> =
-            self.pairs.iter().map(|(q, i, s)| format!("{q}~{i}={s:.3}")).collect();
+        let pairs: Vec<String> = self
+            .pairs
+            .iter()
+            .map(|(q, i, s)| format!("{q}~{i}={s:.3}"))
+            .collect();
         vec![
             ("ent_num".into(), self.ent_num.to_string()),
             ("sdn_name".into(), self.sdn_name.clone()),
@@ -100,7 +107,11 @@ impl ScreenHit {
         format!(
             "the name '{}' {} OFAC SDN entry {} '{}' ({}, program {}){} with score {:.3} (name {:.3}{}).",
             self.query_name,
-            if self.level == MatchLevel::Match { "matches" } else { "resembles" },
+            if self.level == MatchLevel::Match {
+                "matches"
+            } else {
+                "resembles"
+            },
             self.ent_num,
             self.sdn_name,
             self.sdn_type,
@@ -163,6 +174,16 @@ fn key(token: &str) -> &str {
     }
 }
 
+/// (count, last query word) per name, and the touched names.
+type Scratch = (Vec<(u16, u16)>, Vec<u32>);
+
+thread_local! {
+    /// Per-thread candidate counting scratch: (count, last query word) per name, and the
+    /// touched names.
+    static SCRATCH: std::cell::RefCell<Scratch> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
 /// A distinctive word carried by at least this many list names is "frequent" (Mohamed, Ali,
 /// Garcia...): a match on frequent words alone with further list words unmatched is weakened.
 const FREQUENT_DF: usize = 25;
@@ -180,7 +201,10 @@ impl Postings {
                     let w = self.vocab.len() as u32;
                     self.vocab.push(t.text.clone());
                     self.vocab_ids.insert(t.text.clone(), w);
-                    self.vocab_by_key.entry(key(&t.text).to_string()).or_default().push(w);
+                    self.vocab_by_key
+                        .entry(key(&t.text).to_string())
+                        .or_default()
+                        .push(w);
                     self.word_names.push(Vec::new());
                     w
                 }
@@ -220,9 +244,9 @@ impl std::fmt::Debug for SanctionsIndex {
     }
 }
 
-/// Token similarity: Jaro-Winkler × length-ratio penalty (ratio < 0.9 → × (1 − 0.3 × (0.9 −
-/// ratio)... applied as in Watchman) × 0.9 when first letters differ. Very short tokens (≤ 2
-/// letters) must be equal.
+/// Token similarity: Jaro-Winkler (prefix 4, boost threshold 0.7), × (1 − 0.3 × (0.9 − r) / 0.9)
+/// when the length ratio r is below 0.9, × 0.9 when the first letters differ. Tokens of ≤ 2
+/// letters must be equal.
 pub fn token_similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
@@ -268,7 +292,11 @@ pub fn name_score(
     token_threshold: f64,
     frequent: &dyn Fn(&str) -> bool,
 ) -> NameScore {
-    let zero = NameScore { score: 0.0, pairs: Vec::new(), notes: Vec::new() };
+    let zero = NameScore {
+        score: 0.0,
+        pairs: Vec::new(),
+        notes: Vec::new(),
+    };
     if query.is_empty() || list.is_empty() {
         return zero;
     }
@@ -293,7 +321,10 @@ pub fn name_score(
         }
     }
     // Distinctive pairs: both tokens distinctive.
-    let md = pairs.iter().filter(|&&(qi, li, _)| !query[qi].generic && !list[li].generic).count();
+    let md = pairs
+        .iter()
+        .filter(|&&(qi, li, _)| !query[qi].generic && !list[li].generic)
+        .count();
     if md == 0 {
         return NameScore { pairs, ..zero };
     }
@@ -305,7 +336,10 @@ pub fn name_score(
     }
     let base = num / den;
     let unmatched = |toks: &[Token], used: &[bool], generic: bool| {
-        toks.iter().zip(used).filter(|(t, u)| !**u && t.generic == generic).count()
+        toks.iter()
+            .zip(used)
+            .filter(|(t, u)| !**u && t.generic == generic)
+            .count()
     };
     let uq = unmatched(query, &used_q, false);
     let ul = unmatched(list, &used_l, false);
@@ -335,7 +369,10 @@ pub fn name_score(
     } else {
         let mut f = 1.0 - 0.06 * ul as f64 - 0.03 * uq as f64;
         if ul > 0 || uq > 0 {
-            notes.push(format!("{ul} list / {uq} query words unmatched (-{:.2})", 1.0 - f));
+            notes.push(format!(
+                "{ul} list / {uq} query words unmatched (-{:.2})",
+                1.0 - f
+            ));
         }
         if uq > 0 && ul > 0 {
             f *= 0.90;
@@ -353,7 +390,11 @@ pub fn name_score(
         notes.push("only common name words matched (x0.93)".to_string());
     }
     factor -= 0.01 * ug as f64;
-    NameScore { score: (base * factor).clamp(0.0, 1.0), pairs, notes }
+    NameScore {
+        score: (base * factor).clamp(0.0, 1.0),
+        pairs,
+        notes,
+    }
 }
 
 impl SanctionsIndex {
@@ -386,7 +427,11 @@ impl SanctionsIndex {
                 part.add(indexed_name(idx, &a.name, kind));
             }
         }
-        Self { entries, person, entity }
+        Self {
+            entries,
+            person,
+            entity,
+        }
     }
 
     /// Number of screened entries (individuals and entities).
@@ -416,36 +461,52 @@ impl SanctionsIndex {
         let query = name_tokens(name);
         let folded = fold(name);
         let qdistinct = query.iter().filter(|t| !t.generic).count();
-        // Candidate generation: names sharing distinctive-token keys with the query (one count
-        // per query token: "Burton Burgess" counts twice for key "bur"), plus exact names.
         // Candidates: names containing a word similar (≥ token threshold) to a distinctive query
-        // word, within the same three-letter block; counted once per query word.
-        let mut counts: HashMap<u32, u16> = HashMap::new();
-        let mut seen: Vec<u32> = Vec::new();
-        for t in query.iter().filter(|t| !t.generic) {
-            let Some(words) = post.vocab_by_key.get(key(&t.text)) else {
-                continue;
-            };
-            seen.clear();
-            for &w in words {
-                if token_similarity(&t.text, &post.vocab[w as usize]) >= cfg.token_threshold {
-                    seen.extend_from_slice(&post.word_names[w as usize]);
+        // word, within the same three-letter block; counted once per query word. Counting uses a
+        // per-thread dense scratch array (reset through the touched list), not a hash map.
+        let mut cands: Vec<(u32, u16)> = SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let (slots, touched) = &mut *scratch;
+            if slots.len() < post.names.len() {
+                slots.resize(post.names.len(), (0, 0));
+            }
+            for (qi, t) in query.iter().filter(|t| !t.generic).enumerate() {
+                let mark = qi as u16 + 1;
+                let Some(words) = post.vocab_by_key.get(key(&t.text)) else {
+                    continue;
+                };
+                for &w in words {
+                    if token_similarity(&t.text, &post.vocab[w as usize]) < cfg.token_threshold {
+                        continue;
+                    }
+                    for &id in &post.word_names[w as usize] {
+                        let slot = &mut slots[id as usize];
+                        if slot.1 != mark {
+                            if slot.0 == 0 {
+                                touched.push(id);
+                            }
+                            slot.0 = slot.0.saturating_add(1);
+                            slot.1 = mark;
+                        }
+                    }
                 }
             }
-            seen.sort_unstable();
-            seen.dedup();
-            for &id in &seen {
-                *counts.entry(id).or_default() += 1;
+            let out: Vec<(u32, u16)> = touched
+                .iter()
+                .map(|&id| (id, slots[id as usize].0))
+                .collect();
+            for &id in touched.iter() {
+                slots[id as usize] = (0, 0);
             }
-        }
+            touched.clear();
+            out
+        });
         if let Some(ids) = post.exact.get(&folded) {
-            for &id in ids {
-                counts.insert(id, u16::MAX);
-            }
+            cands.extend(ids.iter().map(|&id| (id, u16::MAX)));
         }
         let frequent = |t: &str| post.frequent(t);
         let mut best: HashMap<u32, ScreenHit> = HashMap::new();
-        for (id, hits) in counts {
+        for (id, hits) in cands {
             let n = &post.names[id as usize];
             let exact = n.folded == folded;
             let need = qdistinct.min(n.distinct).min(2);
@@ -471,7 +532,11 @@ impl SanctionsIndex {
             }
             let mut notes = ns.notes.clone();
             notes.append(&mut reasons);
-            let level = if score >= cfg.match_threshold { MatchLevel::Match } else { MatchLevel::Review };
+            let level = if score >= cfg.match_threshold {
+                MatchLevel::Match
+            } else {
+                MatchLevel::Review
+            };
             let hit = ScreenHit {
                 ent_num: e.ent_num,
                 sdn_name: e.name.clone(),
@@ -510,7 +575,10 @@ impl SanctionsIndex {
     /// corroborate. Best hit per entry, best first.
     pub fn screen_investor(&self, investor: &Investor, cfg: &ScreenConfig) -> Vec<ScreenHit> {
         let mut countries: Vec<&str> = Vec::new();
-        for c in [investor.country.as_deref(), investor.citizenship.as_deref()].into_iter().flatten() {
+        for c in [investor.country.as_deref(), investor.citizenship.as_deref()]
+            .into_iter()
+            .flatten()
+        {
             if let Some(code) = iso2(c) {
                 countries.push(code);
             }
@@ -522,7 +590,11 @@ impl SanctionsIndex {
         } else {
             Partition::Entity
         };
-        let dob = if main_part == Partition::Person { investor.date_of_birth } else { None };
+        let dob = if main_part == Partition::Person {
+            investor.date_of_birth
+        } else {
+            None
+        };
         queries.push((full.clone(), main_part, dob));
         if let Some(d) = &investor.display_name
             && !d.trim().is_empty()
@@ -534,7 +606,11 @@ impl SanctionsIndex {
             && !ind.trim().is_empty()
             && !(main_part == Partition::Person && ind.trim().eq_ignore_ascii_case(full.trim()))
         {
-            let d = if investor.investor_type.is_natural_person() { investor.date_of_birth } else { None };
+            let d = if investor.investor_type.is_natural_person() {
+                investor.date_of_birth
+            } else {
+                None
+            };
             queries.push((ind.clone(), Partition::Person, d));
         }
         let mut best: HashMap<i64, ScreenHit> = HashMap::new();
@@ -555,7 +631,11 @@ impl SanctionsIndex {
 
     /// Screens many investors in parallel; returns (investor id, hits) for investors with hits,
     /// in id order.
-    pub fn screen_investors(&self, investors: &[Investor], cfg: &ScreenConfig) -> Vec<(i64, Vec<ScreenHit>)> {
+    pub fn screen_investors(
+        &self,
+        investors: &[Investor],
+        cfg: &ScreenConfig,
+    ) -> Vec<(i64, Vec<ScreenHit>)> {
         let mut out: Vec<(i64, Vec<ScreenHit>)> = investors
             .par_iter()
             .map(|i| (i.id, self.screen_investor(i, cfg)))
@@ -569,14 +649,26 @@ impl SanctionsIndex {
 fn indexed_name(entry: u32, name: &str, kind: String) -> IndexedName {
     let tokens = name_tokens(name);
     let distinct = tokens.iter().filter(|t| !t.generic).count();
-    IndexedName { entry, display: name.to_string(), kind, folded: fold(name), tokens, distinct }
+    IndexedName {
+        entry,
+        display: name.to_string(),
+        kind,
+        folded: fold(name),
+        tokens,
+        distinct,
+    }
 }
 
 fn sort_hits(hits: &mut [ScreenHit]) {
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ent_num.cmp(&b.ent_num)));
 }
 
-fn corroborate(ns: f64, e: &IndexedEntry, dob: Option<NaiveDate>, countries: &[&str]) -> (f64, Vec<String>) {
+fn corroborate(
+    ns: f64,
+    e: &IndexedEntry,
+    dob: Option<NaiveDate>,
+    countries: &[&str],
+) -> (f64, Vec<String>) {
     let mut score = ns;
     let mut reasons = Vec::new();
     if let Some(d) = dob
@@ -586,9 +678,17 @@ fn corroborate(ns: f64, e: &IndexedEntry, dob: Option<NaiveDate>, countries: &[&
         if e.dobs.iter().any(|x| x.date == Some(d)) {
             score += 0.05;
             reasons.push(format!("same date of birth {d} (+0.05)"));
-        } else if e.dobs.iter().any(|x| (x.year_from..=x.year_to).contains(&d.year())) {
+        } else if e
+            .dobs
+            .iter()
+            .any(|x| (x.year_from..=x.year_to).contains(&d.year()))
+        {
             score += 0.02;
-            reasons.push(format!("birth year {} within listed DOB {} (+0.02)", d.year(), listed.join(" / ")));
+            reasons.push(format!(
+                "birth year {} within listed DOB {} (+0.02)",
+                d.year(),
+                listed.join(" / ")
+            ));
         } else {
             score *= 0.80;
             reasons.push(format!(
@@ -598,7 +698,11 @@ fn corroborate(ns: f64, e: &IndexedEntry, dob: Option<NaiveDate>, countries: &[&
             ));
         }
     }
-    let common: Vec<&str> = countries.iter().copied().filter(|c| e.countries.iter().any(|x| x == c)).collect();
+    let common: Vec<&str> = countries
+        .iter()
+        .copied()
+        .filter(|c| e.countries.iter().any(|x| x == c))
+        .collect();
     if !common.is_empty() {
         score += 0.02;
         reasons.push(format!("country {} also on the entry (+0.02)", common[0]));

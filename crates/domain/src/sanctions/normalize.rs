@@ -8,25 +8,175 @@ use unicode_normalization::UnicodeNormalization;
 /// vocabulary. They are removed before scoring (both from list names and from investor names),
 /// so "Global Trading LLC" can only match on its distinctive words (here: none).
 pub const GENERIC_TOKENS: &[&str] = &[
-    "llc", "ltd", "inc", "na", "corp", "co", "sa", "gmbh", "limited", "company", "companies", "trust",
-    "bank", "corporation", "incorporated", "plc", "ag", "bv", "nv", "srl", "sro", "spa", "sas",
-    "sarl", "lp", "llp", "pllc", "pc", "oy", "ab", "as", "kg", "kft", "doo", "jsc", "ojsc",
-    "pjsc", "cjsc", "oao", "zao", "ooo", "pao", "tov", "fze", "fzco", "fzc", "llc", "pte", "pty",
-    "sdn", "bhd", "international", "intl", "group", "holding", "holdings", "trading", "global",
-    "the", "of", "and", "for", "de", "del", "la", "le", "du", "des", "et", "y", "e", "und",
-    "joint", "stock", "open", "closed", "public", "private", "enterprise", "enterprises",
-    "industries", "industry", "industrial", "services", "service", "investment", "investments",
-    "capital", "partners", "partnership", "fund", "funds", "foundation", "organization",
-    "organisation", "association", "general", "management", "development", "ventures",
-    "venture", "solutions", "systems", "technologies", "technology", "consulting", "financial",
-    "finance", "securities", "commercial", "corporate", "associates", "family", "revocable",
-    "living", "irrevocable", "ira", "fbo", "custodian", "estate", "agency", "office", "center",
-    "centre", "network", "national", "american", "america", "usa", "us", "shipping", "import",
-    "export", "logistics", "products", "resources", "energy", "establishment", "est", "firm",
-    "banco", "banca", "banque", "nacional", "compania", "cia", "sociedad", "anonima", "empresa",
-    "limitada", "ltda", "grupo", "gruppo", "societe", "anonyme", "obshchestvo",
-    "otvetstvennostyu", "ogranichennoi", "ogranichennoy", "aktsionernoe", "publichnoe",
-    "zakrytoe", "otkrytoe", "tovarystvo", "in", "on", "at", "to", "by",
+    "llc",
+    "ltd",
+    "inc",
+    "na",
+    "corp",
+    "co",
+    "sa",
+    "gmbh",
+    "limited",
+    "company",
+    "companies",
+    "trust",
+    "bank",
+    "corporation",
+    "incorporated",
+    "plc",
+    "ag",
+    "bv",
+    "nv",
+    "srl",
+    "sro",
+    "spa",
+    "sas",
+    "sarl",
+    "lp",
+    "llp",
+    "pllc",
+    "pc",
+    "oy",
+    "ab",
+    "as",
+    "kg",
+    "kft",
+    "doo",
+    "jsc",
+    "ojsc",
+    "pjsc",
+    "cjsc",
+    "oao",
+    "zao",
+    "ooo",
+    "pao",
+    "tov",
+    "fze",
+    "fzco",
+    "fzc",
+    "llc",
+    "pte",
+    "pty",
+    "sdn",
+    "bhd",
+    "international",
+    "intl",
+    "group",
+    "holding",
+    "holdings",
+    "trading",
+    "global",
+    "the",
+    "of",
+    "and",
+    "for",
+    "de",
+    "del",
+    "la",
+    "le",
+    "du",
+    "des",
+    "et",
+    "y",
+    "e",
+    "und",
+    "joint",
+    "stock",
+    "open",
+    "closed",
+    "public",
+    "private",
+    "enterprise",
+    "enterprises",
+    "industries",
+    "industry",
+    "industrial",
+    "services",
+    "service",
+    "investment",
+    "investments",
+    "capital",
+    "partners",
+    "partnership",
+    "fund",
+    "funds",
+    "foundation",
+    "organization",
+    "organisation",
+    "association",
+    "general",
+    "management",
+    "development",
+    "ventures",
+    "venture",
+    "solutions",
+    "systems",
+    "technologies",
+    "technology",
+    "consulting",
+    "financial",
+    "finance",
+    "securities",
+    "commercial",
+    "corporate",
+    "associates",
+    "family",
+    "revocable",
+    "living",
+    "irrevocable",
+    "ira",
+    "fbo",
+    "custodian",
+    "estate",
+    "agency",
+    "office",
+    "center",
+    "centre",
+    "network",
+    "national",
+    "american",
+    "america",
+    "usa",
+    "us",
+    "shipping",
+    "import",
+    "export",
+    "logistics",
+    "products",
+    "resources",
+    "energy",
+    "establishment",
+    "est",
+    "firm",
+    "banco",
+    "banca",
+    "banque",
+    "nacional",
+    "compania",
+    "cia",
+    "sociedad",
+    "anonima",
+    "empresa",
+    "limitada",
+    "ltda",
+    "grupo",
+    "gruppo",
+    "societe",
+    "anonyme",
+    "obshchestvo",
+    "otvetstvennostyu",
+    "ogranichennoi",
+    "ogranichennoy",
+    "aktsionernoe",
+    "publichnoe",
+    "zakrytoe",
+    "otkrytoe",
+    "tovarystvo",
+    "in",
+    "on",
+    "at",
+    "to",
+    "by",
 ];
 
 /// Whether a normalised token is generic (see [`GENERIC_TOKENS`]).
@@ -85,14 +235,21 @@ pub fn name_tokens(name: &str) -> Vec<Token> {
     fold(name)
         .split(' ')
         .filter(|t| t.len() > 1)
-        .map(|t| Token { text: t.to_string(), generic: is_generic(t) })
+        .map(|t| Token {
+            text: t.to_string(),
+            generic: is_generic(t),
+        })
         .collect()
 }
 
 /// The distinctive tokens of a name (generic words and single letters removed). When nothing
 /// distinctive remains the name can only match a list name that folds to exactly the same text.
 pub fn scoring_tokens(name: &str) -> Vec<String> {
-    name_tokens(name).into_iter().filter(|t| !t.generic).map(|t| t.text).collect()
+    name_tokens(name)
+        .into_iter()
+        .filter(|t| !t.generic)
+        .map(|t| t.text)
+        .collect()
 }
 
 #[cfg(test)]
@@ -101,9 +258,15 @@ mod tests {
 
     #[test]
     fn folds_accents_scripts_and_punctuation() {
-        assert_eq!(fold("José  Müller-Lüdenscheidt"), "jose muller ludenscheidt");
+        assert_eq!(
+            fold("José  Müller-Lüdenscheidt"),
+            "jose muller ludenscheidt"
+        );
         assert_eq!(fold("Дмитрий Хорошев"), "dmitrii khoroshev");
-        assert_eq!(fold("TNK TRADING INTERNATIONAL S.A."), "tnk trading international sa");
+        assert_eq!(
+            fold("TNK TRADING INTERNATIONAL S.A."),
+            "tnk trading international sa"
+        );
         assert_eq!(fold("O'Brien"), "obrien");
         assert_eq!(fold("Σωκράτης"), "sokrates");
     }
@@ -111,14 +274,23 @@ mod tests {
     #[test]
     fn strips_generic_words_and_initials() {
         assert_eq!(scoring_tokens("Global Trading LLC"), Vec::<String>::new());
-        assert_eq!(scoring_tokens("Bank of America, N.A."), Vec::<String>::new());
-        assert_eq!(scoring_tokens("BEL-KAP-STEEL LLC"), vec!["bel", "kap", "steel"]);
+        assert_eq!(
+            scoring_tokens("Bank of America, N.A."),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            scoring_tokens("BEL-KAP-STEEL LLC"),
+            vec!["bel", "kap", "steel"]
+        );
         assert_eq!(scoring_tokens("John Q. Public"), vec!["john"]);
     }
 
     #[test]
     fn reorders_last_first() {
         assert_eq!(display_order("MORENO, Daniel"), "Daniel MORENO");
-        assert_eq!(display_order("AIRCRAFT, AVIONICS, PARTS"), "AIRCRAFT, AVIONICS, PARTS");
+        assert_eq!(
+            display_order("AIRCRAFT, AVIONICS, PARTS"),
+            "AIRCRAFT, AVIONICS, PARTS"
+        );
     }
 }

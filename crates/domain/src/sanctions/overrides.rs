@@ -27,7 +27,9 @@ pub struct Override {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OverridesError {
     /// A required column is missing from the header.
-    #[error("overrides: header has no `{0}` column (need ent_num,investor_id,decided_by,decided_at,note)")]
+    #[error(
+        "overrides: header has no `{0}` column (need ent_num,investor_id,decided_by,decided_at,note)"
+    )]
     MissingColumn(&'static str),
     /// A row is invalid.
     #[error("overrides: line {line}: {reason}")]
@@ -83,7 +85,10 @@ impl Overrides {
             .from_reader(text.as_bytes());
         let headers = rdr
             .headers()
-            .map_err(|e| OverridesError::Row { line: 1, reason: e.to_string() })?
+            .map_err(|e| OverridesError::Row {
+                line: 1,
+                reason: e.to_string(),
+            })?
             .clone();
         let col = |name: &'static str| {
             headers
@@ -91,8 +96,13 @@ impl Overrides {
                 .position(|h| h.eq_ignore_ascii_case(name))
                 .ok_or(OverridesError::MissingColumn(name))
         };
-        let (c_ent, c_inv, c_by, c_at, c_note) =
-            (col("ent_num")?, col("investor_id")?, col("decided_by")?, col("decided_at")?, col("note")?);
+        let (c_ent, c_inv, c_by, c_at, c_note) = (
+            col("ent_num")?,
+            col("investor_id")?,
+            col("decided_by")?,
+            col("decided_at")?,
+            col("note")?,
+        );
         for rec in rdr.records() {
             let rec = rec.map_err(|e| OverridesError::Row {
                 line: e.position().map(|p| p.line()).unwrap_or(0),
@@ -114,13 +124,23 @@ impl Overrides {
             let decided_at = get(c_at);
             let date_part = decided_at.get(..10).unwrap_or("");
             if chrono::NaiveDate::parse_from_str(date_part, "%Y-%m-%d").is_err() {
-                return Err(bad(format!("decided_at `{decided_at}` is not a YYYY-MM-DD date")));
+                return Err(bad(format!(
+                    "decided_at `{decided_at}` is not a YYYY-MM-DD date"
+                )));
             }
             let note = get(c_note);
             if note.is_empty() {
-                return Err(bad("note is empty: record why the hit is a false positive".into()));
+                return Err(bad(
+                    "note is empty: record why the hit is a false positive".into()
+                ));
             }
-            out.insert(Override { ent_num, investor_id, decided_by, decided_at, note });
+            out.insert(Override {
+                ent_num,
+                investor_id,
+                decided_by,
+                decided_at,
+                note,
+            });
         }
         Ok(out)
     }
@@ -144,7 +164,10 @@ mod tests {
             "overrides: line 2: investor_id `x` is not an integer"
         );
         let nocol = "ent_num,investor_id,decided_by,note\n";
-        assert!(matches!(Overrides::parse_csv(nocol), Err(OverridesError::MissingColumn("decided_at"))));
+        assert!(matches!(
+            Overrides::parse_csv(nocol),
+            Err(OverridesError::MissingColumn("decided_at"))
+        ));
         assert!(Overrides::parse_csv("").unwrap().is_empty());
     }
 }

@@ -224,7 +224,11 @@ fn null(s: &str) -> Option<String> {
 }
 
 /// Reads the records of one file, checking field counts; rejects are collected.
-fn records(file: SdnFile, bytes: &[u8], rejects: &mut Vec<SdnReject>) -> Vec<(u64, u64, Vec<String>)> {
+fn records(
+    file: SdnFile,
+    bytes: &[u8],
+    rejects: &mut Vec<SdnReject>,
+) -> Vec<(u64, u64, Vec<String>)> {
     let text = decode(bytes);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -268,7 +272,7 @@ fn records(file: SdnFile, bytes: &[u8], rejects: &mut Vec<SdnReject>) -> Vec<(u6
                     file,
                     record: n,
                     line,
-                    reason: format!("unreadable CSV: {e}"),
+                    reason: format!("unreadable CSV: {e}; the rest of the file was not read"),
                 });
                 // csv errors on a record are not recoverable positionally in a safe way.
                 break;
@@ -278,7 +282,14 @@ fn records(file: SdnFile, bytes: &[u8], rejects: &mut Vec<SdnReject>) -> Vec<(u6
     out
 }
 
-fn ent_num(file: SdnFile, n: u64, line: u64, s: &str, what: &str, rejects: &mut Vec<SdnReject>) -> Option<i64> {
+fn ent_num(
+    file: SdnFile,
+    n: u64,
+    line: u64,
+    s: &str,
+    what: &str,
+    rejects: &mut Vec<SdnReject>,
+) -> Option<i64> {
     match s.trim().parse::<i64>() {
         Ok(v) => Some(v),
         Err(_) => {
@@ -332,7 +343,10 @@ impl SanctionsList {
             let programs = null(&f[3])
                 .map(|p| {
                     p.split("] [")
-                        .map(|s| s.trim_matches(|c| c == '[' || c == ']' || c == ' ').to_string())
+                        .map(|s| {
+                            s.trim_matches(|c| c == '[' || c == ']' || c == ' ')
+                                .to_string()
+                        })
                         .filter(|s| !s.is_empty())
                         .collect()
                 })
@@ -372,7 +386,8 @@ impl SanctionsList {
         }
         if let Some(a) = files.alt {
             for (n, line, f) in records(SdnFile::Alt, a, &mut rejects) {
-                let Some(num) = ent_num(SdnFile::Alt, n, line, &f[0], "ent_num", &mut rejects) else {
+                let Some(num) = ent_num(SdnFile::Alt, n, line, &f[0], "ent_num", &mut rejects)
+                else {
                     continue;
                 };
                 let Some(alt_num) = ent_num(SdnFile::Alt, n, line, &f[1], "alt_num", &mut rejects)
@@ -384,7 +399,9 @@ impl SanctionsList {
                         file: SdnFile::Alt,
                         record: n,
                         line,
-                        reason: format!("alias {alt_num} refers to ent_num {num}, which is not in sdn.csv"),
+                        reason: format!(
+                            "alias {alt_num} refers to ent_num {num}, which is not in sdn.csv"
+                        ),
                     });
                     continue;
                 };
@@ -397,13 +414,20 @@ impl SanctionsList {
                     });
                     continue;
                 };
-                let kind = null(&f[2]).unwrap_or_else(|| "aka".into()).to_ascii_lowercase();
-                entries[i].aliases.push(SdnAlias { alt_num, kind: AliasKind::Alt(kind), name });
+                let kind = null(&f[2])
+                    .unwrap_or_else(|| "aka".into())
+                    .to_ascii_lowercase();
+                entries[i].aliases.push(SdnAlias {
+                    alt_num,
+                    kind: AliasKind::Alt(kind),
+                    name,
+                });
             }
         }
         if let Some(a) = files.add {
             for (n, line, f) in records(SdnFile::Add, a, &mut rejects) {
-                let Some(num) = ent_num(SdnFile::Add, n, line, &f[0], "ent_num", &mut rejects) else {
+                let Some(num) = ent_num(SdnFile::Add, n, line, &f[0], "ent_num", &mut rejects)
+                else {
                     continue;
                 };
                 let Some(&i) = by_num.get(&num) else {
@@ -426,7 +450,11 @@ impl SanctionsList {
                 e.dobs = facts.dobs;
                 e.countries.extend(facts.countries);
                 for name in facts.akas {
-                    e.aliases.push(SdnAlias { alt_num: 0, kind: AliasKind::Remarks, name });
+                    e.aliases.push(SdnAlias {
+                        alt_num: 0,
+                        kind: AliasKind::Remarks,
+                        name,
+                    });
                 }
             }
             e.countries.sort();
@@ -440,7 +468,10 @@ impl SanctionsList {
     pub fn parse(files: &SdnFiles<'_>) -> Result<Self, SdnError> {
         let list = Self::parse_lenient(files);
         if let Some(first) = list.rejects.first() {
-            return Err(SdnError::Malformed { first: first.clone(), count: list.rejects.len() });
+            return Err(SdnError::Malformed {
+                first: first.clone(),
+                count: list.rejects.len(),
+            });
         }
         if list.entries.is_empty() {
             return Err(SdnError::Empty);
@@ -460,7 +491,9 @@ pub struct RemarksFacts {
     pub akas: Vec<String>,
 }
 
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
 
 fn parse_dob(text: &str) -> Option<SdnDob> {
     // "12 Jan 1960", "Jan 1960", "1960", "circa 1960", "1958 to 1960", "01 Jan 1958 to 31 Dec 1960"
@@ -475,7 +508,11 @@ fn parse_dob(text: &str) -> Option<SdnDob> {
     let first = *years.first()?;
     let last = *years.last()?;
     let circa = text.to_ascii_lowercase().contains("circa");
-    let (from, to) = if circa { (first - 1, last + 1) } else { (first.min(last), first.max(last)) };
+    let (from, to) = if circa {
+        (first - 1, last + 1)
+    } else {
+        (first.min(last), first.max(last))
+    };
     let date = if years.len() == 1 && words.len() == 3 {
         let day = words[0].parse::<u32>().ok();
         let mon = MONTHS
@@ -489,7 +526,11 @@ fn parse_dob(text: &str) -> Option<SdnDob> {
     } else {
         None
     };
-    Some(SdnDob { year_from: from, year_to: to, date })
+    Some(SdnDob {
+        year_from: from,
+        year_to: to,
+        date,
+    })
 }
 
 /// Extracts DOBs, countries and weak aliases from SDN remarks
@@ -514,7 +555,10 @@ pub fn parse_remarks(remarks: &str) -> RemarksFacts {
             if let Some(code) = pob.rsplit(',').next().and_then(iso2) {
                 facts.countries.push(code.to_string());
             }
-        } else if let Some(a) = p.strip_prefix("a.k.a. ").or_else(|| p.strip_prefix("f.k.a. ")) {
+        } else if let Some(a) = p
+            .strip_prefix("a.k.a. ")
+            .or_else(|| p.strip_prefix("f.k.a. "))
+        {
             let name = a.trim().trim_matches('\'').trim();
             if !name.is_empty() {
                 facts.akas.push(name.to_string());
@@ -546,8 +590,13 @@ mod tests {
     fn handles_crlf_lf_cr_nulls_and_ctrl_z() {
         let sdn = b"1,\"DOE, John\",\"individual\",\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 1970.\"\r\n2,\"ACME WIDGETS LTD.\",-0- ,\"IRAN\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r3,\"X\",\"vessel\",\"IRAN\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n\x1A";
         let alt = b"1,10,\"aka\",\"DOE, Johnny\",-0- \r\n";
-        let list = SanctionsList::parse(&SdnFiles { sdn, alt: Some(alt), add: None, comments: None })
-            .unwrap();
+        let list = SanctionsList::parse(&SdnFiles {
+            sdn,
+            alt: Some(alt),
+            add: None,
+            comments: None,
+        })
+        .unwrap();
         assert_eq!(list.entries.len(), 3);
         assert_eq!(list.entries[0].sdn_type, SdnType::Individual);
         assert_eq!(list.entries[1].sdn_type, SdnType::Entity);
@@ -560,15 +609,26 @@ mod tests {
     #[test]
     fn wrong_field_count_is_a_named_error() {
         let sdn = b"1,\"DOE, John\",\"individual\",\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n||||\n";
-        let err = SanctionsList::parse(&SdnFiles { sdn, ..Default::default() }).unwrap_err();
+        let err = SanctionsList::parse(&SdnFiles {
+            sdn,
+            ..Default::default()
+        })
+        .unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("sdn.csv record 2 (line 2): expected 12 fields, found 1"), "{msg}");
+        assert!(
+            msg.contains("sdn.csv record 2 (line 2): expected 12 fields, found 1"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn latin1_bytes_are_decoded() {
         let sdn = b"1,\"M\xDCLLER, J\xFCrgen\",\"individual\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n";
-        let list = SanctionsList::parse(&SdnFiles { sdn, ..Default::default() }).unwrap();
+        let list = SanctionsList::parse(&SdnFiles {
+            sdn,
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!(list.entries[0].name, "MÜLLER, Jürgen");
     }
 }

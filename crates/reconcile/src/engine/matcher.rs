@@ -23,7 +23,29 @@ struct Line<'a> {
     date: NaiveDate,
     keys: Vec<String>,
     names: Vec<String>,
+    /// Two-letter prefixes of the name tokens (sorted): a cheap filter before Jaro-Winkler.
+    pfx: Vec<u16>,
     upper: String,
+}
+
+fn prefixes<'s>(tokens: impl Iterator<Item = &'s String>) -> Vec<u16> {
+    let mut v: Vec<u16> = tokens
+        .filter_map(|t| {
+            let b = t.as_bytes();
+            (!b.is_empty()).then(|| (u16::from(b[0]) << 8) | u16::from(*b.get(1).unwrap_or(&0)))
+        })
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Whether the investor's name prefixes plausibly appear in the line: at least two shared
+/// (one when either side has a single token); a one-letter token (an initial) shares with any
+/// token starting with that letter.
+fn share_prefix(a: &[u16], b: &[u16]) -> bool {
+    let shared = a.iter().filter(|x| b.iter().any(|y| *x == y || ((*x & 0xff == 0 || y & 0xff == 0) && (*x >> 8) == (y >> 8)))).count();
+    shared >= a.len().min(b.len()).min(2)
 }
 
 impl Line<'_> {
@@ -229,6 +251,7 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
                 amount: s.amount_cents,
                 date: s.booking_date,
                 keys: key_tokens(&texts),
+                pfx: prefixes(names.iter()),
                 names,
                 upper: format!("{} {}", s.description, s.counterparty.as_deref().unwrap_or("")).to_uppercase(),
             }
@@ -250,14 +273,22 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
         dup_hint: vec![None; n_lines],
         batch_hint: vec![None; n_lines],
     };
+    let t0 = std::time::Instant::now();
     pass_exact(&mut st);
+    let t1 = t0.elapsed();
     pass_fuzzy_reference(&mut st);
+    let t2 = t0.elapsed();
     pass_payouts(&mut st, input.payouts);
+    let t3 = t0.elapsed();
     pass_batches(&mut st);
+    let t4 = t0.elapsed();
     pass_fuzzy(&mut st, true);
+    let t5 = t0.elapsed();
     pass_split(&mut st);
     pass_fuzzy(&mut st, false);
+    let t6 = t0.elapsed();
     classify_lines(&mut st, input);
+    if std::env::var("ENGINE_TIMING").is_ok() { eprintln!("TIMING {t1:?} {t2:?} {t3:?} {t4:?} {t5:?} {t6:?} {:?}", t0.elapsed()); }
     let open_items = classify_moves(&mut st, input);
     for o in out_of_scope {
         st.ign_moves.push((None, IgnoredInvestment { investment_id: o.investment_id, movement: "none".into(), expected_cents: o.expected, reason: o.reason }));
@@ -717,6 +748,9 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
         .par_iter()
         .flat_map_iter(|&m| candidates(stref, &idx, m).into_iter().map(move |(s, id, l)| (s, id, m, l)))
         .collect();
+    if std::env::var("ENGINE_TIMING").is_ok() {
+        eprintln!("fuzzy: {} movements, {} candidates", movs.len(), cands.len());
+    }
     cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)).then(a.2.cmp(&b.2)));
     let mut by_line: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
     let mut by_move: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
@@ -791,6 +825,7 @@ fn candidates(st: &State<'_>, idx: &[(Cents, NaiveDate, usize)], m: usize) -> Ve
     let lo_date = mv.date + Duration::days(t.window_min_days.min(0) * 2 - 3);
     let hi_date = if mv.carried.is_some() { NaiveDate::MAX } else { mv.date + Duration::days(t.window_max_days.max(0) * 2 + 4) };
     let mut out: Vec<(f64, f64, usize)> = Vec::new();
+    let pfx = prefixes(mv.names.iter().flatten());
     for e in std::iter::once(mv.expected).chain(mv.alt) {
         let tc = t.tolerance_cents(e);
         let (lo_a, hi_a) = (e - tc, e + tc);
@@ -811,7 +846,11 @@ fn candidates(st: &State<'_>, idx: &[(Cents, NaiveDate, usize)], m: usize) -> Ve
                     }
                     0.0
                 } else {
-                    let name_s = mv.names.iter().map(|n| name_similarity(n, &line.names)).fold(0.0, f64::max);
+                    let name_s = if share_prefix(&pfx, &line.pfx) {
+                        mv.names.iter().map(|n| name_similarity(n, &line.names)).fold(0.0, f64::max)
+                    } else {
+                        0.0
+                    };
                     if name_s >= st.tol.name_threshold {
                         name_s
                     } else if diff == 0 && surname_hit(&mv.names, &line.names) {

@@ -30,7 +30,11 @@ struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     fn new(s: &'a str) -> Self {
-        Self { s, pos: 0, done: s.is_empty() }
+        Self {
+            s,
+            pos: 0,
+            done: s.is_empty(),
+        }
     }
     fn next(&mut self) -> Option<&'a str> {
         if self.done {
@@ -69,23 +73,43 @@ fn split_records(file: &str, text: &str) -> Result<(Vec<Record>, Vec<Reject>), L
             continue;
         }
         let b = trimmed.as_bytes();
-        let code_ok = b.len() >= 2 && b[0].is_ascii_digit() && b[1].is_ascii_digit() && (b.len() == 2 || b[2] == b',' || b[2] == b'/');
-        let code = if code_ok { (b[0] - b'0') * 10 + (b[1] - b'0') } else { 255 };
+        let code_ok = b.len() >= 2
+            && b[0].is_ascii_digit()
+            && b[1].is_ascii_digit()
+            && (b.len() == 2 || b[2] == b',' || b[2] == b'/');
+        let code = if code_ok {
+            (b[0] - b'0') * 10 + (b[1] - b'0')
+        } else {
+            255
+        };
         if recs.is_empty() && code != 1 {
             return Err(LoadError::Bai2 {
                 file: file.to_string(),
                 line: line_no,
                 reason: if code_ok {
-                    format!("first record has code `{}`, expected `01` (file header): `{}`", &trimmed[..2], trimmed)
+                    format!(
+                        "first record has code `{}`, expected `01` (file header): `{}`",
+                        &trimmed[..2],
+                        trimmed
+                    )
                 } else {
-                    format!("first line does not start with a record code: `{}`", trimmed.chars().take(60).collect::<String>())
+                    format!(
+                        "first line does not start with a record code: `{}`",
+                        trimmed.chars().take(60).collect::<String>()
+                    )
                 },
             });
         }
-        let body = if trimmed.len() > 3 { strip_terminator(&trimmed[3..]) } else { "" };
+        let body = if trimmed.len() > 3 {
+            strip_terminator(&trimmed[3..])
+        } else {
+            ""
+        };
         match code {
             88 => {
-                let Some(prev) = recs.last_mut() else { continue };
+                let Some(prev) = recs.last_mut() else {
+                    continue;
+                };
                 prev.body.push(JOIN);
                 prev.body.push_str(body);
                 prev.raw.push('\n');
@@ -112,7 +136,11 @@ fn split_records(file: &str, text: &str) -> Result<(Vec<Record>, Vec<Reject>), L
         }
     }
     if recs.is_empty() {
-        return Err(LoadError::Bai2 { file: file.to_string(), line: 1, reason: "file is empty".into() });
+        return Err(LoadError::Bai2 {
+            file: file.to_string(),
+            line: 1,
+            reason: "file is empty".into(),
+        });
     }
     Ok((recs, rejects))
 }
@@ -139,7 +167,9 @@ fn parse_int(s: &str) -> Result<i64, String> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("amount `{t}` is not a whole number of minor units"));
     }
-    let v: i64 = digits.parse().map_err(|_| format!("amount `{t}` is too large"))?;
+    let v: i64 = digits
+        .parse()
+        .map_err(|_| format!("amount `{t}` is too large"))?;
     Ok(if neg { -v } else { v })
 }
 
@@ -148,7 +178,9 @@ fn to_cents(raw: i64, ccy: &str) -> Result<Cents, String> {
     if raw % div != 0 {
         return Err(format!("amount {raw} in {ccy} has sub-cent digits"));
     }
-    (raw / div).checked_mul(mul).ok_or_else(|| format!("amount {raw} is too large"))
+    (raw / div)
+        .checked_mul(mul)
+        .ok_or_else(|| format!("amount {raw} is too large"))
 }
 
 /// Skip the extra fields of a funds type. Returns the value date for `V`.
@@ -161,7 +193,9 @@ fn funds_extras(f: &mut Fields<'_>, funds: &str) -> Result<Option<NaiveDate>, St
             if d.is_empty() {
                 Ok(None)
             } else {
-                parse_yymmdd(d).map(Some).map_err(|e| format!("funds type V value date: {e}"))
+                parse_yymmdd(d)
+                    .map(Some)
+                    .map_err(|e| format!("funds type V value date: {e}"))
             }
         }
         "S" => {
@@ -172,16 +206,26 @@ fn funds_extras(f: &mut Fields<'_>, funds: &str) -> Result<Option<NaiveDate>, St
         }
         "D" => {
             let n = f.next().unwrap_or("");
-            let n: usize = if n.is_empty() { 0 } else { n.parse().map_err(|_| format!("funds type D: distribution count `{n}` is not a number"))? };
+            let n: usize = if n.is_empty() {
+                0
+            } else {
+                n.parse().map_err(|_| {
+                    format!("funds type D: distribution count `{n}` is not a number")
+                })?
+            };
             if n > 1000 {
-                return Err(format!("funds type D: distribution count {n} is implausible"));
+                return Err(format!(
+                    "funds type D: distribution count {n} is implausible"
+                ));
             }
             for _ in 0..n * 2 {
                 f.next();
             }
             Ok(None)
         }
-        other => Err(format!("unknown funds type `{other}` (expected 0, 1, 2, S, V, D or Z)")),
+        other => Err(format!(
+            "unknown funds type `{other}` (expected 0, 1, 2, S, V, D or Z)"
+        )),
     }
 }
 
@@ -205,7 +249,10 @@ struct Group {
 
 pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, LoadError> {
     let (recs, early_rejects) = split_records(file, text)?;
-    let mut out = LoadedStatement { rejects: early_rejects, ..Default::default() };
+    let mut out = LoadedStatement {
+        rejects: early_rejects,
+        ..Default::default()
+    };
     let rej = |r: &Record, column: &str, reason: String| Reject {
         file: file.to_string(),
         row: r.line,
@@ -213,7 +260,11 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
         reason,
         raw: r.raw.clone(),
     };
-    let structural = |r: &Record, reason: String| LoadError::Bai2 { file: file.to_string(), line: r.line, reason };
+    let structural = |r: &Record, reason: String| LoadError::Bai2 {
+        file: file.to_string(),
+        line: r.line,
+        reason,
+    };
     let mut group: Option<Group> = None;
     let mut acct: Option<Account> = None;
     let mut file_sum: i64 = 0;
@@ -221,7 +272,8 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
     let mut file_records: u64 = 0;
     let mut row_no: u32 = 0;
     let mut seen_99 = false;
-    for r in &recs {
+    let last_info = recs.last().map(|r| (r.line, r.raw.clone())).unwrap_or((0, String::new()));
+    for mut r in recs {
         file_records += r.physical;
         if let Some(g) = group.as_mut() {
             g.records += r.physical;
@@ -234,25 +286,53 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
             1 => {}
             2 => {
                 if group.is_some() {
-                    out.rejects.push(rej(r, "02 group header", "group header before the previous group's 98 trailer".into()));
+                    out.rejects.push(rej(
+                        &r,
+                        "02 group header",
+                        "group header before the previous group's 98 trailer".into(),
+                    ));
                 }
                 let _receiver = f.next();
                 let _originator = f.next();
                 let _status = f.next();
                 let date = f.next().unwrap_or("");
-                let as_of = parse_yymmdd(date).map_err(|e| structural(r, format!("group header as-of date: {e}")))?;
+                let as_of = parse_yymmdd(date)
+                    .map_err(|e| structural(&r, format!("group header as-of date: {e}")))?;
                 let _time = f.next();
                 let currency = f.next().unwrap_or("").to_ascii_uppercase();
-                group = Some(Group { as_of, currency, sum: 0, accounts: 0, records: r.physical });
+                group = Some(Group {
+                    as_of,
+                    currency,
+                    sum: 0,
+                    accounts: 0,
+                    records: r.physical,
+                });
             }
             3 => {
                 let Some(g) = group.as_ref() else {
-                    return Err(structural(r, "account record (03) outside a group (no 02 before it)".into()));
+                    return Err(structural(
+                        &r,
+                        "account record (03) outside a group (no 02 before it)".into(),
+                    ));
                 };
                 let number = f.next().unwrap_or("").to_string();
                 let ccy = f.next().unwrap_or("").to_ascii_uppercase();
-                let currency = if !ccy.is_empty() { ccy } else if !g.currency.is_empty() { g.currency.clone() } else { "USD".into() };
-                let mut a = Account { number, currency, opening: None, closing: None, sum: 0, records: r.physical, first_row: row_no + 1 };
+                let currency = if !ccy.is_empty() {
+                    ccy
+                } else if !g.currency.is_empty() {
+                    g.currency.clone()
+                } else {
+                    "USD".into()
+                };
+                let mut a = Account {
+                    number,
+                    currency,
+                    opening: None,
+                    closing: None,
+                    sum: 0,
+                    records: r.physical,
+                    first_row: row_no + 1,
+                };
                 loop {
                     let Some(tc) = f.next() else { break };
                     if tc.is_empty() {
@@ -263,7 +343,7 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                     let _count = f.next();
                     let funds = f.next().unwrap_or("");
                     if let Err(e) = funds_extras(&mut f, funds) {
-                        out.rejects.push(rej(r, "03 funds type", e));
+                        out.rejects.push(rej(&r, "03 funds type", e));
                         break;
                     }
                     if amount.is_empty() {
@@ -278,14 +358,21 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                                 _ => {}
                             }
                         }
-                        Err(e) => out.rejects.push(rej(r, "03 summary amount", format!("type code {tc}: {e}"))),
+                        Err(e) => out.rejects.push(rej(
+                            &r,
+                            "03 summary amount",
+                            format!("type code {tc}: {e}"),
+                        )),
                     }
                 }
                 acct = Some(a);
             }
             16 => {
                 let (Some(g), Some(a)) = (group.as_ref(), acct.as_mut()) else {
-                    return Err(structural(r, "transaction detail (16) outside an account (no 03 before it)".into()));
+                    return Err(structural(
+                        &r,
+                        "transaction detail (16) outside an account (no 03 before it)".into(),
+                    ));
                 };
                 row_no += 1;
                 let tc = f.next().unwrap_or("").to_string();
@@ -294,22 +381,28 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                 let value_date = match funds_extras(&mut f, funds) {
                     Ok(v) => v,
                     Err(e) => {
-                        out.rejects.push(rej(r, "funds type", e));
+                        out.rejects.push(rej(&r, "funds type", e));
                         continue;
                     }
                 };
                 let bank_ref = f.next().unwrap_or("").to_string();
                 let cust_ref = f.next().unwrap_or("").to_string();
-                let text: String = f.rest().split(JOIN).map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+                let text: String = f
+                    .rest()
+                    .split(JOIN)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let raw_amount = match parse_int(amount_s) {
                     Ok(v) if v < 0 => {
-                        out.rejects.push(rej(r, "amount", format!("detail amount `{amount_s}` is signed; BAI2 detail amounts are unsigned (direction comes from the type code)")));
+                        out.rejects.push(rej(&r, "amount", format!("detail amount `{amount_s}` is signed; BAI2 detail amounts are unsigned (direction comes from the type code)")));
                         a.sum += v;
                         continue;
                     }
                     Ok(v) => v,
                     Err(e) => {
-                        out.rejects.push(rej(r, "amount", e));
+                        out.rejects.push(rej(&r, "amount", e));
                         continue;
                     }
                 };
@@ -319,7 +412,7 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                     100..=399 => 1,
                     400..=699 => -1,
                     _ => {
-                        out.rejects.push(rej(r, "type code", format!(
+                        out.rejects.push(rej(&r, "type code", format!(
                             "type code `{tc}` is not a credit (100–399) or debit (400–699) detail code; its direction is unknown"
                         )));
                         continue;
@@ -328,7 +421,7 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                 let cents = match to_cents(raw_amount, &a.currency) {
                     Ok(c) => c,
                     Err(e) => {
-                        out.rejects.push(rej(r, "amount", e));
+                        out.rejects.push(rej(&r, "amount", e));
                         continue;
                     }
                 };
@@ -347,12 +440,16 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                     counterparty: None,
                     description: text,
                     type_code: Some(tc),
-                    raw: r.raw.clone(),
+                    raw: std::mem::take(&mut r.raw),
                 });
             }
             49 => {
                 let Some(a) = acct.take() else {
-                    out.rejects.push(rej(r, "49 account trailer", "account trailer without an account (03)".into()));
+                    out.rejects.push(rej(
+                        &r,
+                        "49 account trailer",
+                        "account trailer without an account (03)".into(),
+                    ));
                     continue;
                 };
                 let total = f.next().unwrap_or("");
@@ -363,19 +460,24 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                         Ok(t) => {
                             stated_total = t;
                             if t != a.sum {
-                                out.rejects.push(rej(r, "49 account control total", format!(
+                                out.rejects.push(rej(&r, "49 account control total", format!(
                                     "BALANCE: account {} trailer control total {t} does not equal the sum of the account's amounts {}",
                                     a.number, a.sum
                                 )));
                             }
                         }
-                        Err(e) => out.rejects.push(rej(r, "49 account control total", e)),
+                        Err(e) => out.rejects.push(rej(&r, "49 account control total", e)),
                     }
                 }
                 if !count.is_empty() && count.parse::<u64>().ok() != Some(a.records) {
-                    out.rejects.push(rej(r, "49 record count", format!(
-                        "account {} trailer says {count} records, the account has {}", a.number, a.records
-                    )));
+                    out.rejects.push(rej(
+                        &r,
+                        "49 record count",
+                        format!(
+                            "account {} trailer says {count} records, the account has {}",
+                            a.number, a.records
+                        ),
+                    ));
                 }
                 if let Some(g) = group.as_mut() {
                     g.sum += stated_total;
@@ -393,17 +495,25 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                             });
                             out.balance_rows.push((a.first_row, row_no + 1));
                         }
-                        (Err(e), _) | (_, Err(e)) => out.rejects.push(rej(r, "03 balance", e)),
+                        (Err(e), _) | (_, Err(e)) => out.rejects.push(rej(&r, "03 balance", e)),
                     }
                 }
             }
             98 => {
                 if acct.is_some() {
-                    out.rejects.push(rej(r, "98 group trailer", "group trailer before the account's 49 trailer".into()));
+                    out.rejects.push(rej(
+                        &r,
+                        "98 group trailer",
+                        "group trailer before the account's 49 trailer".into(),
+                    ));
                     acct = None;
                 }
                 let Some(g) = group.take() else {
-                    out.rejects.push(rej(r, "98 group trailer", "group trailer without a group header (02)".into()));
+                    out.rejects.push(rej(
+                        &r,
+                        "98 group trailer",
+                        "group trailer without a group header (02)".into(),
+                    ));
                     continue;
                 };
                 let total = f.next().unwrap_or("");
@@ -415,19 +525,33 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                         Ok(t) => {
                             stated = t;
                             if t != g.sum {
-                                out.rejects.push(rej(r, "98 group control total", format!(
+                                out.rejects.push(rej(&r, "98 group control total", format!(
                                     "BALANCE: group trailer control total {t} does not equal the sum of its account totals {}", g.sum
                                 )));
                             }
                         }
-                        Err(e) => out.rejects.push(rej(r, "98 group control total", e)),
+                        Err(e) => out.rejects.push(rej(&r, "98 group control total", e)),
                     }
                 }
                 if !accounts.is_empty() && accounts.parse::<u64>().ok() != Some(g.accounts) {
-                    out.rejects.push(rej(r, "98 number of accounts", format!("group trailer says {accounts} accounts, the group has {}", g.accounts)));
+                    out.rejects.push(rej(
+                        &r,
+                        "98 number of accounts",
+                        format!(
+                            "group trailer says {accounts} accounts, the group has {}",
+                            g.accounts
+                        ),
+                    ));
                 }
                 if !count.is_empty() && count.parse::<u64>().ok() != Some(g.records) {
-                    out.rejects.push(rej(r, "98 record count", format!("group trailer says {count} records, the group has {}", g.records)));
+                    out.rejects.push(rej(
+                        &r,
+                        "98 record count",
+                        format!(
+                            "group trailer says {count} records, the group has {}",
+                            g.records
+                        ),
+                    ));
                 }
                 file_sum += stated;
                 file_groups += 1;
@@ -439,25 +563,36 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                 let count = f.next().unwrap_or("");
                 if !total.is_empty() {
                     match parse_int(total) {
-                        Ok(t) if t != file_sum => out.rejects.push(rej(r, "99 file control total", format!(
+                        Ok(t) if t != file_sum => out.rejects.push(rej(&r, "99 file control total", format!(
                             "BALANCE: file trailer control total {t} does not equal the sum of its group totals {file_sum}"
                         ))),
                         Ok(_) => {}
-                        Err(e) => out.rejects.push(rej(r, "99 file control total", e)),
+                        Err(e) => out.rejects.push(rej(&r, "99 file control total", e)),
                     }
                 }
                 if !groups.is_empty() && groups.parse::<u64>().ok() != Some(file_groups) {
-                    out.rejects.push(rej(r, "99 number of groups", format!("file trailer says {groups} groups, the file has {file_groups}")));
+                    out.rejects.push(rej(
+                        &r,
+                        "99 number of groups",
+                        format!("file trailer says {groups} groups, the file has {file_groups}"),
+                    ));
                 }
                 if !count.is_empty() && count.parse::<u64>().ok() != Some(file_records) {
-                    out.rejects.push(rej(r, "99 record count", format!("file trailer says {count} records, the file has {file_records}")));
+                    out.rejects.push(rej(
+                        &r,
+                        "99 record count",
+                        format!("file trailer says {count} records, the file has {file_records}"),
+                    ));
                 }
             }
             _ => {}
         }
     }
     if !seen_99 {
-        let last = recs.last().map(|r| (r.line, r.raw.clone())).unwrap_or((0, String::new()));
+        let last = recs
+            .last()
+            .map(|r| (r.line, r.raw.clone()))
+            .unwrap_or((0, String::new()));
         out.rejects.push(Reject {
             file: file.to_string(),
             row: last.0,
@@ -496,7 +631,10 @@ mod tests {
         let a = &l.lines[0];
         assert_eq!(a.amount_cents, 50_000);
         assert_eq!(a.value_date, NaiveDate::from_ymd_opt(2026, 10, 1));
-        assert_eq!(a.booking_date, NaiveDate::from_ymd_opt(2026, 10, 2).unwrap());
+        assert_eq!(
+            a.booking_date,
+            NaiveDate::from_ymd_opt(2026, 10, 2).unwrap()
+        );
         assert_eq!(a.bank_ref.as_deref(), Some("WIRE1"));
         assert_eq!(a.end_to_end_ref.as_deref(), Some("CUST1"));
         assert_eq!(a.description, "INCOMING WIRE FROM JANE DOE REF INV-1");
@@ -504,7 +642,10 @@ mod tests {
         assert_eq!(l.lines[1].amount_cents, -5_000);
         assert_eq!(l.lines[1].statement_row, 2);
         assert_eq!(l.balances.len(), 1);
-        assert_eq!((l.balances[0].opening_cents, l.balances[0].closing_cents), (100_000, 145_000));
+        assert_eq!(
+            (l.balances[0].opening_cents, l.balances[0].closing_cents),
+            (100_000, 145_000)
+        );
         assert!(l.balance_breaks().is_empty());
     }
 
@@ -512,12 +653,20 @@ mod tests {
     fn control_total_mismatch_is_a_balance_reject() {
         let bad = GOOD.replace("49,300000,5/", "49,300001,5/");
         let l = load(&bad);
-        let r = l.rejects.iter().find(|r| r.column.as_deref() == Some("49 account control total")).unwrap();
+        let r = l
+            .rejects
+            .iter()
+            .find(|r| r.column.as_deref() == Some("49 account control total"))
+            .unwrap();
         assert!(r.reason.starts_with("BALANCE:"), "{}", r.reason);
         assert!(r.reason.contains("300001") && r.reason.contains("300000"));
         assert_eq!(r.row, 7);
         // group total now disagrees with the 49 it sums
-        assert!(l.rejects.iter().any(|r| r.column.as_deref() == Some("98 group control total")));
+        assert!(
+            l.rejects
+                .iter()
+                .any(|r| r.column.as_deref() == Some("98 group control total"))
+        );
     }
 
     #[test]
@@ -535,7 +684,11 @@ mod tests {
 ";
         let l = load(s);
         assert!(l.rejects.is_empty(), "{:?}", l.rejects);
-        let refs: Vec<_> = l.lines.iter().map(|x| x.bank_ref.clone().unwrap()).collect();
+        let refs: Vec<_> = l
+            .lines
+            .iter()
+            .map(|x| x.bank_ref.clone().unwrap())
+            .collect();
         assert_eq!(refs, ["BREF-S", "BREF-D", "BREF-Z", "BREF-1"]);
         assert_eq!(l.lines[1].description, "TEXT D");
         assert_eq!(l.lines[1].end_to_end_ref.as_deref(), Some("CREF-D"));
@@ -548,18 +701,31 @@ mod tests {
         let s = GOOD.replace("16,495,5000,0,REF2", "16,905,5000,0,REF2");
         let l = load(&s);
         assert_eq!(l.lines.len(), 1);
-        let r = l.rejects.iter().find(|r| r.column.as_deref() == Some("type code")).unwrap();
+        let r = l
+            .rejects
+            .iter()
+            .find(|r| r.column.as_deref() == Some("type code"))
+            .unwrap();
         assert!(r.reason.contains("905"));
         assert_eq!(r.row, 6);
         let s = GOOD.replace("16,495,5000,", "16,495,,");
         let l = load(&s);
-        assert!(l.rejects.iter().any(|r| r.column.as_deref() == Some("amount") && r.reason.contains("empty")));
+        assert!(
+            l.rejects
+                .iter()
+                .any(|r| r.column.as_deref() == Some("amount") && r.reason.contains("empty"))
+        );
     }
 
     #[test]
     fn structural_errors() {
-        let e = parse_bai2("x.txt", "00,0004,1/2/345/\n").unwrap_err().to_string();
-        assert!(e.contains("x.txt") && e.contains("line 1") && e.contains("`00`"), "{e}");
+        let e = parse_bai2("x.txt", "00,0004,1/2/345/\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("x.txt") && e.contains("line 1") && e.contains("`00`"),
+            "{e}"
+        );
         let l = load(GOOD.trim_end().rsplit_once('\n').unwrap().0);
         assert!(l.rejects.iter().any(|r| r.reason.contains("without a 99")));
         let cad = "01,S,R,261003,0800,1,,,2/\n02,R,B,1,261002,,JPY,2/\n03,9,,/\n16,195,1500,0,R1,,/\n49,1500,3/\n98,1500,1,5/\n99,1500,1,7/\n";

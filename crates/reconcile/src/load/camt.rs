@@ -47,19 +47,31 @@ impl Node {
         Some(n)
     }
     fn text_at(&self, path: &[&str]) -> Option<&str> {
-        self.at(path).map(|n| n.text.trim()).filter(|t| !t.is_empty())
+        self.at(path)
+            .map(|n| n.text.trim())
+            .filter(|t| !t.is_empty())
     }
 }
 
 fn line_of(text: &str, pos: usize) -> u32 {
     let pos = pos.min(text.len());
-    u32::try_from(text.as_bytes()[..pos].iter().filter(|&&b| b == b'\n').count() + 1).unwrap_or(u32::MAX)
+    u32::try_from(
+        text.as_bytes()[..pos]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1,
+    )
+    .unwrap_or(u32::MAX)
 }
 
 fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(false);
-    let mut stack: Vec<Node> = vec![Node { name: "#document".into(), ..Default::default() }];
+    let mut stack: Vec<Node> = vec![Node {
+        name: "#document".into(),
+        ..Default::default()
+    }];
     let xml_err = |pos: u64, reason: String| LoadError::Xml {
         file: file.to_string(),
         line: line_of(text, usize::try_from(pos).unwrap_or(usize::MAX)),
@@ -73,11 +85,18 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
                 ccy = Some(a.value.trim().to_string());
             }
         }
-        Node { name, ccy, start, ..Default::default() }
+        Node {
+            name,
+            ccy,
+            start,
+            ..Default::default()
+        }
     };
     loop {
         let before = usize::try_from(reader.buffer_position()).unwrap_or(0);
-        let ev = reader.read_event().map_err(|e| xml_err(reader.error_position(), e.to_string()))?;
+        let ev = reader
+            .read_event()
+            .map_err(|e| xml_err(reader.error_position(), e.to_string()))?;
         let after = usize::try_from(reader.buffer_position()).unwrap_or(0);
         match ev {
             Event::Start(e) => {
@@ -115,7 +134,10 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
                     _ => match quick_xml::escape::resolve_predefined_entity(&r) {
                         Some(s) => s.to_string(),
                         None => {
-                            return Err(xml_err(before as u64, format!("unknown entity `&{};`", &*r)));
+                            return Err(xml_err(
+                                before as u64,
+                                format!("unknown entity `&{};`", &*r),
+                            ));
                         }
                     },
                 };
@@ -128,10 +150,19 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
         }
     }
     if stack.len() != 1 {
-        let open_tags: Vec<String> = stack.iter().skip(1).map(|n| format!("<{}>", n.name)).collect();
-        return Err(xml_err(text.len() as u64, format!("document ends inside {}", open_tags.join(" "))));
+        let open_tags: Vec<String> = stack
+            .iter()
+            .skip(1)
+            .map(|n| format!("<{}>", n.name))
+            .collect();
+        return Err(xml_err(
+            text.len() as u64,
+            format!("document ends inside {}", open_tags.join(" ")),
+        ));
     }
-    stack.pop().ok_or_else(|| xml_err(0, "empty document".into()))
+    stack
+        .pop()
+        .ok_or_else(|| xml_err(0, "empty document".into()))
 }
 
 fn date_of(n: Option<&Node>) -> Option<NaiveDate> {
@@ -164,10 +195,14 @@ fn party_name(tx: &Node, role: &str) -> Option<String> {
 fn bank_tx_code(ntry: &Node) -> Option<String> {
     let b = ntry.child("BkTxCd")?;
     if let Some(d) = b.child("Domn") {
-        let parts: Vec<&str> = [d.text_at(&["Cd"]), d.text_at(&["Fmly", "Cd"]), d.text_at(&["Fmly", "SubFmlyCd"])]
-            .into_iter()
-            .flatten()
-            .collect();
+        let parts: Vec<&str> = [
+            d.text_at(&["Cd"]),
+            d.text_at(&["Fmly", "Cd"]),
+            d.text_at(&["Fmly", "SubFmlyCd"]),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         if !parts.is_empty() {
             return Some(parts.join("/"));
         }
@@ -198,16 +233,31 @@ fn remittance(tx: &Node) -> Vec<String> {
 
 pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, LoadError> {
     let doc = parse_tree(file, text)?;
-    let camt_err = |reason: String| LoadError::Camt { file: file.to_string(), reason };
-    let root = doc.kids.first().ok_or_else(|| camt_err("the document has no root element".into()))?;
-    let ns = text.get(root.start..root.end.min(root.start + 400)).unwrap_or("");
-    let stmt_root = root
-        .child("BkToCstmrStmt")
-        .ok_or_else(|| camt_err(format!("root element <{}> has no <BkToCstmrStmt> (is this a camt.053 file?)", root.name)))?;
+    let camt_err = |reason: String| LoadError::Camt {
+        file: file.to_string(),
+        reason,
+    };
+    let root = doc
+        .kids
+        .first()
+        .ok_or_else(|| camt_err("the document has no root element".into()))?;
+    let ns = text
+        .get(root.start..root.end.min(root.start + 400))
+        .unwrap_or("");
+    let stmt_root = root.child("BkToCstmrStmt").ok_or_else(|| {
+        camt_err(format!(
+            "root element <{}> has no <BkToCstmrStmt> (is this a camt.053 file?)",
+            root.name
+        ))
+    })?;
     if !ns.contains("camt.053") && root.name == "Document" && ns.contains("xmlns") {
-        return Err(camt_err("the document namespace is not urn:iso:std:iso:20022:tech:xsd:camt.053.*".into()));
+        return Err(camt_err(
+            "the document namespace is not urn:iso:std:iso:20022:tech:xsd:camt.053.*".into(),
+        ));
     }
-    let grp_created = stmt_root.at(&["GrpHdr", "CreDtTm"]).and_then(|n| NaiveDate::parse_from_str(n.text.trim().get(..10)?, "%Y-%m-%d").ok());
+    let grp_created = stmt_root
+        .at(&["GrpHdr", "CreDtTm"])
+        .and_then(|n| NaiveDate::parse_from_str(n.text.trim().get(..10)?, "%Y-%m-%d").ok());
     let mut out = LoadedStatement::default();
     let mut row_no: u32 = 0;
     let mut nstmt = 0;
@@ -221,9 +271,20 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
         let mut opening: Option<(u8, Cents, Option<String>)> = None;
         let mut closing: Option<(u8, Cents, Option<NaiveDate>, Option<String>)> = None;
         for bal in stmt.all("Bal") {
-            let code = bal.text_at(&["Tp", "CdOrPrtry", "Cd"]).or_else(|| bal.text_at(&["Tp", "CdOrPrtry", "Prtry"])).unwrap_or("");
-            let rank_open = match code { "OPBD" => 1, "PRCD" => 2, _ => 0 };
-            let rank_close = match code { "CLBD" => 1, "CLAV" => 2, _ => 0 };
+            let code = bal
+                .text_at(&["Tp", "CdOrPrtry", "Cd"])
+                .or_else(|| bal.text_at(&["Tp", "CdOrPrtry", "Prtry"]))
+                .unwrap_or("");
+            let rank_open = match code {
+                "OPBD" => 1,
+                "PRCD" => 2,
+                _ => 0,
+            };
+            let rank_close = match code {
+                "CLBD" => 1,
+                "CLAV" => 2,
+                _ => 0,
+            };
             if rank_open == 0 && rank_close == 0 {
                 continue;
             }
@@ -239,7 +300,11 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
                         row: line_of(text, bal.start),
                         column: Some(format!("Bal/{code}")),
                         reason: e,
-                        raw: text.get(bal.start..bal.end).unwrap_or("").trim().to_string(),
+                        raw: text
+                            .get(bal.start..bal.end)
+                            .unwrap_or("")
+                            .trim()
+                            .to_string(),
                     });
                     continue;
                 }
@@ -252,26 +317,51 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
                 closing = Some((rank_close, amt, date_of(bal.child("Dt")), ccy));
             }
         }
-        let stmt_date = closing.as_ref().and_then(|c| c.2).or_else(|| {
-            stmt.text_at(&["CreDtTm"]).and_then(|t| NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok())
-        }).or(grp_created);
+        let stmt_date = closing
+            .as_ref()
+            .and_then(|c| c.2)
+            .or_else(|| {
+                stmt.text_at(&["CreDtTm"])
+                    .and_then(|t| NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok())
+            })
+            .or(grp_created);
         let stmt_ccy = stmt.text_at(&["Acct", "Ccy"]).map(str::to_string);
 
         for ntry in stmt.all("Ntry") {
             let line = line_of(text, ntry.start);
-            let raw = text.get(ntry.start..ntry.end).unwrap_or("").trim().to_string();
+            let raw = text
+                .get(ntry.start..ntry.end)
+                .unwrap_or("")
+                .trim()
+                .to_string();
             let reject = |column: &str, reason: String, row_no: u32| {
                 let _ = row_no;
-                Reject { file: file.to_string(), row: line, column: Some(column.to_string()), reason, raw: raw.clone() }
+                Reject {
+                    file: file.to_string(),
+                    row: line,
+                    column: Some(column.to_string()),
+                    reason,
+                    raw: raw.clone(),
+                }
             };
-            let status = ntry.text_at(&["Sts", "Cd"]).or_else(|| ntry.text_at(&["Sts"])).unwrap_or("BOOK");
+            let status = ntry
+                .text_at(&["Sts", "Cd"])
+                .or_else(|| ntry.text_at(&["Sts"]))
+                .unwrap_or("BOOK");
             if status != "BOOK" {
                 row_no += 1;
-                out.rejects.push(reject("Sts", format!("entry status `{status}` is not booked (BOOK); not counted as money"), row_no));
+                out.rejects.push(reject(
+                    "Sts",
+                    format!("entry status `{status}` is not booked (BOOK); not counted as money"),
+                    row_no,
+                ));
                 continue;
             }
             let ind = ntry.text_at(&["CdtDbtInd"]);
-            let entry_amt = match ntry.text_at(&["Amt"]).map(|a| signed(a, Some(ind.unwrap_or("missing")))) {
+            let entry_amt = match ntry
+                .text_at(&["Amt"])
+                .map(|a| signed(a, Some(ind.unwrap_or("missing"))))
+            {
                 Some(Ok(a)) => a,
                 Some(Err(e)) => {
                     row_no += 1;
@@ -280,29 +370,43 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
                 }
                 None => {
                     row_no += 1;
-                    out.rejects.push(reject("Amt", "entry has no amount".into(), row_no));
+                    out.rejects
+                        .push(reject("Amt", "entry has no amount".into(), row_no));
                     continue;
                 }
             };
-            let reversal = ntry.text_at(&["RvslInd"]).is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
-            let currency = ntry.child("Amt").and_then(|a| a.ccy.clone()).or_else(|| stmt_ccy.clone());
+            let reversal = ntry
+                .text_at(&["RvslInd"])
+                .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+            let currency = ntry
+                .child("Amt")
+                .and_then(|a| a.ccy.clone())
+                .or_else(|| stmt_ccy.clone());
             let booking = date_of(ntry.child("BookgDt"));
             let value = date_of(ntry.child("ValDt"));
             let Some(booking_date) = booking.or(value).or(stmt_date) else {
                 row_no += 1;
-                out.rejects.push(reject("BookgDt", "entry has no booking date, value date or statement date".into(), row_no));
+                out.rejects.push(reject(
+                    "BookgDt",
+                    "entry has no booking date, value date or statement date".into(),
+                    row_no,
+                ));
                 continue;
             };
             let acct_ref = ntry.text_at(&["AcctSvcrRef"]).map(str::to_string);
             let ntry_ref = ntry.text_at(&["NtryRef"]).map(str::to_string);
             let type_code = bank_tx_code(ntry);
-            let addtl = ntry.text_at(&["AddtlNtryInf"]).map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
+            let addtl = ntry
+                .text_at(&["AddtlNtryInf"])
+                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
             let txs: Vec<&Node> = ntry.all("NtryDtls").flat_map(|d| d.all("TxDtls")).collect();
             // Expand a batch when every transaction states an amount and they tie to the entry.
             let mut tx_amounts: Vec<Cents> = Vec::new();
             if txs.len() > 1 {
                 for tx in &txs {
-                    let a = tx.text_at(&["Amt"]).or_else(|| tx.text_at(&["AmtDtls", "TxAmt", "Amt"]));
+                    let a = tx
+                        .text_at(&["Amt"])
+                        .or_else(|| tx.text_at(&["AmtDtls", "TxAmt", "Amt"]));
                     let tx_ind = tx.text_at(&["CdtDbtInd"]).or(ind);
                     match a.map(|a| signed(a, tx_ind)) {
                         Some(Ok(v)) => tx_amounts.push(v),
@@ -313,8 +417,15 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
                     }
                 }
             }
-            let expand = txs.len() > 1 && tx_amounts.len() == txs.len() && tx_amounts.iter().sum::<Cents>() == entry_amt;
-            let make = |tx: Option<&Node>, amount: Cents, bank_ref: Option<String>, entry_ref: Option<String>, row: u32, note: Option<String>| {
+            let expand = txs.len() > 1
+                && tx_amounts.len() == txs.len()
+                && tx_amounts.iter().sum::<Cents>() == entry_amt;
+            let make = |tx: Option<&Node>,
+                        amount: Cents,
+                        bank_ref: Option<String>,
+                        entry_ref: Option<String>,
+                        row: u32,
+                        note: Option<String>| {
                 let mut desc: Vec<String> = Vec::new();
                 if reversal {
                     desc.push("REVERSAL:".into());
@@ -328,7 +439,13 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
                 if let Some(n) = note {
                     desc.push(n);
                 }
-                let counterparty = tx.and_then(|t| if amount >= 0 { party_name(t, "Dbtr") } else { party_name(t, "Cdtr") });
+                let counterparty = tx.and_then(|t| {
+                    if amount >= 0 {
+                        party_name(t, "Dbtr")
+                    } else {
+                        party_name(t, "Cdtr")
+                    }
+                });
                 StatementLine {
                     file: file.to_string(),
                     statement_row: row,
@@ -354,23 +471,42 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
                 let entry_ref = acct_ref
                     .clone()
                     .or_else(|| ntry_ref.clone())
-                    .or_else(|| ntry.text_at(&["NtryDtls", "Btch", "PmtInfId"]).map(str::to_string))
-                    .or_else(|| ntry.text_at(&["NtryDtls", "Btch", "MsgId"]).map(str::to_string))
+                    .or_else(|| {
+                        ntry.text_at(&["NtryDtls", "Btch", "PmtInfId"])
+                            .map(str::to_string)
+                    })
+                    .or_else(|| {
+                        ntry.text_at(&["NtryDtls", "Btch", "MsgId"])
+                            .map(str::to_string)
+                    })
                     .or_else(|| Some(format!("entry@line{line}")));
                 for (tx, amt) in txs.iter().zip(&tx_amounts) {
                     row_no += 1;
-                    let bref = tx.text_at(&["Refs", "AcctSvcrRef"]).map(str::to_string).or_else(|| acct_ref.clone()).or_else(|| ntry_ref.clone());
-                    out.lines.push(make(Some(tx), *amt, bref, entry_ref.clone(), row_no, None));
+                    let bref = tx
+                        .text_at(&["Refs", "AcctSvcrRef"])
+                        .map(str::to_string)
+                        .or_else(|| acct_ref.clone())
+                        .or_else(|| ntry_ref.clone());
+                    out.lines
+                        .push(make(Some(tx), *amt, bref, entry_ref.clone(), row_no, None));
                 }
             } else {
                 row_no += 1;
-                let tx = if txs.len() == 1 { txs.first().copied() } else { None };
+                let tx = if txs.len() == 1 {
+                    txs.first().copied()
+                } else {
+                    None
+                };
                 let note = (txs.len() > 1).then(|| format!("(batch of {} transactions whose amounts do not tie to the entry; kept as one line)", txs.len()));
                 let bref = acct_ref
                     .clone()
-                    .or_else(|| tx.and_then(|t| t.text_at(&["Refs", "AcctSvcrRef"])).map(str::to_string))
+                    .or_else(|| {
+                        tx.and_then(|t| t.text_at(&["Refs", "AcctSvcrRef"]))
+                            .map(str::to_string)
+                    })
                     .or_else(|| ntry_ref.clone());
-                out.lines.push(make(tx, entry_amt, bref, None, row_no, note));
+                out.lines
+                    .push(make(tx, entry_amt, bref, None, row_no, note));
             }
         }
         // Opening and closing in different currencies cannot be rolled forward: no stated
@@ -399,7 +535,9 @@ mod tests {
     use super::*;
 
     fn doc(ns: &str, body: &str) -> String {
-        format!(r#"<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.{ns}"><BkToCstmrStmt><GrpHdr><MsgId>M</MsgId><CreDtTm>2026-10-31T10:00:00</CreDtTm></GrpHdr>{body}</BkToCstmrStmt></Document>"#)
+        format!(
+            r#"<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.{ns}"><BkToCstmrStmt><GrpHdr><MsgId>M</MsgId><CreDtTm>2026-10-31T10:00:00</CreDtTm></GrpHdr>{body}</BkToCstmrStmt></Document>"#
+        )
     }
 
     const STMT_V08: &str = r#"<Stmt><Id>S1</Id><Acct><Id><Othr><Id>ESC-1</Id></Othr></Id><Ccy>USD</Ccy></Acct>
@@ -420,7 +558,10 @@ mod tests {
         let l = parse_camt("a.xml", &doc("08", STMT_V08)).unwrap();
         assert_eq!(l.lines.len(), 3);
         let (a, b, c) = (&l.lines[0], &l.lines[1], &l.lines[2]);
-        assert_eq!((a.amount_cents, b.amount_cents, c.amount_cents), (60_000, 40_000, -2_500));
+        assert_eq!(
+            (a.amount_cents, b.amount_cents, c.amount_cents),
+            (60_000, 40_000, -2_500)
+        );
         assert_eq!(a.bank_ref.as_deref(), Some("B1-1"));
         assert_eq!(a.entry_ref.as_deref(), Some("B1"));
         assert_eq!(b.entry_ref.as_deref(), Some("B1"));
@@ -429,7 +570,10 @@ mod tests {
         assert_eq!(b.counterparty.as_deref(), Some("John & Co"));
         assert_eq!(a.description, "INV-1 part one");
         assert_eq!(a.type_code.as_deref(), Some("PMNT/RCDT/ACDT"));
-        assert_eq!(a.booking_date, NaiveDate::from_ymd_opt(2026, 10, 3).unwrap());
+        assert_eq!(
+            a.booking_date,
+            NaiveDate::from_ymd_opt(2026, 10, 3).unwrap()
+        );
         assert_eq!(c.description, "WIRE FEE");
         assert_eq!(c.entry_ref, None);
         assert_eq!(c.statement_row, 3);
@@ -457,8 +601,13 @@ mod tests {
 
     #[test]
     fn structural_failures_name_file_and_line() {
-        let e = parse_camt("c.xml", "<Document>\n<BkToCstmrStmt>\n<Stmt></Ntry>").unwrap_err().to_string();
-        assert!(e.starts_with("c.xml: line 3: XML is not well-formed"), "{e}");
+        let e = parse_camt("c.xml", "<Document>\n<BkToCstmrStmt>\n<Stmt></Ntry>")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("c.xml: line 3: XML is not well-formed"),
+            "{e}"
+        );
         let e = parse_camt("d.xml", "<Foo/>").unwrap_err().to_string();
         assert!(e.contains("d.xml") && e.contains("not a camt.053"), "{e}");
         let e = parse_camt("e.xml", &doc("08", "<Stmt><Ntry><Amt>1.00</Amt><CdtDbtInd>XX</CdtDbtInd><BookgDt><Dt>2026-10-01</Dt></BookgDt></Ntry></Stmt>")).unwrap();

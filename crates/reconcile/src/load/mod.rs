@@ -256,7 +256,10 @@ fn file_name(path: &Path) -> String {
 /// Load a bank/escrow statement file (CSV, XLSX/XLS, BAI2, camt.053).
 pub fn load_statement(path: &Path, opts: &LoadOptions) -> Result<LoadedStatement, LoadError> {
     let file = file_name(path);
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { file: file.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        file: file.clone(),
+        source,
+    })?;
     load_statement_from_bytes(&file, &bytes, opts)
 }
 
@@ -267,9 +270,13 @@ pub fn detect_format(file: &str, bytes: &[u8]) -> Result<SourceFormat, LoadError
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
     let head = &body[start..];
-    let bai_like = head.len() >= 3 && head[0].is_ascii_digit() && head[1].is_ascii_digit() && head[2] == b',';
+    let bai_like =
+        head.len() >= 3 && head[0].is_ascii_digit() && head[1].is_ascii_digit() && head[2] == b',';
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"\xD0\xCF\x11\xE0") {
         return Ok(SourceFormat::Xlsx);
     }
@@ -297,7 +304,11 @@ pub fn detect_format(file: &str, bytes: &[u8]) -> Result<SourceFormat, LoadError
 }
 
 /// [`load_statement`] on in-memory content; `file` is the name used in lines and messages.
-pub fn load_statement_from_bytes(file: &str, bytes: &[u8], opts: &LoadOptions) -> Result<LoadedStatement, LoadError> {
+pub fn load_statement_from_bytes(
+    file: &str,
+    bytes: &[u8],
+    opts: &LoadOptions,
+) -> Result<LoadedStatement, LoadError> {
     let format = match opts.format {
         Some(f) => f,
         None => detect_format(file, bytes)?,
@@ -305,7 +316,8 @@ pub fn load_statement_from_bytes(file: &str, bytes: &[u8], opts: &LoadOptions) -
     let profile = opts.profile.as_ref();
     match format {
         SourceFormat::Csv => {
-            let text = tabular::decode_text(file, bytes, profile.map(|p| p.encoding).unwrap_or_default())?;
+            let text =
+                tabular::decode_text(file, bytes, profile.map(|p| p.encoding).unwrap_or_default())?;
             let rows = tabular::csv_rows(file, &text, profile.and_then(|p| p.delimiter))?;
             tabular::parse_table(file, SourceFormat::Csv, rows, profile)
         }
@@ -329,7 +341,11 @@ pub fn load_statement_from_bytes(file: &str, bytes: &[u8], opts: &LoadOptions) -
 }
 
 /// [`load_statement_from_bytes`] for text content.
-pub fn load_statement_from_str(file: &str, text: &str, opts: &LoadOptions) -> Result<LoadedStatement, LoadError> {
+pub fn load_statement_from_str(
+    file: &str,
+    text: &str,
+    opts: &LoadOptions,
+) -> Result<LoadedStatement, LoadError> {
     load_statement_from_bytes(file, text.as_bytes(), opts)
 }
 
@@ -337,7 +353,10 @@ pub fn load_statement_from_str(file: &str, text: &str, opts: &LoadOptions) -> Re
 /// reconciliation or balance-change report columns).
 pub fn load_payouts(path: &Path) -> Result<LoadedPayouts, LoadError> {
     let file = file_name(path);
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { file: file.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        file: file.clone(),
+        source,
+    })?;
     load_payouts_from_bytes(&file, &bytes)
 }
 

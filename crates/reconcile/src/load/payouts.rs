@@ -38,14 +38,21 @@ fn guess_processor(header: &[String]) -> Option<&'static str> {
 }
 
 pub(crate) fn parse_payouts(file: &str, rows: Vec<GridRow>) -> Result<LoadedPayouts, LoadError> {
-    let Some(hidx) = rows.iter().position(|r| r.cells.iter().any(|c| !c.trim().is_empty())) else {
+    let Some(hidx) = rows
+        .iter()
+        .position(|r| r.cells.iter().any(|c| !c.trim().is_empty()))
+    else {
         return Err(LoadError::UnsupportedPayoutLayout {
             file: file.to_string(),
             missing: vec!["reporting_category".into(), "gross".into(), "net".into()],
             reason: "the file is empty".into(),
         });
     };
-    let header: Vec<String> = rows[hidx].cells.iter().map(|c| c.trim().to_ascii_lowercase()).collect();
+    let header: Vec<String> = rows[hidx]
+        .cells
+        .iter()
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect();
     let col = |n: &str| header.iter().position(|h| h == n);
     // Required: the category and at least gross or net; plus an id to trace the row.
     let mut missing: Vec<String> = Vec::new();
@@ -56,19 +63,33 @@ pub(crate) fn parse_payouts(file: &str, rows: Vec<GridRow>) -> Result<LoadedPayo
         missing.push("gross".into());
         missing.push("net".into());
     }
-    if col("balance_transaction_id").is_none() && col("source_id").is_none() && col("automatic_payout_id").is_none() {
+    if col("balance_transaction_id").is_none()
+        && col("source_id").is_none()
+        && col("automatic_payout_id").is_none()
+    {
         missing.push("balance_transaction_id".into());
     }
     if !missing.is_empty() {
-        let original: Vec<String> = rows[hidx].cells.iter().map(|c| c.trim().to_string()).collect();
-        let hint = guess_processor(&original).map(|h| format!("{h}; ")).unwrap_or_default();
+        let original: Vec<String> = rows[hidx]
+            .cells
+            .iter()
+            .map(|c| c.trim().to_string())
+            .collect();
+        let hint = guess_processor(&original)
+            .map(|h| format!("{h}; "))
+            .unwrap_or_default();
         return Err(LoadError::UnsupportedPayoutLayout {
             file: file.to_string(),
             reason: format!(
                 "{hint}only Stripe payout reconciliation / balance-change exports are supported; missing column(s) {} (header row {}: {})",
                 missing.join(", "),
                 rows[hidx].line,
-                original.iter().take(12).cloned().collect::<Vec<_>>().join(", ")
+                original
+                    .iter()
+                    .take(12)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             missing,
         });
@@ -76,10 +97,17 @@ pub(crate) fn parse_payouts(file: &str, rows: Vec<GridRow>) -> Result<LoadedPayo
     let _known = STRIPE_COLUMNS;
     let mut out = LoadedPayouts::default();
     let mut n: u32 = 0;
-    for r in rows[hidx + 1..].iter().filter(|r| r.cells.iter().any(|c| !c.trim().is_empty())) {
+    for r in rows[hidx + 1..]
+        .iter()
+        .filter(|r| r.cells.iter().any(|c| !c.trim().is_empty()))
+    {
         n += 1;
         let get = |name: &str| -> Option<String> {
-            col(name).and_then(|i| r.cells.get(i)).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+            col(name)
+                .and_then(|i| r.cells.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
         };
         let reject = |column: &str, reason: String| Reject {
             file: file.to_string(),
@@ -91,7 +119,9 @@ pub(crate) fn parse_payouts(file: &str, rows: Vec<GridRow>) -> Result<LoadedPayo
         let money = |name: &str| -> Result<Option<i64>, Reject> {
             match get(name) {
                 None => Ok(None),
-                Some(v) => parse_amount(&v, DecimalSeparator::Dot).map(Some).map_err(|e| reject(name, e)),
+                Some(v) => parse_amount(&v, DecimalSeparator::Dot)
+                    .map(Some)
+                    .map_err(|e| reject(name, e)),
             }
         };
         let date = |name: &str| -> Result<Option<chrono::NaiveDate>, Reject> {
@@ -100,32 +130,46 @@ pub(crate) fn parse_payouts(file: &str, rows: Vec<GridRow>) -> Result<LoadedPayo
                 Some(v) => {
                     // Stripe writes `2026-10-03 08:26:29` (UTC) or unix seconds.
                     if !v.is_empty() && v.len() >= 9 && v.bytes().all(|b| b.is_ascii_digit()) {
-                        let secs: i64 = v.parse().map_err(|_| reject(name, format!("`{v}` is not a timestamp")))?;
+                        let secs: i64 = v
+                            .parse()
+                            .map_err(|_| reject(name, format!("`{v}` is not a timestamp")))?;
                         return chrono::DateTime::from_timestamp(secs, 0)
                             .map(|d| Some(d.date_naive()))
                             .ok_or_else(|| reject(name, format!("`{v}` is not a timestamp")));
                     }
-                    parse_date(&v, DayOrder::Mdy).map(Some).map_err(|e| reject(name, e))
+                    parse_date(&v, DayOrder::Mdy)
+                        .map(Some)
+                        .map_err(|e| reject(name, e))
                 }
             }
         };
         let parsed = (|| -> Result<PayoutItem, Reject> {
-            let category = get("reporting_category").ok_or_else(|| reject("reporting_category", "reporting_category is empty".into()))?;
+            let category = get("reporting_category").ok_or_else(|| {
+                reject("reporting_category", "reporting_category is empty".into())
+            })?;
             let gross = money("gross")?;
             let fee = money("fee")?.unwrap_or(0);
             let net = money("net")?;
             let (gross, net) = match (gross, net) {
                 (Some(g), Some(n)) => {
                     if g - fee != n {
-                        return Err(reject("net", format!(
-                            "net {} is not gross {} minus fee {}", cents(n), cents(g), cents(fee)
-                        )));
+                        return Err(reject(
+                            "net",
+                            format!(
+                                "net {} is not gross {} minus fee {}",
+                                cents(n),
+                                cents(g),
+                                cents(fee)
+                            ),
+                        ));
                     }
                     (g, n)
                 }
                 (Some(g), None) => (g, g - fee),
                 (None, Some(n)) => (n + fee, n),
-                (None, None) => return Err(reject("gross", "neither gross nor net is stated".into())),
+                (None, None) => {
+                    return Err(reject("gross", "neither gross nor net is stated".into()));
+                }
             };
             Ok(PayoutItem {
                 file: file.to_string(),
@@ -176,7 +220,10 @@ po_1,2026-10-05 00:00:00,txn_4,2026-10-03 11:00:00,2026-10-05 00:00:00,usd,1O.00
         let p = load_payouts_from_str("stripe.csv", STRIPE).unwrap();
         assert_eq!(p.items.len(), 2);
         let a = &p.items[0];
-        assert_eq!((a.gross_cents, a.fee_cents, a.net_cents), (100_000, 2_930, 97_070));
+        assert_eq!(
+            (a.gross_cents, a.fee_cents, a.net_cents),
+            (100_000, 2_930, 97_070)
+        );
         assert_eq!(a.payout_id.as_deref(), Some("po_1"));
         assert_eq!(a.payment_intent_id.as_deref(), Some("pi_1"));
         assert_eq!(a.payout_date, chrono::NaiveDate::from_ymd_opt(2026, 10, 5));
@@ -184,14 +231,24 @@ po_1,2026-10-05 00:00:00,txn_4,2026-10-03 11:00:00,2026-10-05 00:00:00,usd,1O.00
         assert_eq!(p.items[1].row, 2);
         assert_eq!(p.rejects.len(), 2);
         assert_eq!(p.rejects[0].row, 4);
-        assert!(p.rejects[0].reason.contains("not gross"), "{}", p.rejects[0].reason);
+        assert!(
+            p.rejects[0].reason.contains("not gross"),
+            "{}",
+            p.rejects[0].reason
+        );
         assert_eq!(p.rejects[1].column.as_deref(), Some("gross"));
     }
 
     #[test]
     fn other_layouts_name_missing_columns() {
-        let e = load_payouts_from_str("x.csv", "Date,Name,Gross,Fee,Net\n2026-10-01,A,1,0,1\n").unwrap_err();
+        let e = load_payouts_from_str("x.csv", "Date,Name,Gross,Fee,Net\n2026-10-01,A,1,0,1\n")
+            .unwrap_err();
         let s = e.to_string();
-        assert!(s.contains("x.csv") && s.contains("reporting_category") && s.contains("balance_transaction_id"), "{s}");
+        assert!(
+            s.contains("x.csv")
+                && s.contains("reporting_category")
+                && s.contains("balance_transaction_id"),
+            "{s}"
+        );
     }
 }

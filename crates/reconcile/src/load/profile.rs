@@ -125,7 +125,12 @@ pub enum Encoding {
     #[serde(rename = "utf-8", alias = "utf8", alias = "UTF-8")]
     Utf8,
     /// Windows-1252 (a superset of ISO-8859-1 for printable text).
-    #[serde(rename = "windows-1252", alias = "cp1252", alias = "latin1", alias = "iso-8859-1")]
+    #[serde(
+        rename = "windows-1252",
+        alias = "cp1252",
+        alias = "latin1",
+        alias = "iso-8859-1"
+    )]
     Windows1252,
 }
 
@@ -195,7 +200,10 @@ mod tests {
         assert_eq!(p.header_row, Some(4));
         assert_eq!(p.decimal_separator, DecimalSeparator::Comma);
         assert_eq!(p.date_format, DateFormat::Dmy);
-        assert_eq!(p.columns.get("Montant de l'opération"), Some(&ColumnRole::Amount));
+        assert_eq!(
+            p.columns.get("Montant de l'opération"),
+            Some(&ColumnRole::Amount)
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@ use chrono::NaiveDate;
 use tieout_domain::Cents;
 
 use super::profile::{BankProfile, ColumnRole, DateFormat, Encoding, SignConvention};
-use super::values::{DayOrder, DecimalSeparator, day_order_hint, excel_serial, parse_amount, parse_date};
+use super::values::{
+    DayOrder, DecimalSeparator, day_order_hint, excel_serial, parse_amount, parse_date,
+};
 use super::{LoadError, LoadedStatement};
 use crate::model::{Reject, SourceFormat, StatedBalance, StatementLine};
 
@@ -93,7 +95,11 @@ fn detect_delimiter(text: &str) -> u8 {
 }
 
 /// Read CSV text into rows with physical line numbers and raw text.
-pub(crate) fn csv_rows(file: &str, text: &str, delimiter: Option<char>) -> Result<Vec<GridRow>, LoadError> {
+pub(crate) fn csv_rows(
+    file: &str,
+    text: &str,
+    delimiter: Option<char>,
+) -> Result<Vec<GridRow>, LoadError> {
     let delim = match delimiter {
         Some(c) if c.is_ascii() => c as u8,
         Some(c) => {
@@ -134,7 +140,11 @@ pub(crate) fn csv_rows(file: &str, text: &str, delimiter: Option<char>) -> Resul
             Ok(false) => break,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return Err(LoadError::Csv { file: file.to_string(), line: u32::try_from(line).unwrap_or(u32::MAX), reason: e.to_string() });
+                return Err(LoadError::Csv {
+                    file: file.to_string(),
+                    line: u32::try_from(line).unwrap_or(u32::MAX),
+                    reason: e.to_string(),
+                });
             }
         }
         starts.push((pos_byte, pos_line, std::mem::take(&mut rec)));
@@ -143,8 +153,13 @@ pub(crate) fn csv_rows(file: &str, text: &str, delimiter: Option<char>) -> Resul
     let total = text.len() as u64;
     for i in 0..starts.len() {
         let start = usize::try_from(starts[i].0).unwrap_or(0);
-        let end = usize::try_from(starts.get(i + 1).map(|s| s.0).unwrap_or(total)).unwrap_or(text.len());
-        let raw = text.get(start..end).unwrap_or("").trim_end_matches(['\r', '\n']).to_string();
+        let end =
+            usize::try_from(starts.get(i + 1).map(|s| s.0).unwrap_or(total)).unwrap_or(text.len());
+        let raw = text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\r', '\n'])
+            .to_string();
         let (_, line, cells) = std::mem::replace(&mut starts[i], (0, 0, csv::StringRecord::new()));
         rows.push(GridRow { line, cells, raw });
     }
@@ -152,13 +167,22 @@ pub(crate) fn csv_rows(file: &str, text: &str, delimiter: Option<char>) -> Resul
 }
 
 /// Read the first (or named) worksheet of an XLSX/XLS workbook into rows.
-pub(crate) fn xlsx_rows(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Vec<GridRow>, LoadError> {
+pub(crate) fn xlsx_rows(
+    file: &str,
+    bytes: &[u8],
+    sheet: Option<&str>,
+) -> Result<Vec<GridRow>, LoadError> {
     use calamine::{Data, Reader};
-    let err = |reason: String| LoadError::Spreadsheet { file: file.to_string(), reason };
+    let err = |reason: String| LoadError::Spreadsheet {
+        file: file.to_string(),
+        reason,
+    };
     let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
         .map_err(|e| err(format!("cannot open workbook: {e}")))?;
     let range = match sheet {
-        Some(name) => wb.worksheet_range(name).map_err(|e| err(format!("worksheet `{name}`: {e}")))?,
+        Some(name) => wb
+            .worksheet_range(name)
+            .map_err(|e| err(format!("worksheet `{name}`: {e}")))?,
         None => wb
             .worksheet_range_at(0)
             .ok_or_else(|| err("workbook has no worksheet".into()))?
@@ -174,11 +198,19 @@ pub(crate) fn xlsx_rows(file: &str, bytes: &[u8], sheet: Option<&str>) -> Result
                 Data::String(s) => s.clone(),
                 Data::Int(i) => i.to_string(),
                 Data::Float(f) => format!("{f}"),
-                Data::Bool(b) => if *b { "TRUE".into() } else { "FALSE".into() },
+                Data::Bool(b) => {
+                    if *b {
+                        "TRUE".into()
+                    } else {
+                        "FALSE".into()
+                    }
+                }
                 Data::DateTime(dt) => {
                     let serial = dt.as_f64();
                     if dt.is_datetime() && serial >= 1.0 {
-                        excel_serial(serial.floor() as i64).map(|d| d.to_string()).unwrap_or_else(|| format!("{serial}"))
+                        excel_serial(serial.floor() as i64)
+                            .map(|d| d.to_string())
+                            .unwrap_or_else(|| format!("{serial}"))
                     } else {
                         format!("{serial}")
                     }
@@ -218,41 +250,126 @@ pub(crate) fn role_for_header(h: &str) -> Option<(ColumnRole, u8)> {
     use ColumnRole::*;
     let n = norm_header(h);
     let r = match n.as_str() {
-        "posting date" | "post date" | "posted date" | "booking date" | "book date" | "booked date"
-        | "entry date" | "buchungstag" | "buchungsdatum" | "date de comptabilisation" => (BookingDate, 0),
-        "date" | "transaction date" | "trans date" | "txn date" | "tran date" | "datum" | "dato" | "fecha"
-        | "date de l operation" | "date operation" | "created" | "created utc" => (BookingDate, 1),
-        "value date" | "valuta" | "valutadatum" | "effective date" | "date de valeur" | "val date"
-        | "value dt" | "valuedate" => (ValueDate, 0),
-        "amount" | "transaction amount" | "amt" | "amount usd" | "montant" | "montant de l operation"
-        | "betrag" | "belob" | "importe" | "bedrag" | "signed amount" | "net amount" => (Amount, 0),
-        "debit" | "debits" | "debit amount" | "withdrawal" | "withdrawals" | "withdrawal amount"
-        | "money out" | "paid out" | "outflow" | "debit usd" | "amount debit" | "soll" => (Debit, 0),
-        "credit" | "credits" | "credit amount" | "deposit" | "deposits" | "deposit amount" | "money in"
-        | "paid in" | "inflow" | "credit usd" | "amount credit" | "haben" => (Credit, 0),
-        "cr dr" | "dr cr" | "crdr" | "drcr" | "debit credit" | "credit debit" | "d c" | "c d"
-        | "dc indicator" | "cr dr indicator" | "debit credit indicator" | "credit debit indicator"
-        | "cdtdbtind" | "direction" | "sign" => (CrDr, 0),
-        "description" | "transaction description" | "memo" | "narrative" | "narration" | "remittance"
-        | "remittance information" | "payment details" | "particulars" | "libelle" | "text"
-        | "verwendungszweck" | "omschrijving" | "concepto" => (Description, 0),
-        "details" | "transaction details" | "detail" | "detail de l ecriture" | "remarks" | "notes"
-        | "additional information" | "addenda" => (Description, 1),
-        "counterparty" | "counter party" | "counterparty name" | "originator" | "originator name"
-        | "beneficiary" | "beneficiary name" | "payee" | "payer" | "payor" | "name" | "sender"
-        | "remitter" | "ordering party" | "from" | "to" | "debtor" | "creditor" | "party"
-        | "auftraggeber" | "empfanger" => (Counterparty, 0),
-        "bank ref" | "bank reference" | "bank ref no" | "reference" | "ref" | "ref no" | "reference no"
-        | "reference number" | "transaction reference" | "check or slip" | "check number" | "check no"
-        | "cheque number" | "cheque no" | "check" | "serial number" | "transaction id" | "fitid"
-        | "trace number" | "confirmation number" | "referenz" => (Reference, 0),
-        "customer reference" | "customer ref" | "client reference" | "client ref" | "end to end id"
-        | "end to end reference" | "endtoendid" | "e2e reference" => (EndToEnd, 0),
-        "type" | "transaction type" | "trans type" | "tran type" | "type code" | "bai code" | "bai type"
-        | "transaction code" | "txn type" => (Type, 0),
+        "posting date"
+        | "post date"
+        | "posted date"
+        | "booking date"
+        | "book date"
+        | "booked date"
+        | "entry date"
+        | "buchungstag"
+        | "buchungsdatum"
+        | "date de comptabilisation" => (BookingDate, 0),
+        "date"
+        | "transaction date"
+        | "trans date"
+        | "txn date"
+        | "tran date"
+        | "datum"
+        | "dato"
+        | "fecha"
+        | "date de l operation"
+        | "date operation"
+        | "created"
+        | "created utc" => (BookingDate, 1),
+        "value date" | "valuta" | "valutadatum" | "effective date" | "date de valeur"
+        | "val date" | "value dt" | "valuedate" => (ValueDate, 0),
+        "amount"
+        | "transaction amount"
+        | "amt"
+        | "amount usd"
+        | "montant"
+        | "montant de l operation"
+        | "betrag"
+        | "belob"
+        | "importe"
+        | "bedrag"
+        | "signed amount"
+        | "net amount" => (Amount, 0),
+        "debit" | "debits" | "debit amount" | "withdrawal" | "withdrawals"
+        | "withdrawal amount" | "money out" | "paid out" | "outflow" | "debit usd"
+        | "amount debit" | "soll" => (Debit, 0),
+        "credit" | "credits" | "credit amount" | "deposit" | "deposits" | "deposit amount"
+        | "money in" | "paid in" | "inflow" | "credit usd" | "amount credit" | "haben" => {
+            (Credit, 0)
+        }
+        "cr dr"
+        | "dr cr"
+        | "crdr"
+        | "drcr"
+        | "debit credit"
+        | "credit debit"
+        | "d c"
+        | "c d"
+        | "dc indicator"
+        | "cr dr indicator"
+        | "debit credit indicator"
+        | "credit debit indicator"
+        | "cdtdbtind"
+        | "direction"
+        | "sign" => (CrDr, 0),
+        "description"
+        | "transaction description"
+        | "memo"
+        | "narrative"
+        | "narration"
+        | "remittance"
+        | "remittance information"
+        | "payment details"
+        | "particulars"
+        | "libelle"
+        | "text"
+        | "verwendungszweck"
+        | "omschrijving"
+        | "concepto" => (Description, 0),
+        "details"
+        | "transaction details"
+        | "detail"
+        | "detail de l ecriture"
+        | "remarks"
+        | "notes"
+        | "additional information"
+        | "addenda" => (Description, 1),
+        "counterparty" | "counter party" | "counterparty name" | "originator"
+        | "originator name" | "beneficiary" | "beneficiary name" | "payee" | "payer" | "payor"
+        | "name" | "sender" | "remitter" | "ordering party" | "from" | "to" | "debtor"
+        | "creditor" | "party" | "auftraggeber" | "empfanger" => (Counterparty, 0),
+        "bank ref"
+        | "bank reference"
+        | "bank ref no"
+        | "reference"
+        | "ref"
+        | "ref no"
+        | "reference no"
+        | "reference number"
+        | "transaction reference"
+        | "check or slip"
+        | "check number"
+        | "check no"
+        | "cheque number"
+        | "cheque no"
+        | "check"
+        | "serial number"
+        | "transaction id"
+        | "fitid"
+        | "trace number"
+        | "confirmation number"
+        | "referenz" => (Reference, 0),
+        "customer reference"
+        | "customer ref"
+        | "client reference"
+        | "client ref"
+        | "end to end id"
+        | "end to end reference"
+        | "endtoendid"
+        | "e2e reference" => (EndToEnd, 0),
+        "type" | "transaction type" | "trans type" | "tran type" | "type code" | "bai code"
+        | "bai type" | "transaction code" | "txn type" => (Type, 0),
         "balance" | "running balance" | "ledger balance" | "balance usd" | "solde" | "saldo"
         | "closing balance" | "available balance" => (Balance, 0),
-        "currency" | "ccy" | "currency code" | "devise" | "cur" | "wahrung" | "valuta code" => (Currency, 0),
+        "currency" | "ccy" | "currency code" | "devise" | "cur" | "wahrung" | "valuta code" => {
+            (Currency, 0)
+        }
         "account" | "account number" | "account no" | "account id" | "iban" => (Account, 0),
         _ => return None,
     };
@@ -267,7 +384,10 @@ struct Columns {
 
 impl Columns {
     fn get(&self, role: ColumnRole) -> Option<usize> {
-        self.by_role.iter().find(|(r, _)| *r == role).map(|(_, i)| *i)
+        self.by_role
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, i)| *i)
     }
 }
 
@@ -276,10 +396,13 @@ fn looks_like_money(v: &str) -> bool {
     if v.is_empty() || !v.bytes().any(|b| b.is_ascii_digit()) {
         return false;
     }
-    let has_sign = v.contains(['$', '€', '£', '(']) ;
+    let has_sign = v.contains(['$', '€', '£', '(']);
     let b = v.trim_end_matches([')', '-', ' ']).as_bytes();
     let n = b.len();
-    let two_dec = n >= 3 && (b[n - 3] == b'.' || b[n - 3] == b',') && b[n - 2].is_ascii_digit() && b[n - 1].is_ascii_digit();
+    let two_dec = n >= 3
+        && (b[n - 3] == b'.' || b[n - 3] == b',')
+        && b[n - 2].is_ascii_digit()
+        && b[n - 1].is_ascii_digit();
     (has_sign || two_dec) && parse_amount(v, DecimalSeparator::Auto).is_ok()
 }
 
@@ -292,7 +415,10 @@ pub(crate) fn parse_table(
 ) -> Result<LoadedStatement, LoadError> {
     let default_profile = BankProfile::default();
     let p = profile.unwrap_or(&default_profile);
-    let fe = |reason: String| LoadError::Profile { file: file.to_string(), reason };
+    let fe = |reason: String| LoadError::Profile {
+        file: file.to_string(),
+        reason,
+    };
 
     // 1. Header row.
     let header_idx: Option<usize> = match p.header_row {
@@ -319,7 +445,9 @@ pub(crate) fn parse_table(
                         known += 1;
                         match role {
                             ColumnRole::BookingDate | ColumnRole::ValueDate => has_date = true,
-                            ColumnRole::Amount | ColumnRole::Debit | ColumnRole::Credit => has_money = true,
+                            ColumnRole::Amount | ColumnRole::Debit | ColumnRole::Credit => {
+                                has_money = true
+                            }
                             _ => {}
                         }
                     }
@@ -348,13 +476,20 @@ pub(crate) fn parse_table(
         }
     };
     let (names, data_start): (Vec<String>, usize) = match header_idx {
-        Some(i) => (rows[i].cells.iter().map(|c| c.trim().to_string()).collect(), i + 1),
+        Some(i) => (
+            rows[i].cells.iter().map(|c| c.trim().to_string()).collect(),
+            i + 1,
+        ),
         None => {
             let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
             ((1..=width).map(|n| format!("#{n}")).collect(), 0)
         }
     };
-    let data: Vec<&GridRow> = rows[data_start..].iter().filter(|r| !r.is_blank()).collect();
+    let mut rows = rows;
+    let data: Vec<&GridRow> = rows[data_start..]
+        .iter()
+        .filter(|r| !r.is_blank())
+        .collect();
 
     // 2. Roles.
     let mut assigned: Vec<Option<(ColumnRole, u8)>> = vec![None; names.len()];
@@ -377,7 +512,11 @@ pub(crate) fn parse_table(
     }
     let mut problems: Vec<String> = Vec::new();
     let mut unsure_cols: Vec<String> = Vec::new();
-    let profiled = |name: &str| p.columns.keys().any(|k| k.trim().eq_ignore_ascii_case(name));
+    let profiled = |name: &str| {
+        p.columns
+            .keys()
+            .any(|k| k.trim().eq_ignore_ascii_case(name))
+    };
     for (i, h) in names.iter().enumerate() {
         if assigned[i].is_none() && !profiled(h) {
             assigned[i] = role_for_header(h).map(|(r, rank)| (r, rank + 1));
@@ -401,7 +540,11 @@ pub(crate) fn parse_table(
         let top: Vec<usize> = claims.iter().filter(|c| c.1 == best).map(|c| c.0).collect();
         if top.len() > 1 {
             let cols: Vec<String> = top.iter().map(|&i| names[i].clone()).collect();
-            problems.push(format!("columns {} could each be the {} column", quote_list(&cols), role.as_str()));
+            problems.push(format!(
+                "columns {} could each be the {} column",
+                quote_list(&cols),
+                role.as_str()
+            ));
             unsure_cols.extend(cols);
         } else {
             by_role.push((role, top[0]));
@@ -409,20 +552,30 @@ pub(crate) fn parse_table(
     }
     let cols = Columns { by_role };
     // Unknown columns whose values look like money.
-    let used: Vec<usize> = assigned.iter().enumerate().filter(|(_, a)| a.is_some()).map(|(i, _)| i).collect();
+    let used: Vec<usize> = assigned
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.is_some())
+        .map(|(i, _)| i)
+        .collect();
     for (i, h) in names.iter().enumerate() {
         if used.contains(&i) {
             continue;
         }
         let moneyish = data.iter().take(500).any(|r| looks_like_money(r.get(i)));
         if moneyish {
-            problems.push(format!("column `{h}` holds amounts but its name is not a known role"));
+            problems.push(format!(
+                "column `{h}` holds amounts but its name is not a known role"
+            ));
             unsure_cols.push(h.clone());
         }
     }
     let has_amount = cols.get(ColumnRole::Amount).is_some();
     let has_dc = cols.get(ColumnRole::Debit).is_some() || cols.get(ColumnRole::Credit).is_some();
-    if cols.get(ColumnRole::BookingDate).is_none() && cols.get(ColumnRole::ValueDate).is_none() && unsure_cols.is_empty() {
+    if cols.get(ColumnRole::BookingDate).is_none()
+        && cols.get(ColumnRole::ValueDate).is_none()
+        && unsure_cols.is_empty()
+    {
         problems.push("no booking-date column".into());
     }
     if !has_amount && !has_dc && problems.is_empty() {
@@ -435,7 +588,10 @@ pub(crate) fn parse_table(
                 c.push(names[i].clone());
             }
         }
-        problems.push(format!("both a signed amount and debit/credit columns: {}", quote_list(&c)));
+        problems.push(format!(
+            "both a signed amount and debit/credit columns: {}",
+            quote_list(&c)
+        ));
         unsure_cols.extend(c);
     }
     if !problems.is_empty() {
@@ -450,8 +606,13 @@ pub(crate) fn parse_table(
     }
 
     // 3. Per-column settings decided from the data.
-    let booking_col = cols.get(ColumnRole::BookingDate).or(cols.get(ColumnRole::ValueDate)).unwrap_or(0);
-    let value_col = cols.get(ColumnRole::ValueDate).filter(|&v| v != booking_col);
+    let booking_col = cols
+        .get(ColumnRole::BookingDate)
+        .or(cols.get(ColumnRole::ValueDate))
+        .unwrap_or(0);
+    let value_col = cols
+        .get(ColumnRole::ValueDate)
+        .filter(|&v| v != booking_col);
     let order_for = |col: usize| -> DayOrder {
         if let Some(o) = p.date_format.day_order() {
             return o;
@@ -464,14 +625,23 @@ pub(crate) fn parse_table(
                 None => {}
             }
         }
-        if dmy > mdy { DayOrder::Dmy } else { DayOrder::Mdy }
+        if dmy > mdy {
+            DayOrder::Dmy
+        } else {
+            DayOrder::Mdy
+        }
     };
     let booking_order = order_for(booking_col);
     let value_order = value_col.map(order_for).unwrap_or(booking_order);
-    let money_cols: Vec<usize> = [ColumnRole::Amount, ColumnRole::Debit, ColumnRole::Credit, ColumnRole::Balance]
-        .iter()
-        .filter_map(|r| cols.get(*r))
-        .collect();
+    let money_cols: Vec<usize> = [
+        ColumnRole::Amount,
+        ColumnRole::Debit,
+        ColumnRole::Credit,
+        ColumnRole::Balance,
+    ]
+    .iter()
+    .filter_map(|r| cols.get(*r))
+    .collect();
     let sep = match p.decimal_separator {
         DecimalSeparator::Auto => decide_separator(&data, &money_cols),
         s => s,
@@ -479,7 +649,9 @@ pub(crate) fn parse_table(
     let parse_d = |v: &str, order: DayOrder| -> Result<NaiveDate, String> {
         match &p.date_format {
             DateFormat::Pattern(pat) => NaiveDate::parse_from_str(v.trim(), pat)
-                .or_else(|_| chrono::NaiveDateTime::parse_from_str(v.trim(), pat).map(|dt| dt.date()))
+                .or_else(|_| {
+                    chrono::NaiveDateTime::parse_from_str(v.trim(), pat).map(|dt| dt.date())
+                })
                 .map_err(|_| format!("`{v}` does not match the profile date format `{pat}`")),
             _ => parse_date(v, order),
         }
@@ -490,16 +662,27 @@ pub(crate) fn parse_table(
     let mut row_no: u32 = 0;
     let mut balances: Vec<(u32, Cents)> = Vec::new(); // (statement_row, balance)
     let get_opt = |r: &GridRow, role: ColumnRole| -> Option<String> {
-        cols.get(role).map(|i| r.get(i)).filter(|v| !v.is_empty()).map(str::to_string)
+        cols.get(role)
+            .map(|i| r.get(i))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
     };
-    for r in data {
+    drop(data);
+    for mut r in rows.drain(data_start..).filter(|r| !r.is_blank()) {
+        let raw_owned = std::mem::take(&mut r.raw);
+        let r = &r;
         row_no += 1;
         let reject = |column: Option<usize>, reason: String| Reject {
             file: file.to_string(),
             row: r.line,
-            column: column.map(|i| names.get(i).cloned().unwrap_or_else(|| format!("#{}", i + 1))),
+            column: column.map(|i| {
+                names
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", i + 1))
+            }),
             reason,
-            raw: r.raw.clone(),
+            raw: raw_owned.clone(),
         };
         // The running balance is read even when the row is rejected, so that money on a
         // rejected row shows up as a balance break instead of vanishing.
@@ -514,15 +697,20 @@ pub(crate) fn parse_table(
         let booking = match parse_d(r.get(booking_col), booking_order) {
             Ok(d) => d,
             Err(e) => {
-                out.rejects.push(reject(Some(booking_col), format!("booking date: {e}")));
+                out.rejects
+                    .push(reject(Some(booking_col), format!("booking date: {e}")));
                 continue;
             }
         };
-        let value_date = match value_col.map(|c| (c, r.get(c))).filter(|(_, v)| !v.is_empty()) {
+        let value_date = match value_col
+            .map(|c| (c, r.get(c)))
+            .filter(|(_, v)| !v.is_empty())
+        {
             Some((c, v)) => match parse_d(v, value_order) {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    out.rejects.push(reject(Some(c), format!("value date: {e}")));
+                    out.rejects
+                        .push(reject(Some(c), format!("value date: {e}")));
                     continue;
                 }
             },
@@ -546,11 +734,13 @@ pub(crate) fn parse_table(
             booking_date: booking,
             value_date,
             amount_cents: amount,
-            currency: get_opt(r, ColumnRole::Currency).map(|c| c.to_ascii_uppercase()).or_else(|| p.currency.clone()),
+            currency: get_opt(r, ColumnRole::Currency)
+                .map(|c| c.to_ascii_uppercase())
+                .or_else(|| p.currency.clone()),
             counterparty: get_opt(r, ColumnRole::Counterparty),
             description: get_opt(r, ColumnRole::Description).unwrap_or_default(),
             type_code: get_opt(r, ColumnRole::Type),
-            raw: r.raw.clone(),
+            raw: raw_owned,
         });
     }
     if let Some(b) = running_balance(file, &out.lines, &balances) {
@@ -564,7 +754,9 @@ fn decide_separator(data: &[&GridRow], money_cols: &[usize]) -> DecimalSeparator
     let (mut comma, mut dot) = (0, 0);
     for r in data.iter().take(2000) {
         for &c in money_cols {
-            let v = r.get(c).trim_end_matches(|ch: char| ch.is_alphabetic() || ch == ' ' || ch == ')' || ch == '-');
+            let v = r.get(c).trim_end_matches(|ch: char| {
+                ch.is_alphabetic() || ch == ' ' || ch == ')' || ch == '-'
+            });
             let b = v.as_bytes();
             let n = b.len();
             if n >= 3 && b[n - 1].is_ascii_digit() && b[n - 2].is_ascii_digit() {
@@ -585,8 +777,19 @@ fn decide_separator(data: &[&GridRow], money_cols: &[usize]) -> DecimalSeparator
     }
 }
 
-fn row_amount(r: &GridRow, cols: &Columns, sep: DecimalSeparator, p: &BankProfile) -> Result<Cents, (usize, String)> {
-    let inv = |a: Cents| if p.sign == SignConvention::Inverted { -a } else { a };
+fn row_amount(
+    r: &GridRow,
+    cols: &Columns,
+    sep: DecimalSeparator,
+    p: &BankProfile,
+) -> Result<Cents, (usize, String)> {
+    let inv = |a: Cents| {
+        if p.sign == SignConvention::Inverted {
+            -a
+        } else {
+            a
+        }
+    };
     if let Some(ac) = cols.get(ColumnRole::Amount) {
         let v = r.get(ac);
         let a = parse_amount(v, sep).map_err(|e| (ac, e))?;
@@ -600,7 +803,10 @@ fn row_amount(r: &GridRow, cols: &Columns, sep: DecimalSeparator, p: &BankProfil
             return match (credit, debit) {
                 (true, false) => Ok(a.abs()),
                 (false, true) => Ok(-a.abs()),
-                _ => Err((ic, format!("credit/debit indicator `{ind}` is neither credit (CR) nor debit (DR)"))),
+                _ => Err((
+                    ic,
+                    format!("credit/debit indicator `{ind}` is neither credit (CR) nor debit (DR)"),
+                )),
             };
         }
         return Ok(inv(a));
@@ -610,16 +816,31 @@ fn row_amount(r: &GridRow, cols: &Columns, sep: DecimalSeparator, p: &BankProfil
     let dv = dc.map(|c| r.get(c)).unwrap_or("");
     let cv = cc.map(|c| r.get(c)).unwrap_or("");
     if dv.is_empty() && cv.is_empty() {
-        return Err((dc.or(cc).unwrap_or(0), "neither a debit nor a credit amount".into()));
+        return Err((
+            dc.or(cc).unwrap_or(0),
+            "neither a debit nor a credit amount".into(),
+        ));
     }
-    let d = if dv.is_empty() { 0 } else { parse_amount(dv, sep).map_err(|e| (dc.unwrap_or(0), e))? };
-    let c = if cv.is_empty() { 0 } else { parse_amount(cv, sep).map_err(|e| (cc.unwrap_or(0), e))? };
+    let d = if dv.is_empty() {
+        0
+    } else {
+        parse_amount(dv, sep).map_err(|e| (dc.unwrap_or(0), e))?
+    };
+    let c = if cv.is_empty() {
+        0
+    } else {
+        parse_amount(cv, sep).map_err(|e| (cc.unwrap_or(0), e))?
+    };
     Ok(c - d.abs())
 }
 
 /// Opening/closing from a running-balance column, in either file order (oldest-first or
 /// newest-first exports).
-fn running_balance(file: &str, lines: &[StatementLine], balances: &[(u32, Cents)]) -> Option<StatedBalance> {
+fn running_balance(
+    file: &str,
+    lines: &[StatementLine],
+    balances: &[(u32, Cents)],
+) -> Option<StatedBalance> {
     if lines.is_empty() || balances.is_empty() {
         return None;
     }
@@ -648,15 +869,31 @@ fn running_balance(file: &str, lines: &[StatementLine], balances: &[(u32, Cents)
     let (opening, closing, as_of) = if newest_first {
         // Oldest transaction is the last row: opening = its balance − its amount.
         let (orow, obal) = *balances.last()?;
-        let before: Cents = lines.iter().filter(|l| l.statement_row >= orow).map(|l| l.amount_cents).sum();
+        let before: Cents = lines
+            .iter()
+            .filter(|l| l.statement_row >= orow)
+            .map(|l| l.amount_cents)
+            .sum();
         let (crow, cbal) = *balances.first()?;
-        let after: Cents = lines.iter().filter(|l| l.statement_row < crow).map(|l| l.amount_cents).sum();
+        let after: Cents = lines
+            .iter()
+            .filter(|l| l.statement_row < crow)
+            .map(|l| l.amount_cents)
+            .sum();
         (obal - before, cbal + after, first_date)
     } else {
         let (orow, obal) = *balances.first()?;
-        let upto: Cents = lines.iter().filter(|l| l.statement_row <= orow).map(|l| l.amount_cents).sum();
+        let upto: Cents = lines
+            .iter()
+            .filter(|l| l.statement_row <= orow)
+            .map(|l| l.amount_cents)
+            .sum();
         let (crow, cbal) = *balances.last()?;
-        let after: Cents = lines.iter().filter(|l| l.statement_row > crow).map(|l| l.amount_cents).sum();
+        let after: Cents = lines
+            .iter()
+            .filter(|l| l.statement_row > crow)
+            .map(|l| l.amount_cents)
+            .sum();
         (obal - upto, cbal + after, last_date)
     };
     Some(StatedBalance {
@@ -669,9 +906,16 @@ fn running_balance(file: &str, lines: &[StatementLine], balances: &[(u32, Cents)
 }
 
 fn quote_list(cols: &[String]) -> String {
-    cols.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+    cols.iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n).collect::<String>() + "…" }
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n).collect::<String>() + "…"
+    }
 }

@@ -96,7 +96,11 @@ pub fn parse_amount(input: &str, sep: DecimalSeparator) -> Result<Cents, String>
             (Some(d), Some(c)) => Some(d.max(c)),
             (Some(d), None) => {
                 // `1.234.567` is thousands-only; a single dot is a decimal mark.
-                if s.matches('.').count() > 1 { None } else { Some(d) }
+                if s.matches('.').count() > 1 {
+                    None
+                } else {
+                    Some(d)
+                }
             }
             (None, Some(c)) => {
                 let digits_after = bytes.len() - c - 1;
@@ -212,7 +216,9 @@ pub fn parse_date(input: &str, order: DayOrder) -> Result<NaiveDate, String> {
         let mut parts = rest.splitn(2, |c| c == '-' || c == '/' || c == '.');
         let m = parts.next().and_then(num).ok_or_else(err)?;
         let d_str = parts.next().ok_or_else(err)?;
-        let d_end = d_str.find(|c: char| !c.is_ascii_digit()).unwrap_or(d_str.len());
+        let d_end = d_str
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(d_str.len());
         let d = num(&d_str[..d_end]).ok_or_else(err)?;
         return ymd(y, m, d).ok_or_else(err);
     }
@@ -394,7 +400,10 @@ mod tests {
         assert_eq!(parse_amount("1.234", DecimalSeparator::Comma), Ok(123_400));
         assert_eq!(parse_amount("1,23", DecimalSeparator::Comma), Ok(123));
         assert!(parse_amount("1,234", DecimalSeparator::Comma).is_err());
-        assert_eq!(parse_amount("1 234,5", DecimalSeparator::Comma), Ok(123_450));
+        assert_eq!(
+            parse_amount("1 234,5", DecimalSeparator::Comma),
+            Ok(123_450)
+        );
         assert_eq!(parse_amount("1'234.50", DecimalSeparator::Dot), Ok(123_450));
     }
 

@@ -82,14 +82,79 @@ impl std::fmt::Display for Period {
     }
 }
 
-/// An OFAC SDN name to plant as a sanctioned investor (`SANCTIONS_NAME_MATCH`). Individuals are
-/// written `LAST, First` as in `sdn.csv`; anything without a comma becomes a company investor.
+/// An OFAC SDN name to plant as a sanctioned investor (`SANCTIONS_NAME_MATCH`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SdnName {
-    /// The SDN entry name as in `sdn.csv`.
+    /// The SDN entry name as in `sdn.csv` (individuals: `LAST, First`).
     pub name: String,
     /// The SDN entry number (`ent_num`).
     pub ent_num: i64,
+    /// Whether the entry is an individual (`SDN_Type` = `individual`); others become company
+    /// investors.
+    pub individual: bool,
+}
+
+/// Picks `count` SDN entries from an OFAC `sdn.csv` (no header; columns ent_num, SDN_Name,
+/// SDN_Type, ...), alternating individuals and entities, evenly spaced through the file so the
+/// choice is deterministic. Vessels and aircraft are skipped.
+pub fn pick_sdn_names(sdn_csv: &Path, count: usize) -> Result<Vec<SdnName>, GenError> {
+    let bad = |row: usize, msg: &str| {
+        GenError::Config(format!("{}: row {row}: {msg}", sdn_csv.display()))
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(sdn_csv)
+        .map_err(|e| GenError::io(sdn_csv, std::io::Error::other(e.to_string())))?;
+    let (mut people, mut entities) = (Vec::new(), Vec::new());
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| bad(i + 1, &e.to_string()))?;
+        if rec.len() < 3 {
+            return Err(bad(
+                i + 1,
+                "expected at least 3 columns (ent_num, SDN_Name, SDN_Type)",
+            ));
+        }
+        let ent_num: i64 = rec[0]
+            .trim()
+            .parse()
+            .map_err(|_| bad(i + 1, "column 1 (ent_num) is not an integer"))?;
+        let name = rec[1].trim().to_string();
+        if name.is_empty() {
+            return Err(bad(i + 1, "column 2 (SDN_Name) is empty"));
+        }
+        match rec[2].trim() {
+            "individual" => people.push(SdnName {
+                name,
+                ent_num,
+                individual: true,
+            }),
+            "vessel" | "aircraft" => {}
+            _ => entities.push(SdnName {
+                name,
+                ent_num,
+                individual: false,
+            }),
+        }
+    }
+    let spaced = |v: &[SdnName], k: usize| -> Vec<SdnName> {
+        (0..k.min(v.len()))
+            .map(|j| v[j * v.len() / k.min(v.len()).max(1)].clone())
+            .collect()
+    };
+    let want_people = count.div_ceil(2).min(people.len());
+    let want_entities = (count - want_people).min(entities.len());
+    let mut p = spaced(&people, want_people).into_iter();
+    let mut e = spaced(&entities, want_entities).into_iter();
+    let mut out = Vec::new();
+    while out.len() < count {
+        match (p.next(), e.next()) {
+            (None, None) => break,
+            (a, b) => out.extend(a.into_iter().chain(b)),
+        }
+    }
+    out.truncate(count);
+    Ok(out)
 }
 
 /// Generator arguments.

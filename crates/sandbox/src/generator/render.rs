@@ -677,7 +677,7 @@ fn investment_json(inv: &Inv, w: &World, seed: u64) -> String {
     if p.id % 4 == 0 {
         j.str(
             "utm_source",
-            r.pick(&["newsletter", "google", "linkedin", "podcast"]),
+            r.pick::<&str>(&["newsletter", "google", "linkedin", "podcast"]),
         )
         .str("utm_medium", "referral");
     }

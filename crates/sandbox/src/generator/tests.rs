@@ -16,10 +16,12 @@ fn cfg(n: usize, seed: u64, sdn: bool) -> GenConfig {
                 SdnName {
                     name: "AL-ZAWAHIRI, Ayman".into(),
                     ent_num: 6366,
+                    individual: true,
                 },
                 SdnName {
                     name: "BANCO NACIONAL DE CUBA".into(),
                     ent_num: 306,
+                    individual: false,
                 },
             ]
         } else {
@@ -554,7 +556,7 @@ fn truth_is_consistent_and_every_code_is_planted() {
         let rec = by_id[&v["investment_id"].parse::<i64>().unwrap()];
         let name = rec["investor_individual_name"].as_str().unwrap();
         assert!(
-            name.contains("AL-ZAWAHIRI") || name.contains("BANCO NACIONAL DE CUBA"),
+            name.contains("Al-Zawahiri") || name.contains("BANCO NACIONAL DE CUBA"),
             "{name}"
         );
     }
@@ -661,4 +663,122 @@ fn originator_names_are_romanised() {
         names::roman_upper("Seán O'Brien-Smith"),
         "SEAN OBRIEN SMITH"
     );
+}
+
+/// Every violation in the truth is a planted one (clean investments keep their margins), and
+/// every code is planted, for several seeds and periods.
+#[test]
+fn only_planted_investments_violate_across_seeds() {
+    for (seed, period) in [
+        (1u64, "2026-10"),
+        (2, "2025-02"),
+        (3, "2026-12"),
+        (11, "2027-06"),
+        (42, "2026-03"),
+    ] {
+        let mut c = cfg(400, seed, true);
+        c.period = Period::parse(period).unwrap();
+        let w = world::build(&c);
+        let v = oracle::violations(&w);
+        let planted: BTreeSet<(&str, i64)> = w.planted.iter().copied().collect();
+        let whale = w
+            .planted
+            .iter()
+            .find(|p| p.0 == "REGCF_ISSUER_CAP")
+            .map(|p| p.1);
+        let codes: BTreeSet<&str> = v.iter().map(|x| x.code).collect();
+        assert_eq!(codes.len(), 17, "seed {seed}: {codes:?}");
+        for x in &v {
+            let side_effect = (x.code == "INVESTMENT_ABOVE_MAX" && Some(x.investment_id) == whale)
+                || x.code == "REGCF_ISSUER_CAP";
+            assert!(
+                planted.contains(&(x.code, x.investment_id)) || side_effect,
+                "seed {seed}: unplanted {} on {} ({})",
+                x.code,
+                x.investment_id,
+                x.note
+            );
+        }
+        let m = money::build(&w, seed);
+        let ex: BTreeSet<&str> = m.exceptions.iter().map(|e| e.code).collect();
+        assert_eq!(ex.len(), 8, "seed {seed}: {ex:?}");
+        for a in world::Acct::ALL {
+            let mut bal = m.opening[a.idx()];
+            for l in &m.lines[a.idx()] {
+                bal += l.amount_c;
+                assert!(
+                    w.biz.contains(&l.date),
+                    "seed {seed}: {} booked on a non-business day",
+                    l.bank_ref
+                );
+            }
+            assert_eq!(bal, m.closing(a));
+        }
+    }
+}
+
+#[test]
+fn xlsx_has_typed_cells_and_every_line() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let (_t, d, _) = gen_into(&cfg(400, 7, false));
+    let lines = read_csv(&d.join("truth/lines.csv"));
+    for a in ["escrow", "operating", "private", "intl"] {
+        let mut wb: Xlsx<_> = open_workbook(d.join(format!("statements/{a}/{a}.xlsx"))).unwrap();
+        let r = wb.worksheet_range("Statement").unwrap();
+        let rows: Vec<&[Data]> = r.rows().collect();
+        assert_eq!(rows[4][0], Data::String("Posting Date".into()));
+        let mine: Vec<&BTreeMap<String, String>> =
+            lines.iter().filter(|l| l["account"] == a).collect();
+        assert_eq!(rows.len() - 5, mine.len(), "{a}");
+        for (row, l) in rows[5..].iter().zip(&mine) {
+            assert!(
+                matches!(row[0], Data::DateTime(_)),
+                "{a}: date cell {:?}",
+                row[0]
+            );
+            assert_eq!(row[2], Data::String(l["bank_ref"].clone()));
+            let cents: i64 = l["amount_cents"].parse().unwrap();
+            let cell = if cents < 0 { &row[5] } else { &row[6] };
+            match cell {
+                Data::Float(f) => assert_eq!(
+                    (f * 100.0).round() as i64,
+                    cents.abs(),
+                    "{a} {}",
+                    l["bank_ref"]
+                ),
+                other => panic!("{a}: amount cell {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn picks_sdn_names_from_a_real_list() {
+    let dir = std::env::var("TIEOUT_SAMPLES").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/samples").to_string()
+    });
+    let path = Path::new(&dir).join("ofac/sdn.csv");
+    if !path.is_file() {
+        eprintln!("SKIPPED: samples folder not found at {dir}");
+        return;
+    }
+    let names = pick_sdn_names(&path, 3).unwrap();
+    assert_eq!(names.len(), 3);
+    assert!(names[0].individual && names[0].name.contains(','));
+    assert!(!names[1].individual);
+    assert!(names.iter().all(|n| n.ent_num > 0));
+    // Deterministic, and usable by the generator.
+    assert_eq!(names, pick_sdn_names(&path, 3).unwrap());
+    let mut c = cfg(400, 5, false);
+    c.sdn_names = names;
+    let w = world::build(&c);
+    assert!(
+        oracle::violations(&w)
+            .iter()
+            .any(|v| v.code == "SANCTIONS_NAME_MATCH")
+    );
+    let bad = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(bad.path(), "x,NAME,individual\n").unwrap();
+    let e = pick_sdn_names(bad.path(), 1).unwrap_err().to_string();
+    assert!(e.contains("row 1") && e.contains("ent_num"), "{e}");
 }

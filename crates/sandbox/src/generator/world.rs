@@ -324,6 +324,21 @@ fn day_time(r: &mut R, d: NaiveDate) -> NaiveDateTime {
     )
 }
 
+/// `LOGAN MOREY` → `Logan Morey`.
+fn title_case(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = c == ' ' || c == '-';
+    }
+    out
+}
+
 fn round_to(v: i64, step: i64) -> i64 {
     (v / step) * step
 }
@@ -641,7 +656,7 @@ impl Builder<'_> {
         let country: &'static str = if domestic {
             "US"
         } else {
-            r.pick(pool.countries)
+            r.pick::<&'static str>(pool.countries)
         };
         let start = self.cfg.period.first_day();
         let natural = itype.natural();
@@ -1273,7 +1288,7 @@ impl Builder<'_> {
             VPlant::Sanctions(k) => {
                 kind = OffKind::RegS;
                 let sdn = self.cfg.sdn_names[k].clone();
-                let is_person = sdn.name.contains(',');
+                let is_person = sdn.individual;
                 idx = self.fresh(
                     if is_person {
                         IType::Person
@@ -1288,7 +1303,7 @@ impl Builder<'_> {
                 i.country = "AE";
                 if is_person {
                     let mut parts = sdn.name.splitn(2, ',');
-                    let last = parts.next().unwrap_or("").trim().to_string();
+                    let last = title_case(parts.next().unwrap_or("").trim());
                     let first = parts.next().unwrap_or("").trim().to_string();
                     i.first = first;
                     i.last = last;

@@ -1,0 +1,265 @@
+//! The committed demo month end, run through the `tieout` binary: exit code, byte-identical
+//! reruns, the same results over HTTP as from the snapshot, and insta snapshots of the CSV
+//! outputs and the report models (CI fails on drift).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn demo() -> PathBuf {
+    root().join("testdata/demo")
+}
+
+fn dataset() -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(demo().join("dataset.json")).unwrap()).unwrap()
+}
+
+/// `tieout reconcile` over the demo inputs, run from the repository root with relative paths
+/// (so the manifest is the same on every machine). `source` is `--snapshot …` or `--api-url …`.
+fn reconcile(source: &[&str], out: &Path, env: &[(&str, &str)]) -> std::process::Output {
+    let ds = dataset();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tieout"));
+    cmd.current_dir(root()).arg("--quiet").arg("reconcile").args(source);
+    for s in ds["demo"]["statements"].as_array().unwrap() {
+        cmd.arg("--statement").arg(format!("testdata/demo/{}", s.as_str().unwrap()));
+    }
+    for p in ds["demo"]["payouts"].as_array().unwrap() {
+        cmd.arg("--payouts").arg(format!("testdata/demo/{}", p.as_str().unwrap()));
+    }
+    cmd.args(["--sdn", "testdata/demo/sdn", "--period", ds["period"].as_str().unwrap()]);
+    cmd.arg("--out").arg(out);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn text(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
+
+#[test]
+fn demo_run_is_deterministic_and_snapshot_stable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    let out_a = reconcile(&["--snapshot", "testdata/demo/api"], &a, &[]);
+    let stderr = String::from_utf8_lossy(&out_a.stderr);
+    assert_eq!(out_a.status.code(), Some(1), "the demo has planted exceptions: {stderr}");
+    assert!(stderr.contains("EXCEPTIONS"), "the verdict is printed: {stderr}");
+    let out_b = reconcile(&["--snapshot", "testdata/demo/api"], &b, &[]);
+    assert_eq!(out_b.status.code(), Some(1));
+
+    let fa = files(&a);
+    let fb = files(&b);
+    for name in [
+        "matches.csv",
+        "exceptions.csv",
+        "rejects.csv",
+        "findings.csv",
+        "open-items.json",
+        "manifest.json",
+        "investor-register.pdf",
+        "investor-register.xlsx",
+        "funds-received.pdf",
+        "funds-received.xlsx",
+        "exceptions.pdf",
+        "exceptions.xlsx",
+        "regulator.pdf",
+        "board.pdf",
+    ] {
+        assert!(fa.contains_key(name), "{name} was not written");
+    }
+    assert_eq!(
+        fa.keys().collect::<Vec<_>>(),
+        fb.keys().collect::<Vec<_>>(),
+        "both runs write the same files"
+    );
+    for (name, bytes) in &fa {
+        assert!(bytes == &fb[name], "{name} differs between two runs on the same inputs");
+    }
+    // No staging directories are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // The manifest hashes every output it lists.
+    let manifest: serde_json::Value = serde_json::from_str(&text(&a, "manifest.json")).unwrap();
+    assert_eq!(manifest["verdict"], "exceptions");
+    for o in manifest["outputs"].as_array().unwrap() {
+        let path = o["path"].as_str().unwrap();
+        let sha = o["sha256"].as_str().unwrap();
+        use sha2::Digest;
+        assert_eq!(hex::encode(sha2::Sha256::digest(&fa[path])), sha, "{path}");
+    }
+    assert!(!text(&a, "manifest.json").contains("sandbox-"), "no key in the manifest");
+
+    insta::assert_snapshot!("demo_matches_csv", text(&a, "matches.csv"));
+    insta::assert_snapshot!("demo_exceptions_csv", text(&a, "exceptions.csv"));
+    insta::assert_snapshot!("demo_findings_csv", text(&a, "findings.csv"));
+    insta::assert_snapshot!("demo_rejects_csv", text(&a, "rejects.csv"));
+    insta::assert_snapshot!("demo_open_items_json", text(&a, "open-items.json"));
+    insta::assert_json_snapshot!("demo_manifest_counts", manifest["counts"]);
+}
+
+#[test]
+fn demo_over_http_gives_the_snapshot_results() {
+    let ds = dataset();
+    let key = ds["api_key"].as_str().unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt
+        .block_on(tieout_sandbox::server::serve(tieout_sandbox::server::ServerConfig::new(demo())))
+        .unwrap();
+    let url = server.base_url();
+    let tmp = tempfile::tempdir().unwrap();
+    let http = tmp.path().join("http");
+    let snap = tmp.path().join("snap");
+    let o = reconcile(
+        &["--api-url", &url, "--api-key-env", "TIEOUT_TEST_KEY"],
+        &http,
+        &[("TIEOUT_TEST_KEY", &key)],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = reconcile(&["--snapshot", "testdata/demo/api"], &snap, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    // The pulled records are exactly the served ones.
+    for f in ["offerings.jsonl", "investors.jsonl", "investments.jsonl", "users.jsonl"] {
+        assert_eq!(
+            std::fs::read(http.join("snapshot").join(f)).unwrap(),
+            std::fs::read(demo().join("api").join(f)).unwrap(),
+            "{f} pulled over HTTP differs from the served dataset"
+        );
+    }
+    for f in ["matches.csv", "exceptions.csv", "findings.csv", "rejects.csv", "open-items.json"] {
+        assert_eq!(text(&http, f), text(&snap, f), "{f}");
+    }
+    let manifest = text(&http, "manifest.json");
+    assert!(!manifest.contains(&key), "the API key must not reach the manifest");
+    rt.block_on(server.shutdown()).unwrap();
+}
+
+#[test]
+fn a_refused_key_exits_2_with_one_line_and_no_output() {
+    let ds = dataset();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt
+        .block_on(tieout_sandbox::server::serve(tieout_sandbox::server::ServerConfig::new(demo())))
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let wrong = "definitely-not-the-key-1234";
+    let o = reconcile(
+        &["--api-url", &server.base_url(), "--api-key-env", "TIEOUT_TEST_KEY"],
+        &out,
+        &[("TIEOUT_TEST_KEY", wrong)],
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains(wrong), "the key is never echoed: {stderr}");
+    assert!(!out.exists(), "a failed run leaves no output");
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "no staging dir left");
+    let _ = ds;
+    rt.block_on(server.shutdown()).unwrap();
+}
+
+#[test]
+fn report_models_of_the_demo_are_snapshot_stable() {
+    use tieout_reconcile::engine::{self, ReconInput, Tolerances};
+    use tieout_reconcile::load::{self, LoadOptions};
+
+    let ds = dataset();
+    let w = demo();
+    let book = tieout_api::snapshot::load_book(&w.join("api")).unwrap();
+    let period = tieout_report::Period::parse_month(ds["period"].as_str().unwrap()).unwrap();
+    let sdn = std::fs::read(w.join("sdn/sdn.csv")).unwrap();
+    let alt = std::fs::read(w.join("sdn/alt.csv")).ok();
+    let list = tieout_domain::sanctions::SanctionsList::parse(&tieout_domain::sanctions::SdnFiles {
+        sdn: &sdn,
+        alt: alt.as_deref(),
+        add: None,
+        comments: None,
+    })
+    .unwrap();
+    let index = tieout_domain::sanctions::SanctionsIndex::build(&list);
+    let findings = tieout_domain::check(
+        &book,
+        period.last,
+        Some(&index),
+        &tieout_domain::sanctions::Overrides::new(),
+        &tieout_domain::CheckConfig::default(),
+    );
+    let mut lines = Vec::new();
+    let mut balances = Vec::new();
+    let mut rejects = Vec::new();
+    for s in ds["demo"]["statements"].as_array().unwrap() {
+        let l = load::load_statement(&w.join(s.as_str().unwrap()), &LoadOptions::default()).unwrap();
+        lines.extend(l.lines);
+        balances.extend(l.balances);
+        rejects.extend(l.rejects);
+    }
+    let payouts = load::load_payouts(&w.join("payouts/stripe-payouts.csv")).unwrap();
+    let outcome = engine::reconcile(
+        &ReconInput {
+            book: &book,
+            lines: &lines,
+            payouts: &payouts.items,
+            balances: &balances,
+            rejects: &rejects,
+            carry_forward: None,
+            period: engine::Period { first: period.first, last: period.last },
+        },
+        &Tolerances::default(),
+    )
+    .unwrap();
+    let input = tieout_report::ReportInput {
+        period: &period,
+        run_id: "demo",
+        document_time: period.document_time(),
+        book: &book,
+        matches: &outcome.matches,
+        exceptions: &outcome.exceptions,
+        rejects: &rejects,
+        statement_lines: &lines,
+        findings: &findings,
+    };
+    let models = tieout_report::build_models(&input).unwrap();
+    insta::assert_json_snapshot!("demo_regulator_model", models.regulator);
+    insta::assert_json_snapshot!("demo_board_model", models.board);
+    insta::assert_json_snapshot!("demo_funds_by_method", models.funds_received.by_method);
+
+    // The totals tie: funds received in the report = matched bank cents of credits.
+    let register = serde_json::to_value(&models.investor_register).unwrap();
+    let text = register.to_string();
+    for inv in &book.investors {
+        if let Some(tax) = &inv.tax_id {
+            let digits: String = tax.chars().filter(|c| c.is_ascii_digit()).collect();
+            if digits.len() > 4 {
+                assert!(!text.contains(tax.as_str()), "full tax id of investor {} in the register", inv.id);
+            }
+        }
+    }
+}
