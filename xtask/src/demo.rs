@@ -60,7 +60,7 @@ pub fn run(bin: &Path, root: &Path) -> Result<ExitCode> {
     for p in &payouts {
         cmd.arg("--payouts").arg(data.join(p));
     }
-    let sdn = data.join("sdn");
+    let sdn = root.join("testdata").join("sdn-fictional");
     if sdn.join("sdn.csv").exists() {
         cmd.arg("--sdn").arg(&sdn);
     }

@@ -43,7 +43,11 @@ fn dataset(seed: u64, list: &SanctionsList) -> tempfile::TempDir {
         .entries
         .iter()
         .filter(|e| matches!(e.sdn_type, SdnType::Individual | SdnType::Entity))
-        .map(|e| SdnName { name: e.name.clone(), ent_num: e.ent_num })
+        .map(|e| SdnName {
+            name: e.name.clone(),
+            ent_num: e.ent_num,
+            individual: e.sdn_type == SdnType::Individual,
+        })
         .collect();
     let cfg = GenConfig {
         investments: N,

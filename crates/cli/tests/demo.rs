@@ -30,7 +30,7 @@ fn reconcile(source: &[&str], out: &Path, env: &[(&str, &str)]) -> std::process:
     for p in ds["demo"]["payouts"].as_array().unwrap() {
         cmd.arg("--payouts").arg(format!("testdata/demo/{}", p.as_str().unwrap()));
     }
-    cmd.args(["--sdn", "testdata/demo/sdn", "--period", ds["period"].as_str().unwrap()]);
+    cmd.args(["--sdn", "testdata/sdn-fictional", "--period", ds["period"].as_str().unwrap()]);
     cmd.arg("--out").arg(out);
     for (k, v) in env {
         cmd.env(k, v);
@@ -195,8 +195,8 @@ fn report_models_of_the_demo_are_snapshot_stable() {
     let w = demo();
     let book = tieout_api::snapshot::load_book(&w.join("api")).unwrap();
     let period = tieout_report::Period::parse_month(ds["period"].as_str().unwrap()).unwrap();
-    let sdn = std::fs::read(w.join("sdn/sdn.csv")).unwrap();
-    let alt = std::fs::read(w.join("sdn/alt.csv")).ok();
+    let sdn = std::fs::read(root().join("testdata/sdn-fictional/sdn.csv")).unwrap();
+    let alt = std::fs::read(root().join("testdata/sdn-fictional/alt.csv")).ok();
     let list = tieout_domain::sanctions::SanctionsList::parse(&tieout_domain::sanctions::SdnFiles {
         sdn: &sdn,
         alt: alt.as_deref(),

@@ -141,10 +141,13 @@ fn fig(name: &str, value: impl ToString) -> (String, String) {
     (name.to_string(), value.to_string())
 }
 
+/// A money figure as a plain decimal with two places (`2500.00`, `-0.05`), no separators.
 fn money_fig(name: &str, c: Cents) -> (String, String) {
+    let abs = c.unsigned_abs();
+    let sign = if c < 0 { "-" } else { "" };
     (
         name.to_string(),
-        crate::money::cents_to_decimal(c).to_string(),
+        format!("{sign}{}.{:02}", abs / 100, abs % 100),
     )
 }
 
@@ -599,7 +602,7 @@ where
 }
 
 fn is_type(r: &Row<'_>, t: OfferingType) -> bool {
-    r.offering_type() == Some(&t)
+    r.offering.is_some_and(|o| o.offering_type == t)
 }
 
 fn year_before(d: NaiveDate) -> NaiveDate {

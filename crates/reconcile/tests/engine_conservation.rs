@@ -9,8 +9,22 @@ use tieout_domain::{InvestmentStatus as S, PaymentMethod as M};
 use tieout_reconcile::engine::{ReconInput, Tolerances, reconcile};
 
 const METHODS: [M; 5] = [M::Wire, M::Ira, M::Card, M::Ach, M::Crypto];
-const STATUSES: [S; 7] = [S::Invested, S::Received, S::Refunded, S::PaymentFailed, S::Cancelled, S::NotReceived, S::Started];
-const NAMES: [(&str, &str); 5] = [("Ada", "Lovelace"), ("Bob", "Jones"), ("Jane", "Doe"), ("Иван", "Петров"), ("J", "Smith")];
+const STATUSES: [S; 7] = [
+    S::Invested,
+    S::Received,
+    S::Refunded,
+    S::PaymentFailed,
+    S::Cancelled,
+    S::NotReceived,
+    S::Started,
+];
+const NAMES: [(&str, &str); 5] = [
+    ("Ada", "Lovelace"),
+    ("Bob", "Jones"),
+    ("Jane", "Doe"),
+    ("Иван", "Петров"),
+    ("J", "Smith"),
+];
 
 fn day(n: u32) -> String {
     format!("2026-{:02}-{:02}", 9 + (n / 30), 1 + n % 30)

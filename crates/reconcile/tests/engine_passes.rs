@@ -6,11 +6,19 @@ use engine_common::*;
 use rust_decimal::Decimal;
 use tieout_domain::{InvestmentStatus as S, PaymentMethod as M};
 use tieout_reconcile::ExceptionCode as C;
-use tieout_reconcile::engine::{OpenItems, ReconInput, ReconOutcome, Tolerances, exceptions_csv, matches_csv, reconcile};
+use tieout_reconcile::engine::{
+    OpenItems, ReconInput, ReconOutcome, Tolerances, exceptions_csv, matches_csv, reconcile,
+};
 use tieout_reconcile::{MatchRow, StatedBalance};
 
 fn only_match(o: &ReconOutcome) -> &MatchRow {
-    assert_eq!(o.matches.len(), 1, "matches: {:#?}\nexceptions: {:#?}", o.matches, o.exceptions);
+    assert_eq!(
+        o.matches.len(),
+        1,
+        "matches: {:#?}\nexceptions: {:#?}",
+        o.matches,
+        o.exceptions
+    );
     &o.matches[0]
 }
 
@@ -20,38 +28,146 @@ fn codes(o: &ReconOutcome) -> Vec<C> {
 
 #[test]
 fn wire_exact_reference() {
-    let b = book(vec![investor(1, "Ada", "Lovelace")], vec![investment(10, 1, M::Wire, S::Invested, "5000.00", "2026-10-05")]);
-    let l = line(1, "2026-10-05", 500_000, Some("SOMEONE ELSE"), "FEDWIRE CREDIT OBI: ISS-000010 IMAD 123");
+    let b = book(
+        vec![investor(1, "Ada", "Lovelace")],
+        vec![investment(
+            10,
+            1,
+            M::Wire,
+            S::Invested,
+            "5000.00",
+            "2026-10-05",
+        )],
+    );
+    let l = line(
+        1,
+        "2026-10-05",
+        500_000,
+        Some("SOMEONE ELSE"),
+        "FEDWIRE CREDIT OBI: ISS-000010 IMAD 123",
+    );
     let o = run(&b, &[l], &[]);
     let m = only_match(&o);
-    assert_eq!((m.investment_id, m.rule.as_str(), m.difference_cents), (10, "exact_reference", 0));
+    assert_eq!(
+        (m.investment_id, m.rule.as_str(), m.difference_cents),
+        (10, "exact_reference", 0)
+    );
     assert_eq!(m.score, 1.0);
     assert!(o.exceptions.is_empty());
 }
 
 #[test]
 fn wire_short_by_fee_within_tolerance_is_a_match_with_difference() {
-    let b = book(vec![investor(1, "Ada", "Lovelace")], vec![investment(10, 1, M::Wire, S::Invested, "5000.00", "2026-10-05")]);
-    let o = run(&b, &[line(1, "2026-10-06", 497_500, Some("ADA LOVELACE"), "WIRE ISS000010")], &[]);
+    let b = book(
+        vec![investor(1, "Ada", "Lovelace")],
+        vec![investment(
+            10,
+            1,
+            M::Wire,
+            S::Invested,
+            "5000.00",
+            "2026-10-05",
+        )],
+    );
+    let o = run(
+        &b,
+        &[line(
+            1,
+            "2026-10-06",
+            497_500,
+            Some("ADA LOVELACE"),
+            "WIRE ISS000010",
+        )],
+        &[],
+    );
     let m = only_match(&o);
-    assert_eq!((m.expected_cents, m.bank_cents, m.difference_cents), (500_000, 497_500, -2_500));
+    assert_eq!(
+        (m.expected_cents, m.bank_cents, m.difference_cents),
+        (500_000, 497_500, -2_500)
+    );
     assert!(m.score < 1.0 && m.score > 0.9);
     assert!(o.exceptions.is_empty());
 }
 
 #[test]
 fn wire_short_beyond_tolerance_is_amount_mismatch() {
-    let b = book(vec![investor(1, "Ada", "Lovelace")], vec![investment(10, 1, M::Wire, S::Invested, "5000.00", "2026-10-05")]);
-    let o = run(&b, &[line(1, "2026-10-06", 400_000, Some("ADA LOVELACE"), "WIRE ISS-000010")], &[]);
+    let b = book(
+        vec![investor(1, "Ada", "Lovelace")],
+        vec![investment(
+            10,
+            1,
+            M::Wire,
+            S::Invested,
+            "5000.00",
+            "2026-10-05",
+        )],
+    );
+    let o = run(
+        &b,
+        &[line(
+            1,
+            "2026-10-06",
+            400_000,
+            Some("ADA LOVELACE"),
+            "WIRE ISS-000010",
+        )],
+        &[],
+    );
     assert!(o.matches.is_empty());
     assert_eq!(codes(&o), vec![C::AmountMismatch]);
     assert_eq!(o.exceptions[0].investment_id, Some(10));
 }
 
 #[test]
+fn mangled_reference_one_character_off() {
+    let b = book(
+        vec![investor(1, "Ada", "Lovelace")],
+        vec![investment(
+            10,
+            1,
+            M::Wire,
+            S::Invested,
+            "5000.00",
+            "2026-10-05",
+        )],
+    );
+    // Reference ISS-000010 arrives as ISS-00001X, from a company the investor owns.
+    let o = run(
+        &b,
+        &[line(
+            1,
+            "2026-10-05",
+            500_000,
+            Some("NORTHWIND LLC"),
+            "FEDWIRE CREDIT OBI: ISS-00001X",
+        )],
+        &[],
+    );
+    let m = only_match(&o);
+    assert_eq!((m.investment_id, m.rule.as_str()), (10, "fuzzy_reference"));
+    assert!(m.score < 1.0);
+}
+
+#[test]
 fn ira_fbo_name_without_reference() {
-    let b = book(vec![investor(1, "Jane", "Doe")], vec![investment(11, 1, M::Ira, S::Invested, "25000.00", "2026-10-07")]);
-    let l = line(1, "2026-10-09", 2_500_000, Some("EQUITY TRUST COMPANY FBO JANE DOE IRA"), "FEDWIRE CREDIT FBO JANE DOE IRA 12345678");
+    let b = book(
+        vec![investor(1, "Jane", "Doe")],
+        vec![investment(
+            11,
+            1,
+            M::Ira,
+            S::Invested,
+            "25000.00",
+            "2026-10-07",
+        )],
+    );
+    let l = line(
+        1,
+        "2026-10-09",
+        2_500_000,
+        Some("EQUITY TRUST COMPANY FBO JANE DOE IRA"),
+        "FEDWIRE CREDIT FBO JANE DOE IRA 12345678",
+    );
     let o = run(&b, &[l], &[]);
     let m = only_match(&o);
     assert_eq!((m.investment_id, m.rule.as_str()), (11, "amount_date_name"));
@@ -60,23 +176,66 @@ fn ira_fbo_name_without_reference() {
 
 #[test]
 fn romanised_cyrillic_name() {
-    let b = book(vec![investor(1, "Дмитрий", "Соколов")], vec![investment(12, 1, M::Wire, S::Invested, "12000.00", "2026-10-12")]);
-    let l = line(1, "2026-10-13", 1_200_000, Some("SOKOLOV DMITRII"), "SWIFT INCOMING CREDIT B/O SOKOLOV DMITRII");
+    let b = book(
+        vec![investor(1, "Дмитрий", "Соколов")],
+        vec![investment(
+            12,
+            1,
+            M::Wire,
+            S::Invested,
+            "12000.00",
+            "2026-10-12",
+        )],
+    );
+    let l = line(
+        1,
+        "2026-10-13",
+        1_200_000,
+        Some("SOKOLOV DMITRII"),
+        "SWIFT INCOMING CREDIT B/O SOKOLOV DMITRII",
+    );
     let o = run(&b, &[l], &[]);
     assert_eq!(only_match(&o).rule, "amount_date_name");
 }
 
 #[test]
 fn name_mismatch_does_not_match_on_amount_alone() {
-    let b = book(vec![investor(1, "Jane", "Doe")], vec![investment(11, 1, M::Wire, S::Invested, "25000.00", "2026-10-07")]);
-    let o = run(&b, &[line(1, "2026-10-08", 2_500_000, Some("ACME HOLDINGS"), "FEDWIRE CREDIT")], &[]);
+    let b = book(
+        vec![investor(1, "Jane", "Doe")],
+        vec![investment(
+            11,
+            1,
+            M::Wire,
+            S::Invested,
+            "25000.00",
+            "2026-10-07",
+        )],
+    );
+    let o = run(
+        &b,
+        &[line(
+            1,
+            "2026-10-08",
+            2_500_000,
+            Some("ACME HOLDINGS"),
+            "FEDWIRE CREDIT",
+        )],
+        &[],
+    );
     assert!(o.matches.is_empty());
     let mut c = codes(&o);
     c.sort();
     assert_eq!(c, vec![C::UnmatchedInvestment, C::UnmatchedCredit]);
 }
 
-fn card(id: i64, inv: i64, price: &str, fee: &str, day: &str, pi: &str) -> tieout_domain::Investment {
+fn card(
+    id: i64,
+    inv: i64,
+    price: &str,
+    fee: &str,
+    day: &str,
+    pi: &str,
+) -> tieout_domain::Investment {
     let mut i = investment(id, inv, M::Card, S::Invested, price, day);
     i.price_payment_processing_fees = Some(fee.parse::<Decimal>().unwrap());
     i.payment_intent_id = Some(pi.into());
@@ -87,17 +246,46 @@ fn card(id: i64, inv: i64, price: &str, fee: &str, day: &str, pi: &str) -> tieou
 fn batch_broken_down_by_payout_report() {
     let b = book(
         vec![investor(1, "A", "One"), investor(2, "B", "Two")],
-        vec![card(20, 1, "100.00", "3.20", "2026-10-05", "pi_aaa111"), card(21, 2, "250.00", "7.55", "2026-10-05", "pi_bbb222")],
+        vec![
+            card(20, 1, "100.00", "3.20", "2026-10-05", "pi_aaa111"),
+            card(21, 2, "250.00", "7.55", "2026-10-05", "pi_bbb222"),
+        ],
     );
     let items = vec![
-        payout_item(1, "po_X1", Some("pi_aaa111"), "charge", 10_000, 320, "2026-10-07"),
-        payout_item(2, "po_X1", Some("pi_bbb222"), "charge", 25_000, 755, "2026-10-07"),
+        payout_item(
+            1,
+            "po_X1",
+            Some("pi_aaa111"),
+            "charge",
+            10_000,
+            320,
+            "2026-10-07",
+        ),
+        payout_item(
+            2,
+            "po_X1",
+            Some("pi_bbb222"),
+            "charge",
+            25_000,
+            755,
+            "2026-10-07",
+        ),
     ];
     let net = 10_000 - 320 + 25_000 - 755;
-    let l = line(1, "2026-10-07", net, Some("STRIPE"), "ORIG CO NAME:STRIPE IND ID:po_X1");
+    let l = line(
+        1,
+        "2026-10-07",
+        net,
+        Some("STRIPE"),
+        "ORIG CO NAME:STRIPE IND ID:po_X1",
+    );
     let o = run(&b, &[l.clone()], &items);
     assert_eq!(o.matches.len(), 2, "{:#?}", o.exceptions);
-    assert!(o.matches.iter().all(|m| m.rule == "payout_report" && m.difference_cents == 0));
+    assert!(
+        o.matches
+            .iter()
+            .all(|m| m.rule == "payout_report" && m.difference_cents == 0)
+    );
     assert!(o.exceptions.is_empty());
     // Without the po_ id in the text, amount + payout date finds it.
     let mut l2 = l;
@@ -109,7 +297,12 @@ fn batch_broken_down_by_payout_report() {
 #[test]
 fn batch_by_day_total_and_by_subset_sum_without_report() {
     let b = book(
-        vec![investor(1, "A", "One"), investor(2, "B", "Two"), investor(3, "C", "Three"), investor(4, "D", "Four")],
+        vec![
+            investor(1, "A", "One"),
+            investor(2, "B", "Two"),
+            investor(3, "C", "Three"),
+            investor(4, "D", "Four"),
+        ],
         vec![
             card(30, 1, "100.00", "3.20", "2026-10-05", "pi_1"),
             card(31, 2, "250.00", "7.55", "2026-10-05", "pi_2"),
@@ -121,12 +314,37 @@ fn batch_by_day_total_and_by_subset_sum_without_report() {
     let day1 = 9_680 + 24_245;
     // A line combining one charge of each day: only a subset-sum explains it.
     let mixed = 24_245 + 38_810;
-    let lines = vec![line(1, "2026-10-07", day1, Some("STRIPE"), "STRIPE TRANSFER")];
+    let lines = vec![line(
+        1,
+        "2026-10-07",
+        day1,
+        Some("STRIPE"),
+        "STRIPE TRANSFER",
+    )];
     let o = run(&b, &lines, &[]);
-    assert_eq!(o.matches.iter().filter(|m| m.rule == "batch_day_total").count(), 2, "{:#?}", o.exceptions);
-    let lines = vec![line(1, "2026-10-08", mixed, Some("STRIPE"), "STRIPE TRANSFER")];
+    assert_eq!(
+        o.matches
+            .iter()
+            .filter(|m| m.rule == "batch_day_total")
+            .count(),
+        2,
+        "{:#?}",
+        o.exceptions
+    );
+    let lines = vec![line(
+        1,
+        "2026-10-08",
+        mixed,
+        Some("STRIPE"),
+        "STRIPE TRANSFER",
+    )];
     let o = run(&b, &lines, &[]);
-    let mut ids: Vec<i64> = o.matches.iter().filter(|m| m.rule == "batch_subset_sum").map(|m| m.investment_id).collect();
+    let mut ids: Vec<i64> = o
+        .matches
+        .iter()
+        .filter(|m| m.rule == "batch_subset_sum")
+        .map(|m| m.investment_id)
+        .collect();
     ids.sort();
     assert_eq!(ids, vec![31, 32], "{:#?}", o.exceptions);
 }
@@ -142,45 +360,113 @@ fn batch_subset_sum_with_two_answers_is_not_a_guess() {
             card(33, 1, "25.00", "0", "2026-10-07", "pi_4"),
         ],
     );
-    let o = run(&b, &[line(1, "2026-10-08", 15_000, Some("STRIPE"), "STRIPE TRANSFER")], &[]);
+    let o = run(
+        &b,
+        &[line(
+            1,
+            "2026-10-08",
+            15_000,
+            Some("STRIPE"),
+            "STRIPE TRANSFER",
+        )],
+        &[],
+    );
     assert!(o.matches.is_empty());
     assert!(codes(&o).contains(&C::AmbiguousMatch));
 }
 
 #[test]
 fn split_payment_two_wires() {
-    let b = book(vec![investor(1, "Maria", "Gonzalez")], vec![investment(40, 1, M::Wire, S::Invested, "10000.00", "2026-10-05")]);
+    let b = book(
+        vec![investor(1, "Maria", "Gonzalez")],
+        vec![investment(
+            40,
+            1,
+            M::Wire,
+            S::Invested,
+            "10000.00",
+            "2026-10-05",
+        )],
+    );
     let lines = vec![
-        line(1, "2026-10-05", 600_000, Some("MARIA GONZALEZ"), "FEDWIRE CREDIT"),
-        line(2, "2026-10-06", 400_000, Some("MARIA GONZALEZ"), "FEDWIRE CREDIT"),
+        line(
+            1,
+            "2026-10-05",
+            600_000,
+            Some("MARIA GONZALEZ"),
+            "FEDWIRE CREDIT",
+        ),
+        line(
+            2,
+            "2026-10-06",
+            400_000,
+            Some("MARIA GONZALEZ"),
+            "FEDWIRE CREDIT",
+        ),
     ];
     let o = run(&b, &lines, &[]);
     assert_eq!(o.matches.len(), 2, "{:#?}", o.exceptions);
     assert!(o.matches.iter().all(|m| m.rule == "split_payment"));
-    assert_eq!(o.matches.iter().map(|m| m.expected_cents).sum::<i64>(), 1_000_000);
+    assert_eq!(
+        o.matches.iter().map(|m| m.expected_cents).sum::<i64>(),
+        1_000_000
+    );
     assert!(o.exceptions.is_empty());
 }
 
 #[test]
 fn refund_debit_paired_with_investment() {
     let mut i = investment(50, 1, M::Wire, S::Refunded, "3000.00", "2026-10-02");
-    i.refunded_at = Some(chrono::TimeZone::from_utc_datetime(&chrono::Utc, &d("2026-10-15").and_hms_opt(12, 0, 0).unwrap()));
+    i.refunded_at = Some(chrono::TimeZone::from_utc_datetime(
+        &chrono::Utc,
+        &d("2026-10-15").and_hms_opt(12, 0, 0).unwrap(),
+    ));
     let b = book(vec![investor(1, "Tom", "Baker")], vec![i]);
     let lines = vec![
-        line(1, "2026-10-02", 300_000, Some("TOM BAKER"), "FEDWIRE CREDIT ISS-000050"),
-        line(2, "2026-10-16", -300_000, Some("TOM BAKER"), "FEDWIRE DEBIT BNF TOM BAKER"),
+        line(
+            1,
+            "2026-10-02",
+            300_000,
+            Some("TOM BAKER"),
+            "FEDWIRE CREDIT ISS-000050",
+        ),
+        line(
+            2,
+            "2026-10-16",
+            -300_000,
+            Some("TOM BAKER"),
+            "FEDWIRE DEBIT BNF TOM BAKER",
+        ),
     ];
     let o = run(&b, &lines, &[]);
     let rules: Vec<&str> = o.matches.iter().map(|m| m.rule.as_str()).collect();
-    assert_eq!(rules, vec!["exact_reference", "refund_pair"], "{:#?}", o.exceptions);
+    assert_eq!(
+        rules,
+        vec!["exact_reference", "refund_pair"],
+        "{:#?}",
+        o.exceptions
+    );
 }
 
 #[test]
 fn refunded_on_platform_but_no_debit_is_status_mismatch() {
     let mut i = investment(50, 1, M::Wire, S::Refunded, "3000.00", "2026-10-02");
-    i.refunded_at = Some(chrono::TimeZone::from_utc_datetime(&chrono::Utc, &d("2026-10-15").and_hms_opt(12, 0, 0).unwrap()));
+    i.refunded_at = Some(chrono::TimeZone::from_utc_datetime(
+        &chrono::Utc,
+        &d("2026-10-15").and_hms_opt(12, 0, 0).unwrap(),
+    ));
     let b = book(vec![investor(1, "Tom", "Baker")], vec![i]);
-    let o = run(&b, &[line(1, "2026-10-02", 300_000, Some("TOM BAKER"), "ISS-000050")], &[]);
+    let o = run(
+        &b,
+        &[line(
+            1,
+            "2026-10-02",
+            300_000,
+            Some("TOM BAKER"),
+            "ISS-000050",
+        )],
+        &[],
+    );
     assert_eq!(codes(&o), vec![C::StatusMismatch]);
 }
 
@@ -190,12 +476,29 @@ fn ach_return_paired() {
     i.received_at = None;
     let b = book(vec![investor(1, "Lee", "Wong")], vec![i]);
     let lines = vec![
-        line(1, "2026-10-07", 50_000, Some("LEE WONG"), "ACH CREDIT ORIG CO NAME:LEE WONG IND ID:ISS-000060"),
-        line(2, "2026-10-12", -50_000, Some("LEE WONG"), "ACH RETURN R01 INSUFFICIENT FUNDS LEE WONG"),
+        line(
+            1,
+            "2026-10-07",
+            50_000,
+            Some("LEE WONG"),
+            "ACH CREDIT ORIG CO NAME:LEE WONG IND ID:ISS-000060",
+        ),
+        line(
+            2,
+            "2026-10-12",
+            -50_000,
+            Some("LEE WONG"),
+            "ACH RETURN R01 INSUFFICIENT FUNDS LEE WONG",
+        ),
     ];
     let o = run(&b, &lines, &[]);
     let rules: Vec<&str> = o.matches.iter().map(|m| m.rule.as_str()).collect();
-    assert_eq!(rules, vec!["exact_reference", "ach_return_pair"], "{:#?}", o.exceptions);
+    assert_eq!(
+        rules,
+        vec!["exact_reference", "ach_return_pair"],
+        "{:#?}",
+        o.exceptions
+    );
     assert!(o.exceptions.is_empty());
     // Nothing on the statement: both movements are ignored with reasons, no exception.
     let o = run(&b, &[], &[]);
@@ -205,17 +508,42 @@ fn ach_return_paired() {
 
 #[test]
 fn duplicate_wire() {
-    let b = book(vec![investor(1, "Ada", "Lovelace")], vec![investment(10, 1, M::Wire, S::Invested, "5000.00", "2026-10-05")]);
+    let b = book(
+        vec![investor(1, "Ada", "Lovelace")],
+        vec![investment(
+            10,
+            1,
+            M::Wire,
+            S::Invested,
+            "5000.00",
+            "2026-10-05",
+        )],
+    );
     let lines = vec![
-        line(1, "2026-10-05", 500_000, Some("ADA LOVELACE"), "OBI ISS-000010"),
-        line(2, "2026-10-07", 500_000, Some("ADA LOVELACE"), "OBI ISS-000010"),
+        line(
+            1,
+            "2026-10-05",
+            500_000,
+            Some("ADA LOVELACE"),
+            "OBI ISS-000010",
+        ),
+        line(
+            2,
+            "2026-10-07",
+            500_000,
+            Some("ADA LOVELACE"),
+            "OBI ISS-000010",
+        ),
     ];
     let o = run(&b, &lines, &[]);
     assert_eq!(only_match(&o).statement_row, 1);
     assert_eq!(codes(&o), vec![C::DuplicatePayment]);
     assert_eq!(o.exceptions[0].statement_row, Some(2));
     // Without references the second identical wire is still caught.
-    let lines = vec![line(1, "2026-10-05", 500_000, Some("ADA LOVELACE"), "WIRE"), line(2, "2026-10-07", 500_000, Some("ADA LOVELACE"), "WIRE")];
+    let lines = vec![
+        line(1, "2026-10-05", 500_000, Some("ADA LOVELACE"), "WIRE"),
+        line(2, "2026-10-07", 500_000, Some("ADA LOVELACE"), "WIRE"),
+    ];
     let o = run(&b, &lines, &[]);
     assert_eq!(only_match(&o).statement_row, 1);
     assert_eq!(codes(&o), vec![C::DuplicatePayment]);
@@ -225,13 +553,34 @@ fn duplicate_wire() {
 fn near_tie_is_ambiguous_not_a_guess() {
     let b = book(
         vec![investor(1, "John", "Smith"), investor(2, "James", "Smith")],
-        vec![investment(70, 1, M::Wire, S::Invested, "1000.00", "2026-10-05"), investment(71, 2, M::Wire, S::Invested, "1000.00", "2026-10-05")],
+        vec![
+            investment(70, 1, M::Wire, S::Invested, "1000.00", "2026-10-05"),
+            investment(71, 2, M::Wire, S::Invested, "1000.00", "2026-10-05"),
+        ],
     );
-    let o = run(&b, &[line(1, "2026-10-05", 100_000, Some("J SMITH"), "FEDWIRE CREDIT")], &[]);
+    let o = run(
+        &b,
+        &[line(
+            1,
+            "2026-10-05",
+            100_000,
+            Some("J SMITH"),
+            "FEDWIRE CREDIT",
+        )],
+        &[],
+    );
     assert!(o.matches.is_empty());
     let c = codes(&o);
-    assert_eq!(c.iter().filter(|c| **c == C::AmbiguousMatch).count(), 3, "{c:?}");
-    assert!(o.exceptions.iter().any(|e| e.statement_row == Some(1) && e.code == C::AmbiguousMatch));
+    assert_eq!(
+        c.iter().filter(|c| **c == C::AmbiguousMatch).count(),
+        3,
+        "{c:?}"
+    );
+    assert!(
+        o.exceptions
+            .iter()
+            .any(|e| e.statement_row == Some(1) && e.code == C::AmbiguousMatch)
+    );
 }
 
 #[test]
@@ -240,18 +589,35 @@ fn unmatched_both_sides_and_status_mismatch() {
     nr.received_at = None;
     let b = book(
         vec![investor(1, "Ada", "Lovelace"), investor(2, "Bob", "Jones")],
-        vec![investment(80, 1, M::Wire, S::Invested, "5000.00", "2026-10-05"), nr],
+        vec![
+            investment(80, 1, M::Wire, S::Invested, "5000.00", "2026-10-05"),
+            nr,
+        ],
     );
     let lines = vec![
         line(1, "2026-10-08", 123_437, None, "DEPOSIT BRANCH 0412"),
-        line(2, "2026-10-09", -45_015, None, "ONLINE TRANSFER TO CHK 1234"),
+        line(
+            2,
+            "2026-10-09",
+            -45_015,
+            None,
+            "ONLINE TRANSFER TO CHK 1234",
+        ),
         line(3, "2026-10-06", 70_000, Some("BOB JONES"), "OBI ISS-000081"),
         line(4, "2026-10-30", -3_500, None, "MONTHLY SERVICE FEE"),
     ];
     let o = run(&b, &lines, &[]);
     let mut c = codes(&o);
     c.sort();
-    assert_eq!(c, vec![C::UnmatchedInvestment, C::UnmatchedCredit, C::UnmatchedDebit, C::StatusMismatch]);
+    assert_eq!(
+        c,
+        vec![
+            C::UnmatchedInvestment,
+            C::UnmatchedCredit,
+            C::UnmatchedDebit,
+            C::StatusMismatch
+        ]
+    );
     assert_eq!(o.ignored_lines.len(), 1);
     assert_eq!(o.ignored_lines[0].reason, "bank fee");
     assert_eq!(o.open_items.items.len(), 1);
@@ -260,24 +626,79 @@ fn unmatched_both_sides_and_status_mismatch() {
 
 #[test]
 fn cancelled_with_money_is_refund_due() {
-    let b = book(vec![investor(1, "Ada", "Lovelace")], vec![investment(90, 1, M::Wire, S::Cancelled, "800.00", "2026-10-05")]);
-    let o = run(&b, &[line(1, "2026-10-06", 80_000, Some("ADA LOVELACE"), "ISS-000090")], &[]);
+    let b = book(
+        vec![investor(1, "Ada", "Lovelace")],
+        vec![investment(
+            90,
+            1,
+            M::Wire,
+            S::Cancelled,
+            "800.00",
+            "2026-10-05",
+        )],
+    );
+    let o = run(
+        &b,
+        &[line(
+            1,
+            "2026-10-06",
+            80_000,
+            Some("ADA LOVELACE"),
+            "ISS-000090",
+        )],
+        &[],
+    );
     assert_eq!(codes(&o), vec![C::RefundDue]);
 }
 
 #[test]
 fn carry_forward_closes_an_item_when_money_arrives_late() {
-    let b = book(vec![investor(1, "Ada", "Lovelace")], vec![investment(10, 1, M::Wire, S::Invested, "5000.00", "2026-09-29")]);
-    let sept = tieout_reconcile::engine::Period { first: d("2026-09-01"), last: d("2026-09-30") };
-    let input = ReconInput { book: &b, lines: &[], payouts: &[], balances: &[], rejects: &[], carry_forward: None, period: sept };
+    let b = book(
+        vec![investor(1, "Ada", "Lovelace")],
+        vec![investment(
+            10,
+            1,
+            M::Wire,
+            S::Invested,
+            "5000.00",
+            "2026-09-29",
+        )],
+    );
+    let sept = tieout_reconcile::engine::Period {
+        first: d("2026-09-01"),
+        last: d("2026-09-30"),
+    };
+    let input = ReconInput {
+        book: &b,
+        lines: &[],
+        payouts: &[],
+        balances: &[],
+        rejects: &[],
+        carry_forward: None,
+        period: sept,
+    };
     let o1 = reconcile(&input, &Tolerances::default()).unwrap();
     assert_eq!(codes(&o1), vec![C::UnmatchedInvestment]);
     let json = o1.open_items.to_json();
     let open = OpenItems::from_json(&json).unwrap();
     assert_eq!(open.items.len(), 1);
     // October: the wire arrives well after its window, without a reference.
-    let lines = vec![line(1, "2026-10-20", 500_000, Some("ADA LOVELACE"), "FEDWIRE CREDIT")];
-    let input = ReconInput { book: &b, lines: &lines, payouts: &[], balances: &[], rejects: &[], carry_forward: Some(&open), period: period() };
+    let lines = vec![line(
+        1,
+        "2026-10-20",
+        500_000,
+        Some("ADA LOVELACE"),
+        "FEDWIRE CREDIT",
+    )];
+    let input = ReconInput {
+        book: &b,
+        lines: &lines,
+        payouts: &[],
+        balances: &[],
+        rejects: &[],
+        carry_forward: Some(&open),
+        period: period(),
+    };
     let o2 = reconcile(&input, &Tolerances::default()).unwrap();
     assert_eq!(only_match(&o2).rule, "carry_forward");
     assert!(o2.open_items.items.is_empty());
@@ -288,10 +709,28 @@ fn carry_forward_closes_an_item_when_money_arrives_late() {
 fn balance_break_reported() {
     let b = book(vec![], vec![]);
     let lines = vec![line(1, "2026-10-08", 10_000, None, "DEPOSIT")];
-    let bal = vec![StatedBalance { file: "bank.csv".into(), account: None, opening_cents: 100, closing_cents: 10_000, as_of: None }];
-    let input = ReconInput { book: &b, lines: &lines, payouts: &[], balances: &bal, rejects: &[], carry_forward: None, period: period() };
+    let bal = vec![StatedBalance {
+        file: "bank.csv".into(),
+        account: None,
+        opening_cents: 100,
+        closing_cents: 10_000,
+        as_of: None,
+    }];
+    let input = ReconInput {
+        book: &b,
+        lines: &lines,
+        payouts: &[],
+        balances: &bal,
+        rejects: &[],
+        carry_forward: None,
+        period: period(),
+    };
     let o = reconcile(&input, &Tolerances::default()).unwrap();
-    let br: Vec<_> = o.exceptions.iter().filter(|e| e.code == C::BalanceBreak).collect();
+    let br: Vec<_> = o
+        .exceptions
+        .iter()
+        .filter(|e| e.code == C::BalanceBreak)
+        .collect();
     assert_eq!(br.len(), 1);
     assert_eq!(br[0].amount_cents, -100);
 }
@@ -300,9 +739,15 @@ fn balance_break_reported() {
 fn outputs_are_deterministic_and_summary_adds_up() {
     let b = book(
         vec![investor(1, "Ada", "Lovelace"), investor(2, "Bob", "Jones")],
-        vec![investment(10, 1, M::Wire, S::Invested, "5000.00", "2026-10-05"), investment(11, 2, M::Wire, S::Invested, "100.00", "2026-10-05")],
+        vec![
+            investment(10, 1, M::Wire, S::Invested, "5000.00", "2026-10-05"),
+            investment(11, 2, M::Wire, S::Invested, "100.00", "2026-10-05"),
+        ],
     );
-    let lines = vec![line(2, "2026-10-05", 500_000, Some("ADA LOVELACE"), "ISS-000010"), line(1, "2026-10-05", 999, None, "X")];
+    let lines = vec![
+        line(2, "2026-10-05", 500_000, Some("ADA LOVELACE"), "ISS-000010"),
+        line(1, "2026-10-05", 999, None, "X"),
+    ];
     let a = run(&b, &lines, &[]);
     let mut rev = lines.clone();
     rev.reverse();
@@ -310,7 +755,10 @@ fn outputs_are_deterministic_and_summary_adds_up() {
     assert_eq!(matches_csv(&a.matches), matches_csv(&z.matches));
     assert_eq!(exceptions_csv(&a.exceptions), exceptions_csv(&z.exceptions));
     let s = &a.summary;
-    assert_eq!(s.lines_cents, s.matched_line_cents + s.exception_line_cents + s.ignored_line_cents);
+    assert_eq!(
+        s.lines_cents,
+        s.matched_line_cents + s.exception_line_cents + s.ignored_line_cents
+    );
     assert_eq!(s.per_method["wire"].movements, 2);
     assert_eq!(s.per_method["wire"].matched, 1);
     assert!((s.matched_ratio_count - 0.5).abs() < 1e-9);

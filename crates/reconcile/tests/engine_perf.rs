@@ -11,8 +11,12 @@ use engine_common::*;
 use tieout_domain::{InvestmentStatus as S, PaymentMethod as M};
 use tieout_reconcile::engine::{ReconInput, Tolerances, exceptions_csv, matches_csv, reconcile};
 
-const FIRST: [&str; 8] = ["James", "Maria", "Wei", "Olga", "Ahmed", "Sofia", "Kenji", "Amara"];
-const LAST: [&str; 8] = ["Smith", "Garcia", "Chen", "Ivanova", "Hassan", "Rossi", "Tanaka", "Okafor"];
+const FIRST: [&str; 8] = [
+    "James", "Maria", "Wei", "Olga", "Ahmed", "Sofia", "Kenji", "Amara",
+];
+const LAST: [&str; 8] = [
+    "Smith", "Garcia", "Chen", "Ivanova", "Hassan", "Rossi", "Tanaka", "Okafor",
+];
 
 /// A distinct all-letter suffix (names drop digits when tokenised).
 fn letters(mut k: usize) -> String {
@@ -29,7 +33,10 @@ fn letters(mut k: usize) -> String {
 #[test]
 #[ignore]
 fn synthetic_month_throughput() {
-    let n: usize = std::env::var("ENGINE_PERF_N").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::var("ENGINE_PERF_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
     let mut investors = Vec::with_capacity(n);
     let mut investments = Vec::with_capacity(n);
     let mut lines = Vec::with_capacity(n);
@@ -38,7 +45,10 @@ fn synthetic_month_throughput() {
     let mut day_net: std::collections::BTreeMap<u32, i64> = Default::default();
     for i in 0..n {
         let id = i as i64 + 1;
-        let (f, l) = (FIRST[i % 8], format!("{}{}", letters(i / 64), LAST[(i / 8) % 8].to_lowercase()));
+        let (f, l) = (
+            FIRST[i % 8],
+            format!("{}{}", letters(i / 64), LAST[(i / 8) % 8].to_lowercase()),
+        );
         investors.push(investor(id, f, &l));
         let dd = 1 + (i % 28) as u32;
         let day = format!("2026-10-{dd:02}");
@@ -49,23 +59,54 @@ fn synthetic_month_throughput() {
             6 => M::Ira,
             _ => M::Card,
         };
-        let mut inv = investment(id, id, method.clone(), S::Invested, &format!("{dollars}.00"), &day);
+        let mut inv = investment(
+            id,
+            id,
+            method.clone(),
+            S::Invested,
+            &format!("{dollars}.00"),
+            &day,
+        );
         let cents = dollars * 100;
         match i % 10 {
             0..=3 => {
                 row += 1;
-                lines.push(line(row, &day, cents, Some(&format!("{f} {l}").to_uppercase()), &format!("FEDWIRE CREDIT OBI: ISS-{id:06} IMAD 20261001MMQFMP{i}")));
+                lines.push(line(
+                    row,
+                    &day,
+                    cents,
+                    Some(&format!("{f} {l}").to_uppercase()),
+                    &format!("FEDWIRE CREDIT OBI: ISS-{id:06} IMAD 20261001MMQFMP{i}"),
+                ));
             }
             4 | 5 | 6 => {
                 row += 1;
-                let cp = if method == M::Ira { format!("EQUITY TRUST CO FBO {f} {l}") } else { format!("{f} {l}") };
-                lines.push(line(row, &day, cents, Some(&cp.to_uppercase()), "FEDWIRE CREDIT"));
+                let cp = if method == M::Ira {
+                    format!("EQUITY TRUST CO FBO {f} {l}")
+                } else {
+                    format!("{f} {l}")
+                };
+                lines.push(line(
+                    row,
+                    &day,
+                    cents,
+                    Some(&cp.to_uppercase()),
+                    "FEDWIRE CREDIT",
+                ));
             }
             _ => {
                 let pi = format!("pi_{id:010}");
                 inv.payment_intent_id = Some(pi.clone());
                 let payday = format!("2026-10-{:02}", dd + 2);
-                payouts.push(payout_item(i as u32, &format!("po_{dd:04}"), Some(&pi), "charge", cents, 0, &payday));
+                payouts.push(payout_item(
+                    i as u32,
+                    &format!("po_{dd:04}"),
+                    Some(&pi),
+                    "charge",
+                    cents,
+                    0,
+                    &payday,
+                ));
                 *day_net.entry(dd).or_default() += cents;
             }
         }
@@ -73,11 +114,25 @@ fn synthetic_month_throughput() {
     }
     for (dd, net) in day_net {
         row += 1;
-        lines.push(line(row, &format!("2026-10-{:02}", dd + 2), net, Some("STRIPE"), &format!("STRIPE TRANSFER IND ID:po_{dd:04}")));
+        lines.push(line(
+            row,
+            &format!("2026-10-{:02}", dd + 2),
+            net,
+            Some("STRIPE"),
+            &format!("STRIPE TRANSFER IND ID:po_{dd:04}"),
+        ));
     }
     let b = book(investors, investments);
     let t = Instant::now();
-    let input = ReconInput { book: &b, lines: &lines, payouts: &payouts, balances: &[], rejects: &[], carry_forward: None, period: period() };
+    let input = ReconInput {
+        book: &b,
+        lines: &lines,
+        payouts: &payouts,
+        balances: &[],
+        rejects: &[],
+        carry_forward: None,
+        period: period(),
+    };
     let o = reconcile(&input, &Tolerances::default()).unwrap();
     let m = matches_csv(&o.matches);
     let e = exceptions_csv(&o.exceptions);
@@ -90,5 +145,9 @@ fn synthetic_month_throughput() {
         m.len() + e.len(),
         o.summary.matched_ratio_count
     );
-    assert!(o.summary.matched_ratio_count > 0.99, "{:?}", o.summary.exceptions_by_code);
+    assert!(
+        o.summary.matched_ratio_count > 0.99,
+        "{:?}",
+        o.summary.exceptions_by_code
+    );
 }

@@ -40,6 +40,10 @@ fn sdn_names(dir: &std::path::Path) -> Result<Vec<SdnName>> {
         .entries
         .iter()
         .filter(|e| matches!(e.sdn_type, SdnType::Individual | SdnType::Entity))
-        .map(|e| SdnName { name: e.name.clone(), ent_num: e.ent_num })
+        .map(|e| SdnName {
+            name: e.name.clone(),
+            ent_num: e.ent_num,
+            individual: e.sdn_type == SdnType::Individual,
+        })
         .collect())
 }

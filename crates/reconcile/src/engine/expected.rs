@@ -29,7 +29,9 @@
 //!   credit — money found is STATUS_MISMATCH; otherwise ignored with the status as reason.
 
 use chrono::{Duration, NaiveDate};
-use tieout_domain::{Book, Cents, Investment, InvestmentStatus, Investor, PaymentMethod, decimal_to_cents};
+use tieout_domain::{
+    Book, Cents, Investment, InvestmentStatus, Investor, PaymentMethod, decimal_to_cents,
+};
 
 use super::text::{name_tokens, norm_key};
 use super::tolerances::{MethodTolerance, Tolerances};
@@ -194,13 +196,24 @@ pub(crate) struct OutOfScope {
 /// `(gross, net)` in cents, per the formula in the module documentation.
 pub(crate) fn gross_and_net(inv: &Investment) -> Result<(Cents, Cents), ReconError> {
     let conv = |d: rust_decimal::Decimal, field: &'static str| {
-        decimal_to_cents(d).ok_or(ReconError::Amount { investment_id: inv.id, field })
+        decimal_to_cents(d).ok_or(ReconError::Amount {
+            investment_id: inv.id,
+            field,
+        })
     };
-    let ppf = inv.price_payment_processing_fees.map(|d| conv(d, "price_payment_processing_fees")).transpose()?.unwrap_or(0);
+    let ppf = inv
+        .price_payment_processing_fees
+        .map(|d| conv(d, "price_payment_processing_fees"))
+        .transpose()?
+        .unwrap_or(0);
     let gross = match inv.price {
         Some(p) => conv(p, "price")?,
         None => {
-            let fees = inv.price_fees.map(|d| conv(d, "price_fees")).transpose()?.unwrap_or(0);
+            let fees = inv
+                .price_fees
+                .map(|d| conv(d, "price_fees"))
+                .transpose()?
+                .unwrap_or(0);
             conv(inv.amount, "amount")? + fees
         }
     };
@@ -218,7 +231,8 @@ pub(crate) fn build(
     tol: &Tolerances,
     carry: &[OpenItem],
 ) -> Result<(Vec<Movement>, Vec<OutOfScope>), ReconError> {
-    let investors: std::collections::HashMap<i64, &Investor> = book.investors.iter().map(|i| (i.id, i)).collect();
+    let investors: std::collections::HashMap<i64, &Investor> =
+        book.investors.iter().map(|i| (i.id, i)).collect();
     let look_from = period.first - Duration::days(tol.lookback_days);
     let mut moves = Vec::new();
     let mut out = Vec::new();
@@ -250,11 +264,20 @@ pub(crate) fn build(
         display_names.retain(|n| !n.trim().is_empty());
         display_names.sort();
         display_names.dedup();
-        let mut names: Vec<Vec<String>> = display_names.iter().map(|n| name_tokens(n)).filter(|t| !t.is_empty()).collect();
+        let mut names: Vec<Vec<String>> = display_names
+            .iter()
+            .map(|n| name_tokens(n))
+            .filter(|t| !t.is_empty())
+            .collect();
         names.sort();
         names.dedup();
-        let credit_amt = if matches!(method, Method::Card | Method::Ach) { net } else { gross };
-        let credit_alt = (gross != net && matches!(method, Method::Card | Method::Ach)).then_some(gross);
+        let credit_amt = if matches!(method, Method::Card | Method::Ach) {
+            net
+        } else {
+            gross
+        };
+        let credit_alt =
+            (gross != net && matches!(method, Method::Card | Method::Ach)).then_some(gross);
         let base = Movement {
             investment_id: inv.id,
             investor_id: Some(inv.investor_id),
@@ -272,9 +295,15 @@ pub(crate) fn build(
             req: Req::Required,
             carried: None,
         };
-        let money_date = date_of(inv.received_at).or(date_of(inv.processed_at)).or(date_of(inv.created_at));
+        let money_date = date_of(inv.received_at)
+            .or(date_of(inv.processed_at))
+            .or(date_of(inv.created_at));
         let Some(md) = money_date else {
-            out.push(OutOfScope { investment_id: inv.id, expected: credit_amt, reason: "no received, processed or created date: cannot place in a period".into() });
+            out.push(OutOfScope {
+                investment_id: inv.id,
+                expected: credit_amt,
+                reason: "no received, processed or created date: cannot place in a period".into(),
+            });
             continue;
         };
         let before = len_before(inv.id, md, period, look_from);
@@ -284,15 +313,26 @@ pub(crate) fn build(
         let funds = st.funds_taken();
         // Money that came back: status refunded, or a refund date on an investment that no longer
         // holds funds (e.g. not_approved after the money arrived).
-        let refunded = *st == InvestmentStatus::Refunded || (inv.refunded_at.is_some() && !funds && *st != InvestmentStatus::PaymentFailed);
+        let refunded = *st == InvestmentStatus::Refunded
+            || (inv.refunded_at.is_some() && !funds && *st != InvestmentStatus::PaymentFailed);
         let failed_ach = *st == InvestmentStatus::PaymentFailed && method == Method::Ach;
         if funds || refunded || failed_ach {
             if md > period.last {
-                out.push(OutOfScope { investment_id: inv.id, expected: credit_amt, reason: format!("money date {md} is after the period end {}", period.last) });
+                out.push(OutOfScope {
+                    investment_id: inv.id,
+                    expected: credit_amt,
+                    reason: format!("money date {md} is after the period end {}", period.last),
+                });
             } else if md < look_from {
                 // Refund may still be in period; the credit itself is history.
                 if !refunded {
-                    out.push(OutOfScope { investment_id: inv.id, expected: credit_amt, reason: format!("money date {md} is before the period (settled in an earlier period)") });
+                    out.push(OutOfScope {
+                        investment_id: inv.id,
+                        expected: credit_amt,
+                        reason: format!(
+                            "money date {md} is before the period (settled in an earlier period)"
+                        ),
+                    });
                 }
             } else {
                 let req = if let Some(reason) = before.clone() {
@@ -302,37 +342,71 @@ pub(crate) fn build(
                 } else if refunded && matches!(method, Method::Card | Method::Ach) {
                     Req::Optional("refunded card/ACH payment; refunded inside the processor before settlement".into())
                 } else if method == Method::Crypto {
-                    Req::Optional("crypto settles off-bank; no settlement wire found this period".into())
+                    Req::Optional(
+                        "crypto settles off-bank; no settlement wire found this period".into(),
+                    )
                 } else {
                     Req::Required
                 };
-                moves.push(Movement { date: md, req, ..base.clone() });
+                moves.push(Movement {
+                    date: md,
+                    req,
+                    ..base.clone()
+                });
                 pushed = true;
             }
         } else {
             // No money according to the platform: a shadow credit.
-            let refund_due = matches!(st, InvestmentStatus::Cancelled | InvestmentStatus::NotApproved);
+            let refund_due = matches!(
+                st,
+                InvestmentStatus::Cancelled | InvestmentStatus::NotApproved
+            );
             let reason = format!("status {st}: no money expected");
             if md >= look_from && md <= period.last {
-                moves.push(Movement { date: md, req: Req::Shadow { refund_due, reason }, ..base.clone() });
+                moves.push(Movement {
+                    date: md,
+                    req: Req::Shadow { refund_due, reason },
+                    ..base.clone()
+                });
                 pushed = true;
             } else {
-                out.push(OutOfScope { investment_id: inv.id, expected: credit_amt, reason });
+                out.push(OutOfScope {
+                    investment_id: inv.id,
+                    expected: credit_amt,
+                    reason,
+                });
                 continue;
             }
         }
         if refunded {
-            let rd = date_of(inv.refunded_at).or(date_of(inv.updated_at)).unwrap_or(md);
-            let (amt, alt) = if matches!(method, Method::Card | Method::Ach) { (-net, -gross) } else { (-gross, -net) };
+            let rd = date_of(inv.refunded_at)
+                .or(date_of(inv.updated_at))
+                .unwrap_or(md);
+            let (amt, alt) = if matches!(method, Method::Card | Method::Ach) {
+                (-net, -gross)
+            } else {
+                (-gross, -net)
+            };
             if rd >= period.first && rd <= period.last {
                 let req = if matches!(method, Method::Wire | Method::Ira | Method::Unknown) {
                     Req::Required
                 } else {
                     Req::Optional("card/ACH/crypto refund netted inside the processor (no separate bank debit)".into())
                 };
-                moves.push(Movement { kind: MoveKind::Refund, expected: amt, alt: (alt != amt).then_some(alt), date: rd, req, ..base.clone() });
+                moves.push(Movement {
+                    kind: MoveKind::Refund,
+                    expected: amt,
+                    alt: (alt != amt).then_some(alt),
+                    date: rd,
+                    req,
+                    ..base.clone()
+                });
             } else if !pushed {
-                out.push(OutOfScope { investment_id: inv.id, expected: amt, reason: format!("refunded on {rd}, outside the period") });
+                out.push(OutOfScope {
+                    investment_id: inv.id,
+                    expected: amt,
+                    reason: format!("refunded on {rd}, outside the period"),
+                });
             }
         }
         if failed_ach && md >= look_from && md <= period.last {
@@ -348,19 +422,32 @@ pub(crate) fn build(
     }
     // Carried-forward open items: mark the matching movement, or rebuild it.
     for item in carry {
-        let Some(kind) = MoveKind::from_label(&item.kind) else { continue };
-        if let Some(m) = moves.iter_mut().find(|m| m.investment_id == item.investment_id && m.kind == kind) {
+        let Some(kind) = MoveKind::from_label(&item.kind) else {
+            continue;
+        };
+        if let Some(m) = moves
+            .iter_mut()
+            .find(|m| m.investment_id == item.investment_id && m.kind == kind)
+        {
             m.carried = Some(item.first_open_period_end);
             m.req = Req::Required;
             continue;
         }
-        let names: Vec<Vec<String>> = item.names.iter().map(|n| name_tokens(n)).filter(|t| !t.is_empty()).collect();
-        let keys = [item.reference_id.as_deref(), item.payment_intent_id.as_deref()]
-            .into_iter()
-            .flatten()
-            .map(norm_key)
-            .filter(|k| k.len() >= super::text::MIN_KEY_LEN)
+        let names: Vec<Vec<String>> = item
+            .names
+            .iter()
+            .map(|n| name_tokens(n))
+            .filter(|t| !t.is_empty())
             .collect();
+        let keys = [
+            item.reference_id.as_deref(),
+            item.payment_intent_id.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(norm_key)
+        .filter(|k| k.len() >= super::text::MIN_KEY_LEN)
+        .collect();
         out.retain(|o| o.investment_id != item.investment_id);
         moves.push(Movement {
             investment_id: item.investment_id,
@@ -386,6 +473,9 @@ pub(crate) fn build(
 }
 
 fn len_before(_id: i64, md: NaiveDate, period: Period, look_from: NaiveDate) -> Option<String> {
-    (md < period.first && md >= look_from)
-        .then(|| format!("money date {md} is before the period; not seen this period, assumed settled earlier"))
+    (md < period.first && md >= look_from).then(|| {
+        format!(
+            "money date {md} is before the period; not seen this period, assumed settled earlier"
+        )
+    })
 }

@@ -11,8 +11,8 @@ use super::subset::{self, Subset};
 use super::text::{business_days, key_tokens, name_similarity, name_tokens, norm_key};
 use super::tolerances::Tolerances;
 use super::{
-    IgnoredInvestment, IgnoredLine, MethodSummary, OpenItem, OpenItems, ReconError, ReconInput, ReconOutcome,
-    ReconSummary,
+    IgnoredInvestment, IgnoredLine, MethodSummary, OpenItem, OpenItems, ReconError, ReconInput,
+    ReconOutcome, ReconSummary,
 };
 use crate::model::{ExceptionCode, ExceptionRow, MatchRow, PayoutItem, StatementLine};
 
@@ -44,7 +44,13 @@ fn prefixes<'s>(tokens: impl Iterator<Item = &'s String>) -> Vec<u16> {
 /// (one when either side has a single token); a one-letter token (an initial) shares with any
 /// token starting with that letter.
 fn share_prefix(a: &[u16], b: &[u16]) -> bool {
-    let shared = a.iter().filter(|x| b.iter().any(|y| *x == y || ((*x & 0xff == 0 || y & 0xff == 0) && (*x >> 8) == (y >> 8)))).count();
+    let shared = a
+        .iter()
+        .filter(|x| {
+            b.iter()
+                .any(|y| *x == y || ((*x & 0xff == 0 || y & 0xff == 0) && (*x >> 8) == (y >> 8)))
+        })
+        .count();
     shared >= a.len().min(b.len()).min(2)
 }
 
@@ -80,14 +86,33 @@ struct State<'a> {
 }
 
 const BATCH_WORDS: &[&str] = &[
-    "STRIPE", "SWEEP", "PAYOUT", "BATCH", "SETTLEMENT", "SETTLE", "CRYPTO", "COINBASE", "CIRCLE", "USDC", "BITPAY",
+    "STRIPE",
+    "SWEEP",
+    "PAYOUT",
+    "BATCH",
+    "SETTLEMENT",
+    "SETTLE",
+    "CRYPTO",
+    "COINBASE",
+    "CIRCLE",
+    "USDC",
+    "BITPAY",
 ];
-const TRANSFER_WORDS: &[&str] = &["DISBURS", "TRANSFER", "ESCROW RELEASE", "CLOSING", "BOOK TRANSFER", "INTERNAL"];
+const TRANSFER_WORDS: &[&str] = &[
+    "DISBURS",
+    "TRANSFER",
+    "ESCROW RELEASE",
+    "CLOSING",
+    "BOOK TRANSFER",
+    "INTERNAL",
+];
 const FEE_WORDS: &[&str] = &["FEE", "SERVICE CHARGE", "SVC CHG", "CHARGE"];
 
 fn severity(code: ExceptionCode) -> Severity {
     match code {
-        ExceptionCode::RefundDue | ExceptionCode::BalanceBreak | ExceptionCode::DuplicatePayment => Severity::Violation,
+        ExceptionCode::RefundDue
+        | ExceptionCode::BalanceBreak
+        | ExceptionCode::DuplicatePayment => Severity::Violation,
         _ => Severity::Warning,
     }
 }
@@ -116,7 +141,15 @@ impl<'a> State<'a> {
         self.done[m] = true;
     }
 
-    fn line_exc(&mut self, code: ExceptionCode, l: usize, cents: Cents, inv: Option<i64>, mov: Option<usize>, detail: String) {
+    fn line_exc(
+        &mut self,
+        code: ExceptionCode,
+        l: usize,
+        cents: Cents,
+        inv: Option<i64>,
+        mov: Option<usize>,
+        detail: String,
+    ) {
         let src = self.lines[l].src;
         self.excs.push(Exc {
             row: ExceptionRow {
@@ -142,14 +175,27 @@ impl<'a> State<'a> {
         let src = self.lines[l].src;
         self.ign_lines.push((
             l,
-            IgnoredLine { statement_file: src.file.clone(), statement_row: src.statement_row, amount_cents: cents, reason },
+            IgnoredLine {
+                statement_file: src.file.clone(),
+                statement_row: src.statement_row,
+                amount_cents: cents,
+                reason,
+            },
         ));
         self.used[l] = true;
     }
 
     /// Pairs movement `m` with `bank_cents` of line `l`. A shadow movement (the platform says no
     /// money) turns into a line exception instead of a match.
-    fn accept(&mut self, m: usize, l: usize, rule: &str, score: f64, expected: Cents, bank_cents: Cents) {
+    fn accept(
+        &mut self,
+        m: usize,
+        l: usize,
+        rule: &str,
+        score: f64,
+        expected: Cents,
+        bank_cents: Cents,
+    ) {
         let mv = &self.moves[m];
         if let Req::Shadow { refund_due, .. } = &mv.req {
             let (code, detail) = if *refund_due {
@@ -157,7 +203,10 @@ impl<'a> State<'a> {
                     ExceptionCode::RefundDue,
                     format!(
                         "Investment {} is {} but {} of its money arrived on {} ({rule}); return it to the investor or reinstate the investment.",
-                        mv.investment_id, mv.status, money(bank_cents), self.lines[l].date
+                        mv.investment_id,
+                        mv.status,
+                        money(bank_cents),
+                        self.lines[l].date
                     ),
                 )
             } else {
@@ -165,7 +214,10 @@ impl<'a> State<'a> {
                     ExceptionCode::StatusMismatch,
                     format!(
                         "Money for investment {} ({} on {}, {rule}) arrived but the platform status is {}; update the status or return the funds.",
-                        mv.investment_id, money(bank_cents), self.lines[l].date, mv.status
+                        mv.investment_id,
+                        money(bank_cents),
+                        self.lines[l].date,
+                        mv.status
                     ),
                 )
             };
@@ -173,7 +225,11 @@ impl<'a> State<'a> {
             self.line_exc(code, l, bank_cents, Some(inv), Some(m), detail);
             return;
         }
-        let rule = if mv.carried.is_some() { "carry_forward" } else { rule };
+        let rule = if mv.carried.is_some() {
+            "carry_forward"
+        } else {
+            rule
+        };
         let src = self.lines[l].src;
         let row = MatchRow {
             investment_id: mv.investment_id,
@@ -198,7 +254,11 @@ impl<'a> State<'a> {
         let mut attributed = 0;
         for (i, &m) in ms.iter().enumerate() {
             let e = self.moves[m].expected;
-            let bank = if i + 1 == ms.len() { line_amount - attributed } else { e };
+            let bank = if i + 1 == ms.len() {
+                line_amount - attributed
+            } else {
+                e
+            };
             attributed += bank;
             self.accept(m, l, rule, score, e, bank);
         }
@@ -232,17 +292,30 @@ impl<'a> State<'a> {
 
 /// Runs every pass and the final checks.
 pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcome, ReconError> {
-    let carry: &[OpenItem] = input.carry_forward.map(|c| c.items.as_slice()).unwrap_or(&[]);
+    let carry: &[OpenItem] = input
+        .carry_forward
+        .map(|c| c.items.as_slice())
+        .unwrap_or(&[]);
     let (moves, out_of_scope) = expected::build(input.book, input.period, tol, carry)?;
     let lines: Vec<Line<'_>> = input
         .lines
         .par_iter()
         .map(|s| {
-            let texts: Vec<&str> = [Some(s.description.as_str()), s.bank_ref.as_deref(), s.end_to_end_ref.as_deref(), s.entry_ref.as_deref(), s.counterparty.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect();
-            let mut names = s.counterparty.as_deref().map(name_tokens).unwrap_or_default();
+            let texts: Vec<&str> = [
+                Some(s.description.as_str()),
+                s.bank_ref.as_deref(),
+                s.end_to_end_ref.as_deref(),
+                s.entry_ref.as_deref(),
+                s.counterparty.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let mut names = s
+                .counterparty
+                .as_deref()
+                .map(name_tokens)
+                .unwrap_or_default();
             if names.is_empty() {
                 names = name_tokens(&s.description);
             }
@@ -253,7 +326,12 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
                 keys: key_tokens(&texts),
                 pfx: prefixes(names.iter()),
                 names,
-                upper: format!("{} {}", s.description, s.counterparty.as_deref().unwrap_or("")).to_uppercase(),
+                upper: format!(
+                    "{} {}",
+                    s.description,
+                    s.counterparty.as_deref().unwrap_or("")
+                )
+                .to_uppercase(),
             }
         })
         .collect();
@@ -273,25 +351,25 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
         dup_hint: vec![None; n_lines],
         batch_hint: vec![None; n_lines],
     };
-    let t0 = std::time::Instant::now();
     pass_exact(&mut st);
-    let t1 = t0.elapsed();
     pass_fuzzy_reference(&mut st);
-    let t2 = t0.elapsed();
     pass_payouts(&mut st, input.payouts);
-    let t3 = t0.elapsed();
     pass_batches(&mut st);
-    let t4 = t0.elapsed();
     pass_fuzzy(&mut st, true);
-    let t5 = t0.elapsed();
     pass_split(&mut st);
     pass_fuzzy(&mut st, false);
-    let t6 = t0.elapsed();
     classify_lines(&mut st, input);
-    if std::env::var("ENGINE_TIMING").is_ok() { eprintln!("TIMING {t1:?} {t2:?} {t3:?} {t4:?} {t5:?} {t6:?} {:?}", t0.elapsed()); }
     let open_items = classify_moves(&mut st, input);
     for o in out_of_scope {
-        st.ign_moves.push((None, IgnoredInvestment { investment_id: o.investment_id, movement: "none".into(), expected_cents: o.expected, reason: o.reason }));
+        st.ign_moves.push((
+            None,
+            IgnoredInvestment {
+                investment_id: o.investment_id,
+                movement: "none".into(),
+                expected_cents: o.expected,
+                reason: o.reason,
+            },
+        ));
     }
     balance_breaks(&mut st, input);
     conservation(&st)?;
@@ -312,7 +390,13 @@ fn pass_exact(st: &mut State<'_>) {
         .lines
         .par_iter()
         .map(|l| {
-            let mut v: Vec<usize> = l.keys.iter().filter_map(|k| index.get(k.as_str())).flatten().copied().collect();
+            let mut v: Vec<usize> = l
+                .keys
+                .iter()
+                .filter_map(|k| index.get(k.as_str()))
+                .flatten()
+                .copied()
+                .collect();
             v.sort_unstable();
             v.dedup();
             v
@@ -320,7 +404,11 @@ fn pass_exact(st: &mut State<'_>) {
         .collect();
     let mut claims: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (l, c) in cands.iter().enumerate() {
-        let c: Vec<usize> = c.iter().copied().filter(|&m| st.sign_ok(m, l) && !st.done[m]).collect();
+        let c: Vec<usize> = c
+            .iter()
+            .copied()
+            .filter(|&m| st.sign_ok(m, l) && !st.done[m])
+            .collect();
         match c.len() {
             0 => {}
             1 => claims.entry(c[0]).or_default().push(l),
@@ -331,11 +419,18 @@ fn pass_exact(st: &mut State<'_>) {
                     st.accept_batch(l, &c, "exact_reference", 1.0);
                     continue;
                 }
-                let within: Vec<usize> = c.iter().copied().filter(|&m| st.moves[m].amount_diff(amount, st.tol).is_some()).collect();
+                let within: Vec<usize> = c
+                    .iter()
+                    .copied()
+                    .filter(|&m| st.moves[m].amount_diff(amount, st.tol).is_some())
+                    .collect();
                 if within.len() == 1 {
                     claims.entry(within[0]).or_default().push(l);
                 } else {
-                    let ids: Vec<String> = c.iter().map(|&m| st.moves[m].investment_id.to_string()).collect();
+                    let ids: Vec<String> = c
+                        .iter()
+                        .map(|&m| st.moves[m].investment_id.to_string())
+                        .collect();
                     let lbl = st.lines[l].label();
                     for &m in &c {
                         st.ambiguous_mov[m] = Some(lbl.clone());
@@ -355,9 +450,15 @@ fn pass_exact(st: &mut State<'_>) {
     for (m, mut ls) in claims {
         ls.sort_by_key(|&l| (st.lines[l].date, l));
         let expected = st.moves[m].expected;
-        let within: Vec<Option<Cents>> = ls.iter().map(|&l| st.moves[m].amount_diff(st.lines[l].amount, st.tol)).collect();
+        let within: Vec<Option<Cents>> = ls
+            .iter()
+            .map(|&l| st.moves[m].amount_diff(st.lines[l].amount, st.tol))
+            .collect();
         let total: Cents = ls.iter().map(|&l| st.lines[l].amount).sum();
-        if ls.len() >= 2 && within.iter().all(Option::is_none) && st.moves[m].amount_diff(total, st.tol).is_some() {
+        if ls.len() >= 2
+            && within.iter().all(Option::is_none)
+            && st.moves[m].amount_diff(total, st.tol).is_some()
+        {
             let mut rest = expected;
             for (i, &l) in ls.iter().enumerate() {
                 let a = st.lines[l].amount;
@@ -372,7 +473,10 @@ fn pass_exact(st: &mut State<'_>) {
             Some(i) => {
                 let l = ls[i];
                 let diff = within[i].unwrap_or(0);
-                let t = st.moves[m].tolerance(st.tol).tolerance_cents(expected).max(1);
+                let t = st.moves[m]
+                    .tolerance(st.tol)
+                    .tolerance_cents(expected)
+                    .max(1);
                 let score = 1.0 - 0.05 * (diff.abs() as f64 / t as f64);
                 st.accept(m, l, "exact_reference", score, expected, st.lines[l].amount);
                 for (j, &l2) in ls.iter().enumerate() {
@@ -432,7 +536,9 @@ fn pass_fuzzy_reference(st: &mut State<'_>) {
         if st.done[m] {
             continue;
         }
-        let Some(r) = mv.reference_id.as_deref().map(norm_key) else { continue };
+        let Some(r) = mv.reference_id.as_deref().map(norm_key) else {
+            continue;
+        };
         if r.len() < FUZZY_KEY_MIN || !r.is_ascii() {
             continue;
         }
@@ -455,7 +561,10 @@ fn pass_fuzzy_reference(st: &mut State<'_>) {
         .map(|(l, line)| {
             let mut v: Vec<usize> = Vec::new();
             for k in &line.keys {
-                if !k.is_ascii() || lens.binary_search(&k.len()).is_err() || !k.bytes().any(|b| b.is_ascii_digit()) {
+                if !k.is_ascii()
+                    || lens.binary_search(&k.len()).is_err()
+                    || !k.bytes().any(|b| b.is_ascii_digit())
+                {
                     continue;
                 }
                 for i in 0..k.len() {
@@ -481,7 +590,14 @@ fn pass_fuzzy_reference(st: &mut State<'_>) {
             let (m, diff) = c[0];
             let e = st.moves[m].expected;
             let t = st.moves[m].tolerance(st.tol).tolerance_cents(e).max(1);
-            st.accept(m, l, "fuzzy_reference", 0.9 - 0.05 * (diff.abs() as f64 / t as f64), e, amount);
+            st.accept(
+                m,
+                l,
+                "fuzzy_reference",
+                0.9 - 0.05 * (diff.abs() as f64 / t as f64),
+                e,
+                amount,
+            );
         }
     }
 }
@@ -498,18 +614,29 @@ struct Payout<'p> {
 
 fn is_fee_like(item: &PayoutItem) -> bool {
     let c = item.reporting_category.to_ascii_lowercase();
-    item.payment_intent_id.is_none() && (c.contains("fee") || c.contains("adjustment") || c.contains("tax") || c.contains("contribution"))
+    item.payment_intent_id.is_none()
+        && (c.contains("fee")
+            || c.contains("adjustment")
+            || c.contains("tax")
+            || c.contains("contribution"))
 }
 
 fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
     let mut payouts: BTreeMap<String, Payout<'_>> = BTreeMap::new();
     for it in items {
-        let Some(pid) = it.payout_id.as_deref() else { continue };
+        let Some(pid) = it.payout_id.as_deref() else {
+            continue;
+        };
         let c = it.reporting_category.to_ascii_lowercase();
         if c == "payout" || c == "payout_reversal" {
             continue;
         }
-        let p = payouts.entry(norm_key(pid)).or_insert_with(|| Payout { id: pid.to_string(), items: Vec::new(), net: 0, date: None });
+        let p = payouts.entry(norm_key(pid)).or_insert_with(|| Payout {
+            id: pid.to_string(),
+            items: Vec::new(),
+            net: 0,
+            date: None,
+        });
         p.items.push(it);
         p.net += it.net_cents;
         p.date = p.date.max(it.payout_date);
@@ -522,7 +649,10 @@ fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
         if st.used[l] {
             continue;
         }
-        if let Some(k) = st.lines[l].keys.iter().find(|k| k.starts_with("PO_") && payouts.contains_key(k.as_str()))
+        if let Some(k) = st.lines[l]
+            .keys
+            .iter()
+            .find(|k| k.starts_with("PO_") && payouts.contains_key(k.as_str()))
             && !claimed.contains_key(k)
         {
             claimed.insert(k.clone(), l);
@@ -571,20 +701,29 @@ fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
         items.sort_by_key(|i| (i.file.clone(), i.row));
         for it in items {
             let cat = it.reporting_category.to_ascii_lowercase();
-            let target = it.payment_intent_id.as_deref().and_then(|pi| pi_index.get(&norm_key(pi))).and_then(|ms| {
-                let want: &[MoveKind] = if it.net_cents >= 0 {
-                    &[MoveKind::Credit]
-                } else if cat.contains("refund") {
-                    &[MoveKind::Refund, MoveKind::AchReturn]
-                } else {
-                    &[MoveKind::AchReturn, MoveKind::Refund]
-                };
-                want.iter().find_map(|kind| ms.iter().copied().find(|&m| st.moves[m].kind == *kind))
-            });
+            let target = it
+                .payment_intent_id
+                .as_deref()
+                .and_then(|pi| pi_index.get(&norm_key(pi)))
+                .and_then(|ms| {
+                    let want: &[MoveKind] = if it.net_cents >= 0 {
+                        &[MoveKind::Credit]
+                    } else if cat.contains("refund") {
+                        &[MoveKind::Refund, MoveKind::AchReturn]
+                    } else {
+                        &[MoveKind::AchReturn, MoveKind::Refund]
+                    };
+                    want.iter()
+                        .find_map(|kind| ms.iter().copied().find(|&m| st.moves[m].kind == *kind))
+                });
             match target {
                 Some(m) if !st.done[m] => {
                     let e = st.moves[m].expected;
-                    let score = if it.net_cents == e || Some(it.net_cents) == st.moves[m].alt { 1.0 } else { 0.95 };
+                    let score = if it.net_cents == e || Some(it.net_cents) == st.moves[m].alt {
+                        1.0
+                    } else {
+                        0.95
+                    };
                     st.accept(m, l, "payout_report", score, e, it.net_cents);
                     attributed += it.net_cents;
                 }
@@ -601,12 +740,21 @@ fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
                     attributed += it.net_cents;
                 }
                 None if is_fee_like(it) => {
-                    let reason = format!("processor {} in payout {} ({})", it.reporting_category, p.id, it.balance_transaction_id.clone().unwrap_or_default());
+                    let reason = format!(
+                        "processor {} in payout {} ({})",
+                        it.reporting_category,
+                        p.id,
+                        it.balance_transaction_id.clone().unwrap_or_default()
+                    );
                     st.ignore_line(l, it.net_cents, reason);
                     attributed += it.net_cents;
                 }
                 None => unattributed.push(
-                    it.payment_intent_id.clone().or(it.source_id.clone()).or(it.balance_transaction_id.clone()).unwrap_or_else(|| format!("row {}", it.row)),
+                    it.payment_intent_id
+                        .clone()
+                        .or(it.source_id.clone())
+                        .or(it.balance_transaction_id.clone())
+                        .unwrap_or_else(|| format!("row {}", it.row)),
                 ),
             }
         }
@@ -615,12 +763,27 @@ fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
             let (code, detail) = if p.net != line_amount {
                 (
                     ExceptionCode::AmountMismatch,
-                    format!("Bank line {} differs from payout {} net total {}; {} of it is not explained by the payout's items — check the processor report.", money(line_amount), p.id, money(p.net), money(rest)),
+                    format!(
+                        "Bank line {} differs from payout {} net total {}; {} of it is not explained by the payout's items — check the processor report.",
+                        money(line_amount),
+                        p.id,
+                        money(p.net),
+                        money(rest)
+                    ),
                 )
             } else {
                 (
-                    if rest > 0 { ExceptionCode::UnmatchedCredit } else { ExceptionCode::UnmatchedDebit },
-                    format!("{} of payout {} belongs to items not in the snapshot ({}); pull a fresh snapshot or find the investments.", money(rest), p.id, unattributed.join(", ")),
+                    if rest > 0 {
+                        ExceptionCode::UnmatchedCredit
+                    } else {
+                        ExceptionCode::UnmatchedDebit
+                    },
+                    format!(
+                        "{} of payout {} belongs to items not in the snapshot ({}); pull a fresh snapshot or find the investments.",
+                        money(rest),
+                        p.id,
+                        unattributed.join(", ")
+                    ),
                 )
             };
             st.line_exc(code, l, rest, None, None, detail);
@@ -635,14 +798,23 @@ fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
 fn pass_batches(st: &mut State<'_>) {
     let mut by_date: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
     for (m, mv) in st.moves.iter().enumerate() {
-        if mv.kind == MoveKind::Credit && mv.method.batched() && !mv.is_shadow() && !st.done[m] && mv.expected > 0 {
+        if mv.kind == MoveKind::Credit
+            && mv.method.batched()
+            && !mv.is_shadow()
+            && !st.done[m]
+            && mv.expected > 0
+        {
             by_date.entry(mv.date).or_default().push(m);
         }
     }
     if by_date.is_empty() {
         return;
     }
-    let max_lag = [&st.tol.card, &st.tol.ach, &st.tol.crypto].iter().map(|t| t.window_max_days).max().unwrap_or(5);
+    let max_lag = [&st.tol.card, &st.tol.ach, &st.tol.crypto]
+        .iter()
+        .map(|t| t.window_max_days)
+        .max()
+        .unwrap_or(5);
     for l in 0..st.lines.len() {
         if st.used[l] || st.lines[l].amount <= 0 {
             continue;
@@ -659,16 +831,26 @@ fn pass_batches(st: &mut State<'_>) {
         }
         let amount = st.lines[l].amount;
         // A: one business day's total, per group.
-        let groups: [fn(Method) -> bool; 4] =
-            [|m| matches!(m, Method::Card | Method::Ach), |m| m == Method::Card, |m| m == Method::Ach, |m| m == Method::Crypto];
+        let groups: [fn(Method) -> bool; 4] = [
+            |m| matches!(m, Method::Card | Method::Ach),
+            |m| m == Method::Card,
+            |m| m == Method::Ach,
+            |m| m == Method::Crypto,
+        ];
         let mut hits: Vec<Vec<usize>> = Vec::new();
         let mut days: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         for &m in &cands {
-            days.entry(business_days(ld, st.moves[m].date)).or_default().push(m);
+            days.entry(business_days(ld, st.moves[m].date))
+                .or_default()
+                .push(m);
         }
         for ms in days.values() {
             for g in groups {
-                let set: Vec<usize> = ms.iter().copied().filter(|&m| g(st.moves[m].method)).collect();
+                let set: Vec<usize> = ms
+                    .iter()
+                    .copied()
+                    .filter(|&m| g(st.moves[m].method))
+                    .collect();
                 // A one-item "batch" only for a line that says it is a settlement.
                 if set.len() >= 2 || (set.len() == 1 && st.lines[l].has_word(BATCH_WORDS)) {
                     let sum: Cents = set.iter().map(|&m| st.moves[m].expected).sum();
@@ -689,16 +871,33 @@ fn pass_batches(st: &mut State<'_>) {
         // B: bounded subset-sum per group (Stripe methods together; crypto alone).
         let mut outcome: Option<(ExceptionCode, String)> = None;
         for g in [groups[0], groups[3]] {
-            let set: Vec<usize> = cands.iter().copied().filter(|&m| g(st.moves[m].method)).collect();
+            let set: Vec<usize> = cands
+                .iter()
+                .copied()
+                .filter(|&m| g(st.moves[m].method))
+                .collect();
             if set.len() < 2 {
                 continue;
             }
             if set.len() > st.tol.subset_sum_max_candidates {
-                outcome = Some((ExceptionCode::UnmatchedCredit, format!("Looks like a batch settlement but {} candidate investments are in its window (limit {}); supply the processor payout report.", set.len(), st.tol.subset_sum_max_candidates)));
+                outcome = Some((
+                    ExceptionCode::UnmatchedCredit,
+                    format!(
+                        "Looks like a batch settlement but {} candidate investments are in its window (limit {}); supply the processor payout report.",
+                        set.len(),
+                        st.tol.subset_sum_max_candidates
+                    ),
+                ));
                 continue;
             }
             let amounts: Vec<Cents> = set.iter().map(|&m| st.moves[m].expected).collect();
-            match subset::find_unique(&amounts, amount, st.tol.batch_abs_cents, 2, st.tol.subset_sum_budget) {
+            match subset::find_unique(
+                &amounts,
+                amount,
+                st.tol.batch_abs_cents,
+                2,
+                st.tol.subset_sum_budget,
+            ) {
                 Subset::Unique(ix) => {
                     let ms: Vec<usize> = ix.iter().map(|&i| set[i]).collect();
                     st.accept_batch(l, &ms, "batch_subset_sum", 0.8);
@@ -724,20 +923,30 @@ fn pass_batches(st: &mut State<'_>) {
 // Passes 4 and 6: amount + directional date window + fuzzy name.
 
 fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
-    let mut idx: Vec<(Cents, NaiveDate, usize)> = st
+    let mut idx: Vec<(NaiveDate, Cents, usize)> = st
         .lines
         .iter()
         .enumerate()
-        .filter(|(l, line)| !st.used[*l] && if credits { line.amount > 0 } else { line.amount < 0 })
-        .map(|(l, line)| (line.amount, line.date, l))
+        .filter(|(l, line)| {
+            !st.used[*l]
+                && if credits {
+                    line.amount > 0
+                } else {
+                    line.amount < 0
+                }
+        })
+        .map(|(l, line)| (line.date, line.amount, l))
         .collect();
+    // Ordered by date, then amount: a movement visits only lines inside both its date window
+    // and its amount tolerance (one binary search per booking day).
     idx.sort_unstable();
     let movs: Vec<usize> = (0..st.moves.len())
         .filter(|&m| {
             let mv = &st.moves[m];
             !st.done[m]
                 && if credits {
-                    mv.kind == MoveKind::Credit && !matches!(mv.method, Method::Card | Method::Crypto)
+                    mv.kind == MoveKind::Credit
+                        && !matches!(mv.method, Method::Card | Method::Crypto)
                 } else {
                     mv.kind != MoveKind::Credit
                 }
@@ -746,11 +955,12 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
     let stref: &State<'_> = st;
     let mut cands: Vec<(f64, f64, usize, usize)> = movs
         .par_iter()
-        .flat_map_iter(|&m| candidates(stref, &idx, m).into_iter().map(move |(s, id, l)| (s, id, m, l)))
+        .flat_map_iter(|&m| {
+            candidates(stref, &idx, m)
+                .into_iter()
+                .map(move |(s, id, l)| (s, id, m, l))
+        })
         .collect();
-    if std::env::var("ENGINE_TIMING").is_ok() {
-        eprintln!("fuzzy: {} movements, {} candidates", movs.len(), cands.len());
-    }
     cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)).then(a.2.cmp(&b.2)));
     let mut by_line: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
     let mut by_move: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
@@ -771,13 +981,21 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
             .iter()
             .filter(|(m2, id2)| {
                 let o = &st.moves[*m2];
-                *m2 != m && !st.done[*m2] && o.investment_id != inv && (who.is_none() || o.investor_id != who) && *id2 >= ident - eps
+                *m2 != m
+                    && !st.done[*m2]
+                    && o.investment_id != inv
+                    && (who.is_none() || o.investor_id != who)
+                    && *id2 >= ident - eps
             })
             .map(|(m2, _)| *m2)
             .collect();
         if !rivals.is_empty() {
             let lbl = st.lines[l].label();
-            let mut ids: Vec<i64> = rivals.iter().map(|&m2| st.moves[m2].investment_id).chain([inv]).collect();
+            let mut ids: Vec<i64> = rivals
+                .iter()
+                .map(|&m2| st.moves[m2].investment_id)
+                .chain([inv])
+                .collect();
             ids.sort_unstable();
             ids.dedup();
             for &m2 in rivals.iter().chain([&m]) {
@@ -819,27 +1037,42 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
 
 /// Candidate lines of one movement with their scores and identity scores (name + amount, no
 /// date), read-only; runs in parallel.
-fn candidates(st: &State<'_>, idx: &[(Cents, NaiveDate, usize)], m: usize) -> Vec<(f64, f64, usize)> {
+fn candidates(
+    st: &State<'_>,
+    idx: &[(NaiveDate, Cents, usize)],
+    m: usize,
+) -> Vec<(f64, f64, usize)> {
     let mv = &st.moves[m];
     let t = mv.tolerance(st.tol);
     let lo_date = mv.date + Duration::days(t.window_min_days.min(0) * 2 - 3);
-    let hi_date = if mv.carried.is_some() { NaiveDate::MAX } else { mv.date + Duration::days(t.window_max_days.max(0) * 2 + 4) };
+    let hi_date = if mv.carried.is_some() {
+        NaiveDate::MAX
+    } else {
+        mv.date + Duration::days(t.window_max_days.max(0) * 2 + 4)
+    };
     let mut out: Vec<(f64, f64, usize)> = Vec::new();
     let pfx = prefixes(mv.names.iter().flatten());
     for e in std::iter::once(mv.expected).chain(mv.alt) {
         let tc = t.tolerance_cents(e);
         let (lo_a, hi_a) = (e - tc, e + tc);
-        let mut p = idx.partition_point(|x| x.0 < lo_a);
-        while p < idx.len() && idx[p].0 <= hi_a {
-            let a = idx[p].0;
-            let run_end = p + idx[p..].partition_point(|x| x.0 == a);
-            let run = &idx[p..run_end];
-            let start = run.partition_point(|x| x.1 < lo_date);
-            for &(_, d, l) in run[start..].iter().take_while(|x| x.1 <= hi_date) {
-                let Some((_, date_s)) = st.window_ok(m, d) else { continue };
+        let mut p = idx.partition_point(|x| x.0 < lo_date);
+        while p < idx.len() && idx[p].0 <= hi_date {
+            let d = idx[p].0;
+            let day_end = p + idx[p..].partition_point(|x| x.0 == d);
+            let run = &idx[p..day_end];
+            p = day_end;
+            let start = run.partition_point(|x| x.1 < lo_a);
+            for &(_, a, l) in run[start..].iter().take_while(|x| x.1 <= hi_a) {
+                let Some((_, date_s)) = st.window_ok(m, d) else {
+                    continue;
+                };
                 let line = &st.lines[l];
                 let diff = (a - e).abs();
-                let amount_s = if diff == 0 { 1.0 } else { 1.0 - 0.5 * diff as f64 / tc.max(1) as f64 };
+                let amount_s = if diff == 0 {
+                    1.0
+                } else {
+                    1.0 - 0.5 * diff as f64 / tc.max(1) as f64
+                };
                 let name_s = if line.names.is_empty() {
                     if diff != 0 {
                         continue;
@@ -847,7 +1080,10 @@ fn candidates(st: &State<'_>, idx: &[(Cents, NaiveDate, usize)], m: usize) -> Ve
                     0.0
                 } else {
                     let name_s = if share_prefix(&pfx, &line.pfx) {
-                        mv.names.iter().map(|n| name_similarity(n, &line.names)).fold(0.0, f64::max)
+                        mv.names
+                            .iter()
+                            .map(|n| name_similarity(n, &line.names))
+                            .fold(0.0, f64::max)
                     } else {
                         0.0
                     };
@@ -865,7 +1101,6 @@ fn candidates(st: &State<'_>, idx: &[(Cents, NaiveDate, usize)], m: usize) -> Ve
                 let score = if mv.is_shadow() { score * 0.97 } else { score };
                 out.push((score, ident, l));
             }
-            p = run_end;
         }
     }
     out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
@@ -879,7 +1114,10 @@ const SURNAME_ONLY: f64 = 0.6;
 
 /// Whether the investor's surname (last token, three letters or more) is a token of the line.
 fn surname_hit(names: &[Vec<String>], line: &[String]) -> bool {
-    names.iter().filter_map(|n| n.last()).any(|s| s.len() >= 3 && line.iter().any(|t| t == s))
+    names
+        .iter()
+        .filter_map(|n| n.last())
+        .any(|s| s.len() >= 3 && line.iter().any(|t| t == s))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -899,7 +1137,11 @@ fn pass_split(st: &mut State<'_>) {
     let mut plans: Vec<(usize, Vec<usize>)> = Vec::new();
     for m in 0..st.moves.len() {
         let mv = &st.moves[m];
-        if st.done[m] || mv.kind != MoveKind::Credit || mv.is_shadow() || !matches!(mv.method, Method::Wire | Method::Ira | Method::Unknown) {
+        if st.done[m]
+            || mv.kind != MoveKind::Credit
+            || mv.is_shadow()
+            || !matches!(mv.method, Method::Wire | Method::Ira | Method::Unknown)
+        {
             continue;
         }
         let mut ls: Vec<usize> = mv
@@ -919,7 +1161,12 @@ fn pass_split(st: &mut State<'_>) {
                 let line = &st.lines[l];
                 line.amount < mv.expected
                     && st.window_ok(m, line.date).is_some()
-                    && mv.names.iter().map(|n| name_similarity(n, &line.names)).fold(0.0, f64::max) >= st.tol.name_threshold
+                    && mv
+                        .names
+                        .iter()
+                        .map(|n| name_similarity(n, &line.names))
+                        .fold(0.0, f64::max)
+                        >= st.tol.name_threshold
             })
             .collect();
         ls.sort_by_key(|&l| (st.lines[l].date, l));
@@ -955,7 +1202,13 @@ fn pass_split(st: &mut State<'_>) {
 fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
     let mut book_keys: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, inv) in input.book.investments.iter().enumerate() {
-        for k in [inv.reference_id.as_deref(), inv.payment_intent_id.as_deref()].into_iter().flatten() {
+        for k in [
+            inv.reference_id.as_deref(),
+            inv.payment_intent_id.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
             let k = norm_key(k);
             if k.len() >= super::text::MIN_KEY_LEN {
                 book_keys.entry(k).or_default().push(i);
@@ -970,7 +1223,11 @@ fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
         }
         if line.amount == 0 {
             st.ignore_line(l, 0, "zero-amount line".into());
-        } else if line.amount < 0 && -line.amount <= st.tol.bank_fee_max_cents && line.has_word(FEE_WORDS) && line.keys.iter().all(|k| !book_keys.contains_key(k)) {
+        } else if line.amount < 0
+            && -line.amount <= st.tol.bank_fee_max_cents
+            && line.has_word(FEE_WORDS)
+            && line.keys.iter().all(|k| !book_keys.contains_key(k))
+        {
             st.ignore_line(l, line.amount, "bank fee".into());
         }
     }
@@ -995,7 +1252,11 @@ fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
                 let other = &st.lines[c];
                 !st.used[c]
                     && (other.src.account.clone(), other.src.file.clone()) != acct
-                    && other.src.account.as_ref().is_none_or(|a| Some(a) != line.src.account.as_ref())
+                    && other
+                        .src
+                        .account
+                        .as_ref()
+                        .is_none_or(|a| Some(a) != line.src.account.as_ref())
                     && (other.date - line.date).num_days().abs() <= st.tol.transfer_days
                     && (line.has_word(TRANSFER_WORDS) || other.has_word(TRANSFER_WORDS))
             })
@@ -1015,15 +1276,47 @@ fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
         }
         let line = &st.lines[l];
         let a = line.amount;
-        let hit: Option<usize> = line.keys.iter().filter_map(|k| book_keys.get(k)).flatten().copied().min();
+        let hit: Option<usize> = line
+            .keys
+            .iter()
+            .filter_map(|k| book_keys.get(k))
+            .flatten()
+            .copied()
+            .min();
         if let Some(i) = hit {
             let inv = &input.book.investments[i];
             let (code, detail) = if a < 0 {
-                (ExceptionCode::StatusMismatch, format!("Debit of {} references investment {} whose status is {}; no refund or return is recorded on the platform — update the status or recall the payment.", money(a), inv.id, inv.status))
-            } else if inv.status.funds_taken() || inv.status == tieout_domain::InvestmentStatus::Refunded {
-                (ExceptionCode::DuplicatePayment, format!("Credit of {} references investment {} ({}) whose payment is already accounted for; confirm with the investor and return the duplicate.", money(a), inv.id, inv.status))
+                (
+                    ExceptionCode::StatusMismatch,
+                    format!(
+                        "Debit of {} references investment {} whose status is {}; no refund or return is recorded on the platform — update the status or recall the payment.",
+                        money(a),
+                        inv.id,
+                        inv.status
+                    ),
+                )
+            } else if inv.status.funds_taken()
+                || inv.status == tieout_domain::InvestmentStatus::Refunded
+            {
+                (
+                    ExceptionCode::DuplicatePayment,
+                    format!(
+                        "Credit of {} references investment {} ({}) whose payment is already accounted for; confirm with the investor and return the duplicate.",
+                        money(a),
+                        inv.id,
+                        inv.status
+                    ),
+                )
             } else {
-                (ExceptionCode::StatusMismatch, format!("Credit of {} references investment {} whose status is {} and is not expected this period; update the status or return the funds.", money(a), inv.id, inv.status))
+                (
+                    ExceptionCode::StatusMismatch,
+                    format!(
+                        "Credit of {} references investment {} whose status is {} and is not expected this period; update the status or return the funds.",
+                        money(a),
+                        inv.id,
+                        inv.status
+                    ),
+                )
             };
             st.line_exc(code, l, a, Some(inv.id), None, detail);
             continue;
@@ -1045,9 +1338,23 @@ fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
             continue;
         }
         let (code, detail) = if a > 0 {
-            (ExceptionCode::UnmatchedCredit, format!("Credit of {} on {} matches no investment; identify the payer and record the investment or return the funds.", money(a), line.date))
+            (
+                ExceptionCode::UnmatchedCredit,
+                format!(
+                    "Credit of {} on {} matches no investment; identify the payer and record the investment or return the funds.",
+                    money(a),
+                    line.date
+                ),
+            )
         } else {
-            (ExceptionCode::UnmatchedDebit, format!("Debit of {} on {} matches no refund, return or disbursement; find its authorisation.", money(a), line.date))
+            (
+                ExceptionCode::UnmatchedDebit,
+                format!(
+                    "Debit of {} on {} matches no refund, return or disbursement; find its authorisation.",
+                    money(a),
+                    line.date
+                ),
+            )
         };
         st.line_exc(code, l, a, None, None, detail);
     }
@@ -1065,22 +1372,68 @@ fn classify_moves(st: &mut State<'_>, input: &ReconInput<'_>) -> Vec<OpenItem> {
             Req::Optional(reason) | Req::Shadow { reason, .. } => {
                 st.ign_moves.push((
                     Some(m),
-                    IgnoredInvestment { investment_id: mv.investment_id, movement: mv.kind.label().into(), expected_cents: mv.expected, reason: reason.clone() },
+                    IgnoredInvestment {
+                        investment_id: mv.investment_id,
+                        movement: mv.kind.label().into(),
+                        expected_cents: mv.expected,
+                        reason: reason.clone(),
+                    },
                 ));
                 st.done[m] = true;
             }
             Req::Required => {
                 let t = mv.tolerance(st.tol);
-                let in_transit = mv.kind == MoveKind::Credit && business_days(mv.date, period.last) < t.window_max_days;
-                let since = mv.carried.map(|d| format!(" (open since the period ending {d})")).unwrap_or_default();
+                let in_transit = mv.kind == MoveKind::Credit
+                    && business_days(mv.date, period.last) < t.window_max_days;
+                let since = mv
+                    .carried
+                    .map(|d| format!(" (open since the period ending {d})"))
+                    .unwrap_or_default();
                 let (code, sev, detail) = if let Some(lbl) = st.ambiguous_mov[m].clone() {
-                    (ExceptionCode::AmbiguousMatch, Severity::Warning, format!("Investment {} ({}) has candidate money on {lbl} that fits another investment equally well; assign it by hand.", mv.investment_id, money(mv.expected)))
+                    (
+                        ExceptionCode::AmbiguousMatch,
+                        Severity::Warning,
+                        format!(
+                            "Investment {} ({}) has candidate money on {lbl} that fits another investment equally well; assign it by hand.",
+                            mv.investment_id,
+                            money(mv.expected)
+                        ),
+                    )
                 } else if mv.kind == MoveKind::Refund {
-                    (ExceptionCode::StatusMismatch, Severity::Warning, format!("Platform says investment {} was refunded on {} but no refund debit of {} was found{since}; confirm the refund was sent.", mv.investment_id, mv.date, money(mv.expected)))
+                    (
+                        ExceptionCode::StatusMismatch,
+                        Severity::Warning,
+                        format!(
+                            "Platform says investment {} was refunded on {} but no refund debit of {} was found{since}; confirm the refund was sent.",
+                            mv.investment_id,
+                            mv.date,
+                            money(mv.expected)
+                        ),
+                    )
                 } else if in_transit {
-                    (ExceptionCode::UnmatchedInvestment, Severity::Info, format!("Investment {} ({}, {}) dated {} may still be in transit after the period end; carried forward{since}.", mv.investment_id, money(mv.expected), mv.method.label(), mv.date))
+                    (
+                        ExceptionCode::UnmatchedInvestment,
+                        Severity::Info,
+                        format!(
+                            "Investment {} ({}, {}) dated {} may still be in transit after the period end; carried forward{since}.",
+                            mv.investment_id,
+                            money(mv.expected),
+                            mv.method.label(),
+                            mv.date
+                        ),
+                    )
                 } else {
-                    (ExceptionCode::UnmatchedInvestment, Severity::Warning, format!("No statement line for investment {} ({}, {}) dated {}{since}; confirm the money arrived or correct the status.", mv.investment_id, money(mv.expected), mv.method.label(), mv.date))
+                    (
+                        ExceptionCode::UnmatchedInvestment,
+                        Severity::Warning,
+                        format!(
+                            "No statement line for investment {} ({}, {}) dated {}{since}; confirm the money arrived or correct the status.",
+                            mv.investment_id,
+                            money(mv.expected),
+                            mv.method.label(),
+                            mv.date
+                        ),
+                    )
                 };
                 st.inv_exc(code, sev, m, detail);
                 open.push(OpenItem {
@@ -1107,9 +1460,13 @@ fn balance_breaks(st: &mut State<'_>, input: &ReconInput<'_>) {
     // Balances per (file, account), in date order: a file may state one balance per day or per
     // statement. The chain must tie: each opening equals the previous closing, and the first
     // opening plus every line equals the last closing.
-    let mut groups: BTreeMap<(String, Option<String>), Vec<(usize, &crate::model::StatedBalance)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, Option<String>), Vec<(usize, &crate::model::StatedBalance)>> =
+        BTreeMap::new();
     for (i, b) in input.balances.iter().enumerate() {
-        groups.entry((b.file.clone(), b.account.clone())).or_default().push((i, b));
+        groups
+            .entry((b.file.clone(), b.account.clone()))
+            .or_default()
+            .push((i, b));
     }
     for ((file, account), mut bs) in groups {
         bs.sort_by_key(|(i, b)| (b.as_of, *i));
@@ -1120,7 +1477,11 @@ fn balance_breaks(st: &mut State<'_>, input: &ReconInput<'_>) {
             .map(|l| l.amount)
             .sum();
         let rejected = input.rejects.iter().filter(|r| r.file == file).count();
-        let note = if rejected > 0 { format!(" ({rejected} rejected rows in this file may explain it)") } else { String::new() };
+        let note = if rejected > 0 {
+            format!(" ({rejected} rejected rows in this file may explain it)")
+        } else {
+            String::new()
+        };
         let mut breaks: Vec<(Cents, String)> = Vec::new();
         for w in bs.windows(2) {
             let (a, b) = (w[0].1, w[1].1);
@@ -1225,7 +1586,12 @@ fn conservation(st: &State<'_>) -> Result<(), ReconError> {
 }
 
 fn finish(st: State<'_>, input: &ReconInput<'_>, mut open: Vec<OpenItem>) -> ReconOutcome {
-    let mut s = ReconSummary { lines: st.lines.len(), rows_rejected: input.rejects.len(), movements: st.moves.len(), ..Default::default() };
+    let mut s = ReconSummary {
+        lines: st.lines.len(),
+        rows_rejected: input.rejects.len(),
+        movements: st.moves.len(),
+        ..Default::default()
+    };
     let mut line_exc = vec![false; st.lines.len()];
     let mut line_match = vec![false; st.lines.len()];
     for (r, l, _) in &st.matches {
@@ -1237,7 +1603,9 @@ fn finish(st: State<'_>, input: &ReconInput<'_>, mut open: Vec<OpenItem>) -> Rec
             s.exception_line_cents += e.line_cents;
             line_exc[l] = true;
         }
-        *s.exceptions_by_code.entry(e.row.code.as_str().to_string()).or_default() += 1;
+        *s.exceptions_by_code
+            .entry(e.row.code.as_str().to_string())
+            .or_default() += 1;
     }
     for (_, i) in &st.ign_lines {
         s.ignored_line_cents += i.amount_cents;
@@ -1276,7 +1644,10 @@ fn finish(st: State<'_>, input: &ReconInput<'_>, mut open: Vec<OpenItem>) -> Rec
         if mv.is_shadow() || mov_state[m] == 3 {
             continue;
         }
-        let e = s.per_method.entry(mv.method.label().to_string()).or_insert_with(MethodSummary::default);
+        let e = s
+            .per_method
+            .entry(mv.method.label().to_string())
+            .or_insert_with(MethodSummary::default);
         e.movements += 1;
         e.expected_cents += mv.expected.abs();
         denom_n += 1;
@@ -1290,27 +1661,65 @@ fn finish(st: State<'_>, input: &ReconInput<'_>, mut open: Vec<OpenItem>) -> Rec
         }
     }
     s.movements_ignored += st.ign_moves.iter().filter(|(m, _)| m.is_none()).count();
-    s.matched_ratio_count = if denom_n == 0 { 1.0 } else { s.movements_matched as f64 / denom_n as f64 };
-    s.matched_ratio_amount = if denom_c == 0 { 1.0 } else { num_c as f64 / denom_c as f64 };
+    s.matched_ratio_count = if denom_n == 0 {
+        1.0
+    } else {
+        s.movements_matched as f64 / denom_n as f64
+    };
+    s.matched_ratio_amount = if denom_c == 0 {
+        1.0
+    } else {
+        num_c as f64 / denom_c as f64
+    };
     let mut matches: Vec<MatchRow> = st.matches.into_iter().map(|(r, _, _)| r).collect();
     matches.sort_by(|a, b| {
-        (&a.statement_file, a.statement_row, a.investment_id, &a.rule).cmp(&(&b.statement_file, b.statement_row, b.investment_id, &b.rule))
+        (&a.statement_file, a.statement_row, a.investment_id, &a.rule).cmp(&(
+            &b.statement_file,
+            b.statement_row,
+            b.investment_id,
+            &b.rule,
+        ))
     });
     let mut exceptions: Vec<ExceptionRow> = st.excs.into_iter().map(|e| e.row).collect();
     exceptions.sort_by(|a, b| {
-        (a.code, &a.statement_file, a.statement_row, a.investment_id, &a.detail).cmp(&(b.code, &b.statement_file, b.statement_row, b.investment_id, &b.detail))
+        (
+            a.code,
+            &a.statement_file,
+            a.statement_row,
+            a.investment_id,
+            &a.detail,
+        )
+            .cmp(&(
+                b.code,
+                &b.statement_file,
+                b.statement_row,
+                b.investment_id,
+                &b.detail,
+            ))
     });
     let mut ignored_lines: Vec<IgnoredLine> = st.ign_lines.into_iter().map(|(_, i)| i).collect();
-    ignored_lines.sort_by(|a, b| (&a.statement_file, a.statement_row, &a.reason).cmp(&(&b.statement_file, b.statement_row, &b.reason)));
-    let mut ignored_investments: Vec<IgnoredInvestment> = st.ign_moves.into_iter().map(|(_, i)| i).collect();
-    ignored_investments.sort_by(|a, b| (a.investment_id, &a.movement).cmp(&(b.investment_id, &b.movement)));
+    ignored_lines.sort_by(|a, b| {
+        (&a.statement_file, a.statement_row, &a.reason).cmp(&(
+            &b.statement_file,
+            b.statement_row,
+            &b.reason,
+        ))
+    });
+    let mut ignored_investments: Vec<IgnoredInvestment> =
+        st.ign_moves.into_iter().map(|(_, i)| i).collect();
+    ignored_investments
+        .sort_by(|a, b| (a.investment_id, &a.movement).cmp(&(b.investment_id, &b.movement)));
     open.sort_by(|a, b| (a.investment_id, &a.kind).cmp(&(b.investment_id, &b.kind)));
     ReconOutcome {
         matches,
         exceptions,
         ignored_lines,
         ignored_investments,
-        open_items: OpenItems { format: 1, period_end: Some(input.period.last), items: open },
+        open_items: OpenItems {
+            format: 1,
+            period_end: Some(input.period.last),
+            items: open,
+        },
         summary: s,
     }
 }

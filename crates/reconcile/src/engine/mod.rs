@@ -249,7 +249,10 @@ pub struct ReconOutcome {
 /// Runs the reconciliation.
 pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcome, ReconError> {
     if input.period.first > input.period.last {
-        return Err(ReconError::InvalidPeriod { first: input.period.first, last: input.period.last });
+        return Err(ReconError::InvalidPeriod {
+            first: input.period.first,
+            last: input.period.last,
+        });
     }
     tol.validate()?;
     matcher::run(input, tol)

@@ -13,7 +13,12 @@ fn finish(w: csv::Writer<Vec<u8>>) -> String {
 pub fn matches_csv(rows: &[MatchRow]) -> String {
     let mut sorted: Vec<&MatchRow> = rows.iter().collect();
     sorted.sort_by(|a, b| {
-        (&a.statement_file, a.statement_row, a.investment_id, &a.rule).cmp(&(&b.statement_file, b.statement_row, b.investment_id, &b.rule))
+        (&a.statement_file, a.statement_row, a.investment_id, &a.rule).cmp(&(
+            &b.statement_file,
+            b.statement_row,
+            b.investment_id,
+            &b.rule,
+        ))
     });
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
@@ -48,10 +53,31 @@ pub fn matches_csv(rows: &[MatchRow]) -> String {
 pub fn exceptions_csv(rows: &[ExceptionRow]) -> String {
     let mut sorted: Vec<&ExceptionRow> = rows.iter().collect();
     sorted.sort_by(|a, b| {
-        (a.code, &a.statement_file, a.statement_row, a.investment_id, &a.detail).cmp(&(b.code, &b.statement_file, b.statement_row, b.investment_id, &b.detail))
+        (
+            a.code,
+            &a.statement_file,
+            a.statement_row,
+            a.investment_id,
+            &a.detail,
+        )
+            .cmp(&(
+                b.code,
+                &b.statement_file,
+                b.statement_row,
+                b.investment_id,
+                &b.detail,
+            ))
     });
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["code", "severity", "investment_id", "statement_file", "statement_row", "amount_cents", "detail"]);
+    let _ = w.write_record([
+        "code",
+        "severity",
+        "investment_id",
+        "statement_file",
+        "statement_row",
+        "amount_cents",
+        "detail",
+    ]);
     for r in sorted {
         let _ = w.write_record([
             r.code.as_str().to_string(),
@@ -69,11 +95,19 @@ pub fn exceptions_csv(rows: &[ExceptionRow]) -> String {
 /// `rejects.csv`: file,row,column,reason,raw — sorted by file, row, column.
 pub fn rejects_csv(rows: &[Reject]) -> String {
     let mut sorted: Vec<&Reject> = rows.iter().collect();
-    sorted.sort_by(|a, b| (&a.file, a.row, &a.column, &a.reason).cmp(&(&b.file, b.row, &b.column, &b.reason)));
+    sorted.sort_by(|a, b| {
+        (&a.file, a.row, &a.column, &a.reason).cmp(&(&b.file, b.row, &b.column, &b.reason))
+    });
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["file", "row", "column", "reason", "raw"]);
     for r in sorted {
-        let _ = w.write_record([r.file.clone(), r.row.to_string(), r.column.clone().unwrap_or_default(), r.reason.clone(), r.raw.clone()]);
+        let _ = w.write_record([
+            r.file.clone(),
+            r.row.to_string(),
+            r.column.clone().unwrap_or_default(),
+            r.reason.clone(),
+            r.raw.clone(),
+        ]);
     }
     finish(w)
 }
@@ -97,7 +131,10 @@ mod tests {
         };
         let out = matches_csv(&[mk("b.csv", 1, 2), mk("a.csv", 9, 1)]);
         let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines[1], "1,a.csv,9,\"R,1\",exact_reference,0.970,100,75,-25");
+        assert_eq!(
+            lines[1],
+            "1,a.csv,9,\"R,1\",exact_reference,0.970,100,75,-25"
+        );
         assert!(lines[2].starts_with("2,b.csv,1,"));
     }
 }

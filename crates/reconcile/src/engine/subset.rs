@@ -59,7 +59,13 @@ impl Search<'_> {
 /// Searches for the unique subset of positive `amounts` whose sum is within `tol` of `target`,
 /// visiting at most `budget` search nodes. Deterministic: amounts are explored largest first,
 /// ties by input index.
-pub(crate) fn find_unique(amounts: &[Cents], target: Cents, tol: Cents, min_size: usize, budget: u64) -> Subset {
+pub(crate) fn find_unique(
+    amounts: &[Cents],
+    target: Cents,
+    tol: Cents,
+    min_size: usize,
+    budget: u64,
+) -> Subset {
     if amounts.iter().any(|a| *a <= 0) {
         return Subset::GaveUp;
     }
@@ -100,9 +106,18 @@ mod tests {
 
     #[test]
     fn unique_multiple_notfound_gaveup() {
-        assert_eq!(find_unique(&[500, 1200, 700, 3000], 1700, 0, 2, 10_000), Subset::Unique(vec![1, 0]).sorted());
-        assert_eq!(find_unique(&[500, 500, 700], 1200, 0, 2, 10_000), Subset::Multiple);
-        assert_eq!(find_unique(&[500, 600], 2000, 0, 2, 10_000), Subset::NotFound);
+        assert_eq!(
+            find_unique(&[500, 1200, 700, 3000], 1700, 0, 2, 10_000),
+            Subset::Unique(vec![1, 0]).sorted()
+        );
+        assert_eq!(
+            find_unique(&[500, 500, 700], 1200, 0, 2, 10_000),
+            Subset::Multiple
+        );
+        assert_eq!(
+            find_unique(&[500, 600], 2000, 0, 2, 10_000),
+            Subset::NotFound
+        );
         let many: Vec<Cents> = (1..=30).map(|i| 1000 + i).collect();
         assert_eq!(find_unique(&many, 15_500, 0, 2, 50), Subset::GaveUp);
         // A single-item "combination" is not a batch.

@@ -44,12 +44,71 @@ pub(crate) fn key_tokens(texts: &[&str]) -> Vec<String> {
 }
 
 const NAME_STOPWORDS: &[&str] = &[
-    "FBO", "IRA", "ROTH", "SEP", "SIMPLE", "TRADITIONAL", "CUSTODIAN", "CUST", "CUSTODY", "TRUST",
-    "TR", "TRUSTEE", "CO", "COMPANY", "LLC", "INC", "LTD", "CORP", "CORPORATION", "BANK", "NA",
-    "FOR", "THE", "OF", "AND", "BENEFIT", "ACCOUNT", "ACCT", "WIRE", "IN", "INCOMING", "TRANSFER",
-    "FROM", "TO", "REF", "REFERENCE", "PAYMENT", "PMT", "MR", "MRS", "MS", "DR", "JR", "SR", "ORIG",
-    "ORIGINATOR", "BNF", "BENEFICIARY", "OBI", "FED", "FEDWIRE", "CREDIT", "DEBIT", "DEPOSIT", "ACH",
-    "INVESTMENT", "INV", "FUNDS", "SWIFT", "INTL", "INTERNATIONAL", "USD", "ID", "NO", "NUMBER",
+    "FBO",
+    "IRA",
+    "ROTH",
+    "SEP",
+    "SIMPLE",
+    "TRADITIONAL",
+    "CUSTODIAN",
+    "CUST",
+    "CUSTODY",
+    "TRUST",
+    "TR",
+    "TRUSTEE",
+    "CO",
+    "COMPANY",
+    "LLC",
+    "INC",
+    "LTD",
+    "CORP",
+    "CORPORATION",
+    "BANK",
+    "NA",
+    "FOR",
+    "THE",
+    "OF",
+    "AND",
+    "BENEFIT",
+    "ACCOUNT",
+    "ACCT",
+    "WIRE",
+    "IN",
+    "INCOMING",
+    "TRANSFER",
+    "FROM",
+    "TO",
+    "REF",
+    "REFERENCE",
+    "PAYMENT",
+    "PMT",
+    "MR",
+    "MRS",
+    "MS",
+    "DR",
+    "JR",
+    "SR",
+    "ORIG",
+    "ORIGINATOR",
+    "BNF",
+    "BENEFICIARY",
+    "OBI",
+    "FED",
+    "FEDWIRE",
+    "CREDIT",
+    "DEBIT",
+    "DEPOSIT",
+    "ACH",
+    "INVESTMENT",
+    "INV",
+    "FUNDS",
+    "SWIFT",
+    "INTL",
+    "INTERNATIONAL",
+    "USD",
+    "ID",
+    "NO",
+    "NUMBER",
 ];
 
 /// Name tokens: transliterated to ASCII (deunicode), upper case, split on non-letters, with
@@ -57,8 +116,15 @@ const NAME_STOPWORDS: &[&str] = &[
 /// is used.
 pub(crate) fn name_tokens(s: &str) -> Vec<String> {
     let ascii = deunicode::deunicode(s).to_ascii_uppercase();
-    let words: Vec<&str> = ascii.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty()).collect();
-    let start = words.iter().rposition(|w| *w == "FBO").map(|p| p + 1).unwrap_or(0);
+    let words: Vec<&str> = ascii
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let start = words
+        .iter()
+        .rposition(|w| *w == "FBO")
+        .map(|p| p + 1)
+        .unwrap_or(0);
     let mut out: Vec<String> = words[start..]
         .iter()
         .filter(|w| !NAME_STOPWORDS.contains(w))
@@ -94,7 +160,11 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
     }
     let mut best: Vec<f64> = investor
         .iter()
-        .map(|t| line.iter().map(|u| token_similarity(t, u)).fold(0.0, f64::max))
+        .map(|t| {
+            line.iter()
+                .map(|u| token_similarity(t, u))
+                .fold(0.0, f64::max)
+        })
         .collect();
     best.sort_by(|a, b| b.total_cmp(a));
     let k = best.len().min(2);
@@ -151,11 +221,17 @@ mod tests {
 
     #[test]
     fn names_fbo_cyrillic_truncated() {
-        assert_eq!(name_tokens("EQUITY TRUST CO FBO JANE Q DOE IRA"), vec!["JANE", "Q", "DOE"]);
+        assert_eq!(
+            name_tokens("EQUITY TRUST CO FBO JANE Q DOE IRA"),
+            vec!["JANE", "Q", "DOE"]
+        );
         let inv = name_tokens("Иван Петров");
         let line = name_tokens("PETROV IVAN");
         assert!(name_similarity(&inv, &line) > 0.99, "{inv:?}");
-        let s = name_similarity(&name_tokens("Alexandra Johnson"), &name_tokens("ALEXANDRA JOHNS"));
+        let s = name_similarity(
+            &name_tokens("Alexandra Johnson"),
+            &name_tokens("ALEXANDRA JOHNS"),
+        );
         assert!(s > 0.9, "{s}");
         let s = name_similarity(&name_tokens("Michael Smith"), &name_tokens("MICHEAL SMITH"));
         assert!(s > 0.9, "{s}");

@@ -18,7 +18,12 @@ pub struct MethodTolerance {
 
 impl MethodTolerance {
     const fn new(abs: i64, bp: i64, min: i64, max: i64) -> Self {
-        Self { amount_abs_cents: abs, amount_bp: bp, window_min_days: min, window_max_days: max }
+        Self {
+            amount_abs_cents: abs,
+            amount_bp: bp,
+            window_min_days: min,
+            window_max_days: max,
+        }
     }
 
     /// The tolerance in cents for an expected amount: max(absolute, expected × bp / 10 000).
@@ -115,10 +120,16 @@ impl Tolerances {
     pub fn validate(&self) -> Result<(), TolerancesError> {
         let bad = |m: String| Err(TolerancesError::Invalid(m));
         if !(0.0..=1.0).contains(&self.name_threshold) {
-            return bad(format!("name_threshold {} must be within 0..1", self.name_threshold));
+            return bad(format!(
+                "name_threshold {} must be within 0..1",
+                self.name_threshold
+            ));
         }
         if !(0.0..=1.0).contains(&self.ambiguity_epsilon) {
-            return bad(format!("ambiguity_epsilon {} must be within 0..1", self.ambiguity_epsilon));
+            return bad(format!(
+                "ambiguity_epsilon {} must be within 0..1",
+                self.ambiguity_epsilon
+            ));
         }
         for (k, v) in [
             ("batch_abs_cents", self.batch_abs_cents),
@@ -137,7 +148,9 @@ impl Tolerances {
                 return bad(format!("[{k}] amount tolerances must not be negative"));
             }
             if m.window_min_days > m.window_max_days {
-                return bad(format!("[{k}] window_min_days must not exceed window_max_days"));
+                return bad(format!(
+                    "[{k}] window_min_days must not exceed window_max_days"
+                ));
             }
         }
         Ok(())
@@ -162,9 +175,15 @@ mod tests {
 
     #[test]
     fn default_equals_template_file() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../templates/tolerances.toml");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../templates/tolerances.toml"
+        );
         let text = std::fs::read_to_string(path).unwrap();
-        assert_eq!(Tolerances::from_toml_str(&text).unwrap(), Tolerances::default());
+        assert_eq!(
+            Tolerances::from_toml_str(&text).unwrap(),
+            Tolerances::default()
+        );
     }
 
     #[test]
@@ -173,7 +192,12 @@ mod tests {
         assert_eq!(t.name_threshold, 0.9);
         assert_eq!(t.wire, Tolerances::default().wire);
         assert!(Tolerances::from_toml_str("name_treshold = 0.9\n").is_err());
-        assert!(Tolerances::from_toml_str("[wire]\namount_abs_cents=1\namount_bp=0\nwindow_min_days=3\nwindow_max_days=1\n").is_err());
+        assert!(
+            Tolerances::from_toml_str(
+                "[wire]\namount_abs_cents=1\namount_bp=0\nwindow_min_days=3\nwindow_max_days=1\n"
+            )
+            .is_err()
+        );
     }
 
     #[test]

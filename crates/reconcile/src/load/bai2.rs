@@ -272,7 +272,10 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
     let mut file_records: u64 = 0;
     let mut row_no: u32 = 0;
     let mut seen_99 = false;
-    let last_info = recs.last().map(|r| (r.line, r.raw.clone())).unwrap_or((0, String::new()));
+    let last_info = recs
+        .last()
+        .map(|r| (r.line, r.raw.clone()))
+        .unwrap_or((0, String::new()));
     for mut r in recs {
         file_records += r.physical;
         if let Some(g) = group.as_mut() {
@@ -589,10 +592,7 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
         }
     }
     if !seen_99 {
-        let last = recs
-            .last()
-            .map(|r| (r.line, r.raw.clone()))
-            .unwrap_or((0, String::new()));
+        let last = last_info;
         out.rejects.push(Reject {
             file: file.to_string(),
             row: last.0,

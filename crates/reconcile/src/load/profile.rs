@@ -186,6 +186,19 @@ impl BankProfile {
     pub fn from_toml_str(s: &str) -> Result<Self, toml::de::Error> {
         toml::from_str(s)
     }
+
+    /// Read and parse a profile file; errors name the file.
+    pub fn from_path(path: &std::path::Path) -> Result<Self, super::LoadError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| super::LoadError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        Self::from_toml_str(&text).map_err(|e| super::LoadError::Profile {
+            file,
+            reason: e.to_string(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -197,7 +197,7 @@ pub(crate) fn xlsx_rows(
                 Data::Empty => String::new(),
                 Data::String(s) => s.clone(),
                 Data::Int(i) => i.to_string(),
-                Data::Float(f) => format!("{f}"),
+                Data::Float(f) => float_cell(*f),
                 Data::Bool(b) => {
                     if *b {
                         "TRUE".into()
@@ -225,6 +225,22 @@ pub(crate) fn xlsx_rows(
         rows.push(GridRow { line, cells, raw });
     }
     Ok(rows)
+}
+
+/// Render a numeric cell. Whole numbers print without a fraction (`1234`, references and
+/// serial dates); values within binary noise of a whole cent print with two decimals
+/// (`0.30000000000000004` → `0.30`); anything else prints in full and is rejected by the amount
+/// parser if it has sub-cent digits.
+fn float_cell(f: f64) -> String {
+    if f.fract() == 0.0 {
+        return format!("{f}");
+    }
+    let scaled = f * 100.0;
+    if (scaled - scaled.round()).abs() < 1e-6 * scaled.abs().max(1.0) {
+        format!("{f:.2}")
+    } else {
+        format!("{f}")
+    }
 }
 
 fn norm_header(h: &str) -> String {
@@ -917,5 +933,47 @@ fn truncate(s: &str, n: usize) -> String {
         s.to_string()
     } else {
         s.chars().take(n).collect::<String>() + "…"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_cells() {
+        assert_eq!(float_cell(1234.0), "1234");
+        assert_eq!(float_cell(0.1 + 0.2), "0.30");
+        assert_eq!(float_cell(1234.56), "1234.56");
+        assert_eq!(float_cell(-5.5), "-5.50");
+        assert_eq!(float_cell(0.125), "0.125");
+    }
+
+    #[test]
+    fn header_synonyms() {
+        assert_eq!(
+            role_for_header("Check or Slip #").map(|r| r.0),
+            Some(ColumnRole::Reference)
+        );
+        assert_eq!(
+            role_for_header("  CR/DR ").map(|r| r.0),
+            Some(ColumnRole::CrDr)
+        );
+        assert_eq!(
+            role_for_header("Date de l'opération").map(|r| r.0),
+            Some(ColumnRole::BookingDate)
+        );
+        assert_eq!(
+            role_for_header("Bank Reference").map(|r| r.0),
+            Some(ColumnRole::Reference)
+        );
+        assert_eq!(role_for_header("Fee Withheld"), None);
+    }
+
+    #[test]
+    fn delimiter_detection() {
+        assert_eq!(detect_delimiter("a;b;c\n1;2,5;3\n4;5,5;6\n"), b';');
+        assert_eq!(detect_delimiter("a,b,c\n1,\"x;y\",3\n"), b',');
+        assert_eq!(detect_delimiter("a\tb\tc\n1\t2\t3\n"), b'\t');
     }
 }

@@ -3,7 +3,9 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
-use tieout_domain::{Book, Investment, InvestmentStatus, Investor, InvestorType, KycStatus, PaymentMethod};
+use tieout_domain::{
+    Book, Investment, InvestmentStatus, Investor, InvestorType, KycStatus, PaymentMethod,
+};
 use tieout_reconcile::engine::{Period, ReconInput, ReconOutcome, Tolerances, reconcile};
 use tieout_reconcile::{PayoutItem, SourceFormat, StatementLine};
 
@@ -12,7 +14,10 @@ pub fn d(s: &str) -> NaiveDate {
 }
 
 pub fn period() -> Period {
-    Period { first: d("2026-10-01"), last: d("2026-10-31") }
+    Period {
+        first: d("2026-10-01"),
+        last: d("2026-10-31"),
+    }
 }
 
 pub fn investor(id: i64, first: &str, last: &str) -> Investor {
@@ -43,7 +48,14 @@ pub fn investor(id: i64, first: &str, last: &str) -> Investor {
 }
 
 /// An investment of `price` dollars (amount = price, no fees) received on `day`.
-pub fn investment(id: i64, investor_id: i64, method: PaymentMethod, status: InvestmentStatus, price: &str, day: &str) -> Investment {
+pub fn investment(
+    id: i64,
+    investor_id: i64,
+    method: PaymentMethod,
+    status: InvestmentStatus,
+    price: &str,
+    day: &str,
+) -> Investment {
     let t = Utc.from_utc_datetime(&d(day).and_hms_opt(15, 0, 0).unwrap());
     let p: Decimal = price.parse().unwrap();
     Investment {
@@ -79,7 +91,13 @@ pub fn investment(id: i64, investor_id: i64, method: PaymentMethod, status: Inve
     }
 }
 
-pub fn line(row: u32, day: &str, cents: i64, counterparty: Option<&str>, description: &str) -> StatementLine {
+pub fn line(
+    row: u32,
+    day: &str,
+    cents: i64,
+    counterparty: Option<&str>,
+    description: &str,
+) -> StatementLine {
     StatementLine {
         file: "bank.csv".into(),
         statement_row: row,
@@ -99,7 +117,15 @@ pub fn line(row: u32, day: &str, cents: i64, counterparty: Option<&str>, descrip
     }
 }
 
-pub fn payout_item(row: u32, po: &str, pi: Option<&str>, category: &str, gross: i64, fee: i64, day: &str) -> PayoutItem {
+pub fn payout_item(
+    row: u32,
+    po: &str,
+    pi: Option<&str>,
+    category: &str,
+    gross: i64,
+    fee: i64,
+    day: &str,
+) -> PayoutItem {
     PayoutItem {
         file: "stripe-payouts.csv".into(),
         row,
@@ -120,10 +146,22 @@ pub fn payout_item(row: u32, po: &str, pi: Option<&str>, category: &str, gross: 
 }
 
 pub fn run(book: &Book, lines: &[StatementLine], payouts: &[PayoutItem]) -> ReconOutcome {
-    let input = ReconInput { book, lines, payouts, balances: &[], rejects: &[], carry_forward: None, period: period() };
+    let input = ReconInput {
+        book,
+        lines,
+        payouts,
+        balances: &[],
+        rejects: &[],
+        carry_forward: None,
+        period: period(),
+    };
     reconcile(&input, &Tolerances::default()).unwrap()
 }
 
 pub fn book(investors: Vec<Investor>, investments: Vec<Investment>) -> Book {
-    Book { offerings: vec![], investors, investments }
+    Book {
+        offerings: vec![],
+        investors,
+        investments,
+    }
 }

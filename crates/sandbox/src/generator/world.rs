@@ -616,7 +616,7 @@ impl Builder<'_> {
                 deadline,
                 excluded,
                 included,
-                status: "opened",
+                status: if deadline < last { "closed" } else { "opened" },
                 created_at: created,
                 opened_at: opened,
                 acct,
