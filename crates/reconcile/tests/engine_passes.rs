@@ -279,7 +279,7 @@ fn batch_broken_down_by_payout_report() {
         Some("STRIPE"),
         "ORIG CO NAME:STRIPE IND ID:po_X1",
     );
-    let o = run(&b, &[l.clone()], &items);
+    let o = run(&b, std::slice::from_ref(&l), &items);
     assert_eq!(o.matches.len(), 2, "{:#?}", o.exceptions);
     assert!(
         o.matches

@@ -79,7 +79,7 @@ fn synthetic_month_throughput() {
                     &format!("FEDWIRE CREDIT OBI: ISS-{id:06} IMAD 20261001MMQFMP{i}"),
                 ));
             }
-            4 | 5 | 6 => {
+            4..=6 => {
                 row += 1;
                 let cp = if method == M::Ira {
                     format!("EQUITY TRUST CO FBO {f} {l}")

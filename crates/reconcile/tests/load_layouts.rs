@@ -23,7 +23,7 @@ fn txns() -> Vec<(&'static str, NaiveDate, i64, &'static str, &'static str)> {
         (
             "AC100002",
             d(10, 2),
-            123_456_78,
+            12_345_678,
             "STRIPE",
             "STRIPE TRANSFER po_1ABC",
         ),
@@ -45,7 +45,7 @@ fn txns() -> Vec<(&'static str, NaiveDate, i64, &'static str, &'static str)> {
     ]
 }
 
-const OPEN: i64 = 1_000_00;
+const OPEN: i64 = 100_000;
 
 fn dec(c: i64) -> String {
     format!(
@@ -60,7 +60,7 @@ fn grouped(c: i64) -> String {
     let whole = (c.abs() / 100).to_string();
     let mut g = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             g.push(',');
         }
         g.push(ch);
@@ -177,7 +177,7 @@ fn crdr_layout() {
     let l = load("escrow.crdr.csv", &s);
     assert!(l.rejects.is_empty(), "{:?}", l.rejects);
     check(&l.lines, SourceFormat::Csv);
-    assert_eq!(l.lines[1].amount_cents, 123_456_78);
+    assert_eq!(l.lines[1].amount_cents, 12_345_678);
     assert_eq!(l.lines[4].counterparty.as_deref(), Some("ACME, INC."));
     assert_eq!(l.lines[0].value_date, Some(l.lines[0].booking_date));
     let bad = s.replacen(",CR\n", ",XX\n", 1);

@@ -467,7 +467,7 @@ pub(crate) fn build(
             carried: Some(item.first_open_period_end),
         });
     }
-    moves.sort_by(|a, b| (a.investment_id, a.kind).cmp(&(b.investment_id, b.kind)));
+    moves.sort_by_key(|m| (m.investment_id, m.kind));
     moves.dedup_by(|a, b| a.investment_id == b.investment_id && a.kind == b.kind);
     Ok((moves, out))
 }

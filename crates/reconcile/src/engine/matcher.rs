@@ -1460,8 +1460,8 @@ fn balance_breaks(st: &mut State<'_>, input: &ReconInput<'_>) {
     // Balances per (file, account), in date order: a file may state one balance per day or per
     // statement. The chain must tie: each opening equals the previous closing, and the first
     // opening plus every line equals the last closing.
-    let mut groups: BTreeMap<(String, Option<String>), Vec<(usize, &crate::model::StatedBalance)>> =
-        BTreeMap::new();
+    type Group<'b> = Vec<(usize, &'b crate::model::StatedBalance)>;
+    let mut groups: BTreeMap<(String, Option<String>), Group<'_>> = BTreeMap::new();
     for (i, b) in input.balances.iter().enumerate() {
         groups
             .entry((b.file.clone(), b.account.clone()))
@@ -1647,7 +1647,7 @@ fn finish(st: State<'_>, input: &ReconInput<'_>, mut open: Vec<OpenItem>) -> Rec
         let e = s
             .per_method
             .entry(mv.method.label().to_string())
-            .or_insert_with(MethodSummary::default);
+            .or_default();
         e.movements += 1;
         e.expected_cents += mv.expected.abs();
         denom_n += 1;

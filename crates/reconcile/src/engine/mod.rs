@@ -6,6 +6,8 @@
 //!    line's description, references or counterparty (one tokenisation per line, hash lookups).
 //!    Two lines carrying the same reference that add up → `split_payment`; a second full payment
 //!    → DUPLICATE_PAYMENT.
+//!    `fuzzy_reference` — a reference with exactly one character mangled, when the amount fits
+//!    and only one open investment carries it (masked-key hash lookups, no pairwise scan).
 //! 2. `payout_report` — a bank line carrying `po_…`, or equal to a payout's net total within the
 //!    payout date window, is broken down into the payout's items, each tied to its investment
 //!    by payment_intent_id.
@@ -14,8 +16,12 @@
 //!    find exactly one combination within its work budget (otherwise: exception, never a guess).
 //! 4. `amount_date_name` — amount within the method's tolerance, booking date inside the
 //!    directional business-day window, fuzzy counterparty name (FBO custodian names, truncation,
-//!    misspelling, transliteration). Global greedy by score with deterministic tie-breaks; a
-//!    near-tie within `ambiguity_epsilon` is AMBIGUOUS_MATCH.
+//!    misspelling, transliteration; a surname-only hit — spouse, family company, trust — counts
+//!    as a weak name when the amount is exact). Score = 0.45·name + 0.35·amount + 0.20·date.
+//!    Global greedy by score with deterministic tie-breaks (line order, then investment); when
+//!    another investor's name + amount evidence is within `ambiguity_epsilon` the line is
+//!    AMBIGUOUS_MATCH (a different date inside the window does not tell two payers apart).
+//!    Candidates come from a (date, amount)-sorted index: one binary search per booking day.
 //! 5. `split_payment` — one investment paid by two or three lines of the same payer.
 //! 6. `refund_pair` / `ach_return_pair` — refund and return debits paired with their investment.
 //!

@@ -336,8 +336,7 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                     records: r.physical,
                     first_row: row_no + 1,
                 };
-                loop {
-                    let Some(tc) = f.next() else { break };
+                while let Some(tc) = f.next() {
                     if tc.is_empty() {
                         // empty placeholder fields (`USD,,,,,060,...`, a trailing `,/`)
                         continue;

@@ -183,10 +183,10 @@ fn signed(amount: &str, ind: Option<&str>) -> Result<Cents, String> {
 fn party_name(tx: &Node, role: &str) -> Option<String> {
     let rp = tx.child("RltdPties")?;
     for r in [role, &format!("Ultmt{role}")] {
-        if let Some(p) = rp.child(r) {
-            if let Some(n) = p.text_at(&["Nm"]).or_else(|| p.text_at(&["Pty", "Nm"])) {
-                return Some(n.to_string());
-            }
+        if let Some(p) = rp.child(r)
+            && let Some(n) = p.text_at(&["Nm"]).or_else(|| p.text_at(&["Pty", "Nm"]))
+        {
+            return Some(n.to_string());
         }
     }
     None

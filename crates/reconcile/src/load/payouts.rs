@@ -96,12 +96,12 @@ pub(crate) fn parse_payouts(file: &str, rows: Vec<GridRow>) -> Result<LoadedPayo
     }
     let _known = STRIPE_COLUMNS;
     let mut out = LoadedPayouts::default();
-    let mut n: u32 = 0;
-    for r in rows[hidx + 1..]
+    for (i, r) in rows[hidx + 1..]
         .iter()
         .filter(|r| r.cells.iter().any(|c| !c.trim().is_empty()))
+        .enumerate()
     {
-        n += 1;
+        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let get = |name: &str| -> Option<String> {
             col(name)
                 .and_then(|i| r.cells.get(i))

@@ -704,10 +704,10 @@ pub(crate) fn parse_table(
         // rejected row shows up as a balance break instead of vanishing.
         if let Some(bc) = cols.get(ColumnRole::Balance) {
             let v = r.get(bc);
-            if !v.is_empty() {
-                if let Ok(b) = parse_amount(v, sep) {
-                    balances.push((row_no, b));
-                }
+            if !v.is_empty()
+                && let Ok(b) = parse_amount(v, sep)
+            {
+                balances.push((row_no, b));
             }
         }
         let booking = match parse_d(r.get(booking_col), booking_order) {

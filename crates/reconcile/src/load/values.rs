@@ -213,7 +213,7 @@ pub fn parse_date(input: &str, order: DayOrder) -> Result<NaiveDate, String> {
     {
         let y = num(&s[0..4]).ok_or_else(err)?;
         let rest = &s[5..];
-        let mut parts = rest.splitn(2, |c| c == '-' || c == '/' || c == '.');
+        let mut parts = rest.splitn(2, ['-', '/', '.']);
         let m = parts.next().and_then(num).ok_or_else(err)?;
         let d_str = parts.next().ok_or_else(err)?;
         let d_end = d_str
@@ -236,10 +236,10 @@ pub fn parse_date(input: &str, order: DayOrder) -> Result<NaiveDate, String> {
         && b.len() <= 12
     {
         let int_part = s.split('.').next().unwrap_or("");
-        if let Some(n) = num(int_part) {
-            if (1..=2_958_465).contains(&n) {
-                return excel_serial(i64::from(n)).ok_or_else(err);
-            }
+        if let Some(n) = num(int_part)
+            && (1..=2_958_465).contains(&n)
+        {
+            return excel_serial(i64::from(n)).ok_or_else(err);
         }
         return Err(err());
     }
@@ -247,7 +247,7 @@ pub fn parse_date(input: &str, order: DayOrder) -> Result<NaiveDate, String> {
     let date_part = s;
     let mut toks: [&str; 3] = [""; 3];
     let mut n = 0;
-    for t in date_part.split(|c: char| c == '/' || c == '-' || c == '.' || c == ' ' || c == ',') {
+    for t in date_part.split(['/', '-', '.', ' ', ',']) {
         if t.is_empty() {
             continue;
         }
