@@ -950,17 +950,22 @@ fn sanctions_findings(
             if hits.is_empty() {
                 return None;
             }
-            let mut reported = None;
             let mut cleared = Vec::new();
+            let mut open = Vec::new();
             for h in hits {
-                if let Some(ov) = overrides.get(h.ent_num, i.id) {
-                    cleared.push((h, ov.clone()));
-                } else if reported.is_none()
-                    && (h.level == MatchLevel::Match || cfg.sanctions_review_findings)
-                {
-                    reported = Some(h);
+                match overrides.get(h.ent_num, i.id) {
+                    Some(ov) => cleared.push((h, ov.clone())),
+                    None => open.push(h),
                 }
             }
+            // Best uncleared hit: a match; else a name match contradicted only by the date
+            // of birth; else (when asked for) a review-band hit.
+            let pick = open
+                .iter()
+                .position(|h| h.level == MatchLevel::Match)
+                .or_else(|| open.iter().position(|h| h.dob_conflict))
+                .or_else(|| (cfg.sanctions_review_findings && !open.is_empty()).then_some(0));
+            let reported = pick.map(|k| open.swap_remove(k));
             Some((i.id, Outcome { reported, cleared }))
         })
         .collect();

@@ -727,7 +727,17 @@ fn sanctions_match_per_investment_dob_and_override() {
         &Overrides::default(),
         &cfg,
     );
-    assert_eq!(codes(&f, RuleCode::SanctionsNameMatch), vec![1, 2]);
+    assert_eq!(codes(&f, RuleCode::SanctionsNameMatch), vec![1, 2, 3]);
+    let sev = |id: i64| {
+        f.iter()
+            .find(|f| f.code == RuleCode::SanctionsNameMatch && f.investment_id == Some(id))
+            .map(|f| f.severity)
+    };
+    assert_eq!(sev(1), Some(Severity::Violation));
+    // same name, listed DOB 1972 vs investor born 1990: kept as a warning for review
+    assert_eq!(sev(3), Some(Severity::Warning));
+    let w = f.iter().find(|f| f.investment_id == Some(3)).unwrap();
+    assert!(w.detail.contains("date of birth differs"), "{}", w.detail);
     let h = f
         .iter()
         .find(|f| f.code == RuleCode::SanctionsNameMatch)
@@ -748,7 +758,7 @@ fn sanctions_match_per_investment_dob_and_override() {
         note: "different person".into(),
     });
     let f = check(&book, d("2030-01-01"), Some(&index), &ov, &cfg);
-    assert!(codes(&f, RuleCode::SanctionsNameMatch).is_empty());
+    assert_eq!(codes(&f, RuleCode::SanctionsNameMatch), vec![3]);
     let info: Vec<&Finding> = f.iter().filter(|f| f.severity == Severity::Info).collect();
     assert_eq!(info.len(), 1);
     assert_eq!(info[0].investor_id, Some(1));

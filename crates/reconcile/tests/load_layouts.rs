@@ -372,10 +372,17 @@ fn unsure_columns_stop_with_names_and_a_profile_resolves_them() {
         .is_ok()
     );
 
-    // No amount column at all: header not found; a profile maps the unknown names.
+    // No amount column: the unplaced column is named; a profile maps it.
     let s = "Posting Date,Description,Value\n2026-10-01,A,100.00\n";
     let e = load_statement_from_str("n.csv", s, &LoadOptions::default()).unwrap_err();
-    assert!(matches!(e, LoadError::HeaderNotFound { .. }), "{e:?}");
+    let LoadError::UnsureColumns {
+        columns, reason, ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!(columns, &["Value".to_string()]);
+    assert!(reason.contains("no amount column"), "{reason}");
     let p = BankProfile::from_toml_str("[columns]\nValue = \"amount\"\n").unwrap();
     let l = load_statement_from_str(
         "n.csv",

@@ -65,8 +65,11 @@ pub struct ScreenHit {
     pub level: MatchLevel,
     /// Token pairs used (query token, list token, similarity).
     pub pairs: Vec<(String, String, f64)>,
-    /// Corroboration notes (DOB, country).
+    /// Score adjustments and corroboration notes (name, DOB, country).
     pub reasons: Vec<String>,
+    /// The name alone matches (name score ≥ match threshold) but the listed dates of birth
+    /// contradict the investor's: reported as a `warning` for review, not dropped.
+    pub dob_conflict: bool,
 }
 
 impl ScreenHit {
@@ -89,6 +92,7 @@ impl ScreenHit {
             ("score".into(), format!("{:.3}", self.score)),
             ("token_pairs".into(), pairs.join(" ")),
             ("corroboration".into(), self.reasons.join("; ")),
+            ("dob_conflict".into(), self.dob_conflict.to_string()),
         ]
     }
 
@@ -120,7 +124,11 @@ impl ScreenHit {
             self.score,
             self.name_score,
             why
-        )
+        ) + if self.dob_conflict && self.level != MatchLevel::Match {
+            " The name matches but the date of birth differs: review."
+        } else {
+            ""
+        }
     }
 }
 
@@ -526,8 +534,10 @@ impl SanctionsIndex {
                 continue;
             }
             let e = &self.entries[n.entry as usize];
-            let (score, mut reasons) = corroborate(ns.score, e, dob, countries);
-            if score < cfg.review_threshold {
+            let (score, mut reasons, dob_conflict) = corroborate(ns.score, e, dob, countries);
+            // A name match weakened only by a different date of birth is kept (for review).
+            let name_match = ns.score >= cfg.match_threshold;
+            if score < cfg.review_threshold && !(dob_conflict && name_match) {
                 continue;
             }
             let mut notes = ns.notes.clone();
@@ -554,6 +564,7 @@ impl SanctionsIndex {
                     .map(|&(qi, li, s)| (query[qi].text.clone(), n.tokens[li].text.clone(), s))
                     .collect(),
                 reasons: notes,
+                dob_conflict: dob_conflict && name_match,
             };
             match best.get(&n.entry) {
                 Some(b)
@@ -668,9 +679,10 @@ fn corroborate(
     e: &IndexedEntry,
     dob: Option<NaiveDate>,
     countries: &[&str],
-) -> (f64, Vec<String>) {
+) -> (f64, Vec<String>, bool) {
     let mut score = ns;
     let mut reasons = Vec::new();
+    let mut dob_conflict = false;
     if let Some(d) = dob
         && !e.dobs.is_empty()
     {
@@ -691,6 +703,7 @@ fn corroborate(
             ));
         } else {
             score *= 0.80;
+            dob_conflict = true;
             reasons.push(format!(
                 "investor born {} but listed DOB {} (x0.80)",
                 d,
@@ -707,7 +720,7 @@ fn corroborate(
         score += 0.02;
         reasons.push(format!("country {} also on the entry (+0.02)", common[0]));
     }
-    (score.min(1.0), reasons)
+    (score.min(1.0), reasons, dob_conflict)
 }
 
 /// The OFAC "LAST, First" name reordered for display.

@@ -11,8 +11,8 @@ use super::subset::{self, Subset};
 use super::text::{business_days, key_tokens, name_similarity, name_tokens, norm_key};
 use super::tolerances::Tolerances;
 use super::{
-    IgnoredInvestment, IgnoredLine, MethodSummary, OpenItem, OpenItems, ReconError, ReconInput,
-    ReconOutcome, ReconSummary,
+    IgnoredInvestment, IgnoredLine, OpenItem, OpenItems, ReconError, ReconInput, ReconOutcome,
+    ReconSummary,
 };
 use crate::model::{ExceptionCode, ExceptionRow, MatchRow, PayoutItem, StatementLine};
 
@@ -26,6 +26,8 @@ struct Line<'a> {
     /// Two-letter prefixes of the name tokens (sorted): a cheap filter before Jaro-Winkler.
     pfx: Vec<u16>,
     upper: String,
+    /// The text names a processor settlement (see `Tolerances::batch_words`).
+    is_batch: bool,
 }
 
 fn prefixes<'s>(tokens: impl Iterator<Item = &'s String>) -> Vec<u16> {
@@ -85,19 +87,6 @@ struct State<'a> {
     batch_hint: Vec<Option<(ExceptionCode, String)>>,
 }
 
-const BATCH_WORDS: &[&str] = &[
-    "STRIPE",
-    "SWEEP",
-    "PAYOUT",
-    "BATCH",
-    "SETTLEMENT",
-    "SETTLE",
-    "CRYPTO",
-    "COINBASE",
-    "CIRCLE",
-    "USDC",
-    "BITPAY",
-];
 const TRANSFER_WORDS: &[&str] = &[
     "DISBURS",
     "TRANSFER",
@@ -319,6 +308,12 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
             if names.is_empty() {
                 names = name_tokens(&s.description);
             }
+            let upper = format!(
+                "{} {}",
+                s.description,
+                s.counterparty.as_deref().unwrap_or("")
+            )
+            .to_uppercase();
             Line {
                 src: s,
                 amount: s.amount_cents,
@@ -326,12 +321,11 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
                 keys: key_tokens(&texts),
                 pfx: prefixes(names.iter()),
                 names,
-                upper: format!(
-                    "{} {}",
-                    s.description,
-                    s.counterparty.as_deref().unwrap_or("")
-                )
-                .to_uppercase(),
+                is_batch: tol
+                    .batch_words
+                    .iter()
+                    .any(|w| upper.contains(&w.to_uppercase())),
+                upper,
             }
         })
         .collect();
@@ -816,7 +810,9 @@ fn pass_batches(st: &mut State<'_>) {
         .max()
         .unwrap_or(5);
     for l in 0..st.lines.len() {
-        if st.used[l] || st.lines[l].amount <= 0 {
+        // Only lines that say they are settlements (`batch_words`): keeps this pass off the
+        // investor wires and bounds its work.
+        if st.used[l] || st.lines[l].amount <= 0 || !st.lines[l].is_batch {
             continue;
         }
         let ld = st.lines[l].date;
@@ -852,7 +848,7 @@ fn pass_batches(st: &mut State<'_>) {
                     .filter(|&m| g(st.moves[m].method))
                     .collect();
                 // A one-item "batch" only for a line that says it is a settlement.
-                if set.len() >= 2 || (set.len() == 1 && st.lines[l].has_word(BATCH_WORDS)) {
+                if set.len() >= 2 || set.len() == 1 {
                     let sum: Cents = set.iter().map(|&m| st.moves[m].expected).sum();
                     if (sum - amount).abs() <= st.tol.batch_abs_cents && !hits.contains(&set) {
                         hits.push(set);
@@ -863,9 +859,6 @@ fn pass_batches(st: &mut State<'_>) {
         if hits.len() == 1 {
             let set = hits.remove(0);
             st.accept_batch(l, &set, "batch_day_total", 0.95);
-            continue;
-        }
-        if !st.lines[l].has_word(BATCH_WORDS) {
             continue;
         }
         // B: bounded subset-sum per group (Stripe methods together; crypto alone).

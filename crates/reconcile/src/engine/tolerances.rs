@@ -57,6 +57,9 @@ pub struct Tolerances {
     pub bank_fee_max_cents: i64,
     /// Calendar days between the legs of an inter-account transfer.
     pub transfer_days: i64,
+    /// Words (case-insensitive) that mark a line as a processor settlement / batch; only such
+    /// lines go through the batch passes.
+    pub batch_words: Vec<String>,
     /// Bank wires.
     pub wire: MethodTolerance,
     /// IRA custodian wires.
@@ -86,6 +89,21 @@ impl Default for Tolerances {
             lookback_days: 14,
             bank_fee_max_cents: 100_000,
             transfer_days: 3,
+            batch_words: [
+                "STRIPE",
+                "SWEEP",
+                "PAYOUT",
+                "BATCH",
+                "SETTLEMENT",
+                "SETTLE",
+                "CRYPTO",
+                "COINBASE",
+                "CIRCLE",
+                "USDC",
+                "BITPAY",
+            ]
+            .map(String::from)
+            .to_vec(),
             wire: MethodTolerance::new(5000, 0, -3, 5),
             ira: MethodTolerance::new(5000, 0, -3, 10),
             card: MethodTolerance::new(0, 0, 1, 4),
@@ -142,6 +160,9 @@ impl Tolerances {
             if v < 0 {
                 return bad(format!("{k} must not be negative (got {v})"));
             }
+        }
+        if self.batch_words.iter().any(|w| w.trim().is_empty()) {
+            return bad("batch_words must not contain empty words".into());
         }
         for (k, m) in self.methods() {
             if m.amount_abs_cents < 0 || m.amount_bp < 0 {

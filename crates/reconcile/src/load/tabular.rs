@@ -446,6 +446,7 @@ pub(crate) fn parse_table(
         ),
         None => {
             let mut found = None;
+            let mut weak = None;
             for (i, r) in rows.iter().enumerate().take(60) {
                 let mut has_date = false;
                 let mut has_money = false;
@@ -472,8 +473,14 @@ pub(crate) fn parse_table(
                     found = Some(i);
                     break;
                 }
+                // A row naming a date and other known columns but no money column is the header
+                // of a layout whose amount column has an unknown name: take it, so that the
+                // column check below can say which columns it could not place.
+                if has_date && known >= 2 && weak.is_none() {
+                    weak = Some(i);
+                }
             }
-            match found {
+            match found.or(weak) {
                 Some(i) => Some(i),
                 None => {
                     let first = rows.first().map(|r| r.raw.clone()).unwrap_or_default();
@@ -493,7 +500,18 @@ pub(crate) fn parse_table(
     };
     let (names, data_start): (Vec<String>, usize) = match header_idx {
         Some(i) => (
-            rows[i].cells.iter().map(|c| c.trim().to_string()).collect(),
+            rows[i]
+                .cells
+                .iter()
+                .enumerate()
+                .map(|(n, c)| {
+                    if c.trim().is_empty() {
+                        format!("#{}", n + 1)
+                    } else {
+                        c.trim().to_string()
+                    }
+                })
+                .collect(),
             i + 1,
         ),
         None => {
@@ -595,7 +613,8 @@ pub(crate) fn parse_table(
         problems.push("no booking-date column".into());
     }
     if !has_amount && !has_dc && problems.is_empty() {
-        problems.push("no amount column and no debit/credit columns".into());
+        problems
+            .push("no amount column and no debit/credit columns among the named columns".into());
     }
     if has_amount && has_dc {
         let mut c = vec![names[cols.get(ColumnRole::Amount).unwrap_or(0)].clone()];
@@ -611,6 +630,14 @@ pub(crate) fn parse_table(
         unsure_cols.extend(c);
     }
     if !problems.is_empty() {
+        if unsure_cols.is_empty() {
+            unsure_cols = names
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| assigned[*i].is_none())
+                .map(|(_, n)| n.clone())
+                .collect();
+        }
         if unsure_cols.is_empty() {
             unsure_cols = names.clone();
         }

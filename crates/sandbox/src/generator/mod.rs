@@ -92,6 +92,13 @@ pub struct SdnName {
     /// Whether the entry is an individual (`SDN_Type` = `individual`); others become company
     /// investors.
     pub individual: bool,
+    /// The entry's date of birth when the list states one: the planted investor gets it, so
+    /// the screening's date-of-birth check corroborates the hit instead of contradicting it.
+    /// `None` plants a person without a date of birth.
+    pub dob: Option<NaiveDate>,
+    /// The entry's country (ISO alpha-2) when the list states one; the planted investor lives
+    /// there. `None` keeps the generator's default.
+    pub country: Option<String>,
 }
 
 /// Picks `count` SDN entries from an OFAC `sdn.csv` (no header; columns ent_num, SDN_Name,
@@ -128,12 +135,16 @@ pub fn pick_sdn_names(sdn_csv: &Path, count: usize) -> Result<Vec<SdnName>, GenE
                 name,
                 ent_num,
                 individual: true,
+                dob: None,
+                country: None,
             }),
             "vessel" | "aircraft" => {}
             _ => entities.push(SdnName {
                 name,
                 ent_num,
                 individual: false,
+                dob: None,
+                country: None,
             }),
         }
     }

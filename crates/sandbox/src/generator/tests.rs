@@ -17,11 +17,15 @@ fn cfg(n: usize, seed: u64, sdn: bool) -> GenConfig {
                     name: "AL-ZAWAHIRI, Ayman".into(),
                     ent_num: 6366,
                     individual: true,
+                    dob: None,
+                    country: None,
                 },
                 SdnName {
                     name: "BANCO NACIONAL DE CUBA".into(),
                     ent_num: 306,
                     individual: false,
+                    dob: None,
+                    country: None,
                 },
             ]
         } else {

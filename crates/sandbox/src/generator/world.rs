@@ -1301,7 +1301,11 @@ impl Builder<'_> {
                 let i = &mut self.world.investors[idx];
                 i.sdn_ent = Some(sdn.ent_num);
                 i.country = "AE";
+                if let Some(c) = sdn.country.as_deref().and_then(country_code) {
+                    i.country = c;
+                }
                 if is_person {
+                    i.dob = sdn.dob;
                     let mut parts = sdn.name.splitn(2, ',');
                     let last = title_case(parts.next().unwrap_or("").trim());
                     let first = parts.next().unwrap_or("").trim().to_string();
@@ -1575,4 +1579,17 @@ impl Builder<'_> {
         }
         self.world
     }
+}
+
+/// The static ISO alpha-2 code equal to `code` (investor records hold `&'static str`), for the
+/// countries an SDN entry may name.
+fn country_code(code: &str) -> Option<&'static str> {
+    const CODES: [&str; 60] = [
+        "AE", "AF", "AM", "AR", "AZ", "BE", "BR", "BY", "CA", "CF", "CH", "CN", "CO", "CU", "CY",
+        "DE", "EG", "ES", "FR", "GB", "GR", "HK", "ID", "IL", "IN", "IQ", "IR", "IT", "JO", "JP",
+        "KP", "KZ", "LB", "LY", "MX", "MY", "NG", "NI", "NL", "PA", "PK", "PS", "RU", "SA", "SD",
+        "SG", "SO", "SS", "SY", "TR", "UA", "US", "UZ", "VE", "VN", "YE", "ZW", "BZ", "ML", "CD",
+    ];
+    let code = code.trim().to_ascii_uppercase();
+    CODES.iter().copied().find(|c| *c == code)
 }
