@@ -164,6 +164,36 @@ fn regcf_investor_limit_worked_sentence() {
     assert_eq!(hits[0].severity, Severity::Violation);
 }
 
+/// shared/domain.md §3.1 worked examples, end to end: buying exactly the limit is clean, one
+/// cent more fires.
+#[test]
+fn regcf_worked_examples_table() {
+    let table = [
+        ("30000", "40000", "2500.00", "2500.01"),
+        ("150000", "80000", "7500.00", "7500.01"),
+        ("200000", "900000", "90000.00", "90000.01"),
+        ("1200000", "2000000", "124000.00", "124000.01"),
+    ];
+    for (income, nw, at, over) in table {
+        for (amount, fires) in [(at, false), (over, true)] {
+            let mut i = investor(1);
+            i.annual_income = Some(dec(income));
+            i.net_worth = Some(dec(nw));
+            let book = Book {
+                offerings: vec![offering(1, OfferingType::RegCf)],
+                investors: vec![i],
+                investments: vec![investment(1, 1, 1, amount, "2026-10-03")],
+            };
+            let f = run(&book);
+            let hit = f.iter().find(|f| f.code == RuleCode::RegcfInvestorLimit);
+            assert_eq!(hit.is_some(), fires, "{income}/{nw} buying {amount}");
+            if let Some(h) = hit {
+                assert_eq!(fig(h, "limit"), at);
+            }
+        }
+    }
+}
+
 #[test]
 fn regcf_investor_limit_both_sides_of_the_limit() {
     for (amount, fires) in [("2500.00", false), ("2500.01", true)] {

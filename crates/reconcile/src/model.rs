@@ -18,6 +18,8 @@ pub enum SourceFormat {
     Camt053,
     /// Processor payout / balance-transaction export (e.g. Stripe).
     Payouts,
+    /// OFX (Open Financial Exchange) bank or card statement download.
+    Ofx,
 }
 
 /// One transaction on a bank/escrow statement, normalised.

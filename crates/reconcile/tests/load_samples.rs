@@ -460,3 +460,60 @@ fn processor_exports() {
         assert!(missing.contains(&"reporting_category".to_string()));
     }
 }
+
+#[test]
+fn ofx_samples() {
+    let Some(s) = samples() else { return };
+    for f in [
+        "ofxparse-checking.ofx",
+        "ofxparse-bank_medium.ofx",
+        "ofxparse-multiple_accounts2.ofx",
+        "ofxparse-suncorp.ofx",
+        "asgrim-ofxdata-memoWithAmpersand.ofx",
+    ] {
+        let p = s.join("ofx").join(f);
+        let l = load_statement(&p, &LoadOptions::default()).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert!(l.rejects.is_empty(), "{f}: {:?}", l.rejects);
+        let n = std::fs::read_to_string(&p)
+            .unwrap()
+            .matches("<STMTTRN>")
+            .count();
+        assert_eq!(l.lines.len(), n, "{f}");
+        assert!(
+            l.lines
+                .iter()
+                .all(|x| x.bank_ref.is_some() && x.format == tieout_reconcile::SourceFormat::Ofx),
+            "{f}"
+        );
+    }
+    let amp = load_statement(
+        &s.join("ofx/asgrim-ofxdata-memoWithAmpersand.ofx"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert!(amp.lines.iter().any(|x| x.description.contains('&')));
+    assert!(
+        amp.lines.iter().any(|x| x.amount_cents == -3_330),
+        "-33.3 is 33.30"
+    );
+    let sun = load_statement(&s.join("ofx/ofxparse-suncorp.ofx"), &LoadOptions::default()).unwrap();
+    assert_eq!(
+        sun.lines[0].counterparty.as_deref(),
+        Some("EFTPOS WDL HANDYWAY ALDI STORE")
+    );
+    assert_eq!(sun.lines[0].amount_cents, -1_685);
+    // Malformed: `$120` amount and a 20th month.
+    let bad = load_statement(
+        &s.join("ofx/ofxparse-fail_decimal_error.ofx"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert!(bad.lines.is_empty());
+    assert_eq!(bad.rejects.len(), 1);
+    let r = &bad.rejects[0];
+    assert_eq!(r.file, "ofxparse-fail_decimal_error.ofx");
+    assert_eq!(r.column.as_deref(), Some("DTPOSTED"));
+    assert!(r.reason.contains("201120000000"), "{}", r.reason);
+    assert_eq!(r.row, 34);
+    assert!(r.raw.contains("$120"));
+}

@@ -847,8 +847,8 @@ fn pass_batches(st: &mut State<'_>) {
                     .copied()
                     .filter(|&m| g(st.moves[m].method))
                     .collect();
-                // A one-item "batch" only for a line that says it is a settlement.
-                if set.len() >= 2 || set.len() == 1 {
+                // A one-item day total is fine here: the line says it is a settlement.
+                if !set.is_empty() {
                     let sum: Cents = set.iter().map(|&m| st.moves[m].expected).sum();
                     if (sum - amount).abs() <= st.tol.batch_abs_cents && !hits.contains(&set) {
                         hits.push(set);
@@ -916,22 +916,26 @@ fn pass_batches(st: &mut State<'_>) {
 // Passes 4 and 6: amount + directional date window + fuzzy name.
 
 fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
-    let mut idx: Vec<(NaiveDate, Cents, usize)> = st
-        .lines
-        .iter()
-        .enumerate()
-        .filter(|(l, line)| {
-            !st.used[*l]
-                && if credits {
-                    line.amount > 0
-                } else {
-                    line.amount < 0
-                }
-        })
-        .map(|(l, line)| (line.date, line.amount, l))
-        .collect();
-    // Ordered by date, then amount: a movement visits only lines inside both its date window
-    // and its amount tolerance (one binary search per booking day).
+    // Blocked by name prefix, then ordered by date and amount: a movement visits only lines that
+    // share a name prefix with it (or carry no name at all) inside both its date window and its
+    // amount tolerance.
+    let mut idx: Vec<(u16, NaiveDate, Cents, usize)> = Vec::new();
+    for (l, line) in st.lines.iter().enumerate() {
+        let sign_ok = if credits {
+            line.amount > 0
+        } else {
+            line.amount < 0
+        };
+        if st.used[l] || !sign_ok {
+            continue;
+        }
+        if line.pfx.is_empty() {
+            idx.push((0, line.date, line.amount, l));
+        }
+        for &p in &line.pfx {
+            idx.push((p, line.date, line.amount, l));
+        }
+    }
     idx.sort_unstable();
     let movs: Vec<usize> = (0..st.moves.len())
         .filter(|&m| {
@@ -1032,67 +1036,96 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
 /// date), read-only; runs in parallel.
 fn candidates(
     st: &State<'_>,
-    idx: &[(NaiveDate, Cents, usize)],
+    idx: &[(u16, NaiveDate, Cents, usize)],
     m: usize,
 ) -> Vec<(f64, f64, usize)> {
     let mv = &st.moves[m];
     let t = mv.tolerance(st.tol);
-    let lo_date = mv.date + Duration::days(t.window_min_days.min(0) * 2 - 3);
+    // n business days span at most n + 2·⌈n/5⌉ + 2 calendar days; `window_ok` filters exactly.
+    let cal = |n: i64| n + 2 * ((n + 4) / 5) + 2;
+    let lo_date = mv.date - Duration::days(cal((-t.window_min_days).max(0)));
     let hi_date = if mv.carried.is_some() {
         NaiveDate::MAX
     } else {
-        mv.date + Duration::days(t.window_max_days.max(0) * 2 + 4)
+        mv.date + Duration::days(cal(t.window_max_days.max(0)))
     };
     let mut out: Vec<(f64, f64, usize)> = Vec::new();
     let pfx = prefixes(mv.names.iter().flatten());
+    // Key ranges to visit: each name prefix, its initial form, every prefix under an initial,
+    // and the lines without a name (key 0).
+    let mut keys: Vec<(u16, u16)> = vec![(0, 0)];
+    for &x in &pfx {
+        if x & 0xff == 0 {
+            keys.push((x, x | 0xff));
+        } else {
+            keys.push((x, x));
+            keys.push((x & 0xff00, x & 0xff00));
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    let mut blocks: Vec<&[(u16, NaiveDate, Cents, usize)]> = Vec::new();
+    for (lo_k, hi_k) in keys {
+        let a = idx.partition_point(|x| x.0 < lo_k);
+        let b = idx.partition_point(|x| x.0 <= hi_k);
+        let mut p = a;
+        while p < b {
+            let k = idx[p].0;
+            let end = p + idx[p..b].partition_point(|x| x.0 == k);
+            blocks.push(&idx[p..end]);
+            p = end;
+        }
+    }
     for e in std::iter::once(mv.expected).chain(mv.alt) {
         let tc = t.tolerance_cents(e);
         let (lo_a, hi_a) = (e - tc, e + tc);
-        let mut p = idx.partition_point(|x| x.0 < lo_date);
-        while p < idx.len() && idx[p].0 <= hi_date {
-            let d = idx[p].0;
-            let day_end = p + idx[p..].partition_point(|x| x.0 == d);
-            let run = &idx[p..day_end];
-            p = day_end;
-            let start = run.partition_point(|x| x.1 < lo_a);
-            for &(_, a, l) in run[start..].iter().take_while(|x| x.1 <= hi_a) {
-                let Some((_, date_s)) = st.window_ok(m, d) else {
-                    continue;
-                };
-                let line = &st.lines[l];
-                let diff = (a - e).abs();
-                let amount_s = if diff == 0 {
-                    1.0
-                } else {
-                    1.0 - 0.5 * diff as f64 / tc.max(1) as f64
-                };
-                let name_s = if line.names.is_empty() {
-                    if diff != 0 {
+        for block in &blocks {
+            let mut p = block.partition_point(|x| x.1 < lo_date);
+            while p < block.len() && block[p].1 <= hi_date {
+                let d = block[p].1;
+                let day_end = p + block[p..].partition_point(|x| x.1 == d);
+                let run = &block[p..day_end];
+                p = day_end;
+                let start = run.partition_point(|x| x.2 < lo_a);
+                for &(_, _, a, l) in run[start..].iter().take_while(|x| x.2 <= hi_a) {
+                    let Some((_, date_s)) = st.window_ok(m, d) else {
                         continue;
-                    }
-                    0.0
-                } else {
-                    let name_s = if share_prefix(&pfx, &line.pfx) {
-                        mv.names
-                            .iter()
-                            .map(|n| name_similarity(n, &line.names))
-                            .fold(0.0, f64::max)
-                    } else {
-                        0.0
                     };
-                    if name_s >= st.tol.name_threshold {
-                        name_s
-                    } else if diff == 0 && surname_hit(&mv.names, &line.names) {
-                        // Spouse, family company or trust: same surname, exact amount.
-                        SURNAME_ONLY
+                    let line = &st.lines[l];
+                    let diff = (a - e).abs();
+                    let amount_s = if diff == 0 {
+                        1.0
                     } else {
-                        continue;
-                    }
-                };
-                let ident = 0.45 * name_s + 0.35 * amount_s;
-                let score = ident + 0.2 * date_s;
-                let score = if mv.is_shadow() { score * 0.97 } else { score };
-                out.push((score, ident, l));
+                        1.0 - 0.5 * diff as f64 / tc.max(1) as f64
+                    };
+                    let name_s = if line.names.is_empty() {
+                        if diff != 0 {
+                            continue;
+                        }
+                        0.0
+                    } else {
+                        let name_s = if share_prefix(&pfx, &line.pfx) {
+                            mv.names
+                                .iter()
+                                .map(|n| name_similarity(n, &line.names))
+                                .fold(0.0, f64::max)
+                        } else {
+                            0.0
+                        };
+                        if name_s >= st.tol.name_threshold {
+                            name_s
+                        } else if diff == 0 && surname_hit(&mv.names, &line.names) {
+                            // Spouse, family company or trust: same surname, exact amount.
+                            SURNAME_ONLY
+                        } else {
+                            continue;
+                        }
+                    };
+                    let ident = 0.45 * name_s + 0.35 * amount_s;
+                    let score = ident + 0.2 * date_s;
+                    let score = if mv.is_shadow() { score * 0.97 } else { score };
+                    out.push((score, ident, l));
+                }
             }
         }
     }

@@ -136,7 +136,9 @@ pub(crate) fn name_tokens(s: &str) -> Vec<String> {
 
 fn token_similarity(a: &str, b: &str) -> f64 {
     if a == b {
-        return 1.0;
+        // An initial is weak evidence even when it agrees: "A" fits "A." and "Alexandros"
+        // alike, so two such investors must tie on it rather than the initial winning.
+        return if a.len() == 1 { 0.85 } else { 1.0 };
     }
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if short.len() == 1 {

@@ -229,6 +229,61 @@ fn funds_extras(f: &mut Fields<'_>, funds: &str) -> Result<Option<NaiveDate>, St
     }
 }
 
+/// Originator (credits) or beneficiary (debits) named in BAI2 free text by the usual Fedwire /
+/// bank markers: `B/O:`, `ORIG:`, `ORIGINATOR:`, `ORG:`, `DBNM:` for money in; `BNF:`,
+/// `BENEFICIARY:`, `CRNM:` for money out. The value runs to the next `KEY:` marker.
+pub(crate) fn text_counterparty(text: &str, credit: bool) -> Option<String> {
+    let keys: &[&str] = if credit {
+        &["B/O:", "ORIGINATOR:", "ORIG:", "ORG:", "DBNM:", "FROM:"]
+    } else {
+        &["BNF:", "BENEFICIARY:", "CRNM:", "TO:"]
+    };
+    for key in keys {
+        let Some(at) = text.find(key) else { continue };
+        if at > 0 && !text[..at].ends_with([' ', ',', ';']) {
+            continue;
+        }
+        let rest = &text[at + key.len()..];
+        let end = next_marker(rest).unwrap_or(rest.len());
+        let v = rest[..end].trim().trim_end_matches([',', ';']).trim();
+        if !v.is_empty() {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
+/// Byte offset of the next ` KEY:` marker (one upper-case word of 2–12 letters, digits or `/`,
+/// then `:`; or a known two-word key such as `ORD INST:`), or of a ` /RFB/`-style slash code.
+fn next_marker(s: &str) -> Option<usize> {
+    const TWO_WORD: [&str; 5] = ["ORD INST:", "FED REF:", "SND BK:", "RCV BK:", "ORG BK:"];
+    let b = s.as_bytes();
+    for i in 0..b.len() {
+        if b[i] != b' ' && b[i] != b',' {
+            continue;
+        }
+        let start = i + 1;
+        let rest = &s[start..];
+        if TWO_WORD.iter().any(|k| rest.starts_with(k)) {
+            return Some(i);
+        }
+        if rest.starts_with('/') && rest[1..].find('/').is_some_and(|k| (2..=5).contains(&k)) {
+            return Some(i);
+        }
+        let mut j = start;
+        while j < b.len()
+            && j - start <= 12
+            && (b[j].is_ascii_uppercase() || b[j].is_ascii_digit() || b[j] == b'/')
+        {
+            j += 1;
+        }
+        if j < b.len() && b[j] == b':' && j - start >= 2 && b[start].is_ascii_uppercase() {
+            return Some(i);
+        }
+    }
+    None
+}
+
 struct Account {
     number: String,
     currency: String,
@@ -439,7 +494,7 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                     value_date,
                     amount_cents: sign * cents,
                     currency: Some(a.currency.clone()),
-                    counterparty: None,
+                    counterparty: text_counterparty(&text, sign > 0),
                     description: text,
                     type_code: Some(tc),
                     raw: std::mem::take(&mut r.raw),
@@ -713,6 +768,26 @@ mod tests {
             l.rejects
                 .iter()
                 .any(|r| r.column.as_deref() == Some("amount") && r.reason.contains("empty"))
+        );
+    }
+
+    #[test]
+    fn counterparty_from_wire_text() {
+        let t = "FEDWIRE CREDIT VIA: TRUIST BANK /061000104 B/O: JANE Q DOE OBI: INV-1 IMAD: 20261003MMQFMP01";
+        assert_eq!(text_counterparty(t, true).as_deref(), Some("JANE Q DOE"));
+        let t = "SWIFT INCOMING CREDIT B/O: ACME, INC. ORD INST: DEUTDEFF UETR: 1-2 /RFB/ INV-2";
+        assert_eq!(text_counterparty(t, true).as_deref(), Some("ACME, INC."));
+        let t = "ACH Credit Payment EREF: 1111 DBNM: TEST INC CACT: ACHCONTROL";
+        assert_eq!(text_counterparty(t, true).as_deref(), Some("TEST INC"));
+        assert_eq!(
+            text_counterparty("WIRE OUT BNF: JOHN ROE REF: R1", false).as_deref(),
+            Some("JOHN ROE")
+        );
+        assert_eq!(text_counterparty("MONTHLY FEE", true), None);
+        let l = load(&GOOD.replace("INCOMING WIRE FROM/", "WIRE B/O: MARY/"));
+        assert_eq!(
+            l.lines[0].counterparty.as_deref(),
+            Some("MARY JANE DOE REF INV-1")
         );
     }
 

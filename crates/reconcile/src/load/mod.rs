@@ -1,6 +1,6 @@
 //! Statement and payout loaders.
 //!
-//! Entry points: [`load_statement`] (CSV, XLSX/XLS, BAI2, camt.053; format detected from content
+//! Entry points: [`load_statement`] (CSV, XLSX/XLS, BAI2, camt.053, OFX; format detected from content
 //! and extension) and [`load_payouts`] (Stripe itemised payout / balance-transaction exports),
 //! plus `_from_bytes` variants that take a file name and the content.
 //!
@@ -11,6 +11,7 @@
 
 mod bai2;
 mod camt;
+mod ofx;
 mod payouts;
 pub mod profile;
 mod tabular;
@@ -253,7 +254,7 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// Load a bank/escrow statement file (CSV, XLSX/XLS, BAI2, camt.053).
+/// Load a bank/escrow statement file (CSV, XLSX/XLS, BAI2, camt.053, OFX).
 pub fn load_statement(path: &Path, opts: &LoadOptions) -> Result<LoadedStatement, LoadError> {
     let file = file_name(path);
     let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
@@ -284,10 +285,15 @@ pub fn detect_format(file: &str, bytes: &[u8]) -> Result<SourceFormat, LoadError
         "bai" | "bai2" | "btrs" => return Ok(SourceFormat::Bai2),
         "xlsx" | "xls" | "xlsm" | "xlsb" | "ods" => return Ok(SourceFormat::Xlsx),
         "xml" | "camt" | "053" => return Ok(SourceFormat::Camt053),
+        "ofx" | "qfx" | "qbo" => return Ok(SourceFormat::Ofx),
         _ => {}
     }
     if head.starts_with(b"01,") || (bai_like && ext == "txt") {
         return Ok(SourceFormat::Bai2);
+    }
+    let probe = &head[..head.len().min(2048)];
+    if head.starts_with(b"OFXHEADER") || probe.windows(5).any(|w| w == b"<OFX>") {
+        return Ok(SourceFormat::Ofx);
     }
     if head.starts_with(b"<") {
         return Ok(SourceFormat::Camt053);
@@ -298,7 +304,7 @@ pub fn detect_format(file: &str, bytes: &[u8]) -> Result<SourceFormat, LoadError
     Err(LoadError::UnknownFormat {
         file: file.to_string(),
         reason: format!(
-            "extension `.{ext}` is not one of .csv .xlsx .xls .bai .bai2 .txt .xml, and the content is not BAI2 or XML"
+            "extension `.{ext}` is not one of .csv .xlsx .xls .bai .bai2 .txt .xml .ofx, and the content is not BAI2, OFX or XML"
         ),
     })
 }
@@ -332,6 +338,10 @@ pub fn load_statement_from_bytes(
         SourceFormat::Camt053 => {
             let text = tabular::decode_text(file, bytes, Encoding::Auto)?;
             camt::parse_camt(file, &text)
+        }
+        SourceFormat::Ofx => {
+            let text = tabular::decode_text(file, bytes, Encoding::Auto)?;
+            ofx::parse_ofx(file, &text)
         }
         SourceFormat::Payouts => Err(LoadError::UnknownFormat {
             file: file.to_string(),

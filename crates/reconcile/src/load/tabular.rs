@@ -612,7 +612,7 @@ pub(crate) fn parse_table(
     {
         problems.push("no booking-date column".into());
     }
-    if !has_amount && !has_dc && problems.is_empty() {
+    if !has_amount && !has_dc {
         problems
             .push("no amount column and no debit/credit columns among the named columns".into());
     }

@@ -440,4 +440,53 @@ mod tests {
         assert_eq!(day_order_hint("01/02/2015"), None);
         assert_eq!(day_order_hint("2015-01-02"), None);
     }
+
+    fn grouped(c: i64, thousands: char, decimal: char) -> String {
+        let whole = (c.abs() / 100).to_string();
+        let mut g = String::new();
+        for (i, ch) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
+                g.push(thousands);
+            }
+            g.push(ch);
+        }
+        format!("{g}{decimal}{:02}", c.abs() % 100)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_rendering_round_trips(c in -10_000_000_000i64..10_000_000_000i64) {
+            let us = grouped(c, ',', '.');
+            let eu = grouped(c, '.', ',');
+            let neg = c < 0;
+            let forms = [
+                if neg { format!("-{us}") } else { us.clone() },
+                if neg { format!("({us})") } else { format!("${us}") },
+                if neg { format!("{us}-") } else { format!("+{us}") },
+                if neg { format!("-${us}") } else { format!("USD {us}") },
+                if neg { format!("{us} DR") } else { format!("{us} CR") },
+            ];
+            for f in &forms {
+                proptest::prop_assert_eq!(parse_amount(f, DecimalSeparator::Auto), Ok(c), "{}", f);
+                proptest::prop_assert_eq!(parse_amount(f, DecimalSeparator::Dot), Ok(c), "{}", f);
+            }
+            let e = if neg { format!("-{eu} EUR") } else { format!("{eu} EUR") };
+            proptest::prop_assert_eq!(parse_amount(&e, DecimalSeparator::Comma), Ok(c));
+        }
+
+        #[test]
+        fn dates_round_trip(days in 0i64..60_000) {
+            let d = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap() + chrono::Duration::days(days);
+            for (s, o) in [
+                (d.format("%Y-%m-%d").to_string(), DayOrder::Mdy),
+                (d.format("%m/%d/%Y").to_string(), DayOrder::Mdy),
+                (d.format("%d/%m/%Y").to_string(), DayOrder::Dmy),
+                (d.format("%d-%b-%Y").to_string(), DayOrder::Mdy),
+                (d.format("%d.%m.%Y").to_string(), DayOrder::Dmy),
+                (d.format("%b %-d, %Y").to_string(), DayOrder::Mdy),
+            ] {
+                proptest::prop_assert_eq!(parse_date(&s, o), Ok(d), "{}", s);
+            }
+        }
+    }
 }
