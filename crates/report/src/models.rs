@@ -276,7 +276,7 @@ table_row! {
         issuer_id: Option<Id>,
         /// Reg CF offerings of the issuer.
         offerings: i64,
-        /// Accepted Reg CF sales in the 12 months to the period end.
+        /// Reg CF sales (funds taken) in the 12 months to the period end.
         sold_12m: Money,
         /// The cap.
         cap: Money,
@@ -1012,7 +1012,9 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
     for inv in &ctx.input.book.investments {
         by_offering.entry(inv.offering_id).or_default().push(inv);
     }
-    // Reg CF accepted sales per issuer over the 12 months to the period end.
+    // Reg CF sales per issuer over the 12 months to the period end, counted as the compliance
+    // rule counts them (every investment whose funds were taken; crates/domain/RULES.md), so the
+    // headroom shown here and REGCF_ISSUER_CAP findings never disagree.
     let window_start = last - Duration::days(365);
     let mut caps: BTreeMap<Option<i64>, (BTreeSet<i64>, Cents)> = BTreeMap::new();
     for o in ctx
@@ -1028,7 +1030,7 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
             let in_window = inv
                 .effective_date()
                 .is_some_and(|d| d > window_start && d <= last);
-            if inv.status.is_accepted() && in_window {
+            if inv.status.funds_taken() && in_window {
                 e.1 += ctx.amount(inv);
             }
         }
@@ -1134,6 +1136,11 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                     figures.push(fig(
                         "Issuer cap headroom (cap $5,000,000)",
                         Money(REGCF_ISSUER_CAP_CENTS - sold),
+                        "17 CFR 227.100(a)(1)",
+                    ));
+                    figures.push(fig(
+                        "Issuer-cap findings (REGCF_ISSUER_CAP)",
+                        count_findings(ctx, o.id, RuleCode::RegcfIssuerCap),
                         "17 CFR 227.100(a)(1)",
                     ));
                 }
