@@ -12,7 +12,6 @@ use clap::{Args, Parser, Subcommand};
 mod cmd;
 mod inputs;
 mod outdir;
-mod period;
 
 /// Month-end pull, compliance check, reconciliation and reports for Issuance issuers.
 #[derive(Debug, Parser)]
@@ -132,7 +131,7 @@ pub struct ReconcileArgs {
     pub templates: Option<PathBuf>,
     /// Month to reconcile.
     #[arg(long, value_name = "YYYY-MM")]
-    pub period: period::Period,
+    pub period: tieout_domain::Period,
     /// Output directory (written atomically).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -155,7 +154,7 @@ pub struct GenArgs {
     pub seed: u64,
     /// Month the statements cover.
     #[arg(long, value_name = "YYYY-MM")]
-    pub period: period::Period,
+    pub period: tieout_domain::Period,
     /// An OFAC SDN folder to take names from for planted sanctions matches.
     #[arg(long, value_name = "DIR")]
     pub sdn: Option<PathBuf>,

@@ -18,6 +18,7 @@
 pub mod finding;
 pub mod model;
 pub mod money;
+pub mod period;
 pub mod rules;
 pub mod sanctions;
 pub mod thresholds;
@@ -25,4 +26,5 @@ pub mod thresholds;
 pub use finding::{Finding, RuleCode};
 pub use model::*;
 pub use money::{Cents, cents_to_decimal, decimal_to_cents, format_cents};
+pub use period::{Period, PeriodError};
 pub use rules::{CheckConfig, check, findings_csv};

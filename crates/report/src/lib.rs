@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Serialize;
 use tieout_domain::{Book, Finding};
 use tieout_reconcile::model::{ExceptionRow, MatchRow, Reject, StatementLine};
@@ -96,25 +96,20 @@ pub struct Period {
 }
 
 impl Period {
+    /// The report view of a month (its label and first and last days).
+    pub fn of_month(month: tieout_domain::Period) -> Period {
+        Period {
+            month: month.label(),
+            first: month.first_day(),
+            last: month.last_day(),
+        }
+    }
+
     /// Parses `YYYY-MM`.
     pub fn parse_month(s: &str) -> Result<Period, ReportError> {
-        let err = || ReportError::Period(s.to_string());
-        let (y, m) = s.trim().split_once('-').ok_or_else(err)?;
-        let y: i32 = y.parse().map_err(|_| err())?;
-        let m: u32 = m.parse().map_err(|_| err())?;
-        let first = NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(err)?;
-        let next = if m == 12 {
-            NaiveDate::from_ymd_opt(y + 1, 1, 1)
-        } else {
-            NaiveDate::from_ymd_opt(y, m + 1, 1)
-        }
-        .ok_or_else(err)?;
-        let last = next.pred_opt().ok_or_else(err)?;
-        Ok(Period {
-            month: format!("{:04}-{:02}", first.year(), first.month()),
-            first,
-            last,
-        })
+        tieout_domain::Period::parse(s)
+            .map(Period::of_month)
+            .map_err(|_| ReportError::Period(s.to_string()))
     }
 
     /// The timestamp written into document metadata: the last day of the period, 23:59:59.

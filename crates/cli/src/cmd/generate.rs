@@ -2,19 +2,23 @@
 
 use anyhow::{Context, Result};
 use tieout_domain::sanctions::SdnType;
-use tieout_sandbox::generator::{GenConfig, Period, SdnName, generate};
+use tieout_sandbox::generator::{GenConfig, SdnName, generate};
 
 use crate::inputs::load_sanctions;
 use crate::{GenArgs, Outcome};
 
 /// Runs `tieout gen`.
 pub fn run(args: GenArgs) -> Result<Outcome> {
-    let period = Period::new(args.period.year, args.period.month)?;
     let sdn_names = match &args.sdn {
         Some(dir) => sdn_names(dir)?,
         None => Vec::new(),
     };
-    let cfg = GenConfig { investments: args.investments, seed: args.seed, period, sdn_names };
+    let cfg = GenConfig {
+        investments: args.investments,
+        seed: args.seed,
+        period: args.period,
+        sdn_names,
+    };
     let summary = generate(&cfg, &args.out)
         .with_context(|| format!("generating a dataset into {}", args.out.display()))?;
     eprintln!(

@@ -182,7 +182,7 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         steps.step("rendering reports");
         let layouts = tieout_report::layout::Layouts::load(args.templates.as_deref())
             .context("loading report layouts")?;
-        let rperiod = tieout_report::Period::parse_month(&period.to_string())?;
+        let rperiod = tieout_report::Period::of_month(period);
         let rinput = tieout_report::ReportInput {
             period: &rperiod,
             run_id: &run_id,

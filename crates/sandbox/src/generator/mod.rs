@@ -23,64 +23,8 @@ use chrono::{Datelike, NaiveDate};
 /// CSV layouts written for every account (`statements/<account>/<account>.<layout>.csv`).
 pub const CSV_LAYOUTS: [&str; 4] = ["chase", "debit_credit", "crdr", "escrow_bank"];
 
-/// A calendar month (the statement period).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
-    /// Year, e.g. 2026.
-    pub year: i32,
-    /// Month, 1–12.
-    pub month: u32,
-}
-
-impl Period {
-    /// Builds a period, checking the month.
-    pub fn new(year: i32, month: u32) -> Result<Self, GenError> {
-        if !(1..=12).contains(&month) || !(1990..=2200).contains(&year) {
-            return Err(GenError::Config(format!(
-                "period {year:04}-{month:02} is not a valid month"
-            )));
-        }
-        Ok(Period { year, month })
-    }
-
-    /// Parses `YYYY-MM`.
-    pub fn parse(s: &str) -> Result<Self, GenError> {
-        let bad = || GenError::Config(format!("period {s:?} is not YYYY-MM"));
-        let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
-        if y.len() != 4 || m.len() != 2 {
-            return Err(bad());
-        }
-        Period::new(y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?)
-    }
-
-    /// First day of the month.
-    pub fn first_day(&self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
-    }
-
-    /// Last day of the month.
-    pub fn last_day(&self) -> NaiveDate {
-        let (y, m) = if self.month == 12 {
-            (self.year + 1, 1)
-        } else {
-            (self.year, self.month + 1)
-        };
-        NaiveDate::from_ymd_opt(y, m, 1)
-            .and_then(|d| d.pred_opt())
-            .unwrap_or(NaiveDate::MIN)
-    }
-
-    /// `YYYY-MM`.
-    pub fn label(&self) -> String {
-        format!("{:04}-{:02}", self.year, self.month)
-    }
-}
-
-impl std::fmt::Display for Period {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.label())
-    }
-}
+/// The statement period: the domain's calendar month.
+pub use tieout_domain::Period;
 
 /// An OFAC SDN name to plant as a sanctioned investor (`SANCTIONS_NAME_MATCH`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +153,9 @@ pub struct DatasetSummary {
 /// Generator failure.
 #[derive(Debug, thiserror::Error)]
 pub enum GenError {
+    /// The period is not a month.
+    #[error(transparent)]
+    Period(#[from] tieout_domain::PeriodError),
     /// Bad arguments.
     #[error("invalid generator arguments: {0}")]
     Config(String),
