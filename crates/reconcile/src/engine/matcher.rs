@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use tieout_domain::{Cents, Severity, format_cents};
 
 use super::expected::{self, Method, MoveKind, Movement, Req};
+use super::frames::{self, DayCharge, LineRow, MoveState};
 use super::subset::{self, Subset};
 use super::text::{business_days, key_tokens, name_similarity, name_tokens, norm_key};
 use super::tolerances::Tolerances;
@@ -76,6 +77,10 @@ struct State<'a> {
     tol: &'a Tolerances,
     lines: Vec<Line<'a>>,
     moves: Vec<Movement>,
+    /// `moves` as a frame (see [`frames::movements_frame`]).
+    move_frame: polars::prelude::DataFrame,
+    /// `lines` as a frame (see [`frames::lines_frame`]).
+    line_frame: polars::prelude::DataFrame,
     used: Vec<bool>,
     done: Vec<bool>,
     matches: Vec<(MatchRow, usize, usize)>,
@@ -331,10 +336,22 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
         .collect();
     let n_lines = lines.len();
     let n_moves = moves.len();
+    let move_frame = frames::movements_frame(&moves).map_err(frame_err)?;
+    let line_frame = frames::lines_frame(lines.iter().map(|l| LineRow {
+        file: &l.src.file,
+        statement_row: l.src.statement_row,
+        amount: l.amount,
+        date: l.date,
+        keys: &l.keys,
+        is_batch: l.is_batch,
+    }))
+    .map_err(frame_err)?;
     let mut st = State {
         tol,
         lines,
         moves,
+        move_frame,
+        line_frame,
         used: vec![false; n_lines],
         done: vec![false; n_moves],
         matches: Vec::new(),
@@ -345,10 +362,10 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
         dup_hint: vec![None; n_lines],
         batch_hint: vec![None; n_lines],
     };
-    pass_exact(&mut st);
+    pass_exact(&mut st)?;
     pass_fuzzy_reference(&mut st);
     pass_payouts(&mut st, input.payouts);
-    pass_batches(&mut st);
+    pass_batches(&mut st)?;
     pass_fuzzy(&mut st, true);
     pass_split(&mut st);
     pass_fuzzy(&mut st, false);
@@ -367,35 +384,24 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
     }
     balance_breaks(&mut st, input);
     conservation(&st)?;
-    Ok(finish(st, input, open_items))
+    finish(st, input, open_items)
+}
+
+fn frame_err(e: polars::prelude::PolarsError) -> ReconError {
+    ReconError::Frame(e.to_string())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pass 1: exact keys.
 
-fn pass_exact(st: &mut State<'_>) {
-    let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (m, mv) in st.moves.iter().enumerate() {
-        for k in &mv.keys {
-            index.entry(k.as_str()).or_default().push(m);
-        }
-    }
-    let cands: Vec<Vec<usize>> = st
-        .lines
-        .par_iter()
-        .map(|l| {
-            let mut v: Vec<usize> = l
-                .keys
-                .iter()
-                .filter_map(|k| index.get(k.as_str()))
-                .flatten()
-                .copied()
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        })
-        .collect();
+fn pass_exact(st: &mut State<'_>) -> Result<(), ReconError> {
+    // Candidate pairs: (line_idx, token) ⋈ (movement_idx, key), distinct, sorted per line.
+    let line_keys =
+        frames::exploded_keys(&st.line_frame, frames::c::LINE_IDX).map_err(frame_err)?;
+    let move_keys =
+        frames::exploded_keys(&st.move_frame, frames::c::MOVEMENT_IDX).map_err(frame_err)?;
+    let cands =
+        frames::exact_candidates(&line_keys, &move_keys, st.lines.len()).map_err(frame_err)?;
     let mut claims: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (l, c) in cands.iter().enumerate() {
         let c: Vec<usize> = c
@@ -509,6 +515,7 @@ fn pass_exact(st: &mut State<'_>) {
             }
         }
     }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -789,7 +796,7 @@ fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
 // ---------------------------------------------------------------------------------------------
 // Pass 3: batches without a report.
 
-fn pass_batches(st: &mut State<'_>) {
+fn pass_batches(st: &mut State<'_>) -> Result<(), ReconError> {
     let mut by_date: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
     for (m, mv) in st.moves.iter().enumerate() {
         if mv.kind == MoveKind::Credit
@@ -802,7 +809,7 @@ fn pass_batches(st: &mut State<'_>) {
         }
     }
     if by_date.is_empty() {
-        return;
+        return Ok(());
     }
     let max_lag = [&st.tol.card, &st.tol.ach, &st.tol.crypto]
         .iter()
@@ -835,24 +842,39 @@ fn pass_batches(st: &mut State<'_>) {
         ];
         let mut hits: Vec<Vec<usize>> = Vec::new();
         let mut days: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        let mut charges: Vec<DayCharge> = Vec::with_capacity(cands.len());
         for &m in &cands {
-            days.entry(business_days(ld, st.moves[m].date))
-                .or_default()
-                .push(m);
+            let day = business_days(ld, st.moves[m].date);
+            days.entry(day).or_default().push(m);
+            charges.push(DayCharge {
+                day,
+                method: st.moves[m].method,
+                expected: st.moves[m].expected,
+            });
         }
-        for ms in days.values() {
-            for g in groups {
-                let set: Vec<usize> = ms
-                    .iter()
+        // Day totals per method from the frame; a group's members are listed (in candidate
+        // order) only when its total fits.
+        for (day, t) in frames::day_totals(&charges).map_err(frame_err)? {
+            let per_group = [
+                (t.card.0 + t.ach.0, t.card.1 + t.ach.1),
+                t.card,
+                t.ach,
+                t.crypto,
+            ];
+            for (g, (sum, n)) in groups.iter().zip(per_group) {
+                // A one-item day total is fine here: the line says it is a settlement.
+                if n == 0 || (sum - amount).abs() > st.tol.batch_abs_cents {
+                    continue;
+                }
+                let set: Vec<usize> = days
+                    .get(&day)
+                    .into_iter()
+                    .flatten()
                     .copied()
                     .filter(|&m| g(st.moves[m].method))
                     .collect();
-                // A one-item day total is fine here: the line says it is a settlement.
-                if !set.is_empty() {
-                    let sum: Cents = set.iter().map(|&m| st.moves[m].expected).sum();
-                    if (sum - amount).abs() <= st.tol.batch_abs_cents && !hits.contains(&set) {
-                        hits.push(set);
-                    }
+                if !set.is_empty() && !hits.contains(&set) {
+                    hits.push(set);
                 }
             }
         }
@@ -910,6 +932,7 @@ fn pass_batches(st: &mut State<'_>) {
             st.batch_hint[l] = outcome;
         }
     }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1611,7 +1634,11 @@ fn conservation(st: &State<'_>) -> Result<(), ReconError> {
     Ok(())
 }
 
-fn finish(st: State<'_>, input: &ReconInput<'_>, mut open: Vec<OpenItem>) -> ReconOutcome {
+fn finish(
+    st: State<'_>,
+    input: &ReconInput<'_>,
+    mut open: Vec<OpenItem>,
+) -> Result<ReconOutcome, ReconError> {
     let mut s = ReconSummary {
         lines: st.lines.len(),
         rows_rejected: input.rejects.len(),
@@ -1629,10 +1656,9 @@ fn finish(st: State<'_>, input: &ReconInput<'_>, mut open: Vec<OpenItem>) -> Rec
             s.exception_line_cents += e.line_cents;
             line_exc[l] = true;
         }
-        *s.exceptions_by_code
-            .entry(e.row.code.as_str().to_string())
-            .or_default() += 1;
     }
+    let codes: Vec<&str> = st.excs.iter().map(|e| e.row.code.as_str()).collect();
+    s.exceptions_by_code = frames::exception_counts(&codes).map_err(frame_err)?;
     for (_, i) in &st.ign_lines {
         s.ignored_line_cents += i.amount_cents;
     }
@@ -1660,32 +1686,29 @@ fn finish(st: State<'_>, input: &ReconInput<'_>, mut open: Vec<OpenItem>) -> Rec
             mov_state[*m] = 3;
         }
     }
-    let (mut denom_n, mut denom_c, mut num_c) = (0usize, 0 as Cents, 0 as Cents);
-    for (m, mv) in st.moves.iter().enumerate() {
-        match mov_state[m] {
-            1 => s.movements_matched += 1,
-            2 => s.movements_exception += 1,
-            _ => s.movements_ignored += 1,
-        }
-        if mv.is_shadow() || mov_state[m] == 3 {
-            continue;
-        }
-        let e = s
-            .per_method
-            .entry(mv.method.label().to_string())
-            .or_default();
-        e.movements += 1;
-        e.expected_cents += mv.expected.abs();
-        denom_n += 1;
-        denom_c += mv.expected.abs();
-        if mov_state[m] == 1 {
-            e.matched += 1;
-            e.matched_expected_cents += mv.expected.abs();
-            num_c += mv.expected.abs();
-        } else {
-            e.exceptions += 1;
+    let states: Vec<MoveState> = mov_state
+        .iter()
+        .map(|&x| match x {
+            1 => MoveState::Matched,
+            2 => MoveState::Exception,
+            _ => MoveState::Ignored,
+        })
+        .collect();
+    for x in &states {
+        match x {
+            MoveState::Matched => s.movements_matched += 1,
+            MoveState::Exception => s.movements_exception += 1,
+            MoveState::Ignored => s.movements_ignored += 1,
         }
     }
+    s.per_method = frames::method_summary(&st.move_frame, &states).map_err(frame_err)?;
+    let (denom_n, denom_c, num_c) = s.per_method.values().fold((0usize, 0, 0), |a, e| {
+        (
+            a.0 + e.movements,
+            a.1 + e.expected_cents,
+            a.2 + e.matched_expected_cents,
+        )
+    });
     s.movements_ignored += st.ign_moves.iter().filter(|(m, _)| m.is_none()).count();
     s.matched_ratio_count = if denom_n == 0 {
         1.0
@@ -1736,7 +1759,7 @@ fn finish(st: State<'_>, input: &ReconInput<'_>, mut open: Vec<OpenItem>) -> Rec
     ignored_investments
         .sort_by(|a, b| (a.investment_id, &a.movement).cmp(&(b.investment_id, &b.movement)));
     open.sort_by(|a, b| (a.investment_id, &a.kind).cmp(&(b.investment_id, &b.kind)));
-    ReconOutcome {
+    Ok(ReconOutcome {
         matches,
         exceptions,
         ignored_lines,
@@ -1747,5 +1770,5 @@ fn finish(st: State<'_>, input: &ReconInput<'_>, mut open: Vec<OpenItem>) -> Rec
             items: open,
         },
         summary: s,
-    }
+    })
 }

@@ -3,7 +3,8 @@
 //!
 //! Passes (each match records its rule and a score in [0, 1]):
 //! 1. `exact_reference` — reference_id / payment_intent_id / processor ids found as tokens in a
-//!    line's description, references or counterparty (one tokenisation per line, hash lookups).
+//!    line's description, references or counterparty (one tokenisation per line; candidates from
+//!    a polars inner join of the exploded `(line, token)` frame with the `(movement, key)` frame).
 //!    Two lines carrying the same reference that add up → `split_payment`; a second full payment
 //!    → DUPLICATE_PAYMENT.
 //!    `fuzzy_reference` — a reference with exactly one character mangled, when the amount fits
@@ -12,8 +13,9 @@
 //!    payout date window, is broken down into the payout's items, each tied to its investment
 //!    by payment_intent_id.
 //! 3. `batch_day_total` / `batch_subset_sum` — without a report, a batch credit is explained by
-//!    one day's card/ACH/crypto credits, or by a bounded, deterministic subset-sum that must
-//!    find exactly one combination within its work budget (otherwise: exception, never a guess).
+//!    one day's card/ACH/crypto credits (day totals from a polars `group_by([day, method])`), or
+//!    by a bounded, deterministic subset-sum that must find exactly one combination within its
+//!    work budget (otherwise: exception, never a guess).
 //! 4. `amount_date_name` — amount within the method's tolerance, booking date inside the
 //!    directional business-day window, fuzzy counterparty name (FBO custodian names, truncation,
 //!    misspelling, transliteration; a surname-only hit — spouse, family company, trust — counts
@@ -29,8 +31,11 @@
 //! `carry_forward`. At the end, conservation is checked: every statement line's cents are split
 //! exactly across matches, exceptions and ignored parts, and every expected movement is in
 //! exactly one of matched / exception / ignored. A violation is a bug: [`ReconError::Conservation`].
+//! The summary's per-method figures and exception counts are polars `group_by` aggregations over
+//! the movements frame (see `frames`: money as i64 cents, dates as `Date`).
 
 mod expected;
+mod frames;
 mod matcher;
 mod output;
 mod subset;
@@ -98,6 +103,9 @@ pub enum ReconError {
     /// Tolerances out of range.
     #[error(transparent)]
     Tolerances(#[from] TolerancesError),
+    /// A columnar (polars) step of the engine failed: a bug, please report it.
+    #[error("columnar step failed (engine bug): {0}")]
+    Frame(String),
     /// The engine lost or double-counted an item: a bug, please report it.
     #[error("conservation violated (engine bug): {0}")]
     Conservation(String),
@@ -250,6 +258,26 @@ pub struct ReconOutcome {
     pub open_items: OpenItems,
     /// Summary.
     pub summary: ReconSummary,
+}
+
+/// Pass 1's exact-key candidate generation on its own (a hook for the benchmark): for each
+/// line's key tokens, the sorted, distinct indices of the movements one of whose keys equals one
+/// of them — the same exploded-frame polars join the engine runs. Keys are compared as given.
+#[doc(hidden)]
+pub fn exact_key_candidates(
+    line_keys: &[Vec<String>],
+    movement_keys: &[Vec<String>],
+) -> Result<Vec<Vec<usize>>, ReconError> {
+    let run = || {
+        let lines = frames::keys_frame(frames::c::LINE_IDX, line_keys)?;
+        let moves = frames::keys_frame(frames::c::MOVEMENT_IDX, movement_keys)?;
+        frames::exact_candidates(
+            &frames::exploded_keys(&lines, frames::c::LINE_IDX)?,
+            &frames::exploded_keys(&moves, frames::c::MOVEMENT_IDX)?,
+            line_keys.len(),
+        )
+    };
+    run().map_err(|e| ReconError::Frame(e.to_string()))
 }
 
 /// Runs the reconciliation.
