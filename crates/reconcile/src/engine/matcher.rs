@@ -1730,22 +1730,7 @@ fn finish(
         ))
     });
     let mut exceptions: Vec<ExceptionRow> = st.excs.into_iter().map(|e| e.row).collect();
-    exceptions.sort_by(|a, b| {
-        (
-            a.code,
-            &a.statement_file,
-            a.statement_row,
-            a.investment_id,
-            &a.detail,
-        )
-            .cmp(&(
-                b.code,
-                &b.statement_file,
-                b.statement_row,
-                b.investment_id,
-                &b.detail,
-            ))
-    });
+    exceptions.sort_by(|a, b| ExceptionRow::output_order(a, b));
     let mut ignored_lines: Vec<IgnoredLine> = st.ign_lines.into_iter().map(|(_, i)| i).collect();
     ignored_lines.sort_by(|a, b| {
         (&a.statement_file, a.statement_row, &a.reason).cmp(&(

@@ -52,22 +52,7 @@ pub fn matches_csv(rows: &[MatchRow]) -> String {
 /// — sorted by code, file, row, investment id, detail.
 pub fn exceptions_csv(rows: &[ExceptionRow]) -> String {
     let mut sorted: Vec<&ExceptionRow> = rows.iter().collect();
-    sorted.sort_by(|a, b| {
-        (
-            a.code,
-            &a.statement_file,
-            a.statement_row,
-            a.investment_id,
-            &a.detail,
-        )
-            .cmp(&(
-                b.code,
-                &b.statement_file,
-                b.statement_row,
-                b.investment_id,
-                &b.detail,
-            ))
-    });
+    sorted.sort_by(|a, b| ExceptionRow::output_order(a, b));
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
         "code",
