@@ -263,3 +263,120 @@ fn report_models_of_the_demo_are_snapshot_stable() {
         }
     }
 }
+
+/// A sheet as rows of cells (header first), read back from an XLSX output.
+fn sheet(path: &Path, name: &str) -> Vec<Vec<calamine::Data>> {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path).unwrap();
+    let range = wb.worksheet_range(name).unwrap();
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+fn col(rows: &[Vec<calamine::Data>], heading: &str) -> usize {
+    rows[0]
+        .iter()
+        .position(|c| c.to_string() == heading)
+        .unwrap_or_else(|| panic!("no column {heading}: {:?}", rows[0]))
+}
+
+fn cents(d: &calamine::Data) -> i64 {
+    match d {
+        calamine::Data::Float(f) => (f * 100.0).round() as i64,
+        calamine::Data::Int(i) => i * 100,
+        calamine::Data::Empty => 0,
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+#[test]
+fn xlsx_csv_and_statement_totals_tie_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let o = reconcile(&["--snapshot", "testdata/demo/api"], &out, &[]);
+    assert_eq!(o.status.code(), Some(1));
+
+    // Exceptions: the XLSX lists exactly the CSV's rows and totals the amount at stake.
+    let csv_exc: Vec<BTreeMap<String, String>> = read_csv(&out.join("exceptions.csv"));
+    let rows = sheet(&out.join("exceptions.xlsx"), "Reconciliation");
+    let (code, amount) = (col(&rows, "Code"), col(&rows, "Amount"));
+    let data = &rows[1..rows.len() - 1];
+    assert_eq!(data.len(), csv_exc.len(), "one XLSX row per exceptions.csv row");
+    let mut xlsx_codes: Vec<String> = data.iter().map(|r| r[code].to_string()).collect();
+    let mut csv_codes: Vec<String> = csv_exc.iter().map(|r| r["code"].clone()).collect();
+    xlsx_codes.sort();
+    csv_codes.sort();
+    assert_eq!(xlsx_codes, csv_codes);
+    let at_stake: i64 = csv_exc.iter().map(|r| r["amount_cents"].parse::<i64>().unwrap().abs()).sum();
+    assert_eq!(cents(&rows[rows.len() - 1][amount]), at_stake, "exceptions total");
+    let xlsx_sum: i64 = data.iter().map(|r| cents(&r[amount]).abs()).sum();
+    assert_eq!(xlsx_sum, at_stake);
+
+    // Findings: one XLSX row per findings.csv row.
+    let csv_findings = read_csv(&out.join("findings.csv"));
+    let rows = sheet(&out.join("exceptions.xlsx"), "Findings");
+    assert_eq!(rows.len() - 2, csv_findings.len(), "one XLSX row per findings.csv row");
+
+    // Receipts: the bank amount beside each receipt is what matches.csv attributes to that
+    // investment, and matches.csv's bank cents come from real statement lines.
+    let matches = read_csv(&out.join("matches.csv"));
+    let mut bank_by_inv: BTreeMap<i64, i64> = BTreeMap::new();
+    for m in &matches {
+        let c: i64 = m["bank_cents"].parse().unwrap();
+        if c > 0 {
+            *bank_by_inv.entry(m["investment_id"].parse().unwrap()).or_default() += c;
+        }
+    }
+    let rows = sheet(&out.join("funds-received.xlsx"), "Receipts");
+    let (inv, bank) = (col(&rows, "Inv. ID"), col(&rows, "Bank amount"));
+    let mut checked = 0;
+    for r in &rows[1..rows.len() - 1] {
+        let id = match &r[inv] {
+            calamine::Data::Float(f) => *f as i64,
+            calamine::Data::Int(i) => *i,
+            other => other.to_string().parse().unwrap(),
+        };
+        if let Some(expected) = bank_by_inv.get(&id) {
+            assert_eq!(cents(&r[bank]), *expected, "bank amount of investment {id}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "most receipts carry their matched bank amount ({checked})");
+
+    // Every matched line's cents are on the statement: per line, the matched cents never
+    // exceed the line and fully matched lines add up exactly.
+    let ds = dataset();
+    let mut line_cents: BTreeMap<(String, u32), i64> = BTreeMap::new();
+    for s in ds["demo"]["statements"].as_array().unwrap() {
+        let loaded = tieout_reconcile::load::load_statement(
+            &demo().join(s.as_str().unwrap()),
+            &Default::default(),
+        )
+        .unwrap();
+        for l in loaded.lines {
+            line_cents.insert((l.file.clone(), l.statement_row), l.amount_cents);
+        }
+    }
+    let mut matched_per_line: BTreeMap<(String, u32), i64> = BTreeMap::new();
+    for m in &matches {
+        let key = (m["statement_file"].clone(), m["statement_row"].parse().unwrap());
+        *matched_per_line.entry(key).or_default() += m["bank_cents"].parse::<i64>().unwrap();
+    }
+    for (key, matched) in &matched_per_line {
+        let on_statement = line_cents.get(key).unwrap_or_else(|| panic!("{key:?} is not a statement line"));
+        assert!(
+            matched.abs() <= on_statement.abs() && matched.signum() == on_statement.signum(),
+            "{key:?}: matched {matched} of {on_statement}"
+        );
+    }
+}
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect()
+}

@@ -632,9 +632,10 @@ fn receipt_date(inv: &Investment) -> Option<NaiveDate> {
 
 fn funds_received(ctx: &Ctx<'_>) -> FundsReceived {
     let period = &ctx.input.period;
-    // Matches by investment, in input order.
+    // Credit matches by investment, in input order: a receipt shows the money that came in;
+    // a later refund or return debit is not part of the receipt.
     let mut matches: BTreeMap<i64, Vec<&tieout_reconcile::model::MatchRow>> = BTreeMap::new();
-    for m in ctx.input.matches {
+    for m in ctx.input.matches.iter().filter(|m| m.bank_cents > 0) {
         matches.entry(m.investment_id).or_default().push(m);
     }
     let mut receipts: Vec<(NaiveDate, String, i64, &Investment)> = ctx
@@ -873,7 +874,8 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
             ))
     });
     let recon_rows: Vec<ReconExceptionRow> = recon.into_iter().map(|(_, _, r)| r).collect();
-    let recon_total: Cents = recon_rows.iter().map(|r| r.amount.0).sum();
+    // The amount at stake: credits and debits must not cancel out (the board shows the same).
+    let recon_total: Cents = recon_rows.iter().map(|r| r.amount.0.saturating_abs()).sum();
 
     let mut findings: Vec<(Severity, Cents, &Finding, FindingRow)> = ctx
         .input
@@ -938,7 +940,7 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
     ExceptionsReport {
         reconciliation: Table {
             totals: Some(Totals {
-                label: format!("Total ({} exceptions)", recon_rows.len()),
+                label: format!("Total at stake ({} exceptions)", recon_rows.len()),
                 values: vec![("amount".into(), Cell::Money(recon_total))],
             }),
             rows: recon_rows,
