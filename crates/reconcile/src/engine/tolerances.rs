@@ -87,7 +87,7 @@ impl Default for Tolerances {
             payout_days_before: 1,
             payout_days_after: 3,
             lookback_days: 14,
-            bank_fee_max_cents: 100_000,
+            bank_fee_max_cents: 500_000,
             transfer_days: 3,
             batch_words: [
                 "STRIPE",
