@@ -111,8 +111,13 @@ fn severity(code: ExceptionCode) -> Severity {
     }
 }
 
+/// `$1,234.56`, or `-$1,234.56` for a negative amount.
 fn money(c: Cents) -> String {
-    format!("${}", format_cents(c))
+    if c < 0 {
+        format!("-${}", format_cents(c.saturating_abs()))
+    } else {
+        format!("${}", format_cents(c))
+    }
 }
 
 impl<'a> State<'a> {
@@ -1339,7 +1344,7 @@ fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
                     ExceptionCode::StatusMismatch,
                     format!(
                         "Debit of {} references investment {} whose status is {}; no refund or return is recorded on the platform — update the status or recall the payment.",
-                        money(a),
+                        money(a.saturating_abs()),
                         inv.id,
                         inv.status
                     ),
@@ -1400,7 +1405,7 @@ fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
                 ExceptionCode::UnmatchedDebit,
                 format!(
                     "Debit of {} on {} matches no refund, return or disbursement; find its authorisation.",
-                    money(a),
+                    money(a.saturating_abs()),
                     line.date
                 ),
             )
@@ -1456,7 +1461,7 @@ fn classify_moves(st: &mut State<'_>, input: &ReconInput<'_>) -> Vec<OpenItem> {
                             "Platform says investment {} was refunded on {} but no refund debit of {} was found{since}; confirm the refund was sent.",
                             mv.investment_id,
                             mv.date,
-                            money(mv.expected)
+                            money(mv.expected.saturating_abs())
                         ),
                     )
                 } else if in_transit {
