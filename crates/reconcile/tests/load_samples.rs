@@ -126,10 +126,11 @@ fn bai2_sample4_loads_all_details_and_flags_its_inconsistent_trailers() {
     let p = s.join("bai2/moov-sample4-continuations-newline-delimited.txt");
     let l = load_statement(&p, &LoadOptions::default()).unwrap();
     assert_eq!(l.lines.len(), count_prefix(&p, "16,"));
-    // Its 49/98/99 trailers do not agree with its records (upstream data); every such
-    // disagreement is reported, naming the trailer record, and nothing else is rejected.
-    assert!(!l.rejects.is_empty());
-    for r in &l.rejects {
+    // Every record parses: no rejects. Its 49/98/99 trailers do not agree with its records
+    // (upstream data); every such disagreement is a control break naming the trailer record.
+    assert!(l.rejects.is_empty(), "{:?}", l.rejects);
+    assert!(!l.control_breaks.is_empty());
+    for r in &l.control_breaks {
         let col = r.column.as_deref().unwrap();
         assert!(
             col.starts_with("49 ") || col.starts_with("98 ") || col.starts_with("99 "),
@@ -138,7 +139,7 @@ fn bai2_sample4_loads_all_details_and_flags_its_inconsistent_trailers() {
         assert!(r.raw.starts_with(&col[..2]), "{r:?}");
     }
     let r = l
-        .rejects
+        .control_breaks
         .iter()
         .find(|r| r.column.as_deref() == Some("49 account control total"))
         .unwrap();

@@ -17,7 +17,9 @@ use tieout_reconcile::engine::{
     rejects_csv,
 };
 use tieout_reconcile::load::{self, BankProfile, LoadOptions};
-use tieout_reconcile::{PayoutItem, Reject, StatedBalance, StatementLine};
+use tieout_reconcile::{
+    ExceptionCode, ExceptionRow, PayoutItem, Reject, StatedBalance, StatementLine,
+};
 
 use crate::inputs::{InputFile, display_path, read_input};
 use crate::outdir::{StagedDir, list_files, sha256_bytes, sha256_file};
@@ -105,6 +107,7 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     let mut lines: Vec<StatementLine> = Vec::new();
     let mut balances: Vec<StatedBalance> = Vec::new();
     let mut rejects: Vec<Reject> = Vec::new();
+    let mut control_breaks: Vec<Reject> = Vec::new();
     for path in &args.statements {
         let name = file_name(path)?;
         if !names.insert(name.clone()) {
@@ -122,6 +125,7 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         lines.extend(loaded.lines);
         balances.extend(loaded.balances);
         rejects.extend(loaded.rejects);
+        control_breaks.extend(loaded.control_breaks);
     }
     let mut payouts: Vec<PayoutItem> = Vec::new();
     for path in &args.payouts {
@@ -167,7 +171,12 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         carry_forward: carry.as_ref(),
         period: engine::Period { first: period.first_day(), last: period.last_day() },
     };
-    let outcome = engine::reconcile(&input, &tolerances).context("reconciling")?;
+    let mut outcome = match args.engine {
+        crate::Engine::Tieout => engine::reconcile(&input, &tolerances),
+        crate::Engine::Baseline => tieout_reconcile::baseline::reconcile(&input, &tolerances),
+    }
+    .context("reconciling")?;
+    add_control_breaks(&mut outcome, &control_breaks);
 
     // 5. Outputs.
     steps.step("writing outputs");
@@ -208,6 +217,33 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         Verdict::Reconciled => Outcome::Clean,
         Verdict::Exceptions | Verdict::Incomplete => Outcome::Exceptions,
     })
+}
+
+/// A file whose trailer records contradict its own transactions (BAI2 control totals and
+/// counts) cannot vouch for its completeness: each contradiction is a `BALANCE_BREAK`.
+fn add_control_breaks(outcome: &mut ReconOutcome, breaks: &[Reject]) {
+    for b in breaks {
+        outcome.exceptions.push(ExceptionRow {
+            code: ExceptionCode::BalanceBreak,
+            severity: Severity::Warning,
+            investment_id: None,
+            statement_file: Some(b.file.clone()),
+            statement_row: None,
+            amount_cents: 0,
+            detail: format!(
+                "{} (line {}, {}); every transaction was read, but ask the bank whether the file is complete.",
+                b.reason,
+                b.row,
+                b.column.as_deref().unwrap_or("trailer")
+            ),
+        });
+        *outcome
+            .summary
+            .exceptions_by_code
+            .entry(ExceptionCode::BalanceBreak.as_str().to_string())
+            .or_default() += 1;
+    }
+    outcome.exceptions.sort_by(ExceptionRow::output_order);
 }
 
 fn file_name(path: &Path) -> Result<String> {

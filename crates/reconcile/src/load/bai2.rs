@@ -517,7 +517,7 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                         Ok(t) => {
                             stated_total = t;
                             if t != a.sum {
-                                out.rejects.push(rej(&r, "49 account control total", format!(
+                                out.control_breaks.push(rej(&r, "49 account control total", format!(
                                     "BALANCE: account {} trailer control total {t} does not equal the sum of the account's amounts {}",
                                     a.number, a.sum
                                 )));
@@ -527,7 +527,7 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                     }
                 }
                 if !count.is_empty() && count.parse::<u64>().ok() != Some(a.records) {
-                    out.rejects.push(rej(
+                    out.control_breaks.push(rej(
                         &r,
                         "49 record count",
                         format!(
@@ -582,7 +582,7 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                         Ok(t) => {
                             stated = t;
                             if t != g.sum {
-                                out.rejects.push(rej(&r, "98 group control total", format!(
+                                out.control_breaks.push(rej(&r, "98 group control total", format!(
                                     "BALANCE: group trailer control total {t} does not equal the sum of its account totals {}", g.sum
                                 )));
                             }
@@ -591,7 +591,7 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                     }
                 }
                 if !accounts.is_empty() && accounts.parse::<u64>().ok() != Some(g.accounts) {
-                    out.rejects.push(rej(
+                    out.control_breaks.push(rej(
                         &r,
                         "98 number of accounts",
                         format!(
@@ -601,7 +601,7 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                     ));
                 }
                 if !count.is_empty() && count.parse::<u64>().ok() != Some(g.records) {
-                    out.rejects.push(rej(
+                    out.control_breaks.push(rej(
                         &r,
                         "98 record count",
                         format!(
@@ -620,7 +620,7 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                 let count = f.next().unwrap_or("");
                 if !total.is_empty() {
                     match parse_int(total) {
-                        Ok(t) if t != file_sum => out.rejects.push(rej(&r, "99 file control total", format!(
+                        Ok(t) if t != file_sum => out.control_breaks.push(rej(&r, "99 file control total", format!(
                             "BALANCE: file trailer control total {t} does not equal the sum of its group totals {file_sum}"
                         ))),
                         Ok(_) => {}
@@ -628,14 +628,14 @@ pub(crate) fn parse_bai2(file: &str, text: &str) -> Result<LoadedStatement, Load
                     }
                 }
                 if !groups.is_empty() && groups.parse::<u64>().ok() != Some(file_groups) {
-                    out.rejects.push(rej(
+                    out.control_breaks.push(rej(
                         &r,
                         "99 number of groups",
                         format!("file trailer says {groups} groups, the file has {file_groups}"),
                     ));
                 }
                 if !count.is_empty() && count.parse::<u64>().ok() != Some(file_records) {
-                    out.rejects.push(rej(
+                    out.control_breaks.push(rej(
                         &r,
                         "99 record count",
                         format!("file trailer says {count} records, the file has {file_records}"),
@@ -704,11 +704,12 @@ mod tests {
     }
 
     #[test]
-    fn control_total_mismatch_is_a_balance_reject() {
+    fn control_total_mismatch_is_a_control_break_not_a_reject() {
         let bad = GOOD.replace("49,300000,5/", "49,300001,5/");
         let l = load(&bad);
+        assert!(l.rejects.is_empty(), "{:?}", l.rejects);
         let r = l
-            .rejects
+            .control_breaks
             .iter()
             .find(|r| r.column.as_deref() == Some("49 account control total"))
             .unwrap();
@@ -717,7 +718,7 @@ mod tests {
         assert_eq!(r.row, 7);
         // group total now disagrees with the 49 it sums
         assert!(
-            l.rejects
+            l.control_breaks
                 .iter()
                 .any(|r| r.column.as_deref() == Some("98 group control total"))
         );

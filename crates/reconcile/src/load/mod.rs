@@ -39,8 +39,12 @@ pub struct LoadOptions {
 pub struct LoadedStatement {
     /// Parsed transactions, in file order.
     pub lines: Vec<StatementLine>,
-    /// Records that could not be parsed (and control-total failures, BAI2).
+    /// Records that could not be parsed.
     pub rejects: Vec<Reject>,
+    /// Trailer records whose control totals or counts disagree with the records they close
+    /// (BAI2 49/98/99): every transaction was read, but the file contradicts itself. Reported
+    /// as `BALANCE_BREAK` exceptions, not as rejects.
+    pub control_breaks: Vec<Reject>,
     /// Stated opening/closing balances (BAI2 010/015, camt OPBD/CLBD, CSV running balance).
     pub balances: Vec<StatedBalance>,
     /// For each entry of `balances`, the half-open range `[start, end)` of
