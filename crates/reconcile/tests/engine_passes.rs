@@ -763,3 +763,210 @@ fn outputs_are_deterministic_and_summary_adds_up() {
     assert_eq!(s.per_method["wire"].matched, 1);
     assert!((s.matched_ratio_count - 0.5).abs() < 1e-9);
 }
+
+fn refunded_card(
+    id: i64,
+    inv: i64,
+    price: &str,
+    fee: &str,
+    day: &str,
+    back: &str,
+) -> tieout_domain::Investment {
+    let mut i = card(id, inv, price, fee, day, &format!("pi_r{id}"));
+    i.status = S::Refunded;
+    i.refunded_at = Some(chrono::TimeZone::from_utc_datetime(
+        &chrono::Utc,
+        &d(back).and_hms_opt(15, 0, 0).unwrap(),
+    ));
+    i
+}
+
+#[test]
+fn negative_card_payout_nets_charges_and_refunds_by_subset_sum() {
+    let investors = vec![
+        investor(1, "A", "One"),
+        investor(2, "B", "Two"),
+        investor(3, "C", "Three"),
+        investor(4, "D", "Four"),
+    ];
+    let charges = vec![
+        card(40, 1, "100.00", "3.20", "2026-10-05", "pi_40"),
+        card(41, 2, "250.00", "7.55", "2026-10-06", "pi_41"),
+    ];
+    // Refunds that day exceeded charges: Stripe returns the gross (its fee is kept), so the
+    // payout is 96.80 + 242.45 − 1,000.00.
+    let net = 9_680 + 24_245 - 100_000;
+    let l = line(
+        1,
+        "2026-10-07",
+        net,
+        Some("STRIPE"),
+        "ORIG CO NAME:STRIPE CO ENTRY DESCR:TRANSFER",
+    );
+    let mut invs = charges.clone();
+    invs.push(refunded_card(
+        42,
+        3,
+        "1000.00",
+        "5.00",
+        "2026-09-25",
+        "2026-10-07",
+    ));
+    let o = run(
+        &book(investors.clone(), invs),
+        std::slice::from_ref(&l),
+        &[],
+    );
+    let mut got: Vec<(i64, i64)> = o
+        .matches
+        .iter()
+        .filter(|m| m.rule == "batch_subset_sum")
+        .map(|m| (m.investment_id, m.expected_cents))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![(40, 9_680), (41, 24_245), (42, -100_000)],
+        "{:#?}",
+        o.exceptions
+    );
+    assert_eq!(o.matches.iter().map(|m| m.bank_cents).sum::<i64>(), net);
+    assert!(
+        !codes(&o).iter().any(|c| matches!(
+            c,
+            C::UnmatchedDebit | C::UnmatchedInvestment | C::AmbiguousMatch
+        )),
+        "{:#?}",
+        o.exceptions
+    );
+    // Two refunds of the same size: two answers, so no guess.
+    let mut invs = charges;
+    invs.push(refunded_card(
+        42,
+        3,
+        "1000.00",
+        "5.00",
+        "2026-09-25",
+        "2026-10-07",
+    ));
+    invs.push(refunded_card(
+        43,
+        4,
+        "1000.00",
+        "5.00",
+        "2026-09-25",
+        "2026-10-07",
+    ));
+    let o = run(&book(investors, invs), &[l], &[]);
+    assert!(
+        o.matches.iter().all(|m| m.rule != "batch_subset_sum"),
+        "{:#?}",
+        o.matches
+    );
+    assert!(
+        o.exceptions
+            .iter()
+            .any(|e| e.statement_row == Some(1) && e.code == C::AmbiguousMatch),
+        "{:#?}",
+        o.exceptions
+    );
+}
+
+#[test]
+fn spouse_with_same_family_name_and_unique_candidate_matches() {
+    // Vietnamese: "Đỗ Văn Minh" natively, stored first_name/last_name Western-style; the wire
+    // comes from the spouse, who shares only the family name.
+    let b = book(
+        vec![
+            investor(1, "Văn Minh", "Đỗ"),
+            investor(2, "Thành Long", "Huỳnh"),
+        ],
+        vec![
+            investment(80, 1, M::Wire, S::Received, "26000.00", "2026-10-15"),
+            investment(81, 2, M::Wire, S::Invested, "750.00", "2026-10-27"),
+        ],
+    );
+    let lines = vec![
+        line(
+            1,
+            "2026-10-13",
+            2_600_000,
+            Some("QUOC ANH DO"),
+            "FEDWIRE CREDIT B/O: QUOC ANH DO OBI: HARBOR LANE FUND I INVESTMENT",
+        ),
+        // Short by a $20 intermediary fee; a long family name may carry a fee difference.
+        line(
+            2,
+            "2026-10-27",
+            73_000,
+            Some("DUC HUY HUYNH"),
+            "FEDWIRE CREDIT B/O: DUC HUY HUYNH",
+        ),
+    ];
+    let o = run(&b, &lines, &[]);
+    let mut got: Vec<(i64, u32, &str, i64)> = o
+        .matches
+        .iter()
+        .map(|m| {
+            (
+                m.investment_id,
+                m.statement_row,
+                m.rule.as_str(),
+                m.difference_cents,
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (80, 1, "amount_date_name", 0),
+            (81, 2, "amount_date_name", -2_000)
+        ],
+        "{:#?}",
+        o.exceptions
+    );
+    // The weaker name evidence shows in the score.
+    assert!(o.matches.iter().all(|m| m.score < 0.85), "{:#?}", o.matches);
+    assert!(o.exceptions.is_empty(), "{:#?}", o.exceptions);
+    // A two-letter family name alone does not carry a different amount.
+    let short = vec![line(
+        1,
+        "2026-10-13",
+        2_597_500,
+        Some("QUOC ANH DO"),
+        "FEDWIRE CREDIT B/O: QUOC ANH DO",
+    )];
+    let o = run(&b, &short, &[]);
+    assert!(o.matches.is_empty(), "{:#?}", o.matches);
+}
+
+#[test]
+fn same_family_name_with_two_candidates_is_ambiguous() {
+    let b = book(
+        vec![investor(1, "Văn Minh", "Đỗ"), investor(2, "Thị Lan", "Đỗ")],
+        vec![
+            investment(80, 1, M::Wire, S::Received, "26000.00", "2026-10-15"),
+            investment(82, 2, M::Wire, S::Received, "26000.00", "2026-10-14"),
+        ],
+    );
+    let o = run(
+        &b,
+        &[line(
+            1,
+            "2026-10-13",
+            2_600_000,
+            Some("QUOC ANH DO"),
+            "FEDWIRE CREDIT B/O: QUOC ANH DO",
+        )],
+        &[],
+    );
+    assert!(o.matches.is_empty(), "{:#?}", o.matches);
+    assert!(
+        o.exceptions
+            .iter()
+            .any(|e| e.statement_row == Some(1) && e.code == C::AmbiguousMatch),
+        "{:#?}",
+        o.exceptions
+    );
+}

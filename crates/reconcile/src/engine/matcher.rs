@@ -813,6 +813,12 @@ fn pass_batches(st: &mut State<'_>) -> Result<(), ReconError> {
             by_date.entry(mv.date).or_default().push(m);
         }
     }
+    // Negative net payouts (refunds that day exceeded charges) net charges against refunds.
+    for l in 0..st.lines.len() {
+        if !st.used[l] && st.lines[l].amount < 0 && st.lines[l].is_batch {
+            batch_negative(st, l);
+        }
+    }
     if by_date.is_empty() {
         return Ok(());
     }
@@ -940,6 +946,83 @@ fn pass_batches(st: &mut State<'_>) -> Result<(), ReconError> {
     Ok(())
 }
 
+/// A processor settlement line with a negative amount: the day's charges (net of processing
+/// fees, positive) and refunds (the gross returned to the card or bank account, negative) whose
+/// sum is the line. Accepted only when a bounded signed subset-sum proves exactly one
+/// combination; several combinations leave an AMBIGUOUS hint, an exhausted budget an
+/// unmatched-debit hint.
+fn batch_negative(st: &mut State<'_>, l: usize) {
+    let ld = st.lines[l].date;
+    let amount = st.lines[l].amount;
+    let mut set: Vec<(usize, Cents)> = Vec::new();
+    for (m, mv) in st.moves.iter().enumerate() {
+        if st.done[m] || mv.is_shadow() || !matches!(mv.method, Method::Card | Method::Ach) {
+            continue;
+        }
+        match mv.kind {
+            MoveKind::Credit if mv.expected > 0 && st.window_ok(m, ld).is_some() => {
+                set.push((m, mv.expected));
+            }
+            MoveKind::Refund => {
+                // Stripe returns the gross and keeps its fee: `alt` is the gross for card/ACH.
+                let gross = mv.alt.unwrap_or(mv.expected);
+                let max = if mv.method == Method::Card {
+                    st.tol.card.window_max_days
+                } else {
+                    st.tol.ach.window_max_days
+                };
+                if gross < 0 && st.window_ok(m, ld).is_some() && business_days(mv.date, ld) <= max {
+                    set.push((m, gross));
+                }
+            }
+            _ => {}
+        }
+    }
+    if set.len() < 2 || !set.iter().any(|(_, a)| *a < 0) {
+        return;
+    }
+    if set.len() > st.tol.subset_sum_max_candidates {
+        st.batch_hint[l] = Some((
+            ExceptionCode::UnmatchedDebit,
+            format!(
+                "Looks like a negative batch settlement but {} candidate charges and refunds are in its window (limit {}); supply the processor payout report.",
+                set.len(),
+                st.tol.subset_sum_max_candidates
+            ),
+        ));
+        return;
+    }
+    let amounts: Vec<Cents> = set.iter().map(|(_, a)| *a).collect();
+    match subset::find_unique_signed(
+        &amounts,
+        amount,
+        st.tol.batch_abs_cents,
+        2,
+        st.tol.subset_sum_budget,
+    ) {
+        Subset::Unique(ix) => {
+            let mut attributed = 0;
+            for (k, &i) in ix.iter().enumerate() {
+                let (m, e) = set[i];
+                let bank = if k + 1 == ix.len() {
+                    amount - attributed
+                } else {
+                    e
+                };
+                attributed += bank;
+                st.accept(m, l, "batch_subset_sum", 0.8, e, bank);
+            }
+        }
+        Subset::Multiple => {
+            st.batch_hint[l] = Some((ExceptionCode::AmbiguousMatch, "Negative batch settlement: several combinations of charges and refunds add up to this amount; supply the processor payout report or assign by hand.".into()));
+        }
+        Subset::GaveUp => {
+            st.batch_hint[l] = Some((ExceptionCode::UnmatchedDebit, "Negative batch settlement: the subset search ran out of its work budget without a proven answer; supply the processor payout report.".into()));
+        }
+        Subset::NotFound => {}
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Passes 4 and 6: amount + directional date window + fuzzy name.
 
@@ -978,23 +1061,23 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
         })
         .collect();
     let stref: &State<'_> = st;
-    let mut cands: Vec<(f64, f64, usize, usize)> = movs
+    let mut cands: Vec<(f64, f64, usize, usize, bool)> = movs
         .par_iter()
         .flat_map_iter(|&m| {
             candidates(stref, &idx, m)
                 .into_iter()
-                .map(move |(s, id, l)| (s, id, m, l))
+                .map(move |(s, id, l, weak)| (s, id, m, l, weak))
         })
         .collect();
     cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)).then(a.2.cmp(&b.2)));
     let mut by_line: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
     let mut by_move: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
-    for &(s, id, m, l) in &cands {
+    for &(s, id, m, l, _) in &cands {
         by_line.entry(l).or_default().push((m, id));
         by_move.entry(m).or_default().push((l, s));
     }
     let eps = st.tol.ambiguity_epsilon;
-    for &(s, ident, m, l) in &cands {
+    for &(s, ident, m, l, weak) in &cands {
         if st.done[m] || st.used[l] {
             continue;
         }
@@ -1038,6 +1121,17 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
             );
             continue;
         }
+        // A weak family-name match stands only when nothing else competes: no other open
+        // investment for this line and no other open line for this investment.
+        if weak {
+            let other_move = by_line[&l]
+                .iter()
+                .any(|(m2, _)| *m2 != m && !st.done[*m2] && st.moves[*m2].investment_id != inv);
+            let other_line = by_move[&m].iter().any(|(l2, _)| *l2 != l && !st.used[*l2]);
+            if other_move || other_line {
+                continue;
+            }
+        }
         // Other lines of the same payer and the same amount: a second payment, unless another
         // investment claims them later.
         for &(l2, _) in by_move.get(&m).into_iter().flatten() {
@@ -1066,7 +1160,7 @@ fn candidates(
     st: &State<'_>,
     idx: &[(u16, NaiveDate, Cents, usize)],
     m: usize,
-) -> Vec<(f64, f64, usize)> {
+) -> Vec<(f64, f64, usize, bool)> {
     let mv = &st.moves[m];
     let t = mv.tolerance(st.tol);
     // n business days span at most n + 2·⌈n/5⌉ + 2 calendar days; `window_ok` filters exactly.
@@ -1077,7 +1171,7 @@ fn candidates(
     } else {
         mv.date + Duration::days(cal(t.window_max_days.max(0)))
     };
-    let mut out: Vec<(f64, f64, usize)> = Vec::new();
+    let mut out: Vec<(f64, f64, usize, bool)> = Vec::new();
     let pfx = prefixes(mv.names.iter().flatten());
     // Key ranges to visit: each name prefix, its initial form, every prefix under an initial,
     // and the lines without a name (key 0).
@@ -1126,6 +1220,7 @@ fn candidates(
                     } else {
                         1.0 - 0.5 * diff as f64 / tc.max(1) as f64
                     };
+                    let mut weak = false;
                     let name_s = if line.names.is_empty() {
                         if diff != 0 {
                             continue;
@@ -1145,6 +1240,15 @@ fn candidates(
                         } else if diff == 0 && surname_hit(&mv.names, &line.names) {
                             // Spouse, family company or trust: same surname, exact amount.
                             SURNAME_ONLY
+                        } else if let Some(short) = family_hit(&mv.names, &line.names) {
+                            // Weaker: a short surname (DO, LE) needs the exact amount; a
+                            // longer one may be short by an intermediary fee. Accepted only
+                            // when nothing else competes (see `pass_fuzzy`).
+                            if short && diff != 0 {
+                                continue;
+                            }
+                            weak = true;
+                            SURNAME_WEAK
                         } else {
                             continue;
                         }
@@ -1152,7 +1256,7 @@ fn candidates(
                     let ident = 0.45 * name_s + 0.35 * amount_s;
                     let score = ident + 0.2 * date_s;
                     let score = if mv.is_shadow() { score * 0.97 } else { score };
-                    out.push((score, ident, l));
+                    out.push((score, ident, l, weak));
                 }
             }
         }
@@ -1165,6 +1269,36 @@ fn candidates(
 
 /// Name score given to a surname-only match (exact amount required).
 const SURNAME_ONLY: f64 = 0.6;
+
+/// Name score of a weak family-name match (see [`family_hit`]).
+const SURNAME_WEAK: f64 = 0.5;
+
+/// Common Vietnamese family names (romanised, upper case): written first in the native order,
+/// so a name stored natively ("ĐỖ VĂN MINH") carries it as the first token.
+const VN_FAMILY: &[&str] = &[
+    "NGUYEN", "TRAN", "LE", "PHAM", "HOANG", "HUYNH", "PHAN", "VU", "VO", "DANG", "BUI", "DO",
+    "HO", "NGO", "DUONG", "LY", "TRUONG", "DINH", "LAM", "MAI", "TRINH", "CAO", "LUONG",
+];
+
+/// A weaker family-name match than [`surname_hit`]: the investor's last token, or a first
+/// token that is a Vietnamese family name (native order), of any length, equals a line token.
+/// Returns whether the matching family name is short (under three letters); `None` when none
+/// matches.
+fn family_hit(names: &[Vec<String>], line: &[String]) -> Option<bool> {
+    let mut best: Option<bool> = None;
+    for n in names {
+        let first = n
+            .first()
+            .filter(|f| n.len() >= 2 && VN_FAMILY.contains(&f.as_str()));
+        for s in n.last().into_iter().chain(first) {
+            if line.iter().any(|t| t == s) {
+                let short = s.len() < 3;
+                best = Some(best.map_or(short, |b| b && short));
+            }
+        }
+    }
+    best
+}
 
 /// Whether the investor's surname (last token, three letters or more) is a token of the line.
 fn surname_hit(names: &[Vec<String>], line: &[String]) -> bool {
@@ -1735,7 +1869,7 @@ fn finish(
         ))
     });
     let mut exceptions: Vec<ExceptionRow> = st.excs.into_iter().map(|e| e.row).collect();
-    exceptions.sort_by(|a, b| ExceptionRow::output_order(a, b));
+    exceptions.sort_by(ExceptionRow::output_order);
     let mut ignored_lines: Vec<IgnoredLine> = st.ign_lines.into_iter().map(|(_, i)| i).collect();
     ignored_lines.sort_by(|a, b| {
         (&a.statement_file, a.statement_row, &a.reason).cmp(&(
