@@ -53,6 +53,27 @@ impl Node {
     }
 }
 
+/// Line numbers by byte offset: newline offsets found once, then binary search (entries are
+/// many; scanning from the start for each would be quadratic).
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        Self(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        )
+    }
+
+    /// 1-based line of byte offset `pos`.
+    fn line(&self, pos: usize) -> u32 {
+        u32::try_from(self.0.partition_point(|&nl| nl < pos) + 1).unwrap_or(u32::MAX)
+    }
+}
+
 fn line_of(text: &str, pos: usize) -> u32 {
     let pos = pos.min(text.len());
     u32::try_from(
@@ -232,6 +253,7 @@ fn remittance(tx: &Node) -> Vec<String> {
 }
 
 pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, LoadError> {
+    let lines = LineIndex::new(text);
     let doc = parse_tree(file, text)?;
     let camt_err = |reason: String| LoadError::Camt {
         file: file.to_string(),
@@ -297,7 +319,7 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
                 Err(e) => {
                     out.rejects.push(Reject {
                         file: file.to_string(),
-                        row: line_of(text, bal.start),
+                        row: lines.line(bal.start),
                         column: Some(format!("Bal/{code}")),
                         reason: e,
                         raw: text
@@ -328,7 +350,7 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
         let stmt_ccy = stmt.text_at(&["Acct", "Ccy"]).map(str::to_string);
 
         for ntry in stmt.all("Ntry") {
-            let line = line_of(text, ntry.start);
+            let line = lines.line(ntry.start);
             let raw = text
                 .get(ntry.start..ntry.end)
                 .unwrap_or("")
@@ -597,6 +619,15 @@ mod tests {
         assert!(x.description.starts_with("REVERSAL:"));
         assert_eq!(x.account.as_deref(), Some("DE00123"));
         assert!(l.balances.is_empty());
+    }
+
+    #[test]
+    fn line_index_agrees_with_a_scan() {
+        let text = "a\nbb\n\nccc\nd";
+        let idx = LineIndex::new(text);
+        for pos in 0..=text.len() {
+            assert_eq!(idx.line(pos), line_of(text, pos), "offset {pos}");
+        }
     }
 
     #[test]
