@@ -9,7 +9,9 @@
 //!   compliance, reconciles the demo statements and writes every report to `reports/<period>/`.
 //! - `reconcile <args…>`: the same pipeline on real inputs; the arguments go to
 //!   `tieout reconcile` unchanged (`--api-url`, `--statement`, `--payouts`, `--period`, …).
-//! - `bench`: the benchmark suite (see `tieout bench --help`).
+//! - `bench [--sizes 10000,100000] [--skip-1m]`: release-build timings, throughput and peak RSS
+//!   of pull/check/reconcile/reports on generated datasets, against the baseline matcher;
+//!   results in `reports/bench/` (see `bench.rs`).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+mod bench;
 mod demo;
 
 fn main() -> ExitCode {
@@ -36,7 +39,7 @@ fn run() -> Result<ExitCode> {
     let rest: Vec<String> = args.collect();
     match cmd.as_str() {
         "reconcile" => reconcile(&rest),
-        "bench" => bench(&rest),
+        "bench" => bench::run(&rest),
         "" | "help" | "--help" | "-h" => {
             println!("{}", HELP);
             Ok(ExitCode::SUCCESS)
@@ -50,7 +53,9 @@ const HELP: &str = "usage: cargo xtask <command>
 commands:
   reconcile            month-end run on the bundled demo dataset (sandbox API over HTTP)
   reconcile <args…>    month-end run on real inputs; args go to `tieout reconcile`
-  bench [args…]        benchmarks (release build); args go to `tieout bench`";
+  bench [options]      release benchmark on generated data (options: --sizes 10000,100000,
+                       --skip-1m, --no-baseline, --baseline-timeout SECS,
+                       --reports-max N, --reconcile-timeout SECS); see reports/bench/";
 
 /// The workspace root (xtask's manifest dir is `<root>/xtask`).
 fn root() -> PathBuf {
@@ -67,7 +72,8 @@ fn cargo() -> String {
 /// Builds the `tieout` binary with the given profile and returns its path.
 fn build_tieout(release: bool) -> Result<PathBuf> {
     let mut cmd = Command::new(cargo());
-    cmd.current_dir(root()).args(["build", "--package", "tieout", "--bin", "tieout"]);
+    cmd.current_dir(root())
+        .args(["build", "--package", "tieout", "--bin", "tieout"]);
     if release {
         cmd.arg("--release");
     }
@@ -103,17 +109,6 @@ fn reconcile(args: &[String]) -> Result<ExitCode> {
         return Ok(exit_code(status.code()));
     }
     demo::run(&bin, &root())
-}
-
-fn bench(args: &[String]) -> Result<ExitCode> {
-    let bin = build_tieout(true)?;
-    let status = Command::new(&bin)
-        .arg("bench")
-        .args(args)
-        .current_dir(root())
-        .status()
-        .context("running tieout bench")?;
-    Ok(exit_code(status.code()))
 }
 
 /// Maps a child's exit status onto ours, keeping the 0/1/2 contract.

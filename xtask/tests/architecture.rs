@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Parses the markdown table between `<!-- NAME:begin -->` and `<!-- NAME:end -->` into
@@ -13,8 +16,12 @@ fn root() -> PathBuf {
 fn table(doc: &str, name: &str) -> BTreeMap<String, BTreeSet<String>> {
     let begin = format!("<!-- {name}:begin -->");
     let end = format!("<!-- {name}:end -->");
-    let start = doc.find(&begin).unwrap_or_else(|| panic!("ARCHITECTURE.md lacks {begin}"));
-    let stop = doc.find(&end).unwrap_or_else(|| panic!("ARCHITECTURE.md lacks {end}"));
+    let start = doc
+        .find(&begin)
+        .unwrap_or_else(|| panic!("ARCHITECTURE.md lacks {begin}"));
+    let stop = doc
+        .find(&end)
+        .unwrap_or_else(|| panic!("ARCHITECTURE.md lacks {end}"));
     let mut out = BTreeMap::new();
     for line in doc[start + begin.len()..stop].lines().skip(3) {
         let cells: Vec<&str> = line.trim().trim_matches('|').split('|').collect();
@@ -159,7 +166,15 @@ fn assert_no_tokens(crate_dir: &str, tokens: &[&str]) {
 fn domain_is_pure() {
     assert_no_tokens(
         "crates/domain",
-        &["std::fs", "std::net", "std::env", "Utc::now", "Local::now", "SystemTime", "tokio"],
+        &[
+            "std::fs",
+            "std::net",
+            "std::env",
+            "Utc::now",
+            "Local::now",
+            "SystemTime",
+            "tokio",
+        ],
     );
 }
 

@@ -51,12 +51,19 @@ pub struct Sanctions {
 pub fn load_sanctions(dir: &Path, inputs: &mut Vec<InputFile>) -> Result<Sanctions> {
     let sdn_path = dir.join("sdn.csv");
     if !sdn_path.exists() {
-        bail!("{} has no sdn.csv (an OFAC SDN legacy CSV set is expected)", dir.display());
+        bail!(
+            "{} has no sdn.csv (an OFAC SDN legacy CSV set is expected)",
+            dir.display()
+        );
     }
     let sdn = read_input(&sdn_path, "sdn", inputs)?;
     let mut optional = |name: &str| -> Result<Option<Vec<u8>>> {
         let p: PathBuf = dir.join(name);
-        if p.exists() { Ok(Some(read_input(&p, "sdn", inputs)?)) } else { Ok(None) }
+        if p.exists() {
+            Ok(Some(read_input(&p, "sdn", inputs)?))
+        } else {
+            Ok(None)
+        }
     };
     let alt = optional("alt.csv")?;
     let add = optional("add.csv")?;

@@ -25,8 +25,7 @@ impl StagedDir {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        fs::create_dir_all(parent)
-            .with_context(|| format!("creating {}", parent.display()))?;
+        fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         let name = dest
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -54,7 +53,8 @@ impl StagedDir {
         if let Some(p) = path.parent() {
             fs::create_dir_all(p)?;
         }
-        let mut f = fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        let mut f =
+            fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
         f.write_all(bytes)?;
         f.sync_all()?;
         Ok(path)

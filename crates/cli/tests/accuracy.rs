@@ -47,7 +47,10 @@ fn dataset(seed: u64, list: &SanctionsList) -> tempfile::TempDir {
             name: e.name.clone(),
             ent_num: e.ent_num,
             individual: e.sdn_type == SdnType::Individual,
-            dob: e.dobs.first().and_then(|d| d.date.or_else(|| chrono::NaiveDate::from_ymd_opt(d.year_from, 7, 1))),
+            dob: e.dobs.first().and_then(|d| {
+                d.date
+                    .or_else(|| chrono::NaiveDate::from_ymd_opt(d.year_from, 7, 1))
+            }),
             country: e.countries.first().cloned(),
         })
         .collect();
@@ -71,13 +74,21 @@ fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }
 
 fn ratio(num: usize, den: usize) -> f64 {
-    if den == 0 { 1.0 } else { num as f64 / den as f64 }
+    if den == 0 {
+        1.0
+    } else {
+        num as f64 / den as f64
+    }
 }
 
 #[test]
@@ -92,7 +103,13 @@ fn compliance_precision_and_recall_per_rule() {
         let w = world(&dir);
         let book: Book = tieout_api::snapshot::load_book(&w.join("api")).unwrap();
         let as_of = Period::new(PERIOD.0, PERIOD.1).unwrap().last_day();
-        let findings = check(&book, as_of, Some(&index), &Overrides::new(), &CheckConfig::default());
+        let findings = check(
+            &book,
+            as_of,
+            Some(&index),
+            &Overrides::new(),
+            &CheckConfig::default(),
+        );
         let found: BTreeSet<(String, i64)> = findings
             .iter()
             .filter(|f| f.severity != Severity::Info)
@@ -129,7 +146,10 @@ fn compliance_precision_and_recall_per_rule() {
         failed |= p < 0.99 || r < 0.99;
     }
     eprintln!("{report}");
-    assert!(!failed, "per-rule precision/recall below 0.99:\n{report}\n{misses:#?}");
+    assert!(
+        !failed,
+        "per-rule precision/recall below 0.99:\n{report}\n{misses:#?}"
+    );
     // Every rule was exercised.
     for code in tieout_domain::RuleCode::ALL {
         assert!(
@@ -239,7 +259,10 @@ fn reconciliation_precision_recall_and_planted_exceptions_in_every_format() {
                 balances: &balances,
                 rejects: &rejects,
                 carry_forward: None,
-                period: engine::Period { first: period.first_day(), last: period.last_day() },
+                period: engine::Period {
+                    first: period.first_day(),
+                    last: period.last_day(),
+                },
             };
             let out = engine::reconcile(&input, &Tolerances::default())
                 .unwrap_or_else(|e| panic!("seed {seed} {format}: {e}"));
@@ -293,7 +316,9 @@ fn reconciliation_precision_recall_and_planted_exceptions_in_every_format() {
                         && (inv.is_some_and(|i| e.investment_id == Some(i))
                             || (!bank_ref.is_empty()
                                 && e.statement_file.as_ref().zip(e.statement_row).is_some_and(
-                                    |(f, r)| key_of.get(&(f.clone(), r)).is_some_and(|k| k == bank_ref),
+                                    |(f, r)| {
+                                        key_of.get(&(f.clone(), r)).is_some_and(|k| k == bank_ref)
+                                    },
                                 )))
                 });
                 if !hit {
@@ -306,7 +331,11 @@ fn reconciliation_precision_recall_and_planted_exceptions_in_every_format() {
     }
     let mut report = String::new();
     let mut failed = false;
-    for (name, t) in per_method.iter().map(|(k, v)| (k.as_str(), v)).chain(per_format.iter().map(|(k, v)| (*k, v))) {
+    for (name, t) in per_method
+        .iter()
+        .map(|(k, v)| (k.as_str(), v))
+        .chain(per_format.iter().map(|(k, v)| (*k, v)))
+    {
         let p = ratio(t.tp, t.found);
         let r = ratio(t.tp, t.truth);
         report.push_str(&format!(
@@ -316,6 +345,9 @@ fn reconciliation_precision_recall_and_planted_exceptions_in_every_format() {
         failed |= p < 0.99 || r < 0.97;
     }
     eprintln!("{report}");
-    assert!(!failed, "precision < 0.99 or recall < 0.97:\n{report}\n{wrong:#?}");
+    assert!(
+        !failed,
+        "precision < 0.99 or recall < 0.97:\n{report}\n{wrong:#?}"
+    );
     assert!(missed_exceptions.is_empty(), "{missed_exceptions:#?}");
 }

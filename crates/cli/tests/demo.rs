@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn demo() -> PathBuf {
@@ -23,14 +26,24 @@ fn dataset() -> serde_json::Value {
 fn reconcile(source: &[&str], out: &Path, env: &[(&str, &str)]) -> std::process::Output {
     let ds = dataset();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tieout"));
-    cmd.current_dir(root()).arg("--quiet").arg("reconcile").args(source);
+    cmd.current_dir(root())
+        .arg("--quiet")
+        .arg("reconcile")
+        .args(source);
     for s in ds["demo"]["statements"].as_array().unwrap() {
-        cmd.arg("--statement").arg(format!("testdata/demo/{}", s.as_str().unwrap()));
+        cmd.arg("--statement")
+            .arg(format!("testdata/demo/{}", s.as_str().unwrap()));
     }
     for p in ds["demo"]["payouts"].as_array().unwrap() {
-        cmd.arg("--payouts").arg(format!("testdata/demo/{}", p.as_str().unwrap()));
+        cmd.arg("--payouts")
+            .arg(format!("testdata/demo/{}", p.as_str().unwrap()));
     }
-    cmd.args(["--sdn", "testdata/sdn-fictional", "--period", ds["period"].as_str().unwrap()]);
+    cmd.args([
+        "--sdn",
+        "testdata/sdn-fictional",
+        "--period",
+        ds["period"].as_str().unwrap(),
+    ]);
     cmd.arg("--out").arg(out);
     for (k, v) in env {
         cmd.env(k, v);
@@ -45,7 +58,11 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 walk(base, &p, out);
             } else {
-                let rel = p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, std::fs::read(&p).unwrap());
             }
         }
@@ -66,8 +83,15 @@ fn demo_run_is_deterministic_and_snapshot_stable() {
     let b = tmp.path().join("b");
     let out_a = reconcile(&["--snapshot", "testdata/demo/api"], &a, &[]);
     let stderr = String::from_utf8_lossy(&out_a.stderr);
-    assert_eq!(out_a.status.code(), Some(1), "the demo has planted exceptions: {stderr}");
-    assert!(stderr.contains("EXCEPTIONS"), "the verdict is printed: {stderr}");
+    assert_eq!(
+        out_a.status.code(),
+        Some(1),
+        "the demo has planted exceptions: {stderr}"
+    );
+    assert!(
+        stderr.contains("EXCEPTIONS"),
+        "the verdict is printed: {stderr}"
+    );
     let out_b = reconcile(&["--snapshot", "testdata/demo/api"], &b, &[]);
     assert_eq!(out_b.status.code(), Some(1));
 
@@ -97,7 +121,10 @@ fn demo_run_is_deterministic_and_snapshot_stable() {
         "both runs write the same files"
     );
     for (name, bytes) in &fa {
-        assert!(bytes == &fb[name], "{name} differs between two runs on the same inputs");
+        assert!(
+            bytes == &fb[name],
+            "{name} differs between two runs on the same inputs"
+        );
     }
     // No staging directories are left behind.
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
@@ -116,7 +143,10 @@ fn demo_run_is_deterministic_and_snapshot_stable() {
         use sha2::Digest;
         assert_eq!(hex::encode(sha2::Sha256::digest(&fa[path])), sha, "{path}");
     }
-    assert!(!text(&a, "manifest.json").contains("sandbox-"), "no key in the manifest");
+    assert!(
+        !text(&a, "manifest.json").contains("sandbox-"),
+        "no key in the manifest"
+    );
 
     insta::assert_snapshot!("demo_matches_csv", text(&a, "matches.csv"));
     insta::assert_snapshot!("demo_exceptions_csv", text(&a, "exceptions.csv"));
@@ -132,7 +162,9 @@ fn demo_over_http_gives_the_snapshot_results() {
     let key = ds["api_key"].as_str().unwrap().to_string();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt
-        .block_on(tieout_sandbox::server::serve(tieout_sandbox::server::ServerConfig::new(demo())))
+        .block_on(tieout_sandbox::server::serve(
+            tieout_sandbox::server::ServerConfig::new(demo()),
+        ))
         .unwrap();
     let url = server.base_url();
     let tmp = tempfile::tempdir().unwrap();
@@ -143,22 +175,41 @@ fn demo_over_http_gives_the_snapshot_results() {
         &http,
         &[("TIEOUT_TEST_KEY", &key)],
     );
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let o = reconcile(&["--snapshot", "testdata/demo/api"], &snap, &[]);
     assert_eq!(o.status.code(), Some(1));
     // The pulled records are exactly the served ones.
-    for f in ["offerings.jsonl", "investors.jsonl", "investments.jsonl", "users.jsonl"] {
+    for f in [
+        "offerings.jsonl",
+        "investors.jsonl",
+        "investments.jsonl",
+        "users.jsonl",
+    ] {
         assert_eq!(
             std::fs::read(http.join("snapshot").join(f)).unwrap(),
             std::fs::read(demo().join("api").join(f)).unwrap(),
             "{f} pulled over HTTP differs from the served dataset"
         );
     }
-    for f in ["matches.csv", "exceptions.csv", "findings.csv", "rejects.csv", "open-items.json"] {
+    for f in [
+        "matches.csv",
+        "exceptions.csv",
+        "findings.csv",
+        "rejects.csv",
+        "open-items.json",
+    ] {
         assert_eq!(text(&http, f), text(&snap, f), "{f}");
     }
     let manifest = text(&http, "manifest.json");
-    assert!(!manifest.contains(&key), "the API key must not reach the manifest");
+    assert!(
+        !manifest.contains(&key),
+        "the API key must not reach the manifest"
+    );
     rt.block_on(server.shutdown()).unwrap();
 }
 
@@ -167,13 +218,20 @@ fn a_refused_key_exits_2_with_one_line_and_no_output() {
     let ds = dataset();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt
-        .block_on(tieout_sandbox::server::serve(tieout_sandbox::server::ServerConfig::new(demo())))
+        .block_on(tieout_sandbox::server::serve(
+            tieout_sandbox::server::ServerConfig::new(demo()),
+        ))
         .unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let wrong = "definitely-not-the-key-1234";
     let o = reconcile(
-        &["--api-url", &server.base_url(), "--api-key-env", "TIEOUT_TEST_KEY"],
+        &[
+            "--api-url",
+            &server.base_url(),
+            "--api-key-env",
+            "TIEOUT_TEST_KEY",
+        ],
         &out,
         &[("TIEOUT_TEST_KEY", wrong)],
     );
@@ -181,7 +239,11 @@ fn a_refused_key_exits_2_with_one_line_and_no_output() {
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(!stderr.contains(wrong), "the key is never echoed: {stderr}");
     assert!(!out.exists(), "a failed run leaves no output");
-    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "no staging dir left");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "no staging dir left"
+    );
     let _ = ds;
     rt.block_on(server.shutdown()).unwrap();
 }
@@ -197,13 +259,14 @@ fn report_models_of_the_demo_are_snapshot_stable() {
     let period = tieout_report::Period::parse_month(ds["period"].as_str().unwrap()).unwrap();
     let sdn = std::fs::read(root().join("testdata/sdn-fictional/sdn.csv")).unwrap();
     let alt = std::fs::read(root().join("testdata/sdn-fictional/alt.csv")).ok();
-    let list = tieout_domain::sanctions::SanctionsList::parse(&tieout_domain::sanctions::SdnFiles {
-        sdn: &sdn,
-        alt: alt.as_deref(),
-        add: None,
-        comments: None,
-    })
-    .unwrap();
+    let list =
+        tieout_domain::sanctions::SanctionsList::parse(&tieout_domain::sanctions::SdnFiles {
+            sdn: &sdn,
+            alt: alt.as_deref(),
+            add: None,
+            comments: None,
+        })
+        .unwrap();
     let index = tieout_domain::sanctions::SanctionsIndex::build(&list);
     let findings = tieout_domain::check(
         &book,
@@ -216,7 +279,8 @@ fn report_models_of_the_demo_are_snapshot_stable() {
     let mut balances = Vec::new();
     let mut rejects = Vec::new();
     for s in ds["demo"]["statements"].as_array().unwrap() {
-        let l = load::load_statement(&w.join(s.as_str().unwrap()), &LoadOptions::default()).unwrap();
+        let l =
+            load::load_statement(&w.join(s.as_str().unwrap()), &LoadOptions::default()).unwrap();
         lines.extend(l.lines);
         balances.extend(l.balances);
         rejects.extend(l.rejects);
@@ -230,7 +294,10 @@ fn report_models_of_the_demo_are_snapshot_stable() {
             balances: &balances,
             rejects: &rejects,
             carry_forward: None,
-            period: engine::Period { first: period.first, last: period.last },
+            period: engine::Period {
+                first: period.first,
+                last: period.last,
+            },
         },
         &Tolerances::default(),
     )
@@ -258,7 +325,11 @@ fn report_models_of_the_demo_are_snapshot_stable() {
         if let Some(tax) = &inv.tax_id {
             let digits: String = tax.chars().filter(|c| c.is_ascii_digit()).collect();
             if digits.len() > 4 {
-                assert!(!text.contains(tax.as_str()), "full tax id of investor {} in the register", inv.id);
+                assert!(
+                    !text.contains(tax.as_str()),
+                    "full tax id of investor {} in the register",
+                    inv.id
+                );
             }
         }
     }
@@ -275,7 +346,7 @@ fn sheet(path: &Path, name: &str) -> Vec<Vec<calamine::Data>> {
 fn col(rows: &[Vec<calamine::Data>], heading: &str) -> usize {
     rows[0]
         .iter()
-        .position(|c| c.to_string() == heading)
+        .position(|c| *c == heading)
         .unwrap_or_else(|| panic!("no column {heading}: {:?}", rows[0]))
 }
 
@@ -300,21 +371,36 @@ fn xlsx_csv_and_statement_totals_tie_out() {
     let rows = sheet(&out.join("exceptions.xlsx"), "Reconciliation");
     let (code, amount) = (col(&rows, "Code"), col(&rows, "Amount"));
     let data = &rows[1..rows.len() - 1];
-    assert_eq!(data.len(), csv_exc.len(), "one XLSX row per exceptions.csv row");
+    assert_eq!(
+        data.len(),
+        csv_exc.len(),
+        "one XLSX row per exceptions.csv row"
+    );
     let mut xlsx_codes: Vec<String> = data.iter().map(|r| r[code].to_string()).collect();
     let mut csv_codes: Vec<String> = csv_exc.iter().map(|r| r["code"].clone()).collect();
     xlsx_codes.sort();
     csv_codes.sort();
     assert_eq!(xlsx_codes, csv_codes);
-    let at_stake: i64 = csv_exc.iter().map(|r| r["amount_cents"].parse::<i64>().unwrap().abs()).sum();
-    assert_eq!(cents(&rows[rows.len() - 1][amount]), at_stake, "exceptions total");
+    let at_stake: i64 = csv_exc
+        .iter()
+        .map(|r| r["amount_cents"].parse::<i64>().unwrap().abs())
+        .sum();
+    assert_eq!(
+        cents(&rows[rows.len() - 1][amount]),
+        at_stake,
+        "exceptions total"
+    );
     let xlsx_sum: i64 = data.iter().map(|r| cents(&r[amount]).abs()).sum();
     assert_eq!(xlsx_sum, at_stake);
 
     // Findings: one XLSX row per findings.csv row.
     let csv_findings = read_csv(&out.join("findings.csv"));
     let rows = sheet(&out.join("exceptions.xlsx"), "Findings");
-    assert_eq!(rows.len() - 2, csv_findings.len(), "one XLSX row per findings.csv row");
+    assert_eq!(
+        rows.len() - 2,
+        csv_findings.len(),
+        "one XLSX row per findings.csv row"
+    );
 
     // Receipts: the bank amount beside each receipt is what matches.csv attributes to that
     // investment, and matches.csv's bank cents come from real statement lines.
@@ -323,7 +409,9 @@ fn xlsx_csv_and_statement_totals_tie_out() {
     for m in &matches {
         let c: i64 = m["bank_cents"].parse().unwrap();
         if c > 0 {
-            *bank_by_inv.entry(m["investment_id"].parse().unwrap()).or_default() += c;
+            *bank_by_inv
+                .entry(m["investment_id"].parse().unwrap())
+                .or_default() += c;
         }
     }
     let rows = sheet(&out.join("funds-received.xlsx"), "Receipts");
@@ -340,7 +428,10 @@ fn xlsx_csv_and_statement_totals_tie_out() {
             checked += 1;
         }
     }
-    assert!(checked > 100, "most receipts carry their matched bank amount ({checked})");
+    assert!(
+        checked > 100,
+        "most receipts carry their matched bank amount ({checked})"
+    );
 
     // Every matched line's cents are on the statement: per line, the matched cents never
     // exceed the line and fully matched lines add up exactly.
@@ -358,11 +449,16 @@ fn xlsx_csv_and_statement_totals_tie_out() {
     }
     let mut matched_per_line: BTreeMap<(String, u32), i64> = BTreeMap::new();
     for m in &matches {
-        let key = (m["statement_file"].clone(), m["statement_row"].parse().unwrap());
+        let key = (
+            m["statement_file"].clone(),
+            m["statement_row"].parse().unwrap(),
+        );
         *matched_per_line.entry(key).or_default() += m["bank_cents"].parse::<i64>().unwrap();
     }
     for (key, matched) in &matched_per_line {
-        let on_statement = line_cents.get(key).unwrap_or_else(|| panic!("{key:?} is not a statement line"));
+        let on_statement = line_cents
+            .get(key)
+            .unwrap_or_else(|| panic!("{key:?} is not a statement line"));
         assert!(
             matched.abs() <= on_statement.abs() && matched.signum() == on_statement.signum(),
             "{key:?}: matched {matched} of {on_statement}"
@@ -376,7 +472,11 @@ fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }

@@ -42,7 +42,10 @@ impl Period {
 
     /// The month containing `date`.
     pub fn of(date: NaiveDate) -> Self {
-        Self { year: date.year(), month: date.month() }
+        Self {
+            year: date.year(),
+            month: date.month(),
+        }
     }
 
     /// First day of the month.
@@ -52,7 +55,11 @@ impl Period {
 
     /// Last day of the month.
     pub fn last_day(&self) -> NaiveDate {
-        let (y, m) = if self.month == 12 { (self.year + 1, 1) } else { (self.year, self.month + 1) };
+        let (y, m) = if self.month == 12 {
+            (self.year + 1, 1)
+        } else {
+            (self.year, self.month + 1)
+        };
         NaiveDate::from_ymd_opt(y, m, 1)
             .and_then(|d| d.pred_opt())
             .unwrap_or(NaiveDate::MIN)

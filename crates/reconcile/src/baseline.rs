@@ -30,11 +30,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use tieout_domain::{Cents, Investment, InvestmentStatus, PaymentMethod, Severity, decimal_to_cents};
+use tieout_domain::{
+    Cents, Investment, InvestmentStatus, PaymentMethod, Severity, decimal_to_cents,
+};
 
 use crate::engine::{
-    IgnoredInvestment, IgnoredLine, MethodSummary, MethodTolerance, OpenItem, OpenItems,
-    ReconError, ReconInput, ReconOutcome, ReconSummary, Tolerances,
+    IgnoredInvestment, IgnoredLine, MethodTolerance, OpenItem, OpenItems, ReconError, ReconInput,
+    ReconOutcome, ReconSummary, Tolerances,
 };
 use crate::model::{ExceptionCode, ExceptionRow, MatchRow, StatementLine};
 
@@ -79,7 +81,13 @@ fn norm_key(s: &str) -> String {
 fn norm_name(s: &str) -> String {
     let up: String = s
         .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_ascii_uppercase() } else { ' ' })
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                ' '
+            }
+        })
         .collect();
     up.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -143,8 +151,15 @@ fn amount_diff(m: &Mv, amount: Cents, tol: &Tolerances) -> Option<Cents> {
     best
 }
 
-fn cents(inv: &Investment, d: rust_decimal::Decimal, field: &'static str) -> Result<Cents, ReconError> {
-    decimal_to_cents(d).ok_or(ReconError::Amount { investment_id: inv.id, field })
+fn cents(
+    inv: &Investment,
+    d: rust_decimal::Decimal,
+    field: &'static str,
+) -> Result<Cents, ReconError> {
+    decimal_to_cents(d).ok_or(ReconError::Amount {
+        investment_id: inv.id,
+        field,
+    })
 }
 
 /// Expected movements and out-of-scope investments, with the engine's scope rules simplified.
@@ -180,13 +195,20 @@ fn movements(
         let net = gross - ppf;
         let method = method_label(&inv.payment_method);
         let processor = matches!(method, "card" | "ach");
-        let (credit, credit_alt) = if processor { (net, (net != gross).then_some(gross)) } else { (gross, None) };
-        let mut keys: Vec<String> = [inv.reference_id.as_deref(), inv.payment_intent_id.as_deref()]
-            .into_iter()
-            .flatten()
-            .map(norm_key)
-            .filter(|k| k.len() >= MIN_KEY)
-            .collect();
+        let (credit, credit_alt) = if processor {
+            (net, (net != gross).then_some(gross))
+        } else {
+            (gross, None)
+        };
+        let mut keys: Vec<String> = [
+            inv.reference_id.as_deref(),
+            inv.payment_intent_id.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(norm_key)
+        .filter(|k| k.len() >= MIN_KEY)
+        .collect();
         keys.dedup();
         let mut names: Vec<String> = inv.investor_name.iter().map(|n| norm_name(n)).collect();
         if let Some(v) = names_of.get(&inv.investor_id) {
@@ -236,28 +258,47 @@ fn movements(
                 let need = if md < period.first {
                     Need::Optional("money date before the period; assumed settled earlier".into())
                 } else if refunded && processor {
-                    Need::Optional("refunded card/ACH payment; refunded inside the processor".into())
+                    Need::Optional(
+                        "refunded card/ACH payment; refunded inside the processor".into(),
+                    )
                 } else if method == "crypto" {
                     Need::Optional("crypto settles off-bank".into())
                 } else {
                     Need::Required
                 };
-                moves.push(Mv { need, ..base.clone() });
+                moves.push(Mv {
+                    need,
+                    ..base.clone()
+                });
                 pushed = true;
             }
         } else if in_window {
-            let code = if matches!(st, InvestmentStatus::Cancelled | InvestmentStatus::NotApproved) {
+            let code = if matches!(
+                st,
+                InvestmentStatus::Cancelled | InvestmentStatus::NotApproved
+            ) {
                 ExceptionCode::RefundDue
             } else {
                 ExceptionCode::StatusMismatch
             };
-            moves.push(Mv { need: Need::Shadow(code, format!("status {st}: no money expected")), ..base.clone() });
+            moves.push(Mv {
+                need: Need::Shadow(code, format!("status {st}: no money expected")),
+                ..base.clone()
+            });
             pushed = true;
         }
         if refunded {
-            let rd = inv.refunded_at.or(inv.updated_at).map(|t| t.date_naive()).unwrap_or(md);
+            let rd = inv
+                .refunded_at
+                .or(inv.updated_at)
+                .map(|t| t.date_naive())
+                .unwrap_or(md);
             if rd >= period.first && rd <= period.last {
-                let (amt, alt) = if processor { (-net, -gross) } else { (-gross, -net) };
+                let (amt, alt) = if processor {
+                    (-net, -gross)
+                } else {
+                    (-gross, -net)
+                };
                 let need = if matches!(method, "wire" | "ira" | "unknown") {
                     Need::Required
                 } else {
@@ -294,9 +335,9 @@ fn exc(
     detail: String,
 ) -> ExceptionRow {
     let severity = match code {
-        ExceptionCode::RefundDue | ExceptionCode::BalanceBreak | ExceptionCode::DuplicatePayment => {
-            Severity::Violation
-        }
+        ExceptionCode::RefundDue
+        | ExceptionCode::BalanceBreak
+        | ExceptionCode::DuplicatePayment => Severity::Violation,
         _ => Severity::Warning,
     };
     ExceptionRow {
@@ -328,7 +369,10 @@ fn mrow(m: &Mv, line: &StatementLine, rule: &str, score: f32, bank: Cents) -> Ma
 /// shapes as [`crate::engine::reconcile`].
 pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcome, ReconError> {
     if input.period.first > input.period.last {
-        return Err(ReconError::InvalidPeriod { first: input.period.first, last: input.period.last });
+        return Err(ReconError::InvalidPeriod {
+            first: input.period.first,
+            last: input.period.last,
+        });
     }
     tol.validate()?;
     let (mut moves, ignored_investments) = movements(input, tol)?;
@@ -338,10 +382,10 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
     let mut exceptions: Vec<ExceptionRow> = Vec::new();
     let mut ignored_lines: Vec<IgnoredLine> = Vec::new();
 
-    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, m) in moves.iter().enumerate() {
         for k in &m.keys {
-            by_key.entry(k.as_str()).or_default().push(i);
+            by_key.entry(k.clone()).or_default().push(i);
         }
     }
     let line_tokens: Vec<Vec<String>> = lines.iter().map(tokens).collect();
@@ -384,7 +428,13 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
         }
         m.done = true;
         if let Need::Shadow(code, reason) = &m.need {
-            exceptions.push(exc(*code, Some(m.investment_id), Some(line), line.amount_cents, format!("money arrived but {reason}")));
+            exceptions.push(exc(
+                *code,
+                Some(m.investment_id),
+                Some(line),
+                line.amount_cents,
+                format!("money arrived but {reason}"),
+            ));
             continue;
         }
         match amount_diff(m, line.amount_cents, tol) {
@@ -397,7 +447,10 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
                 Some(m.investment_id),
                 Some(line),
                 line.amount_cents,
-                format!("reference matches but the amount differs from the expected {}", m.expected),
+                format!(
+                    "reference matches but the amount differs from the expected {}",
+                    m.expected
+                ),
             )),
         }
     }
@@ -414,7 +467,10 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
         if line_done[li] || line.amount_cents <= 0 {
             continue;
         }
-        let mut po = line_tokens[li].iter().find(|t| t.starts_with("PO_") && payouts.contains_key(*t)).cloned();
+        let mut po = line_tokens[li]
+            .iter()
+            .find(|t| t.starts_with("PO_") && payouts.contains_key(*t))
+            .cloned();
         if po.is_none() {
             // Linear scan: a payout whose net total equals the line within the date window.
             for (id, items) in &payouts {
@@ -441,19 +497,27 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
         let mut explained: Cents = 0;
         for &pi in &payouts[&po] {
             let item = &input.payouts[pi];
-            let Some(key) = item.payment_intent_id.as_deref().map(norm_key) else { continue };
+            let Some(key) = item.payment_intent_id.as_deref().map(norm_key) else {
+                continue;
+            };
             let want_refund = item.net_cents < 0;
-            let Some(&mi) = by_key
-                .get(key.as_str())
-                .and_then(|v| v.iter().find(|&&i| moves[i].refund == want_refund && !moves[i].done))
-            else {
+            let Some(&mi) = by_key.get(key.as_str()).and_then(|v| {
+                v.iter()
+                    .find(|&&i| moves[i].refund == want_refund && !moves[i].done)
+            }) else {
                 continue;
             };
             let m = &mut moves[mi];
             m.done = true;
             explained += item.net_cents;
             if let Need::Shadow(code, reason) = &m.need {
-                exceptions.push(exc(*code, Some(m.investment_id), Some(line), item.net_cents, format!("money arrived but {reason}")));
+                exceptions.push(exc(
+                    *code,
+                    Some(m.investment_id),
+                    Some(line),
+                    item.net_cents,
+                    format!("money arrived but {reason}"),
+                ));
             } else {
                 m.matched = true;
                 matches.push(mrow(m, line, "payout_report", 1.0, item.net_cents));
@@ -475,7 +539,11 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
         if line_done[li] {
             continue;
         }
-        let cp = line.counterparty.as_deref().map(norm_name).unwrap_or_default();
+        let cp = line
+            .counterparty
+            .as_deref()
+            .map(norm_name)
+            .unwrap_or_default();
         if cp.is_empty() {
             continue;
         }
@@ -484,7 +552,9 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
             if m.done || (m.expected > 0) != (line.amount_cents > 0) {
                 continue;
             }
-            let Some(diff) = amount_diff(m, line.amount_cents, tol) else { continue };
+            let Some(diff) = amount_diff(m, line.amount_cents, tol) else {
+                continue;
+            };
             let t = tolerance(m, tol);
             let days = (line.booking_date - m.date).num_days();
             if days < t.window_min_days || days > t.window_max_days {
@@ -511,10 +581,22 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
             m.done = true;
             line_done[li] = true;
             if let Need::Shadow(code, reason) = &m.need {
-                exceptions.push(exc(*code, Some(m.investment_id), Some(line), line.amount_cents, format!("money arrived but {reason}")));
+                exceptions.push(exc(
+                    *code,
+                    Some(m.investment_id),
+                    Some(line),
+                    line.amount_cents,
+                    format!("money arrived but {reason}"),
+                ));
             } else {
                 m.matched = true;
-                matches.push(mrow(m, line, "amount_date_name", score as f32, line.amount_cents));
+                matches.push(mrow(
+                    m,
+                    line,
+                    "amount_date_name",
+                    score as f32,
+                    line.amount_cents,
+                ));
             }
         }
     }
@@ -525,7 +607,10 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
             continue;
         }
         let upper = line.description.to_ascii_uppercase();
-        if line.amount_cents < 0 && -line.amount_cents <= tol.bank_fee_max_cents && upper.contains("FEE") {
+        if line.amount_cents < 0
+            && -line.amount_cents <= tol.bank_fee_max_cents
+            && upper.contains("FEE")
+        {
             ignored_lines.push(IgnoredLine {
                 statement_file: line.file.clone(),
                 statement_row: line.statement_row,
@@ -533,9 +618,21 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
                 reason: "bank fee".into(),
             });
         } else if line.amount_cents > 0 {
-            exceptions.push(exc(ExceptionCode::UnmatchedCredit, None, Some(line), line.amount_cents, "credit matches no investment".into()));
+            exceptions.push(exc(
+                ExceptionCode::UnmatchedCredit,
+                None,
+                Some(line),
+                line.amount_cents,
+                "credit matches no investment".into(),
+            ));
         } else {
-            exceptions.push(exc(ExceptionCode::UnmatchedDebit, None, Some(line), line.amount_cents, "debit matches no refund or return".into()));
+            exceptions.push(exc(
+                ExceptionCode::UnmatchedDebit,
+                None,
+                Some(line),
+                line.amount_cents,
+                "debit matches no refund or return".into(),
+            ));
         }
     }
     let mut ignored_investments = ignored_investments;
@@ -544,7 +641,13 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
         let kind = if m.refund { "refund" } else { "credit" };
         match &m.need {
             Need::Required => {
-                exceptions.push(exc(ExceptionCode::UnmatchedInvestment, Some(m.investment_id), None, m.expected, "no statement line found for this movement".into()));
+                exceptions.push(exc(
+                    ExceptionCode::UnmatchedInvestment,
+                    Some(m.investment_id),
+                    None,
+                    m.expected,
+                    "no statement line found for this movement".into(),
+                ));
                 open.push(OpenItem {
                     investment_id: m.investment_id,
                     kind: kind.into(),
@@ -560,30 +663,52 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
                     first_open_period_end: input.period.last,
                 });
             }
-            Need::Optional(reason) | Need::Shadow(_, reason) => ignored_investments.push(IgnoredInvestment {
-                investment_id: m.investment_id,
-                movement: kind.into(),
-                expected_cents: m.expected,
-                reason: reason.clone(),
-            }),
+            Need::Optional(reason) | Need::Shadow(_, reason) => {
+                ignored_investments.push(IgnoredInvestment {
+                    investment_id: m.investment_id,
+                    movement: kind.into(),
+                    expected_cents: m.expected,
+                    reason: reason.clone(),
+                })
+            }
         }
     }
 
     matches.sort_by(|a, b| {
-        (&a.statement_file, a.statement_row, a.investment_id).cmp(&(&b.statement_file, b.statement_row, b.investment_id))
+        (&a.statement_file, a.statement_row, a.investment_id).cmp(&(
+            &b.statement_file,
+            b.statement_row,
+            b.investment_id,
+        ))
     });
     exceptions.sort_by(|a, b| {
-        (a.code, &a.statement_file, a.statement_row, a.investment_id).cmp(&(b.code, &b.statement_file, b.statement_row, b.investment_id))
+        (a.code, &a.statement_file, a.statement_row, a.investment_id).cmp(&(
+            b.code,
+            &b.statement_file,
+            b.statement_row,
+            b.investment_id,
+        ))
     });
     ignored_investments.sort_by_key(|i| i.investment_id);
 
-    let summary = summarise(input, &moves, &matches, &exceptions, &ignored_lines, &ignored_investments);
+    let summary = summarise(
+        input,
+        &moves,
+        &matches,
+        &exceptions,
+        &ignored_lines,
+        &ignored_investments,
+    );
     Ok(ReconOutcome {
         matches,
         exceptions,
         ignored_lines,
         ignored_investments,
-        open_items: OpenItems { format: 1, period_end: Some(input.period.last), items: open },
+        open_items: OpenItems {
+            format: 1,
+            period_end: Some(input.period.last),
+            items: open,
+        },
         summary,
     })
 }
@@ -601,13 +726,19 @@ fn summarise(
         rows_rejected: input.rejects.len(),
         lines_cents: input.lines.iter().map(|l| l.amount_cents).sum(),
         matched_line_cents: matches.iter().map(|m| m.bank_cents).sum(),
-        exception_line_cents: exceptions.iter().filter(|e| e.statement_row.is_some()).map(|e| e.amount_cents).sum(),
+        exception_line_cents: exceptions
+            .iter()
+            .filter(|e| e.statement_row.is_some())
+            .map(|e| e.amount_cents)
+            .sum(),
         ignored_line_cents: ignored_lines.iter().map(|i| i.amount_cents).sum(),
         ..ReconSummary::default()
     };
     let mut line_state: BTreeMap<(&str, u32), u8> = BTreeMap::new();
     for m in matches {
-        line_state.entry((m.statement_file.as_str(), m.statement_row)).or_insert(0);
+        line_state
+            .entry((m.statement_file.as_str(), m.statement_row))
+            .or_insert(0);
     }
     for e in exceptions {
         if let (Some(f), Some(r)) = (e.statement_file.as_deref(), e.statement_row) {
@@ -615,7 +746,9 @@ fn summarise(
         }
     }
     for i in ignored_lines {
-        line_state.entry((i.statement_file.as_str(), i.statement_row)).or_insert(2);
+        line_state
+            .entry((i.statement_file.as_str(), i.statement_row))
+            .or_insert(2);
     }
     s.lines_matched = line_state.values().filter(|&&v| v == 0).count();
     s.lines_exception = line_state.values().filter(|&&v| v == 1).count();
@@ -626,7 +759,7 @@ fn summarise(
         if matches!(m.need, Need::Shadow(..)) {
             continue;
         }
-        let e = s.per_method.entry(m.method.to_string()).or_insert_with(MethodSummary::default);
+        let e = s.per_method.entry(m.method.to_string()).or_default();
         e.movements += 1;
         e.expected_cents += m.expected.abs();
         if m.matched {
@@ -647,7 +780,9 @@ fn summarise(
     }
     s.movements_ignored = ignored_investments.len();
     for e in exceptions {
-        *s.exceptions_by_code.entry(e.code.as_str().to_string()).or_default() += 1;
+        *s.exceptions_by_code
+            .entry(e.code.as_str().to_string())
+            .or_default() += 1;
     }
     if s.movements > 0 {
         s.matched_ratio_count = s.movements_matched as f64 / s.movements as f64;
@@ -709,7 +844,11 @@ mod tests {
         second.reference_id = Some("INV-9920".into());
         second.investor_name = Some("Grace Hopper".into());
         second.amount = Decimal::new(250_000, 2);
-        Book { offerings: vec![], investors: vec![], investments: vec![inv, second] }
+        Book {
+            offerings: vec![],
+            investors: vec![],
+            investments: vec![inv, second],
+        }
     }
 
     fn line(row: u32, cents: Cents, desc: &str, cp: Option<&str>) -> StatementLine {
@@ -747,12 +886,21 @@ mod tests {
             balances: &[],
             rejects: &[],
             carry_forward: None,
-            period: Period { first: d(2026, 10, 1), last: d(2026, 10, 31) },
+            period: Period {
+                first: d(2026, 10, 1),
+                last: d(2026, 10, 31),
+            },
         };
         let out = reconcile(&input, &Tolerances::default()).unwrap();
-        let rules: Vec<(i64, u32, &str)> =
-            out.matches.iter().map(|m| (m.investment_id, m.statement_row, m.rule.as_str())).collect();
-        assert_eq!(rules, vec![(1, 1, "exact_reference"), (2, 3, "amount_date_name")]);
+        let rules: Vec<(i64, u32, &str)> = out
+            .matches
+            .iter()
+            .map(|m| (m.investment_id, m.statement_row, m.rule.as_str()))
+            .collect();
+        assert_eq!(
+            rules,
+            vec![(1, 1, "exact_reference"), (2, 3, "amount_date_name")]
+        );
         assert_eq!(out.exceptions.len(), 1);
         assert_eq!(out.exceptions[0].code, ExceptionCode::UnmatchedCredit);
         assert_eq!(out.exceptions[0].statement_row, Some(2));
@@ -773,7 +921,10 @@ mod tests {
             balances: &[],
             rejects: &[],
             carry_forward: None,
-            period: Period { first: d(2026, 10, 1), last: d(2026, 10, 31) },
+            period: Period {
+                first: d(2026, 10, 1),
+                last: d(2026, 10, 31),
+            },
         };
         let out = reconcile(&input, &Tolerances::default()).unwrap();
         assert_eq!(out.matches.len(), 1);

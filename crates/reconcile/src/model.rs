@@ -212,12 +212,19 @@ impl ExceptionRow {
     /// The order exceptions are listed in (`exceptions.csv`, run outcomes): code, file, row,
     /// investment id, detail.
     pub fn output_order(a: &Self, b: &Self) -> std::cmp::Ordering {
-        (a.code, &a.statement_file, a.statement_row, a.investment_id, &a.detail).cmp(&(
-            b.code,
-            &b.statement_file,
-            b.statement_row,
-            b.investment_id,
-            &b.detail,
-        ))
+        (
+            a.code,
+            &a.statement_file,
+            a.statement_row,
+            a.investment_id,
+            &a.detail,
+        )
+            .cmp(&(
+                b.code,
+                &b.statement_file,
+                b.statement_row,
+                b.investment_id,
+                &b.detail,
+            ))
     }
 }

@@ -22,13 +22,20 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
     let out = StagedDir::new(&args.out)?;
     out.write("findings.csv", findings_csv(&findings).as_bytes())?;
     out.commit()?;
-    let violations = findings.iter().filter(|f| f.severity == Severity::Violation).count();
+    let violations = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Violation)
+        .count();
     eprintln!(
         "tieout check: {} findings ({violations} violations) as of {as_of} → {}",
         findings.len(),
         args.out.join("findings.csv").display()
     );
-    Ok(if violations == 0 { Outcome::Clean } else { Outcome::Exceptions })
+    Ok(if violations == 0 {
+        Outcome::Clean
+    } else {
+        Outcome::Exceptions
+    })
 }
 
 /// Loads the optional sanctions list and overrides and runs every rule.

@@ -48,7 +48,10 @@ fn sdn_names(dir: &std::path::Path) -> Result<Vec<SdnName>> {
             name: e.name.clone(),
             ent_num: e.ent_num,
             individual: e.sdn_type == SdnType::Individual,
-            dob: e.dobs.first().and_then(|d| d.date.or_else(|| chrono::NaiveDate::from_ymd_opt(d.year_from, 7, 1))),
+            dob: e.dobs.first().and_then(|d| {
+                d.date
+                    .or_else(|| chrono::NaiveDate::from_ymd_opt(d.year_from, 7, 1))
+            }),
             country: e.countries.first().cloned(),
         })
         .collect())

@@ -69,7 +69,10 @@ impl Bars {
         if quiet {
             multi.set_draw_target(ProgressDrawTarget::hidden());
         }
-        Self { multi, bars: Mutex::new(Vec::new()) }
+        Self {
+            multi,
+            bars: Mutex::new(Vec::new()),
+        }
     }
 
     fn bar(&self, endpoint: &str) -> ProgressBar {

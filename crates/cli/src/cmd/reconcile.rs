@@ -13,8 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use tieout_domain::{Finding, Severity, findings_csv};
 use tieout_reconcile::engine::{
-    self, OpenItems, ReconInput, ReconOutcome, Tolerances, exceptions_csv, matches_csv,
-    rejects_csv,
+    self, OpenItems, ReconInput, ReconOutcome, Tolerances, exceptions_csv, matches_csv, rejects_csv,
 };
 use tieout_reconcile::load::{self, BankProfile, LoadOptions};
 use tieout_reconcile::{
@@ -58,9 +57,7 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         (None, Some(url)) => {
             steps.step("pulling the snapshot");
             let dir = stage.path().join("snapshot");
-            steps.suspend(|| {
-                super::pull::pull_snapshot(&args.api, url, None, &dir, quiet)
-            })?;
+            steps.suspend(|| super::pull::pull_snapshot(&args.api, url, None, &dir, quiet))?;
             dir
         }
         (None, None) => bail!("give either --snapshot DIR or --api-url URL"),
@@ -85,7 +82,8 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     // 2. Compliance.
     steps.step("checking compliance");
     let period = args.period;
-    let findings = super::check::run_checks(&book, period.last_day(), &args.compliance, &mut inputs)?;
+    let findings =
+        super::check::run_checks(&book, period.last_day(), &args.compliance, &mut inputs)?;
 
     // 3. Statements and payouts.
     steps.step("reading statements");
@@ -169,7 +167,10 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         balances: &balances,
         rejects: &rejects,
         carry_forward: carry.as_ref(),
-        period: engine::Period { first: period.first_day(), last: period.last_day() },
+        period: engine::Period {
+            first: period.first_day(),
+            last: period.last_day(),
+        },
     };
     let mut outcome = match args.engine {
         crate::Engine::Tieout => engine::reconcile(&input, &tolerances),
@@ -181,7 +182,10 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     // 5. Outputs.
     steps.step("writing outputs");
     stage.write("matches.csv", matches_csv(&outcome.matches).as_bytes())?;
-    stage.write("exceptions.csv", exceptions_csv(&outcome.exceptions).as_bytes())?;
+    stage.write(
+        "exceptions.csv",
+        exceptions_csv(&outcome.exceptions).as_bytes(),
+    )?;
     stage.write("rejects.csv", rejects_csv(&rejects).as_bytes())?;
     stage.write("findings.csv", findings_csv(&findings).as_bytes())?;
     stage.write("open-items.json", outcome.open_items.to_json().as_bytes())?;
@@ -207,7 +211,16 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     }
 
     let verdict = verdict(&outcome, &findings, &rejects);
-    let manifest = manifest(&args, &run_id, &inputs, &outcome, &findings, &rejects, verdict, stage.path())?;
+    let manifest = manifest(
+        &args,
+        &run_id,
+        &inputs,
+        &outcome,
+        &findings,
+        &rejects,
+        verdict,
+        stage.path(),
+    )?;
     stage.write("manifest.json", manifest.as_bytes())?;
     steps.finish();
     let out = stage.commit()?;
@@ -266,8 +279,15 @@ fn verdict(outcome: &ReconOutcome, findings: &[Finding], rejects: &[Reject]) -> 
 
 /// A deterministic id for the run: the same inputs and parameters give the same id.
 fn run_id(args: &ReconcileArgs, inputs: &[InputFile]) -> String {
-    let mut text = format!("tieout {}\nperiod {}\n", env!("CARGO_PKG_VERSION"), args.period);
-    let mut hashes: Vec<String> = inputs.iter().map(|i| format!("{} {}", i.role, i.sha256)).collect();
+    let mut text = format!(
+        "tieout {}\nperiod {}\n",
+        env!("CARGO_PKG_VERSION"),
+        args.period
+    );
+    let mut hashes: Vec<String> = inputs
+        .iter()
+        .map(|i| format!("{} {}", i.role, i.sha256))
+        .collect();
     hashes.sort();
     for h in hashes {
         text.push_str(&h);
@@ -309,7 +329,9 @@ fn manifest(
     let s = &outcome.summary;
     let source = match (&args.snapshot, &args.api.api_url) {
         (Some(dir), _) => json!({ "snapshot": display_path(dir) }),
-        (None, Some(url)) => json!({ "api_url": redact_url(url), "api_key_env": args.api.api_key_env }),
+        (None, Some(url)) => {
+            json!({ "api_url": redact_url(url), "api_key_env": args.api.api_key_env })
+        }
         _ => json!(null),
     };
     let doc = json!({
@@ -381,17 +403,28 @@ fn print_summary(
     rejects: &[Reject],
 ) {
     let s = &outcome.summary;
-    let violations = findings.iter().filter(|f| f.severity == Severity::Violation).count();
+    let violations = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Violation)
+        .count();
     let codes: Vec<String> = s
         .exceptions_by_code
         .iter()
         .map(|(c, n)| format!("{c} {n}"))
         .collect();
     eprintln!();
-    eprintln!("tieout reconcile {}: {}", args.period, verdict.as_str().to_uppercase());
+    eprintln!(
+        "tieout reconcile {}: {}",
+        args.period,
+        verdict.as_str().to_uppercase()
+    );
     eprintln!(
         "  statement lines  {} read: {} matched, {} with exceptions, {} ignored with a reason; {} rows rejected",
-        s.lines, s.lines_matched, s.lines_exception, s.lines_ignored, rejects.len()
+        s.lines,
+        s.lines_matched,
+        s.lines_exception,
+        s.lines_ignored,
+        rejects.len()
     );
     eprintln!(
         "  investments      {} movements in scope: {} matched ({:.1}% by count, {:.1}% by amount), {} exceptions",
@@ -404,7 +437,11 @@ fn print_summary(
     if codes.is_empty() {
         eprintln!("  exceptions       none");
     } else {
-        eprintln!("  exceptions       {} ({})", outcome.exceptions.len(), codes.join(", "));
+        eprintln!(
+            "  exceptions       {} ({})",
+            outcome.exceptions.len(),
+            codes.join(", ")
+        );
     }
     eprintln!(
         "  compliance       {} findings, {violations} violations",

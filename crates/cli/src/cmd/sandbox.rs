@@ -18,7 +18,10 @@ pub fn run(args: SandboxArgs) -> Result<Outcome> {
             .await
             .with_context(|| format!("starting the sandbox on {}", args.data.display()))?;
         let url = server.base_url();
-        eprintln!("tieout sandbox: serving {} at {url} (Ctrl-C stops)", args.data.display());
+        eprintln!(
+            "tieout sandbox: serving {} at {url} (Ctrl-C stops)",
+            args.data.display()
+        );
         if let Some(path) = &args.ready_file {
             // Written whole, then renamed: a reader never sees half a URL.
             let tmp = path.with_extension("partial");
