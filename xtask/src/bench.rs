@@ -19,14 +19,13 @@
 //! they came from.
 
 use std::fmt::Write as _;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{KillOnDrop, build_tieout, root};
+use crate::{build_tieout, root, start_sandbox};
 
 const SEED: u64 = 7;
 const PERIOD: &str = "2026-10";
@@ -166,7 +165,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
                 .as_str()
                 .context("dataset.json has no api_key")?
                 .to_string();
-            let (sandbox, url) = start_sandbox(&bin, &data)?;
+            let (sandbox, url) = start_sandbox(&bin, &data, None, Duration::from_secs(300))?;
             let mut cmd = Command::new(&bin);
             cmd.args([
                 "--quiet",
@@ -445,42 +444,6 @@ fn dataset(bin: &Path, cache: &Path, n: u64, rows: &mut Vec<Row>) -> Result<Path
         "dataset generation (cached afterwards)",
     ));
     Ok(dir)
-}
-
-/// Starts `tieout sandbox --port 0` on the dataset and waits for its URL.
-fn start_sandbox(bin: &Path, data: &Path) -> Result<(KillOnDrop, String)> {
-    let ready = std::env::temp_dir().join(format!("tieout-bench-{}.url", std::process::id()));
-    let _ = std::fs::remove_file(&ready);
-    let child = Command::new(bin)
-        .args(["--quiet", "sandbox", "--port", "0", "--data"])
-        .arg(data)
-        .arg("--ready-file")
-        .arg(&ready)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("starting the sandbox")?;
-    let mut guard = KillOnDrop(child);
-    let started = Instant::now();
-    loop {
-        if let Ok(mut f) = std::fs::File::open(&ready) {
-            let mut url = String::new();
-            f.read_to_string(&mut url)?;
-            let url = url.trim().to_string();
-            if !url.is_empty() {
-                let _ = std::fs::remove_file(&ready);
-                return Ok((guard, url));
-            }
-        }
-        if let Some(status) = guard.0.try_wait()? {
-            bail!("the sandbox exited before it was ready ({status})");
-        }
-        if started.elapsed() > Duration::from_secs(300) {
-            bail!("the sandbox did not become ready within 300 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Runs `cmd` (stdout discarded, stderr inherited), returning wall time and peak RSS. With a

@@ -5,7 +5,9 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{exit_code, start_sandbox};
+use std::time::Duration;
+
+use crate::{DEMO_PORT, exit_code, start_sandbox};
 
 /// Environment variable the demo passes the sandbox key through (never on the command line).
 const DEMO_KEY_ENV: &str = "TIEOUT_DEMO_API_KEY";
@@ -42,7 +44,7 @@ pub fn run(bin: &Path, root: &Path) -> Result<ExitCode> {
         bail!("dataset.json lists no demo statements");
     }
 
-    let (sandbox, url) = start_sandbox(bin, &data)?;
+    let (sandbox, url) = start_sandbox(bin, &data, Some(DEMO_PORT), Duration::from_secs(120))?;
     eprintln!("xtask: sandbox API for the demo dataset is listening on {url}");
 
     let out = root.join("reports").join(&period);

@@ -120,7 +120,8 @@ fn exit_code(code: Option<i32>) -> ExitCode {
     }
 }
 
-/// The loopback port the demo sandbox prefers.
+/// The loopback port the demo sandbox prefers: a fixed port keeps the API URL recorded in the
+/// run manifest the same from run to run (byte-identical reruns).
 const DEMO_PORT: u16 = 48_213;
 
 /// A child process that is killed when dropped (the sandbox server).
@@ -133,19 +134,21 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// Starts `tieout sandbox` on an ephemeral loopback port and waits until it prints its URL.
-fn start_sandbox(bin: &Path, data: &Path) -> Result<(KillOnDrop, String)> {
+/// Starts `tieout sandbox` on loopback (on `preferred_port` when it is free, else an ephemeral
+/// port) and waits up to `within` until it writes its URL; the server stops when the guard drops.
+fn start_sandbox(
+    bin: &Path,
+    data: &Path,
+    preferred_port: Option<u16>,
+    within: Duration,
+) -> Result<(KillOnDrop, String)> {
     let ready = std::env::temp_dir().join(format!("tieout-sandbox-{}.url", std::process::id()));
     let _ = std::fs::remove_file(&ready);
-    // A fixed port keeps the API URL recorded in the run manifest the same from run to run
-    // (byte-identical reruns); fall back to an ephemeral port when it is taken.
-    let port = if std::net::TcpListener::bind(("127.0.0.1", DEMO_PORT)).is_ok() {
-        DEMO_PORT
-    } else {
-        0
-    };
+    let port = preferred_port
+        .filter(|p| std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok())
+        .unwrap_or(0);
     let child = Command::new(bin)
-        .args(["sandbox", "--port", &port.to_string(), "--data"])
+        .args(["--quiet", "sandbox", "--port", &port.to_string(), "--data"])
         .arg(data)
         .arg("--ready-file")
         .arg(&ready)
@@ -169,8 +172,11 @@ fn start_sandbox(bin: &Path, data: &Path) -> Result<(KillOnDrop, String)> {
         if let Some(status) = guard.0.try_wait()? {
             bail!("the sandbox exited before it was ready ({status})");
         }
-        if started.elapsed() > Duration::from_secs(120) {
-            bail!("the sandbox did not become ready within 120 s");
+        if started.elapsed() > within {
+            bail!(
+                "the sandbox did not become ready within {} s",
+                within.as_secs()
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
