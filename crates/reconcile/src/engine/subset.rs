@@ -15,47 +15,6 @@ pub(crate) enum Subset {
     GaveUp,
 }
 
-struct Search<'a> {
-    amounts: &'a [Cents],
-    order: Vec<usize>,
-    suffix: Vec<Cents>,
-    lo: Cents,
-    hi: Cents,
-    min_size: usize,
-    budget: u64,
-    nodes: u64,
-    chosen: Vec<usize>,
-    found: Vec<Vec<usize>>,
-}
-
-impl Search<'_> {
-    /// Returns false when the search must stop (budget, or a second solution).
-    fn go(&mut self, i: usize, sum: Cents, added: bool) -> bool {
-        self.nodes += 1;
-        if self.nodes > self.budget {
-            return false;
-        }
-        // Record a subset once: at the node right after its last included item.
-        if added && sum >= self.lo && sum <= self.hi && self.chosen.len() >= self.min_size {
-            self.found.push(self.chosen.clone());
-            if self.found.len() > 1 {
-                return false;
-            }
-        }
-        if i == self.order.len() || sum > self.hi || sum + self.suffix[i] < self.lo {
-            return true;
-        }
-        let idx = self.order[i];
-        self.chosen.push(idx);
-        let go_on = self.go(i + 1, sum + self.amounts[idx], true);
-        self.chosen.pop();
-        if !go_on {
-            return false;
-        }
-        self.go(i + 1, sum, false)
-    }
-}
-
 /// Searches for the unique subset of positive `amounts` whose sum is within `tol` of `target`,
 /// visiting at most `budget` search nodes. Deterministic: amounts are explored largest first,
 /// ties by input index.
@@ -69,35 +28,9 @@ pub(crate) fn find_unique(
     if amounts.iter().any(|a| *a <= 0) {
         return Subset::GaveUp;
     }
-    let mut order: Vec<usize> = (0..amounts.len()).collect();
-    order.sort_by(|a, b| amounts[*b].cmp(&amounts[*a]).then(a.cmp(b)));
-    let mut suffix = vec![0; order.len() + 1];
-    for i in (0..order.len()).rev() {
-        suffix[i] = suffix[i + 1] + amounts[order[i]];
-    }
-    let mut s = Search {
-        amounts,
-        order,
-        suffix,
-        lo: target - tol,
-        hi: target + tol,
-        min_size,
-        budget,
-        nodes: 0,
-        chosen: Vec::new(),
-        found: Vec::new(),
-    };
-    let completed = s.go(0, 0, false);
-    match (s.found.len(), completed) {
-        (n, _) if n > 1 => Subset::Multiple,
-        (1, true) => {
-            let mut v = s.found.remove(0);
-            v.sort_unstable();
-            Subset::Unique(v)
-        }
-        (0, true) => Subset::NotFound,
-        _ => Subset::GaveUp,
-    }
+    // With only positive amounts the signed search explores the same order (largest first,
+    // ties by index) and its pruning reduces to the positive one.
+    find_unique_signed(amounts, target, tol, min_size, budget)
 }
 
 /// Like [`find_unique`] but `amounts` may be of either sign (a processor payout that nets
