@@ -10,6 +10,7 @@
 //! sent over https or to loopback; `next` links are only followed on the base URL's host; GET is
 //! retried, POST/PATCH are not.
 
+pub mod bookfile;
 pub mod client;
 pub mod error;
 pub mod key;

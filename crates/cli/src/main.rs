@@ -39,6 +39,17 @@ enum Command {
     Gen(GenArgs),
     /// Serve a dataset as a local Issuer API on loopback.
     Sandbox(SandboxArgs),
+    /// Build (or rebuild) a snapshot's binary book, book.bin, from its JSONL files; pulls and
+    /// `gen` write it themselves, so this is for snapshots made by older versions.
+    Book(BookArgs),
+}
+
+/// `tieout book`.
+#[derive(Debug, Args)]
+pub struct BookArgs {
+    /// Snapshot directory (its JSONL files must match its manifest).
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: PathBuf,
 }
 
 /// Where the API is and which environment variable holds its key.
@@ -200,6 +211,7 @@ fn main() -> ExitCode {
         Command::Reconcile(a) => cmd::reconcile::run(*a, quiet),
         Command::Gen(a) => cmd::generate::run(a),
         Command::Sandbox(a) => cmd::sandbox::run(a),
+        Command::Book(a) => cmd::book::run(a),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

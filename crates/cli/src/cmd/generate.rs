@@ -21,6 +21,10 @@ pub fn run(args: GenArgs) -> Result<Outcome> {
     };
     let summary = generate(&cfg, &args.out)
         .with_context(|| format!("generating a dataset into {}", args.out.display()))?;
+    // The generated api/ is a snapshot like a pull's: give it its binary book too.
+    let api = args.out.join("api");
+    tieout_api::snapshot::write_book_cache(&api)
+        .with_context(|| format!("writing the binary book into {}", api.display()))?;
     eprintln!(
         "tieout gen: {} offerings, {} investors, {} investments, {} statement lines, {} payouts, \
          {} planted exceptions, {} planted violations → {}",

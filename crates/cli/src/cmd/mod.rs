@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod book;
 pub mod check;
 pub mod generate;
 pub mod pull;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
 use serde_json::json;
 use tieout_domain::{Finding, Severity, findings_csv};
 use tieout_reconcile::engine::{
@@ -63,21 +64,19 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         (None, None) => bail!("give either --snapshot DIR or --api-url URL"),
     };
     steps.step("loading the snapshot");
-    for name in ["offerings", "investors", "investments", "users"] {
-        let p = snapshot_dir.join(format!("{name}.jsonl"));
-        if p.exists() {
-            let sha = sha256_file(&p)?;
-            let bytes = std::fs::metadata(&p)?.len();
-            inputs.push(InputFile {
-                role: "snapshot".into(),
-                path: format!("snapshot/{name}.jsonl"),
-                sha256: sha,
-                bytes,
-            });
-        }
-    }
-    let book = tieout_api::snapshot::load_book(&snapshot_dir)
+    let loaded = tieout_api::snapshot::open_book(&snapshot_dir)
         .with_context(|| format!("loading the snapshot {}", snapshot_dir.display()))?;
+    // What was read, hashed as read: the snapshot's manifest (which lists every JSONL file's
+    // hash) and the book, or the JSONL files themselves when the book could not serve.
+    for r in &loaded.read {
+        inputs.push(InputFile {
+            role: "snapshot".into(),
+            path: format!("snapshot/{}", r.file),
+            sha256: r.sha256.clone(),
+            bytes: r.bytes,
+        });
+    }
+    let book = loaded.book;
 
     // 2. Compliance.
     steps.step("checking compliance");
@@ -101,42 +100,73 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         },
         ..LoadOptions::default()
     };
+    // Names are checked and files read in argument order; parsing runs on all cores.
     let mut names = BTreeSet::new();
-    let mut lines: Vec<StatementLine> = Vec::new();
-    let mut balances: Vec<StatedBalance> = Vec::new();
-    let mut rejects: Vec<Reject> = Vec::new();
-    let mut control_breaks: Vec<Reject> = Vec::new();
-    for path in &args.statements {
+    let mut files: Vec<(bool, String, &std::path::Path, Vec<u8>)> = Vec::new();
+    for (is_statement, path) in args
+        .statements
+        .iter()
+        .map(|p| (true, p))
+        .chain(args.payouts.iter().map(|p| (false, p)))
+    {
         let name = file_name(path)?;
         if !names.insert(name.clone()) {
             bail!("two inputs are named {name}; rename one so every line's file is unambiguous");
         }
-        let bytes = read_input(path, "statement", &mut inputs)?;
-        let loaded = load::load_statement_from_bytes(&name, &bytes, &opts)
-            .with_context(|| format!("reading the statement {}", path.display()))?;
-        tracing::info!(
-            "{name}: {} lines, {} rejected, {} stated balances",
-            loaded.lines.len(),
-            loaded.rejects.len(),
-            loaded.balances.len()
-        );
-        lines.extend(loaded.lines);
-        balances.extend(loaded.balances);
-        rejects.extend(loaded.rejects);
-        control_breaks.extend(loaded.control_breaks);
+        let role = if is_statement { "statement" } else { "payouts" };
+        let bytes = read_input(path, role, &mut inputs)?;
+        files.push((is_statement, name, path.as_path(), bytes));
     }
+    enum Parsed {
+        Statement(load::LoadedStatement),
+        Payouts(load::LoadedPayouts),
+    }
+    let parsed: Vec<Parsed> = files
+        .into_par_iter()
+        .map(|(is_statement, name, path, bytes)| -> Result<Parsed> {
+            if is_statement {
+                let loaded = load::load_statement_from_bytes(&name, &bytes, &opts)
+                    .with_context(|| format!("reading the statement {}", path.display()))?;
+                tracing::info!(
+                    "{name}: {} lines, {} rejected, {} stated balances",
+                    loaded.lines.len(),
+                    loaded.rejects.len(),
+                    loaded.balances.len()
+                );
+                Ok(Parsed::Statement(loaded))
+            } else {
+                let loaded = load::load_payouts_from_bytes(&name, &bytes)
+                    .with_context(|| format!("reading the payout export {}", path.display()))?;
+                tracing::info!(
+                    "{name}: {} payout items, {} rejected",
+                    loaded.items.len(),
+                    loaded.rejects.len()
+                );
+                Ok(Parsed::Payouts(loaded))
+            }
+        })
+        .collect::<Result<_>>()?;
+    let mut lines: Vec<StatementLine> = Vec::new();
+    let mut balances: Vec<StatedBalance> = Vec::new();
+    let mut rejects: Vec<Reject> = Vec::new();
+    let mut control_breaks: Vec<Reject> = Vec::new();
     let mut payouts: Vec<PayoutItem> = Vec::new();
-    for path in &args.payouts {
-        let name = file_name(path)?;
-        if !names.insert(name.clone()) {
-            bail!("two inputs are named {name}; rename one so every row's file is unambiguous");
+    let mut payout_rejects: Vec<Reject> = Vec::new();
+    for p in parsed {
+        match p {
+            Parsed::Statement(loaded) => {
+                lines.extend(loaded.lines);
+                balances.extend(loaded.balances);
+                rejects.extend(loaded.rejects);
+                control_breaks.extend(loaded.control_breaks);
+            }
+            Parsed::Payouts(loaded) => {
+                payouts.extend(loaded.items);
+                payout_rejects.extend(loaded.rejects);
+            }
         }
-        let bytes = read_input(path, "payouts", &mut inputs)?;
-        let loaded = load::load_payouts_from_bytes(&name, &bytes)
-            .with_context(|| format!("reading the payout export {}", path.display()))?;
-        payouts.extend(loaded.items);
-        rejects.extend(loaded.rejects);
     }
+    rejects.extend(payout_rejects);
     let carry = match &args.carry_forward {
         Some(p) => {
             let text = String::from_utf8(read_input(p, "carry_forward", &mut inputs)?)
