@@ -123,6 +123,8 @@ struct Row {
     peak_rss_kib: Option<u64>,
     /// baseline wall / this wall, for `reconcile`.
     ratio: Option<f64>,
+    /// Reconciliation accuracy against the ground truth, for `accuracy`.
+    score: Option<crate::score::Score>,
     note: String,
 }
 
@@ -143,7 +145,21 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     let runs = cache.join("runs");
     let _ = std::fs::remove_dir_all(&runs);
     std::fs::create_dir_all(&runs).with_context(|| format!("creating {}", runs.display()))?;
-    let sdn = root().join("testdata").join("sdn-fictional");
+    // The full OFAC SDN list from the shared samples (read in place) when it is there, so the
+    // screening figure is against the real list; the fictional list otherwise.
+    let full_sdn = root().join("..").join("shared/samples/ofac/full");
+    let (sdn, sdn_label) = if full_sdn.join("sdn.csv").exists() {
+        (full_sdn, "the full OFAC SDN list")
+    } else {
+        eprintln!(
+            "xtask: {} not found; screening against the fictional list testdata/sdn-fictional",
+            full_sdn.display()
+        );
+        (
+            root().join("testdata").join("sdn-fictional"),
+            "the fictional SDN list",
+        )
+    };
     let mut rows: Vec<Row> = Vec::new();
 
     let out_dir = root().join("reports").join("bench");
@@ -200,7 +216,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             let m = measure(cmd, None)?;
             ensure_ok(stage, n, &m)?;
             let note = if with_sdn {
-                format!("{investors} investors screened")
+                format!("{investors} investors screened against {sdn_label}")
             } else {
                 String::new()
             };
@@ -257,6 +273,18 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             .and_then(|v| v["counts"]["statement_lines"].as_u64())
             .unwrap_or(lines);
         let mut engine_row = row(n, "reconcile", &m, lines, "statement lines", "");
+        let accuracy = crate::score::score(&data, &out("reconcile"))
+            .with_context(|| format!("scoring the {n} run against its ground truth"))?;
+        let accuracy_row = Row {
+            wall: None,
+            records: accuracy.truth as u64,
+            records_kind: "truth pairs",
+            peak_rss_kib: None,
+            ratio: None,
+            note: accuracy.note(),
+            score: Some(accuracy),
+            ..row(n, "accuracy", &m, 0, "truth pairs", "")
+        };
         if opts.baseline {
             let m = measure(
                 recon("baseline", false, out("reconcile-baseline"))?,
@@ -290,6 +318,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             }
         }
         rows.push(engine_row);
+        rows.push(accuracy_row);
         if n > opts.reports_max {
             print_rows(&rows[first_row..]);
             write_results(&out_dir, &rows, &version)?;
@@ -313,6 +342,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             records_kind: "statement lines",
             peak_rss_kib: None,
             ratio: None,
+            score: None,
             note: "reconcile+reports − reconcile (all PDF/XLSX reports)".into(),
         });
         print_rows(&rows[first_row..]);
@@ -341,6 +371,7 @@ fn row(size: u64, stage: &str, m: &Measured, records: u64, kind: &'static str, n
         records_kind: kind,
         peak_rss_kib: Some(m.peak_rss_kib),
         ratio: None,
+        score: None,
         note: note.into(),
     }
 }
@@ -711,6 +742,28 @@ fn markdown(rows: &[Row], version: &str) -> String {
             }
         ));
     }
+    let scores: Vec<(u64, crate::score::Score)> = rows
+        .iter()
+        .filter_map(|r| Some((r.size, r.score?)))
+        .collect();
+    if let (Some((n0, small)), Some((n1, large))) = (scores.first(), scores.last())
+        && n1 > n0
+    {
+        line(format!(
+            "accuracy does not drop at scale: precision {:.4} / recall {:.4} / planted exceptions reported {:.4} at {n1} vs {:.4} / {:.4} / {:.4} at {n0} — {}",
+            large.precision(),
+            large.recall(),
+            large.planted_recall(),
+            small.precision(),
+            small.recall(),
+            small.planted_recall(),
+            verdict(
+                large.precision() + 0.002 >= small.precision()
+                    && large.recall() + 0.002 >= small.recall()
+                    && large.planted_recall() + 0.002 >= small.planted_recall()
+            )
+        ));
+    }
     if let Some(r) = find(rows, 100_000, "pull") {
         let t = throughput(r).unwrap_or(0.0);
         line(format!(
@@ -764,6 +817,7 @@ mod tests {
             records_kind: "statement lines",
             peak_rss_kib: Some(1024 * 1024),
             ratio,
+            score: None,
             note: String::new(),
         };
         let rows = vec![

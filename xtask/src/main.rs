@@ -22,6 +22,7 @@ use anyhow::{Context, Result, bail};
 
 mod bench;
 mod demo;
+mod score;
 
 fn main() -> ExitCode {
     match run() {
