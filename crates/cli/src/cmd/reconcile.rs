@@ -256,6 +256,9 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     let out = stage.commit()?;
 
     print_summary(&args, &out, verdict, &outcome, &findings, &rejects);
+    // The process ends right after this: handing millions of small allocations back one by one
+    // would only delay the exit (about a second at a million investments).
+    std::mem::forget((book, lines, payouts, outcome, findings));
     Ok(match verdict {
         Verdict::Reconciled => Outcome::Clean,
         Verdict::Exceptions | Verdict::Incomplete => Outcome::Exceptions,
@@ -485,6 +488,14 @@ struct Steps {
     bar: ProgressBar,
 }
 
+/// The process's resident memory in MiB, where the platform tells (Linux `/proc/self/statm`,
+/// assuming 4 KiB pages); for the step log only.
+fn resident_mib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4 / 1024)
+}
+
 impl Steps {
     fn new(quiet: bool) -> Self {
         let bar = ProgressBar::new_spinner();
@@ -500,7 +511,10 @@ impl Steps {
     }
 
     fn step(&self, msg: &str) {
-        tracing::info!("{msg}");
+        match resident_mib() {
+            Some(mib) => tracing::info!("{msg} (resident memory {mib} MiB)"),
+            None => tracing::info!("{msg}"),
+        }
         self.bar.set_message(msg.to_string());
     }
 
