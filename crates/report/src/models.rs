@@ -92,11 +92,73 @@ table_row! {
     }
 }
 
+table_row! {
+    /// The holdings of one offering: the register summarised by offering.
+    OfferingHoldingRow {
+        /// Offering id.
+        offering_id: Id,
+        /// Offering name.
+        offering: String,
+        /// Offering type (wire value).
+        offering_type: String,
+        /// Distinct investors with an investment in the offering.
+        investors: i64,
+        /// Number of investments.
+        investments: i64,
+        /// Started / not received.
+        pending: Money,
+        /// Received, invested or approved.
+        held: Money,
+        /// Accepted (incl. escrow closed).
+        accepted: Money,
+        /// Refunded.
+        refunded: Money,
+        /// Cancelled, failed, not approved or unknown status.
+        void: Money,
+        /// Total of all investments.
+        total: Money,
+        /// Shares incl. bonus shares of investments with funds taken.
+        shares: i64,
+    }
+}
+
 /// The investor register.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InvestorRegister {
     /// One row per investor, by id.
     pub investors: Table<InvestorRow>,
+    /// The same investments summarised by offering, by offering id (the PDF shows it when the
+    /// register is too long to list in full).
+    pub by_offering: Table<OfferingHoldingRow>,
+}
+
+impl InvestorRegister {
+    /// Indices into `investors.rows` of the `k` investors with the largest totals (largest
+    /// first, ties by investor id).
+    pub fn largest(&self, k: usize) -> Vec<usize> {
+        let rows = &self.investors.rows;
+        top_k(rows.len(), k, |a, b| {
+            rows[b]
+                .total
+                .cmp(&rows[a].total)
+                .then(rows[a].investor_id.cmp(&rows[b].investor_id))
+        })
+    }
+}
+
+/// The first `k` of `0..n` under the total order `cmp`, sorted by it.
+fn top_k(n: usize, k: usize, cmp: impl Fn(usize, usize) -> std::cmp::Ordering) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    let cmp = |a: &usize, b: &usize| cmp(*a, *b).then(a.cmp(b));
+    if k < n {
+        if k == 0 {
+            return Vec::new();
+        }
+        idx.select_nth_unstable_by(k - 1, cmp);
+        idx.truncate(k);
+    }
+    idx.sort_unstable_by(cmp);
+    idx
 }
 
 table_row! {
@@ -170,6 +232,17 @@ pub struct FundsReceived {
     pub by_method: Table<MethodRow>,
 }
 
+impl FundsReceived {
+    /// Indices into `receipts.rows` of the `k` largest receipts (ties by position), in the
+    /// table's own order (date, method, investment id).
+    pub fn largest(&self, k: usize) -> Vec<usize> {
+        let rows = &self.receipts.rows;
+        let mut idx = top_k(rows.len(), k, |a, b| rows[b].amount.cmp(&rows[a].amount));
+        idx.sort_unstable();
+        idx
+    }
+}
+
 table_row! {
     /// One reconciliation exception.
     ReconExceptionRow {
@@ -232,9 +305,30 @@ table_row! {
     }
 }
 
+table_row! {
+    /// Exceptions, findings or rejects of one code: the exceptions report summarised.
+    ExceptionSummaryRow {
+        /// `Reconciliation`, `Compliance` or `Rejected lines`.
+        kind: String,
+        /// Worst severity of the group.
+        severity: String,
+        /// Exception or rule code (`REJECTED_LINE` for rejects).
+        code: String,
+        /// Number of items.
+        count: i64,
+        /// Absolute amount at stake (reconciliation) or of the investments concerned.
+        amount: Money,
+        /// What to do next.
+        next_action: String,
+    }
+}
+
 /// Exceptions, findings and rejects.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExceptionsReport {
+    /// Every item summarised by kind and code (the PDF shows it when the lists are too long
+    /// to print in full): reconciliation by code, then compliance by code, then rejects.
+    pub summary: Table<ExceptionSummaryRow>,
     /// Reconciliation exceptions by severity, then amount (largest first).
     pub reconciliation: Table<ReconExceptionRow>,
     /// Compliance findings by severity, then amount.
@@ -395,10 +489,12 @@ pub struct BoardReport {
 pub fn table_keys(report: &str, table: &str) -> Option<&'static [&'static str]> {
     Some(match (report, table) {
         ("investor-register", "investors") => InvestorRow::KEYS,
+        ("investor-register", "by_offering") => OfferingHoldingRow::KEYS,
         ("funds-received", "receipts") => ReceiptRow::KEYS,
         ("funds-received", "by_day_method") => DayMethodRow::KEYS,
         ("funds-received", "by_method") | ("board", "by_method") => MethodRow::KEYS,
         ("exceptions", "reconciliation") => ReconExceptionRow::KEYS,
+        ("exceptions", "summary") => ExceptionSummaryRow::KEYS,
         ("exceptions", "findings") => FindingRow::KEYS,
         ("exceptions", "rejects") => RejectRow::KEYS,
         ("regulator", "figures") => FigureRow::KEYS,
@@ -517,8 +613,39 @@ fn yes_no(b: Option<bool>) -> String {
     }
 }
 
+/// The register's status buckets: 0 pending, 1 held, 2 accepted, 3 refunded, 4 void.
+fn bucket(status: &InvestmentStatus) -> usize {
+    use InvestmentStatus as S;
+    match status {
+        S::Started | S::NotReceived => 0,
+        S::Received | S::Invested | S::Approved => 1,
+        S::Accepted | S::AcceptedEscrowClosed => 2,
+        S::Refunded => 3,
+        S::Cancelled | S::PaymentFailed | S::NotApproved | S::Other(_) => 4,
+    }
+}
+
+/// The cents of bucket `b` (see [`bucket`]) among a row's five amounts.
+fn bucket_mut<'a>(
+    pending: &'a mut Money,
+    held: &'a mut Money,
+    accepted: &'a mut Money,
+    refunded: &'a mut Money,
+    void: &'a mut Money,
+    b: usize,
+) -> &'a mut Cents {
+    match b {
+        0 => &mut pending.0,
+        1 => &mut held.0,
+        2 => &mut accepted.0,
+        3 => &mut refunded.0,
+        _ => &mut void.0,
+    }
+}
+
 fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
     let mut rows: BTreeMap<i64, InvestorRow> = BTreeMap::new();
+    let mut offerings: BTreeMap<i64, (OfferingHoldingRow, Vec<i64>)> = BTreeMap::new();
     for i in &ctx.input.book.investors {
         rows.insert(
             i.id,
@@ -570,20 +697,70 @@ fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
             shares: 0,
         });
         let c = ctx.amount(inv);
+        let shares = if inv.status.funds_taken() {
+            inv.quantity.unwrap_or(0) + inv.bonus_shares.unwrap_or(0)
+        } else {
+            0
+        };
+        let b = bucket(&inv.status);
         row.investments += 1;
         row.total.0 += c;
-        use InvestmentStatus as S;
-        match inv.status {
-            S::Started | S::NotReceived => row.pending.0 += c,
-            S::Received | S::Invested | S::Approved => row.held.0 += c,
-            S::Accepted | S::AcceptedEscrowClosed => row.accepted.0 += c,
-            S::Refunded => row.refunded.0 += c,
-            S::Cancelled | S::PaymentFailed | S::NotApproved | S::Other(_) => row.void.0 += c,
-        }
-        if inv.status.funds_taken() {
-            row.shares += inv.quantity.unwrap_or(0) + inv.bonus_shares.unwrap_or(0);
-        }
+        *bucket_mut(
+            &mut row.pending,
+            &mut row.held,
+            &mut row.accepted,
+            &mut row.refunded,
+            &mut row.void,
+            b,
+        ) += c;
+        row.shares += shares;
+
+        let o = offerings.entry(inv.offering_id).or_insert_with(|| {
+            (
+                OfferingHoldingRow {
+                    offering_id: Id(inv.offering_id),
+                    offering: ctx.offering_name(inv.offering_id),
+                    offering_type: ctx
+                        .offerings
+                        .get(&inv.offering_id)
+                        .map(|o| o.offering_type.to_string())
+                        .unwrap_or_default(),
+                    investors: 0,
+                    investments: 0,
+                    pending: Money(0),
+                    held: Money(0),
+                    accepted: Money(0),
+                    refunded: Money(0),
+                    void: Money(0),
+                    total: Money(0),
+                    shares: 0,
+                },
+                Vec::new(),
+            )
+        });
+        o.0.investments += 1;
+        o.0.total.0 += c;
+        let r = &mut o.0;
+        *bucket_mut(
+            &mut r.pending,
+            &mut r.held,
+            &mut r.accepted,
+            &mut r.refunded,
+            &mut r.void,
+            b,
+        ) += c;
+        r.shares += shares;
+        o.1.push(inv.investor_id);
     }
+    let by_offering: Vec<OfferingHoldingRow> = offerings
+        .into_values()
+        .map(|(mut row, mut holders)| {
+            holders.sort_unstable();
+            holders.dedup();
+            row.investors = holders.len() as i64;
+            row
+        })
+        .collect();
     let rows: Vec<InvestorRow> = rows.into_values().collect();
     let sum = |f: fn(&InvestorRow) -> i64| rows.iter().map(f).sum::<i64>();
     let totals = Totals {
@@ -599,10 +776,28 @@ fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
             ("shares".into(), Cell::Int(sum(|r| r.shares))),
         ],
     };
+    let osum = |f: fn(&OfferingHoldingRow) -> i64| by_offering.iter().map(f).sum::<i64>();
+    let offering_totals = Totals {
+        label: "Total".into(),
+        values: vec![
+            ("investments".into(), Cell::Int(osum(|r| r.investments))),
+            ("pending".into(), Cell::Money(osum(|r| r.pending.0))),
+            ("held".into(), Cell::Money(osum(|r| r.held.0))),
+            ("accepted".into(), Cell::Money(osum(|r| r.accepted.0))),
+            ("refunded".into(), Cell::Money(osum(|r| r.refunded.0))),
+            ("void".into(), Cell::Money(osum(|r| r.void.0))),
+            ("total".into(), Cell::Money(osum(|r| r.total.0))),
+            ("shares".into(), Cell::Int(osum(|r| r.shares))),
+        ],
+    };
     InvestorRegister {
         investors: Table {
             rows,
             totals: Some(totals),
+        },
+        by_offering: Table {
+            rows: by_offering,
+            totals: Some(offering_totals),
         },
     }
 }
@@ -937,7 +1132,88 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
         })
         .collect();
 
+    // Summary by kind and code, each group at its worst severity.
+    let mut groups: BTreeMap<(u8, String), (Severity, i64, Cents, &'static str)> = BTreeMap::new();
+    for e in ctx.input.exceptions {
+        let g = groups.entry((0, e.code.as_str().to_string())).or_insert((
+            e.severity,
+            0,
+            0,
+            exception_next_action(e.code),
+        ));
+        g.0 = g.0.min(e.severity);
+        g.1 += 1;
+        g.2 += e.amount_cents.saturating_abs();
+    }
+    for f in ctx.input.findings {
+        let amount = f
+            .investment_id
+            .and_then(|id| ctx.investments.get(&id))
+            .map(|i| ctx.amount(i))
+            .unwrap_or(0);
+        let g = groups.entry((1, f.code.as_str().to_string())).or_insert((
+            f.severity,
+            0,
+            0,
+            finding_next_action(f.code),
+        ));
+        g.0 = g.0.min(f.severity);
+        g.1 += 1;
+        g.2 += amount.saturating_abs();
+    }
+    let mut summary: Vec<(u8, Severity, ExceptionSummaryRow)> = groups
+        .into_iter()
+        .map(|((kind, code), (sev, count, amount, next))| {
+            (
+                kind,
+                sev,
+                ExceptionSummaryRow {
+                    kind: if kind == 0 {
+                        "Reconciliation"
+                    } else {
+                        "Compliance"
+                    }
+                    .into(),
+                    severity: sev.as_str().to_string(),
+                    code,
+                    count,
+                    amount: Money(amount),
+                    next_action: next.to_string(),
+                },
+            )
+        })
+        .collect();
+    summary.sort_by(|a, b| {
+        (a.0, a.1, std::cmp::Reverse(a.2.amount), &a.2.code).cmp(&(
+            b.0,
+            b.1,
+            std::cmp::Reverse(b.2.amount),
+            &b.2.code,
+        ))
+    });
+    let mut summary: Vec<ExceptionSummaryRow> = summary.into_iter().map(|(.., r)| r).collect();
+    if !reject_rows.is_empty() {
+        summary.push(ExceptionSummaryRow {
+            kind: "Rejected lines".into(),
+            severity: String::new(),
+            code: "REJECTED_LINE".into(),
+            count: reject_rows.len() as i64,
+            amount: Money(0),
+            next_action: REJECT_NEXT_ACTION.to_string(),
+        });
+    }
+
     ExceptionsReport {
+        summary: Table {
+            totals: Some(Totals {
+                label: "Total".into(),
+                values: vec![(
+                    "count".into(),
+                    Cell::Int(summary.iter().map(|r| r.count).sum()),
+                )],
+            }),
+            rows: summary,
+        },
         reconciliation: Table {
             totals: Some(Totals {
                 label: format!("Total at stake ({} exceptions)", recon_rows.len()),

@@ -201,12 +201,14 @@ pub fn build_workbook(
     let f = Formats::new();
     for t in &layout.tables {
         let table: &dyn DynTable = match (name, t.name.as_str()) {
+            ("investor-register", "by_offering") => &models.investor_register.by_offering,
             ("investor-register", _) => &models.investor_register.investors,
             ("funds-received", "receipts") => &models.funds_received.receipts,
             ("funds-received", "by_day_method") => &models.funds_received.by_day_method,
             ("funds-received", _) => &models.funds_received.by_method,
             ("exceptions", "reconciliation") => &models.exceptions.reconciliation,
             ("exceptions", "findings") => &models.exceptions.findings,
+            ("exceptions", "summary") => &models.exceptions.summary,
             ("exceptions", _) => &models.exceptions.rejects,
             _ => {
                 return Err(ReportError::Layout {
