@@ -151,18 +151,18 @@ const OPTIONAL_TABLES: &str = r#"
 name = "by_offering"
 title = "Register by offering"
 columns = [
-  { key = "offering_id", heading = "ID", width = 10 },
-  { key = "offering", heading = "Offering", width = 48 },
+  { key = "offering_id", heading = "ID", width = 8 },
+  { key = "offering", heading = "Offering", width = 38 },
   { key = "offering_type", heading = "Type", width = 16 },
-  { key = "investors", heading = "Investors", width = 15 },
+  { key = "investors", heading = "Investors", width = 14 },
   { key = "investments", heading = "Inv.", width = 14 },
-  { key = "pending", heading = "Pending", width = 20 },
-  { key = "held", heading = "Received", width = 20 },
-  { key = "accepted", heading = "Accepted", width = 20 },
-  { key = "refunded", heading = "Refunded", width = 19 },
-  { key = "void", heading = "Void", width = 18 },
-  { key = "total", heading = "Total", width = 21 },
-  { key = "shares", heading = "Shares", width = 16 },
+  { key = "pending", heading = "Pending", width = 24 },
+  { key = "held", heading = "Received", width = 24 },
+  { key = "accepted", heading = "Accepted", width = 24 },
+  { key = "refunded", heading = "Refunded", width = 24 },
+  { key = "void", heading = "Void", width = 24 },
+  { key = "total", heading = "Total", width = 25 },
+  { key = "shares", heading = "Shares", width = 18 },
 ]
 
 [[tables]]
@@ -171,10 +171,10 @@ title = "Summary by code"
 columns = [
   { key = "kind", heading = "Kind", width = 24 },
   { key = "severity", heading = "Severity", width = 16 },
-  { key = "code", heading = "Code", width = 42 },
+  { key = "code", heading = "Code", width = 50 },
   { key = "count", heading = "Count", width = 16 },
   { key = "amount", heading = "Amount", width = 24 },
-  { key = "next_action", heading = "Next action", width = 110, wrap = true },
+  { key = "next_action", heading = "Next action", width = 102, wrap = true },
 ]
 "#;
 
