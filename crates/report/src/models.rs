@@ -1,7 +1,7 @@
 //! Report models: plain serialisable rows and totals per report, computed from the
 //! [`ReportInput`]. Renderers only format these; tests and snapshots cover them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -525,37 +525,63 @@ pub fn required_tables(report: &str) -> &'static [&'static str] {
     }
 }
 
-/// Pre-computed lookups shared by the builders.
+/// Pre-computed lookups shared by the builders. The hash maps are only ever looked up, never
+/// iterated, so their order cannot reach an output.
 struct Ctx<'a> {
     input: &'a ReportInput<'a>,
-    investors: BTreeMap<i64, &'a Investor>,
+    investors: HashMap<i64, &'a Investor>,
     offerings: BTreeMap<i64, &'a Offering>,
-    investments: BTreeMap<i64, &'a Investment>,
-    cents: BTreeMap<i64, Cents>,
+    investments: HashMap<i64, &'a Investment>,
+    /// Booking date of the statement line each exception points at, by exception index.
+    exception_line_dates: Vec<Option<NaiveDate>>,
 }
 
 impl<'a> Ctx<'a> {
     fn new(input: &'a ReportInput<'a>) -> Result<Self, ReportError> {
         let book = input.book;
-        let mut cents = BTreeMap::new();
         for inv in &book.investments {
-            let c = decimal_to_cents(inv.amount).ok_or(ReportError::Amount {
+            decimal_to_cents(inv.amount).ok_or(ReportError::Amount {
                 investment_id: inv.id,
                 amount: inv.amount.to_string(),
             })?;
-            cents.insert(inv.id, c);
         }
+        // Only the lines exceptions point at; a later line with the same file and row wins,
+        // as it did when every line was indexed.
+        let mut wanted: HashMap<(&str, u32), Option<NaiveDate>> = input
+            .exceptions
+            .iter()
+            .filter_map(|e| match (&e.statement_file, e.statement_row) {
+                (Some(f), Some(r)) => Some(((f.as_str(), r), None)),
+                _ => None,
+            })
+            .collect();
+        if !wanted.is_empty() {
+            for l in input.statement_lines {
+                if let Some(d) = wanted.get_mut(&(l.file.as_str(), l.statement_row)) {
+                    *d = Some(l.booking_date);
+                }
+            }
+        }
+        let exception_line_dates = input
+            .exceptions
+            .iter()
+            .map(|e| match (&e.statement_file, e.statement_row) {
+                (Some(f), Some(r)) => wanted.get(&(f.as_str(), r)).copied().flatten(),
+                _ => None,
+            })
+            .collect();
         Ok(Self {
             input,
             investors: book.investors.iter().map(|i| (i.id, i)).collect(),
             offerings: book.offerings.iter().map(|o| (o.id, o)).collect(),
             investments: book.investments.iter().map(|i| (i.id, i)).collect(),
-            cents,
+            exception_line_dates,
         })
     }
 
+    /// The investment's amount in cents (every amount was checked to fit in [`Ctx::new`]).
     fn amount(&self, inv: &Investment) -> Cents {
-        self.cents.get(&inv.id).copied().unwrap_or(0)
+        decimal_to_cents(inv.amount).unwrap_or(0)
     }
 
     fn investor_name(&self, id: i64) -> String {
@@ -644,49 +670,27 @@ fn bucket_mut<'a>(
 }
 
 fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
-    let mut rows: BTreeMap<i64, InvestorRow> = BTreeMap::new();
+    // Rows in a vector with an id → position index (a later investor with the same id
+    // replaces the earlier one); sorted by id at the end.
+    let mut rows: Vec<InvestorRow> = Vec::with_capacity(ctx.input.book.investors.len());
+    let mut at: HashMap<i64, usize> = HashMap::with_capacity(ctx.input.book.investors.len());
     let mut offerings: BTreeMap<i64, (OfferingHoldingRow, Vec<i64>)> = BTreeMap::new();
     for i in &ctx.input.book.investors {
-        rows.insert(
-            i.id,
-            InvestorRow {
-                investor_id: Id(i.id),
-                name: i.full_name(),
-                investor_type: i.investor_type.to_string(),
-                kyc_status: i.kyc_status.to_string(),
-                accredited: yes_no(i.accredited),
-                accreditation_type: i.accreditation_type.as_ref().map(|a| a.to_string()),
-                country: i.country.clone(),
-                state: i.state.clone(),
-                date_of_birth: i.date_of_birth,
-                tax_id: i
-                    .tax_id
-                    .as_deref()
-                    .map(mask_tax_id)
-                    .filter(|s| !s.is_empty()),
-                investments: 0,
-                pending: Money(0),
-                held: Money(0),
-                accepted: Money(0),
-                refunded: Money(0),
-                void: Money(0),
-                total: Money(0),
-                shares: 0,
-            },
-        );
-    }
-    for inv in &ctx.input.book.investments {
-        let row = rows.entry(inv.investor_id).or_insert_with(|| InvestorRow {
-            investor_id: Id(inv.investor_id),
-            name: ctx.investor_name(inv.investor_id),
-            investor_type: String::new(),
-            kyc_status: String::new(),
-            accredited: String::new(),
-            accreditation_type: None,
-            country: None,
-            state: None,
-            date_of_birth: None,
-            tax_id: None,
+        let row = InvestorRow {
+            investor_id: Id(i.id),
+            name: i.full_name(),
+            investor_type: i.investor_type.to_string(),
+            kyc_status: i.kyc_status.to_string(),
+            accredited: yes_no(i.accredited),
+            accreditation_type: i.accreditation_type.as_ref().map(|a| a.to_string()),
+            country: i.country.clone(),
+            state: i.state.clone(),
+            date_of_birth: i.date_of_birth,
+            tax_id: i
+                .tax_id
+                .as_deref()
+                .map(mask_tax_id)
+                .filter(|s| !s.is_empty()),
             investments: 0,
             pending: Money(0),
             held: Money(0),
@@ -695,7 +699,40 @@ fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
             void: Money(0),
             total: Money(0),
             shares: 0,
+        };
+        match at.get(&i.id) {
+            Some(&p) => rows[p] = row,
+            None => {
+                at.insert(i.id, rows.len());
+                rows.push(row);
+            }
+        }
+    }
+    for inv in &ctx.input.book.investments {
+        let p = *at.entry(inv.investor_id).or_insert_with(|| {
+            rows.push(InvestorRow {
+                investor_id: Id(inv.investor_id),
+                name: ctx.investor_name(inv.investor_id),
+                investor_type: String::new(),
+                kyc_status: String::new(),
+                accredited: String::new(),
+                accreditation_type: None,
+                country: None,
+                state: None,
+                date_of_birth: None,
+                tax_id: None,
+                investments: 0,
+                pending: Money(0),
+                held: Money(0),
+                accepted: Money(0),
+                refunded: Money(0),
+                void: Money(0),
+                total: Money(0),
+                shares: 0,
+            });
+            rows.len() - 1
         });
+        let row = &mut rows[p];
         let c = ctx.amount(inv);
         let shares = if inv.status.funds_taken() {
             inv.quantity.unwrap_or(0) + inv.bonus_shares.unwrap_or(0)
@@ -761,7 +798,8 @@ fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
             row
         })
         .collect();
-    let rows: Vec<InvestorRow> = rows.into_values().collect();
+    // By id; usually already so (a stable sort of sorted input is one linear pass).
+    rows.sort_by_key(|r| r.investor_id);
     let sum = |f: fn(&InvestorRow) -> i64| rows.iter().map(f).sum::<i64>();
     let totals = Totals {
         label: format!("Total ({} investors)", rows.len()),
@@ -809,13 +847,32 @@ fn counts_as_receipt(inv: &Investment) -> bool {
 
 /// The payment method as people call it (the API's `other` is ACH).
 pub fn method_label(m: &PaymentMethod) -> String {
+    method_str(m).to_string()
+}
+
+fn method_str(m: &PaymentMethod) -> &str {
     match m {
-        PaymentMethod::Card => "Card".into(),
-        PaymentMethod::Wire => "Wire".into(),
-        PaymentMethod::Ira => "IRA".into(),
-        PaymentMethod::Ach => "ACH".into(),
-        PaymentMethod::Crypto => "Crypto".into(),
-        PaymentMethod::Other(s) => s.clone(),
+        PaymentMethod::Card => "Card",
+        PaymentMethod::Wire => "Wire",
+        PaymentMethod::Ira => "IRA",
+        PaymentMethod::Ach => "ACH",
+        PaymentMethod::Crypto => "Crypto",
+        PaymentMethod::Other(s) => s,
+    }
+}
+
+/// The distinct values of `parts` in first-seen order, joined with `; ` (`None` when empty).
+fn join_distinct<'s>(parts: impl Iterator<Item = std::borrow::Cow<'s, str>>) -> Option<String> {
+    let mut seen: Vec<std::borrow::Cow<'s, str>> = Vec::new();
+    for p in parts {
+        if !seen.contains(&p) {
+            seen.push(p);
+        }
+    }
+    match seen.len() {
+        0 => None,
+        1 => seen.pop().map(std::borrow::Cow::into_owned),
+        _ => Some(seen.join("; ")),
     }
 }
 
@@ -829,63 +886,68 @@ fn funds_received(ctx: &Ctx<'_>) -> FundsReceived {
     let period = &ctx.input.period;
     // Credit matches by investment, in input order: a receipt shows the money that came in;
     // a later refund or return debit is not part of the receipt.
-    let mut matches: BTreeMap<i64, Vec<&tieout_reconcile::model::MatchRow>> = BTreeMap::new();
-    for m in ctx.input.matches.iter().filter(|m| m.bank_cents > 0) {
-        matches.entry(m.investment_id).or_default().push(m);
-    }
-    let mut receipts: Vec<(NaiveDate, String, i64, &Investment)> = ctx
+    // Sorted by investment id, input order within one (a stable sort), searched by range.
+    let mut matches: Vec<&tieout_reconcile::model::MatchRow> = ctx
+        .input
+        .matches
+        .iter()
+        .filter(|m| m.bank_cents > 0)
+        .collect();
+    matches.sort_by_key(|m| m.investment_id);
+    let matches_of = |id: i64| {
+        let from = matches.partition_point(|m| m.investment_id < id);
+        let to = from + matches[from..].partition_point(|m| m.investment_id == id);
+        &matches[from..to]
+    };
+    let mut receipts: Vec<(NaiveDate, &str, i64, &Investment)> = ctx
         .input
         .book
         .investments
         .iter()
         .filter(|i| counts_as_receipt(i))
-        .filter_map(|i| receipt_date(i).map(|d| (d, method_label(&i.payment_method), i.id, i)))
+        .filter_map(|i| receipt_date(i).map(|d| (d, method_str(&i.payment_method), i.id, i)))
         .filter(|(d, ..)| *d >= period.first && *d <= period.last)
         .collect();
-    receipts.sort_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+    receipts.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
 
     let mut running = 0;
     let mut rows = Vec::with_capacity(receipts.len());
     let mut by_day: Vec<DayMethodRow> = Vec::new();
-    let mut by_method: BTreeMap<String, (i64, Cents)> = BTreeMap::new();
+    let mut by_method: BTreeMap<&str, (i64, Cents)> = BTreeMap::new();
     for (date, method, id, inv) in receipts {
+        use std::borrow::Cow;
         let c = ctx.amount(inv);
         running += c;
-        let ms = matches.get(&id);
-        let join =
-            |f: &dyn Fn(&tieout_reconcile::model::MatchRow) -> Option<String>| -> Option<String> {
-                let parts: Vec<String> = ms.into_iter().flatten().filter_map(|m| f(m)).collect();
-                let mut dedup: Vec<String> = Vec::new();
-                for p in parts {
-                    if !dedup.contains(&p) {
-                        dedup.push(p);
-                    }
-                }
-                (!dedup.is_empty()).then(|| dedup.join("; "))
-            };
+        let ms = matches_of(id);
         rows.push(ReceiptRow {
             date,
-            method: method.clone(),
+            method: method.to_string(),
             investment_id: Id(id),
             investor: ctx.investor_name(inv.investor_id),
             offering: ctx.offering_name(inv.offering_id),
             status: inv.status.to_string(),
             amount: Money(c),
             running_total: Money(running),
-            statement: join(&|m| Some(format!("{}#{}", m.statement_file, m.statement_row))),
-            bank_ref: join(&|m| m.statement_ref.clone()),
-            bank_amount: ms.map(|v| Money(v.iter().map(|m| m.bank_cents).sum())),
-            match_rule: join(&|m| Some(m.rule.clone())),
+            statement: join_distinct(
+                ms.iter()
+                    .map(|m| Cow::Owned(format!("{}#{}", m.statement_file, m.statement_row))),
+            ),
+            bank_ref: join_distinct(
+                ms.iter()
+                    .filter_map(|m| m.statement_ref.as_deref().map(Cow::Borrowed)),
+            ),
+            bank_amount: (!ms.is_empty()).then(|| Money(ms.iter().map(|m| m.bank_cents).sum())),
+            match_rule: join_distinct(ms.iter().map(|m| Cow::Borrowed(m.rule.as_str()))),
         });
         match by_day.last_mut() {
-            Some(last) if last.date == date && last.method == method => {
+            Some(last) if last.date == date && last.method.as_str() == method => {
                 last.count += 1;
                 last.amount.0 += c;
                 last.running_total = Money(running);
             }
             _ => by_day.push(DayMethodRow {
                 date,
-                method: method.clone(),
+                method: method.to_string(),
                 count: 1,
                 amount: Money(c),
                 running_total: Money(running),
@@ -914,7 +976,7 @@ fn funds_received(ctx: &Ctx<'_>) -> FundsReceived {
     let method_rows: Vec<MethodRow> = by_method
         .into_iter()
         .map(|(method, (count, amount))| MethodRow {
-            method,
+            method: method.to_string(),
             count,
             amount: Money(amount),
             share: Pct::of(i128::from(amount), i128::from(running)),
@@ -1015,21 +1077,13 @@ pub const REJECT_NEXT_ACTION: &str =
 
 fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
     let last = ctx.input.period.last;
-    let lines: BTreeMap<(&str, u32), NaiveDate> = ctx
-        .input
-        .statement_lines
-        .iter()
-        .map(|l| ((l.file.as_str(), l.statement_row), l.booking_date))
-        .collect();
     let mut recon: Vec<(Severity, i64, ReconExceptionRow)> = ctx
         .input
         .exceptions
         .iter()
-        .map(|e| {
-            let line_date = match (&e.statement_file, e.statement_row) {
-                (Some(f), Some(r)) => lines.get(&(f.as_str(), r)).copied(),
-                _ => None,
-            };
+        .zip(&ctx.exception_line_dates)
+        .map(|(e, line_date)| {
+            let line_date = *line_date;
             let inv_date = e
                 .investment_id
                 .and_then(|id| ctx.investments.get(&id))
@@ -1284,6 +1338,14 @@ fn count_findings(ctx: &Ctx<'_>, offering_id: i64, code: RuleCode) -> i64 {
         .count() as i64
 }
 
+/// The distinct values, sorted.
+fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut v: Vec<i64> = ids.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
     let last = ctx.input.period.last;
     let mut by_offering: BTreeMap<i64, Vec<&Investment>> = BTreeMap::new();
@@ -1338,12 +1400,13 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
             .filter(|i| i.status.is_accepted())
             .map(|i| ctx.amount(i))
             .sum();
-        let holders: BTreeSet<i64> = taken.iter().map(|i| i.investor_id).collect();
-        let non_acc_holders: BTreeSet<i64> = taken
-            .iter()
-            .filter(|i| !ctx.accredited(i))
-            .map(|i| i.investor_id)
-            .collect();
+        let holders = distinct(taken.iter().map(|i| i.investor_id));
+        let non_acc_holders = distinct(
+            taken
+                .iter()
+                .filter(|i| !ctx.accredited(i))
+                .map(|i| i.investor_id),
+        );
         let target = opt_cents(o.target_amount);
         let maximum = opt_cents(o.max_amount);
         let mut figures = vec![
@@ -1435,11 +1498,12 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
             }
             OfferingType::RegD506b | OfferingType::RegD506c => {
                 let is_b = o.offering_type == OfferingType::RegD506b;
-                let acc: BTreeSet<i64> = taken
-                    .iter()
-                    .filter(|i| ctx.accredited(i))
-                    .map(|i| i.investor_id)
-                    .collect();
+                let acc = distinct(
+                    taken
+                        .iter()
+                        .filter(|i| ctx.accredited(i))
+                        .map(|i| i.investor_id),
+                );
                 figures.push(fig(
                     "Total offering amount",
                     maximum.map(Money),
@@ -1489,19 +1553,24 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                         "17 CFR 230.506(c)"
                     },
                 ));
-                let mut states: BTreeMap<String, (BTreeSet<i64>, Cents, Cents)> = BTreeMap::new();
+                let mut states: BTreeMap<std::borrow::Cow<'_, str>, (Vec<i64>, Cents, Cents)> =
+                    BTreeMap::new();
                 for i in &taken {
+                    use std::borrow::Cow;
                     let inv = ctx.investors.get(&i.investor_id);
-                    let country = inv.and_then(|v| v.country.clone()).unwrap_or_default();
-                    let key = if country.is_empty() || country.eq_ignore_ascii_case("US") {
-                        inv.and_then(|v| v.state.clone())
-                            .filter(|s| !s.is_empty())
-                            .unwrap_or_else(|| "(state not stated)".into())
-                    } else {
-                        format!("Non-US: {country}")
-                    };
+                    let country = inv.and_then(|v| v.country.as_deref()).unwrap_or_default();
+                    let key: Cow<'_, str> =
+                        if country.is_empty() || country.eq_ignore_ascii_case("US") {
+                            Cow::Borrowed(
+                                inv.and_then(|v| v.state.as_deref())
+                                    .filter(|s| !s.is_empty())
+                                    .unwrap_or("(state not stated)"),
+                            )
+                        } else {
+                            Cow::Owned(format!("Non-US: {country}"))
+                        };
                     let e = states.entry(key).or_default();
-                    e.0.insert(i.investor_id);
+                    e.0.push(i.investor_id);
                     e.1 += ctx.amount(i);
                     if i.status.is_accepted() {
                         e.2 += ctx.amount(i);
@@ -1510,8 +1579,8 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                 let rows: Vec<StateRow> = states
                     .into_iter()
                     .map(|(state, (inv, r, a))| StateRow {
-                        state,
-                        investors: inv.len() as i64,
+                        state: state.into_owned(),
+                        investors: distinct(inv.into_iter()).len() as i64,
                         received: Money(r),
                         accepted: Money(a),
                     })
@@ -1697,7 +1766,7 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
     }
 
     // Reconciliation status.
-    let matched: BTreeSet<(&str, u32)> = ctx
+    let matched: HashSet<(&str, u32)> = ctx
         .input
         .matches
         .iter()
@@ -1883,20 +1952,12 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
 /// (age in days, amount) of every open exception.
 fn ctx_exceptions_ages(ctx: &Ctx<'_>) -> Vec<(Option<i64>, Cents)> {
     let last = ctx.input.period.last;
-    let lines: BTreeMap<(&str, u32), NaiveDate> = ctx
-        .input
-        .statement_lines
-        .iter()
-        .map(|l| ((l.file.as_str(), l.statement_row), l.booking_date))
-        .collect();
     ctx.input
         .exceptions
         .iter()
-        .map(|e| {
-            let line_date = match (&e.statement_file, e.statement_row) {
-                (Some(f), Some(r)) => lines.get(&(f.as_str(), r)).copied(),
-                _ => None,
-            };
+        .zip(&ctx.exception_line_dates)
+        .map(|(e, line_date)| {
+            let line_date = *line_date;
             let inv_date = e
                 .investment_id
                 .and_then(|id| ctx.investments.get(&id))
