@@ -908,7 +908,15 @@ fn funds_received(ctx: &Ctx<'_>) -> FundsReceived {
         .filter_map(|i| receipt_date(i).map(|d| (d, method_str(&i.payment_method), i.id, i)))
         .filter(|(d, ..)| *d >= period.first && *d <= period.last)
         .collect();
-    receipts.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    // By date, method label, id: the labels ranked once so the sort compares integers.
+    let labels: Vec<&str> = receipts
+        .iter()
+        .map(|r| r.1)
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
+        .collect();
+    let rank = |m: &str| labels.binary_search(&m).unwrap_or(usize::MAX);
+    receipts.sort_by_cached_key(|r| (r.0, rank(r.1), r.2));
 
     let mut running = 0;
     let mut rows = Vec::with_capacity(receipts.len());

@@ -17,6 +17,11 @@ use crate::cells::{Cell, DynTable};
 use crate::layout::{Align, Layouts, TableLayout};
 use crate::models::ReportModels;
 
+/// Deflate level of the XLSX zip container. Compressing the sheet XML is most of the time a
+/// million-row workbook takes to save; level 3 deflates a 620 MB register sheet in well under
+/// half the time of the writer's default 6, for a file some 15% larger.
+pub const XLSX_ZIP_LEVEL: u8 = 3;
+
 struct Formats {
     header: Format,
     money: Format,
@@ -264,6 +269,7 @@ pub fn build_workbook(
         message: e.to_string(),
     };
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(XLSX_ZIP_LEVEL);
     let props = DocProperties::new()
         .set_title(layout.title.clone())
         .set_subject(format!("Period {}", models.header.period.month))
