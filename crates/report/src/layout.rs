@@ -112,6 +112,84 @@ pub struct TableLayout {
     pub font_size: Option<f32>,
     /// Columns in display order.
     pub columns: Vec<ColumnLayout>,
+    /// The PDF lists this table in full up to this many rows; above it, the PDF summarises
+    /// and lists only `pdf_listed_rows` (the XLSX always holds every row). Defaults to
+    /// [`PDF_FULL_TABLE_MAX_ROWS`].
+    #[serde(default)]
+    pub pdf_max_rows: Option<usize>,
+    /// Rows the PDF lists when the table has more than `pdf_max_rows`. Defaults to
+    /// [`PDF_LISTED_ROWS`].
+    #[serde(default)]
+    pub pdf_listed_rows: Option<usize>,
+}
+
+/// Detail tables (investors, receipts, exceptions, findings, rejects) with at most this many
+/// rows are listed in full in the PDF (10,000 rows is some 220 landscape pages). Longer ones
+/// are summarised: a summary table, the first [`PDF_LISTED_ROWS`] most relevant rows, and a
+/// pointer to the XLSX (and CSV) that hold every row.
+pub const PDF_FULL_TABLE_MAX_ROWS: usize = 10_000;
+
+/// Rows a summarised PDF table lists (see [`PDF_FULL_TABLE_MAX_ROWS`]).
+pub const PDF_LISTED_ROWS: usize = 1_000;
+
+impl TableLayout {
+    /// How many of `n` rows the PDF lists: all of them up to the table's limit, else
+    /// `pdf_listed_rows` (never more than `n`).
+    pub fn pdf_rows(&self, n: usize) -> usize {
+        if n <= self.pdf_max_rows.unwrap_or(PDF_FULL_TABLE_MAX_ROWS) {
+            n
+        } else {
+            self.pdf_listed_rows.unwrap_or(PDF_LISTED_ROWS).min(n)
+        }
+    }
+}
+
+/// Built-in layouts of the optional summary tables the PDF adds when a detail table is too
+/// long to list in full; a report layout file may define them to override these.
+const OPTIONAL_TABLES: &str = r#"
+[[tables]]
+name = "by_offering"
+title = "Register by offering"
+columns = [
+  { key = "offering_id", heading = "ID", width = 8 },
+  { key = "offering", heading = "Offering", width = 38 },
+  { key = "offering_type", heading = "Type", width = 16 },
+  { key = "investors", heading = "Investors", width = 14 },
+  { key = "investments", heading = "Inv.", width = 14 },
+  { key = "pending", heading = "Pending", width = 24 },
+  { key = "held", heading = "Received", width = 24 },
+  { key = "accepted", heading = "Accepted", width = 24 },
+  { key = "refunded", heading = "Refunded", width = 24 },
+  { key = "void", heading = "Void", width = 24 },
+  { key = "total", heading = "Total", width = 25 },
+  { key = "shares", heading = "Shares", width = 18 },
+]
+
+[[tables]]
+name = "summary"
+title = "Summary by code"
+columns = [
+  { key = "kind", heading = "Kind", width = 24 },
+  { key = "severity", heading = "Severity", width = 16 },
+  { key = "code", heading = "Code", width = 50 },
+  { key = "count", heading = "Count", width = 16 },
+  { key = "amount", heading = "Amount", width = 24 },
+  { key = "next_action", heading = "Next action", width = 102, wrap = true },
+]
+"#;
+
+/// The layout of an optional table: the report's own when its layout file defines it, else
+/// the built-in default (`None` for a name that has no default).
+pub fn table_or_default(layout: &ReportLayout, name: &str) -> Option<TableLayout> {
+    if let Some(t) = layout.table(name) {
+        return Some(t.clone());
+    }
+    #[derive(Deserialize)]
+    struct Tables {
+        tables: Vec<TableLayout>,
+    }
+    let t: Tables = toml::from_str(OPTIONAL_TABLES).ok()?;
+    t.tables.into_iter().find(|t| t.name == name)
 }
 
 /// The layout of one report.
@@ -264,6 +342,41 @@ mod tests {
                 .table("investors")
                 .is_some()
         );
+    }
+
+    #[test]
+    fn optional_tables_have_valid_defaults() {
+        let l = Layouts::load(None).unwrap();
+        for (report, table) in [
+            ("investor-register", "by_offering"),
+            ("exceptions", "summary"),
+        ] {
+            let layout = l.get(report).unwrap();
+            let t = table_or_default(layout, table).unwrap();
+            let mut with = layout.clone();
+            with.tables.push(t);
+            validate(report, &with).unwrap();
+        }
+        assert!(table_or_default(l.get("board").unwrap(), "nope").is_none());
+    }
+
+    #[test]
+    fn pdf_rows_cap_long_tables() {
+        let l = Layouts::load(None).unwrap();
+        let mut t = l
+            .get("investor-register")
+            .unwrap()
+            .table("investors")
+            .unwrap()
+            .clone();
+        assert_eq!(t.pdf_rows(PDF_FULL_TABLE_MAX_ROWS), PDF_FULL_TABLE_MAX_ROWS);
+        assert_eq!(t.pdf_rows(PDF_FULL_TABLE_MAX_ROWS + 1), PDF_LISTED_ROWS);
+        t.pdf_max_rows = Some(3);
+        t.pdf_listed_rows = Some(2);
+        assert_eq!(t.pdf_rows(3), 3);
+        assert_eq!(t.pdf_rows(4), 2);
+        t.pdf_listed_rows = Some(10);
+        assert_eq!(t.pdf_rows(4), 4);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Report models: plain serialisable rows and totals per report, computed from the
 //! [`ReportInput`]. Renderers only format these; tests and snapshots cover them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -92,11 +92,73 @@ table_row! {
     }
 }
 
+table_row! {
+    /// The holdings of one offering: the register summarised by offering.
+    OfferingHoldingRow {
+        /// Offering id.
+        offering_id: Id,
+        /// Offering name.
+        offering: String,
+        /// Offering type (wire value).
+        offering_type: String,
+        /// Distinct investors with an investment in the offering.
+        investors: i64,
+        /// Number of investments.
+        investments: i64,
+        /// Started / not received.
+        pending: Money,
+        /// Received, invested or approved.
+        held: Money,
+        /// Accepted (incl. escrow closed).
+        accepted: Money,
+        /// Refunded.
+        refunded: Money,
+        /// Cancelled, failed, not approved or unknown status.
+        void: Money,
+        /// Total of all investments.
+        total: Money,
+        /// Shares incl. bonus shares of investments with funds taken.
+        shares: i64,
+    }
+}
+
 /// The investor register.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InvestorRegister {
     /// One row per investor, by id.
     pub investors: Table<InvestorRow>,
+    /// The same investments summarised by offering, by offering id (the PDF shows it when the
+    /// register is too long to list in full).
+    pub by_offering: Table<OfferingHoldingRow>,
+}
+
+impl InvestorRegister {
+    /// Indices into `investors.rows` of the `k` investors with the largest totals (largest
+    /// first, ties by investor id).
+    pub fn largest(&self, k: usize) -> Vec<usize> {
+        let rows = &self.investors.rows;
+        top_k(rows.len(), k, |a, b| {
+            rows[b]
+                .total
+                .cmp(&rows[a].total)
+                .then(rows[a].investor_id.cmp(&rows[b].investor_id))
+        })
+    }
+}
+
+/// The first `k` of `0..n` under the total order `cmp`, sorted by it.
+fn top_k(n: usize, k: usize, cmp: impl Fn(usize, usize) -> std::cmp::Ordering) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    let cmp = |a: &usize, b: &usize| cmp(*a, *b).then(a.cmp(b));
+    if k < n {
+        if k == 0 {
+            return Vec::new();
+        }
+        idx.select_nth_unstable_by(k - 1, cmp);
+        idx.truncate(k);
+    }
+    idx.sort_unstable_by(cmp);
+    idx
 }
 
 table_row! {
@@ -170,6 +232,17 @@ pub struct FundsReceived {
     pub by_method: Table<MethodRow>,
 }
 
+impl FundsReceived {
+    /// Indices into `receipts.rows` of the `k` largest receipts (ties by position), in the
+    /// table's own order (date, method, investment id).
+    pub fn largest(&self, k: usize) -> Vec<usize> {
+        let rows = &self.receipts.rows;
+        let mut idx = top_k(rows.len(), k, |a, b| rows[b].amount.cmp(&rows[a].amount));
+        idx.sort_unstable();
+        idx
+    }
+}
+
 table_row! {
     /// One reconciliation exception.
     ReconExceptionRow {
@@ -232,9 +305,30 @@ table_row! {
     }
 }
 
+table_row! {
+    /// Exceptions, findings or rejects of one code: the exceptions report summarised.
+    ExceptionSummaryRow {
+        /// `Reconciliation`, `Compliance` or `Rejected lines`.
+        kind: String,
+        /// Worst severity of the group.
+        severity: String,
+        /// Exception or rule code (`REJECTED_LINE` for rejects).
+        code: String,
+        /// Number of items.
+        count: i64,
+        /// Absolute amount at stake (reconciliation) or of the investments concerned.
+        amount: Money,
+        /// What to do next.
+        next_action: String,
+    }
+}
+
 /// Exceptions, findings and rejects.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExceptionsReport {
+    /// Every item summarised by kind and code (the PDF shows it when the lists are too long
+    /// to print in full): reconciliation by code, then compliance by code, then rejects.
+    pub summary: Table<ExceptionSummaryRow>,
     /// Reconciliation exceptions by severity, then amount (largest first).
     pub reconciliation: Table<ReconExceptionRow>,
     /// Compliance findings by severity, then amount.
@@ -395,10 +489,12 @@ pub struct BoardReport {
 pub fn table_keys(report: &str, table: &str) -> Option<&'static [&'static str]> {
     Some(match (report, table) {
         ("investor-register", "investors") => InvestorRow::KEYS,
+        ("investor-register", "by_offering") => OfferingHoldingRow::KEYS,
         ("funds-received", "receipts") => ReceiptRow::KEYS,
         ("funds-received", "by_day_method") => DayMethodRow::KEYS,
         ("funds-received", "by_method") | ("board", "by_method") => MethodRow::KEYS,
         ("exceptions", "reconciliation") => ReconExceptionRow::KEYS,
+        ("exceptions", "summary") => ExceptionSummaryRow::KEYS,
         ("exceptions", "findings") => FindingRow::KEYS,
         ("exceptions", "rejects") => RejectRow::KEYS,
         ("regulator", "figures") => FigureRow::KEYS,
@@ -429,37 +525,63 @@ pub fn required_tables(report: &str) -> &'static [&'static str] {
     }
 }
 
-/// Pre-computed lookups shared by the builders.
+/// Pre-computed lookups shared by the builders. The hash maps are only ever looked up, never
+/// iterated, so their order cannot reach an output.
 struct Ctx<'a> {
     input: &'a ReportInput<'a>,
-    investors: BTreeMap<i64, &'a Investor>,
+    investors: HashMap<i64, &'a Investor>,
     offerings: BTreeMap<i64, &'a Offering>,
-    investments: BTreeMap<i64, &'a Investment>,
-    cents: BTreeMap<i64, Cents>,
+    investments: HashMap<i64, &'a Investment>,
+    /// Booking date of the statement line each exception points at, by exception index.
+    exception_line_dates: Vec<Option<NaiveDate>>,
 }
 
 impl<'a> Ctx<'a> {
     fn new(input: &'a ReportInput<'a>) -> Result<Self, ReportError> {
         let book = input.book;
-        let mut cents = BTreeMap::new();
         for inv in &book.investments {
-            let c = decimal_to_cents(inv.amount).ok_or(ReportError::Amount {
+            decimal_to_cents(inv.amount).ok_or(ReportError::Amount {
                 investment_id: inv.id,
                 amount: inv.amount.to_string(),
             })?;
-            cents.insert(inv.id, c);
         }
+        // Only the lines exceptions point at; a later line with the same file and row wins,
+        // as it did when every line was indexed.
+        let mut wanted: HashMap<(&str, u32), Option<NaiveDate>> = input
+            .exceptions
+            .iter()
+            .filter_map(|e| match (&e.statement_file, e.statement_row) {
+                (Some(f), Some(r)) => Some(((f.as_str(), r), None)),
+                _ => None,
+            })
+            .collect();
+        if !wanted.is_empty() {
+            for l in input.statement_lines {
+                if let Some(d) = wanted.get_mut(&(l.file.as_str(), l.statement_row)) {
+                    *d = Some(l.booking_date);
+                }
+            }
+        }
+        let exception_line_dates = input
+            .exceptions
+            .iter()
+            .map(|e| match (&e.statement_file, e.statement_row) {
+                (Some(f), Some(r)) => wanted.get(&(f.as_str(), r)).copied().flatten(),
+                _ => None,
+            })
+            .collect();
         Ok(Self {
             input,
             investors: book.investors.iter().map(|i| (i.id, i)).collect(),
             offerings: book.offerings.iter().map(|o| (o.id, o)).collect(),
             investments: book.investments.iter().map(|i| (i.id, i)).collect(),
-            cents,
+            exception_line_dates,
         })
     }
 
+    /// The investment's amount in cents (every amount was checked to fit in [`Ctx::new`]).
     fn amount(&self, inv: &Investment) -> Cents {
-        self.cents.get(&inv.id).copied().unwrap_or(0)
+        decimal_to_cents(inv.amount).unwrap_or(0)
     }
 
     fn investor_name(&self, id: i64) -> String {
@@ -517,49 +639,58 @@ fn yes_no(b: Option<bool>) -> String {
     }
 }
 
-fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
-    let mut rows: BTreeMap<i64, InvestorRow> = BTreeMap::new();
-    for i in &ctx.input.book.investors {
-        rows.insert(
-            i.id,
-            InvestorRow {
-                investor_id: Id(i.id),
-                name: i.full_name(),
-                investor_type: i.investor_type.to_string(),
-                kyc_status: i.kyc_status.to_string(),
-                accredited: yes_no(i.accredited),
-                accreditation_type: i.accreditation_type.as_ref().map(|a| a.to_string()),
-                country: i.country.clone(),
-                state: i.state.clone(),
-                date_of_birth: i.date_of_birth,
-                tax_id: i
-                    .tax_id
-                    .as_deref()
-                    .map(mask_tax_id)
-                    .filter(|s| !s.is_empty()),
-                investments: 0,
-                pending: Money(0),
-                held: Money(0),
-                accepted: Money(0),
-                refunded: Money(0),
-                void: Money(0),
-                total: Money(0),
-                shares: 0,
-            },
-        );
+/// The register's status buckets: 0 pending, 1 held, 2 accepted, 3 refunded, 4 void.
+fn bucket(status: &InvestmentStatus) -> usize {
+    use InvestmentStatus as S;
+    match status {
+        S::Started | S::NotReceived => 0,
+        S::Received | S::Invested | S::Approved => 1,
+        S::Accepted | S::AcceptedEscrowClosed => 2,
+        S::Refunded => 3,
+        S::Cancelled | S::PaymentFailed | S::NotApproved | S::Other(_) => 4,
     }
-    for inv in &ctx.input.book.investments {
-        let row = rows.entry(inv.investor_id).or_insert_with(|| InvestorRow {
-            investor_id: Id(inv.investor_id),
-            name: ctx.investor_name(inv.investor_id),
-            investor_type: String::new(),
-            kyc_status: String::new(),
-            accredited: String::new(),
-            accreditation_type: None,
-            country: None,
-            state: None,
-            date_of_birth: None,
-            tax_id: None,
+}
+
+/// The cents of bucket `b` (see [`bucket`]) among a row's five amounts.
+fn bucket_mut<'a>(
+    pending: &'a mut Money,
+    held: &'a mut Money,
+    accepted: &'a mut Money,
+    refunded: &'a mut Money,
+    void: &'a mut Money,
+    b: usize,
+) -> &'a mut Cents {
+    match b {
+        0 => &mut pending.0,
+        1 => &mut held.0,
+        2 => &mut accepted.0,
+        3 => &mut refunded.0,
+        _ => &mut void.0,
+    }
+}
+
+fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
+    // Rows in a vector with an id → position index (a later investor with the same id
+    // replaces the earlier one); sorted by id at the end.
+    let mut rows: Vec<InvestorRow> = Vec::with_capacity(ctx.input.book.investors.len());
+    let mut at: HashMap<i64, usize> = HashMap::with_capacity(ctx.input.book.investors.len());
+    let mut offerings: BTreeMap<i64, (OfferingHoldingRow, Vec<i64>)> = BTreeMap::new();
+    for i in &ctx.input.book.investors {
+        let row = InvestorRow {
+            investor_id: Id(i.id),
+            name: i.full_name(),
+            investor_type: i.investor_type.to_string(),
+            kyc_status: i.kyc_status.to_string(),
+            accredited: yes_no(i.accredited),
+            accreditation_type: i.accreditation_type.as_ref().map(|a| a.to_string()),
+            country: i.country.clone(),
+            state: i.state.clone(),
+            date_of_birth: i.date_of_birth,
+            tax_id: i
+                .tax_id
+                .as_deref()
+                .map(mask_tax_id)
+                .filter(|s| !s.is_empty()),
             investments: 0,
             pending: Money(0),
             held: Money(0),
@@ -568,23 +699,107 @@ fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
             void: Money(0),
             total: Money(0),
             shares: 0,
-        });
-        let c = ctx.amount(inv);
-        row.investments += 1;
-        row.total.0 += c;
-        use InvestmentStatus as S;
-        match inv.status {
-            S::Started | S::NotReceived => row.pending.0 += c,
-            S::Received | S::Invested | S::Approved => row.held.0 += c,
-            S::Accepted | S::AcceptedEscrowClosed => row.accepted.0 += c,
-            S::Refunded => row.refunded.0 += c,
-            S::Cancelled | S::PaymentFailed | S::NotApproved | S::Other(_) => row.void.0 += c,
-        }
-        if inv.status.funds_taken() {
-            row.shares += inv.quantity.unwrap_or(0) + inv.bonus_shares.unwrap_or(0);
+        };
+        match at.get(&i.id) {
+            Some(&p) => rows[p] = row,
+            None => {
+                at.insert(i.id, rows.len());
+                rows.push(row);
+            }
         }
     }
-    let rows: Vec<InvestorRow> = rows.into_values().collect();
+    for inv in &ctx.input.book.investments {
+        let p = *at.entry(inv.investor_id).or_insert_with(|| {
+            rows.push(InvestorRow {
+                investor_id: Id(inv.investor_id),
+                name: ctx.investor_name(inv.investor_id),
+                investor_type: String::new(),
+                kyc_status: String::new(),
+                accredited: String::new(),
+                accreditation_type: None,
+                country: None,
+                state: None,
+                date_of_birth: None,
+                tax_id: None,
+                investments: 0,
+                pending: Money(0),
+                held: Money(0),
+                accepted: Money(0),
+                refunded: Money(0),
+                void: Money(0),
+                total: Money(0),
+                shares: 0,
+            });
+            rows.len() - 1
+        });
+        let row = &mut rows[p];
+        let c = ctx.amount(inv);
+        let shares = if inv.status.funds_taken() {
+            inv.quantity.unwrap_or(0) + inv.bonus_shares.unwrap_or(0)
+        } else {
+            0
+        };
+        let b = bucket(&inv.status);
+        row.investments += 1;
+        row.total.0 += c;
+        *bucket_mut(
+            &mut row.pending,
+            &mut row.held,
+            &mut row.accepted,
+            &mut row.refunded,
+            &mut row.void,
+            b,
+        ) += c;
+        row.shares += shares;
+
+        let o = offerings.entry(inv.offering_id).or_insert_with(|| {
+            (
+                OfferingHoldingRow {
+                    offering_id: Id(inv.offering_id),
+                    offering: ctx.offering_name(inv.offering_id),
+                    offering_type: ctx
+                        .offerings
+                        .get(&inv.offering_id)
+                        .map(|o| o.offering_type.to_string())
+                        .unwrap_or_default(),
+                    investors: 0,
+                    investments: 0,
+                    pending: Money(0),
+                    held: Money(0),
+                    accepted: Money(0),
+                    refunded: Money(0),
+                    void: Money(0),
+                    total: Money(0),
+                    shares: 0,
+                },
+                Vec::new(),
+            )
+        });
+        o.0.investments += 1;
+        o.0.total.0 += c;
+        let r = &mut o.0;
+        *bucket_mut(
+            &mut r.pending,
+            &mut r.held,
+            &mut r.accepted,
+            &mut r.refunded,
+            &mut r.void,
+            b,
+        ) += c;
+        r.shares += shares;
+        o.1.push(inv.investor_id);
+    }
+    let by_offering: Vec<OfferingHoldingRow> = offerings
+        .into_values()
+        .map(|(mut row, mut holders)| {
+            holders.sort_unstable();
+            holders.dedup();
+            row.investors = holders.len() as i64;
+            row
+        })
+        .collect();
+    // By id; usually already so (a stable sort of sorted input is one linear pass).
+    rows.sort_by_key(|r| r.investor_id);
     let sum = |f: fn(&InvestorRow) -> i64| rows.iter().map(f).sum::<i64>();
     let totals = Totals {
         label: format!("Total ({} investors)", rows.len()),
@@ -599,10 +814,28 @@ fn investor_register(ctx: &Ctx<'_>) -> InvestorRegister {
             ("shares".into(), Cell::Int(sum(|r| r.shares))),
         ],
     };
+    let osum = |f: fn(&OfferingHoldingRow) -> i64| by_offering.iter().map(f).sum::<i64>();
+    let offering_totals = Totals {
+        label: "Total".into(),
+        values: vec![
+            ("investments".into(), Cell::Int(osum(|r| r.investments))),
+            ("pending".into(), Cell::Money(osum(|r| r.pending.0))),
+            ("held".into(), Cell::Money(osum(|r| r.held.0))),
+            ("accepted".into(), Cell::Money(osum(|r| r.accepted.0))),
+            ("refunded".into(), Cell::Money(osum(|r| r.refunded.0))),
+            ("void".into(), Cell::Money(osum(|r| r.void.0))),
+            ("total".into(), Cell::Money(osum(|r| r.total.0))),
+            ("shares".into(), Cell::Int(osum(|r| r.shares))),
+        ],
+    };
     InvestorRegister {
         investors: Table {
             rows,
             totals: Some(totals),
+        },
+        by_offering: Table {
+            rows: by_offering,
+            totals: Some(offering_totals),
         },
     }
 }
@@ -614,13 +847,32 @@ fn counts_as_receipt(inv: &Investment) -> bool {
 
 /// The payment method as people call it (the API's `other` is ACH).
 pub fn method_label(m: &PaymentMethod) -> String {
+    method_str(m).to_string()
+}
+
+fn method_str(m: &PaymentMethod) -> &str {
     match m {
-        PaymentMethod::Card => "Card".into(),
-        PaymentMethod::Wire => "Wire".into(),
-        PaymentMethod::Ira => "IRA".into(),
-        PaymentMethod::Ach => "ACH".into(),
-        PaymentMethod::Crypto => "Crypto".into(),
-        PaymentMethod::Other(s) => s.clone(),
+        PaymentMethod::Card => "Card",
+        PaymentMethod::Wire => "Wire",
+        PaymentMethod::Ira => "IRA",
+        PaymentMethod::Ach => "ACH",
+        PaymentMethod::Crypto => "Crypto",
+        PaymentMethod::Other(s) => s,
+    }
+}
+
+/// The distinct values of `parts` in first-seen order, joined with `; ` (`None` when empty).
+fn join_distinct<'s>(parts: impl Iterator<Item = std::borrow::Cow<'s, str>>) -> Option<String> {
+    let mut seen: Vec<std::borrow::Cow<'s, str>> = Vec::new();
+    for p in parts {
+        if !seen.contains(&p) {
+            seen.push(p);
+        }
+    }
+    match seen.len() {
+        0 => None,
+        1 => seen.pop().map(std::borrow::Cow::into_owned),
+        _ => Some(seen.join("; ")),
     }
 }
 
@@ -634,63 +886,76 @@ fn funds_received(ctx: &Ctx<'_>) -> FundsReceived {
     let period = &ctx.input.period;
     // Credit matches by investment, in input order: a receipt shows the money that came in;
     // a later refund or return debit is not part of the receipt.
-    let mut matches: BTreeMap<i64, Vec<&tieout_reconcile::model::MatchRow>> = BTreeMap::new();
-    for m in ctx.input.matches.iter().filter(|m| m.bank_cents > 0) {
-        matches.entry(m.investment_id).or_default().push(m);
-    }
-    let mut receipts: Vec<(NaiveDate, String, i64, &Investment)> = ctx
+    // Sorted by investment id, input order within one (a stable sort), searched by range.
+    let mut matches: Vec<&tieout_reconcile::model::MatchRow> = ctx
+        .input
+        .matches
+        .iter()
+        .filter(|m| m.bank_cents > 0)
+        .collect();
+    matches.sort_by_key(|m| m.investment_id);
+    let matches_of = |id: i64| {
+        let from = matches.partition_point(|m| m.investment_id < id);
+        let to = from + matches[from..].partition_point(|m| m.investment_id == id);
+        &matches[from..to]
+    };
+    let mut receipts: Vec<(NaiveDate, &str, i64, &Investment)> = ctx
         .input
         .book
         .investments
         .iter()
         .filter(|i| counts_as_receipt(i))
-        .filter_map(|i| receipt_date(i).map(|d| (d, method_label(&i.payment_method), i.id, i)))
+        .filter_map(|i| receipt_date(i).map(|d| (d, method_str(&i.payment_method), i.id, i)))
         .filter(|(d, ..)| *d >= period.first && *d <= period.last)
         .collect();
-    receipts.sort_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+    // By date, method label, id: the labels ranked once so the sort compares integers.
+    let labels: Vec<&str> = receipts
+        .iter()
+        .map(|r| r.1)
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
+        .collect();
+    let rank = |m: &str| labels.binary_search(&m).unwrap_or(usize::MAX);
+    receipts.sort_by_cached_key(|r| (r.0, rank(r.1), r.2));
 
     let mut running = 0;
     let mut rows = Vec::with_capacity(receipts.len());
     let mut by_day: Vec<DayMethodRow> = Vec::new();
-    let mut by_method: BTreeMap<String, (i64, Cents)> = BTreeMap::new();
+    let mut by_method: BTreeMap<&str, (i64, Cents)> = BTreeMap::new();
     for (date, method, id, inv) in receipts {
+        use std::borrow::Cow;
         let c = ctx.amount(inv);
         running += c;
-        let ms = matches.get(&id);
-        let join =
-            |f: &dyn Fn(&tieout_reconcile::model::MatchRow) -> Option<String>| -> Option<String> {
-                let parts: Vec<String> = ms.into_iter().flatten().filter_map(|m| f(m)).collect();
-                let mut dedup: Vec<String> = Vec::new();
-                for p in parts {
-                    if !dedup.contains(&p) {
-                        dedup.push(p);
-                    }
-                }
-                (!dedup.is_empty()).then(|| dedup.join("; "))
-            };
+        let ms = matches_of(id);
         rows.push(ReceiptRow {
             date,
-            method: method.clone(),
+            method: method.to_string(),
             investment_id: Id(id),
             investor: ctx.investor_name(inv.investor_id),
             offering: ctx.offering_name(inv.offering_id),
             status: inv.status.to_string(),
             amount: Money(c),
             running_total: Money(running),
-            statement: join(&|m| Some(format!("{}#{}", m.statement_file, m.statement_row))),
-            bank_ref: join(&|m| m.statement_ref.clone()),
-            bank_amount: ms.map(|v| Money(v.iter().map(|m| m.bank_cents).sum())),
-            match_rule: join(&|m| Some(m.rule.clone())),
+            statement: join_distinct(
+                ms.iter()
+                    .map(|m| Cow::Owned(format!("{}#{}", m.statement_file, m.statement_row))),
+            ),
+            bank_ref: join_distinct(
+                ms.iter()
+                    .filter_map(|m| m.statement_ref.as_deref().map(Cow::Borrowed)),
+            ),
+            bank_amount: (!ms.is_empty()).then(|| Money(ms.iter().map(|m| m.bank_cents).sum())),
+            match_rule: join_distinct(ms.iter().map(|m| Cow::Borrowed(m.rule.as_str()))),
         });
         match by_day.last_mut() {
-            Some(last) if last.date == date && last.method == method => {
+            Some(last) if last.date == date && last.method.as_str() == method => {
                 last.count += 1;
                 last.amount.0 += c;
                 last.running_total = Money(running);
             }
             _ => by_day.push(DayMethodRow {
                 date,
-                method: method.clone(),
+                method: method.to_string(),
                 count: 1,
                 amount: Money(c),
                 running_total: Money(running),
@@ -719,7 +984,7 @@ fn funds_received(ctx: &Ctx<'_>) -> FundsReceived {
     let method_rows: Vec<MethodRow> = by_method
         .into_iter()
         .map(|(method, (count, amount))| MethodRow {
-            method,
+            method: method.to_string(),
             count,
             amount: Money(amount),
             share: Pct::of(i128::from(amount), i128::from(running)),
@@ -820,21 +1085,13 @@ pub const REJECT_NEXT_ACTION: &str =
 
 fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
     let last = ctx.input.period.last;
-    let lines: BTreeMap<(&str, u32), NaiveDate> = ctx
-        .input
-        .statement_lines
-        .iter()
-        .map(|l| ((l.file.as_str(), l.statement_row), l.booking_date))
-        .collect();
     let mut recon: Vec<(Severity, i64, ReconExceptionRow)> = ctx
         .input
         .exceptions
         .iter()
-        .map(|e| {
-            let line_date = match (&e.statement_file, e.statement_row) {
-                (Some(f), Some(r)) => lines.get(&(f.as_str(), r)).copied(),
-                _ => None,
-            };
+        .zip(&ctx.exception_line_dates)
+        .map(|(e, line_date)| {
+            let line_date = *line_date;
             let inv_date = e
                 .investment_id
                 .and_then(|id| ctx.investments.get(&id))
@@ -937,7 +1194,88 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
         })
         .collect();
 
+    // Summary by kind and code, each group at its worst severity.
+    let mut groups: BTreeMap<(u8, String), (Severity, i64, Cents, &'static str)> = BTreeMap::new();
+    for e in ctx.input.exceptions {
+        let g = groups.entry((0, e.code.as_str().to_string())).or_insert((
+            e.severity,
+            0,
+            0,
+            exception_next_action(e.code),
+        ));
+        g.0 = g.0.min(e.severity);
+        g.1 += 1;
+        g.2 += e.amount_cents.saturating_abs();
+    }
+    for f in ctx.input.findings {
+        let amount = f
+            .investment_id
+            .and_then(|id| ctx.investments.get(&id))
+            .map(|i| ctx.amount(i))
+            .unwrap_or(0);
+        let g = groups.entry((1, f.code.as_str().to_string())).or_insert((
+            f.severity,
+            0,
+            0,
+            finding_next_action(f.code),
+        ));
+        g.0 = g.0.min(f.severity);
+        g.1 += 1;
+        g.2 += amount.saturating_abs();
+    }
+    let mut summary: Vec<(u8, Severity, ExceptionSummaryRow)> = groups
+        .into_iter()
+        .map(|((kind, code), (sev, count, amount, next))| {
+            (
+                kind,
+                sev,
+                ExceptionSummaryRow {
+                    kind: if kind == 0 {
+                        "Reconciliation"
+                    } else {
+                        "Compliance"
+                    }
+                    .into(),
+                    severity: sev.as_str().to_string(),
+                    code,
+                    count,
+                    amount: Money(amount),
+                    next_action: next.to_string(),
+                },
+            )
+        })
+        .collect();
+    summary.sort_by(|a, b| {
+        (a.0, a.1, std::cmp::Reverse(a.2.amount), &a.2.code).cmp(&(
+            b.0,
+            b.1,
+            std::cmp::Reverse(b.2.amount),
+            &b.2.code,
+        ))
+    });
+    let mut summary: Vec<ExceptionSummaryRow> = summary.into_iter().map(|(.., r)| r).collect();
+    if !reject_rows.is_empty() {
+        summary.push(ExceptionSummaryRow {
+            kind: "Rejected lines".into(),
+            severity: String::new(),
+            code: "REJECTED_LINE".into(),
+            count: reject_rows.len() as i64,
+            amount: Money(0),
+            next_action: REJECT_NEXT_ACTION.to_string(),
+        });
+    }
+
     ExceptionsReport {
+        summary: Table {
+            totals: Some(Totals {
+                label: "Total".into(),
+                values: vec![(
+                    "count".into(),
+                    Cell::Int(summary.iter().map(|r| r.count).sum()),
+                )],
+            }),
+            rows: summary,
+        },
         reconciliation: Table {
             totals: Some(Totals {
                 label: format!("Total at stake ({} exceptions)", recon_rows.len()),
@@ -1008,6 +1346,14 @@ fn count_findings(ctx: &Ctx<'_>, offering_id: i64, code: RuleCode) -> i64 {
         .count() as i64
 }
 
+/// The distinct values, sorted.
+fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut v: Vec<i64> = ids.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
     let last = ctx.input.period.last;
     let mut by_offering: BTreeMap<i64, Vec<&Investment>> = BTreeMap::new();
@@ -1062,12 +1408,13 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
             .filter(|i| i.status.is_accepted())
             .map(|i| ctx.amount(i))
             .sum();
-        let holders: BTreeSet<i64> = taken.iter().map(|i| i.investor_id).collect();
-        let non_acc_holders: BTreeSet<i64> = taken
-            .iter()
-            .filter(|i| !ctx.accredited(i))
-            .map(|i| i.investor_id)
-            .collect();
+        let holders = distinct(taken.iter().map(|i| i.investor_id));
+        let non_acc_holders = distinct(
+            taken
+                .iter()
+                .filter(|i| !ctx.accredited(i))
+                .map(|i| i.investor_id),
+        );
         let target = opt_cents(o.target_amount);
         let maximum = opt_cents(o.max_amount);
         let mut figures = vec![
@@ -1159,11 +1506,12 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
             }
             OfferingType::RegD506b | OfferingType::RegD506c => {
                 let is_b = o.offering_type == OfferingType::RegD506b;
-                let acc: BTreeSet<i64> = taken
-                    .iter()
-                    .filter(|i| ctx.accredited(i))
-                    .map(|i| i.investor_id)
-                    .collect();
+                let acc = distinct(
+                    taken
+                        .iter()
+                        .filter(|i| ctx.accredited(i))
+                        .map(|i| i.investor_id),
+                );
                 figures.push(fig(
                     "Total offering amount",
                     maximum.map(Money),
@@ -1213,19 +1561,24 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                         "17 CFR 230.506(c)"
                     },
                 ));
-                let mut states: BTreeMap<String, (BTreeSet<i64>, Cents, Cents)> = BTreeMap::new();
+                let mut states: BTreeMap<std::borrow::Cow<'_, str>, (Vec<i64>, Cents, Cents)> =
+                    BTreeMap::new();
                 for i in &taken {
+                    use std::borrow::Cow;
                     let inv = ctx.investors.get(&i.investor_id);
-                    let country = inv.and_then(|v| v.country.clone()).unwrap_or_default();
-                    let key = if country.is_empty() || country.eq_ignore_ascii_case("US") {
-                        inv.and_then(|v| v.state.clone())
-                            .filter(|s| !s.is_empty())
-                            .unwrap_or_else(|| "(state not stated)".into())
-                    } else {
-                        format!("Non-US: {country}")
-                    };
+                    let country = inv.and_then(|v| v.country.as_deref()).unwrap_or_default();
+                    let key: Cow<'_, str> =
+                        if country.is_empty() || country.eq_ignore_ascii_case("US") {
+                            Cow::Borrowed(
+                                inv.and_then(|v| v.state.as_deref())
+                                    .filter(|s| !s.is_empty())
+                                    .unwrap_or("(state not stated)"),
+                            )
+                        } else {
+                            Cow::Owned(format!("Non-US: {country}"))
+                        };
                     let e = states.entry(key).or_default();
-                    e.0.insert(i.investor_id);
+                    e.0.push(i.investor_id);
                     e.1 += ctx.amount(i);
                     if i.status.is_accepted() {
                         e.2 += ctx.amount(i);
@@ -1234,8 +1587,8 @@ fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                 let rows: Vec<StateRow> = states
                     .into_iter()
                     .map(|(state, (inv, r, a))| StateRow {
-                        state,
-                        investors: inv.len() as i64,
+                        state: state.into_owned(),
+                        investors: distinct(inv.into_iter()).len() as i64,
                         received: Money(r),
                         accepted: Money(a),
                     })
@@ -1421,7 +1774,7 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
     }
 
     // Reconciliation status.
-    let matched: BTreeSet<(&str, u32)> = ctx
+    let matched: HashSet<(&str, u32)> = ctx
         .input
         .matches
         .iter()
@@ -1607,20 +1960,12 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
 /// (age in days, amount) of every open exception.
 fn ctx_exceptions_ages(ctx: &Ctx<'_>) -> Vec<(Option<i64>, Cents)> {
     let last = ctx.input.period.last;
-    let lines: BTreeMap<(&str, u32), NaiveDate> = ctx
-        .input
-        .statement_lines
-        .iter()
-        .map(|l| ((l.file.as_str(), l.statement_row), l.booking_date))
-        .collect();
     ctx.input
         .exceptions
         .iter()
-        .map(|e| {
-            let line_date = match (&e.statement_file, e.statement_row) {
-                (Some(f), Some(r)) => lines.get(&(f.as_str(), r)).copied(),
-                _ => None,
-            };
+        .zip(&ctx.exception_line_dates)
+        .map(|(e, line_date)| {
+            let line_date = *line_date;
             let inv_date = e
                 .investment_id
                 .and_then(|id| ctx.investments.get(&id))

@@ -14,8 +14,10 @@ use printpdf::{
 use sha2::{Digest, Sha256};
 
 use crate::ReportError;
-use crate::cells::{Cell, DynTable};
-use crate::layout::{Align, Layouts, Orientation, Paper, ReportLayout, TableLayout};
+use crate::cells::{Cell, DynTable, Totals, format_int};
+use crate::layout::{
+    Align, Layouts, Orientation, Paper, ReportLayout, TableLayout, table_or_default,
+};
 use crate::models::ReportModels;
 
 const REGULAR_TTF: &[u8] = include_bytes!("../../../templates/fonts/DejaVuSans.ttf");
@@ -615,6 +617,50 @@ pub fn to_bytes(
     Ok(buf)
 }
 
+/// Some rows of a table, in a given order, with the whole table's totals line.
+struct RowsView<'a> {
+    inner: &'a dyn DynTable,
+    rows: Vec<usize>,
+}
+
+impl<'a> RowsView<'a> {
+    fn new(inner: &'a dyn DynTable, rows: Vec<usize>) -> Self {
+        Self { inner, rows }
+    }
+}
+
+impl DynTable for RowsView<'_> {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+    fn cell(&self, row: usize, key: &str) -> Option<Cell> {
+        self.rows.get(row).and_then(|r| self.inner.cell(*r, key))
+    }
+    fn cell_at(&self, row: usize, index: usize) -> Option<Cell> {
+        self.rows
+            .get(row)
+            .and_then(|r| self.inner.cell_at(*r, index))
+    }
+    fn keys(&self) -> &'static [&'static str] {
+        self.inner.keys()
+    }
+    fn totals(&self) -> Option<&Totals> {
+        self.inner.totals()
+    }
+}
+
+/// A copy of a table layout under another title.
+fn retitled(t: &TableLayout, title: String) -> TableLayout {
+    TableLayout { title, ..t.clone() }
+}
+
+/// The XLSX sheet a table is written to (as [`crate::xlsx`] names it).
+fn sheet_name(t: &TableLayout) -> String {
+    t.sheet
+        .clone()
+        .unwrap_or_else(|| t.title.chars().take(31).collect())
+}
+
 /// Lays out one report into pages (exposed for tests that inspect page ops).
 pub fn layout_report(
     name: &str,
@@ -634,30 +680,148 @@ pub fn layout_report(
             message: format!("missing table `{t}`"),
         })
     };
+    let optional = |t: &str| {
+        table_or_default(layout, t).ok_or_else(|| ReportError::Layout {
+            file: format!("reports/{name}.toml"),
+            message: format!("missing table `{t}`"),
+        })
+    };
     match name {
         "investor-register" => {
-            d.table(tl("investors")?, &models.investor_register.investors, size);
+            let reg = &models.investor_register;
+            let t = tl("investors")?;
+            let n = reg.investors.len();
+            let k = t.pdf_rows(n);
+            if k == n {
+                d.table(t, &reg.investors, size);
+            } else {
+                d.paragraph(
+                    &format!(
+                        "This register has {} investors, too many to print. The complete \
+                         register (every investor, with dates of birth and masked tax ids) is \
+                         in investor-register.xlsx, sheet {}. Below: the register by offering, \
+                         then the {} investors with the largest totals; the totals line covers \
+                         all {} investors.",
+                        format_int(n as i64),
+                        sheet_name(t),
+                        format_int(k as i64),
+                        format_int(n as i64),
+                    ),
+                    8.0,
+                    0.0,
+                );
+                d.table(&optional("by_offering")?, &reg.by_offering, size);
+                let view = RowsView::new(&reg.investors, reg.largest(k));
+                d.table(
+                    &retitled(
+                        t,
+                        format!(
+                            "{}: the {} largest of {}, by total",
+                            t.title,
+                            format_int(k as i64),
+                            format_int(n as i64)
+                        ),
+                    ),
+                    &view,
+                    size,
+                );
+            }
         }
         "funds-received" => {
             let m = &models.funds_received;
             for t in &layout.tables {
-                let table: &dyn DynTable = match t.name.as_str() {
-                    "receipts" => &m.receipts,
-                    "by_day_method" => &m.by_day_method,
-                    _ => &m.by_method,
-                };
-                d.table(t, table, size);
+                match t.name.as_str() {
+                    "receipts" => {
+                        let n = m.receipts.len();
+                        let k = t.pdf_rows(n);
+                        if k == n {
+                            d.table(t, &m.receipts, size);
+                        } else {
+                            d.paragraph(
+                                &format!(
+                                    "{} receipts in the period, too many to print: every \
+                                     receipt is in funds-received.xlsx, sheet {}. Below: the \
+                                     {} largest, in date order, with the running totals of \
+                                     the whole period; the totals line covers all {}.",
+                                    format_int(n as i64),
+                                    sheet_name(t),
+                                    format_int(k as i64),
+                                    format_int(n as i64),
+                                ),
+                                8.0,
+                                0.0,
+                            );
+                            let view = RowsView::new(&m.receipts, m.largest(k));
+                            d.table(
+                                &retitled(
+                                    t,
+                                    format!(
+                                        "{}: the {} largest of {}",
+                                        t.title,
+                                        format_int(k as i64),
+                                        format_int(n as i64)
+                                    ),
+                                ),
+                                &view,
+                                size,
+                            );
+                        }
+                    }
+                    "by_day_method" => d.table(t, &m.by_day_method, size),
+                    _ => d.table(t, &m.by_method, size),
+                }
             }
         }
         "exceptions" => {
             let m = &models.exceptions;
-            for t in &layout.tables {
-                let table: &dyn DynTable = match t.name.as_str() {
-                    "reconciliation" => &m.reconciliation,
-                    "findings" => &m.findings,
-                    _ => &m.rejects,
-                };
-                d.table(t, table, size);
+            let detail: Vec<(&TableLayout, &dyn DynTable, &str)> = layout
+                .tables
+                .iter()
+                .filter(|t| t.name != "summary")
+                .map(|t| -> (&TableLayout, &dyn DynTable, &str) {
+                    match t.name.as_str() {
+                        "reconciliation" => (t, &m.reconciliation, "exceptions.csv"),
+                        "findings" => (t, &m.findings, "findings.csv"),
+                        _ => (t, &m.rejects, "rejects.csv"),
+                    }
+                })
+                .collect();
+            let capped = detail
+                .iter()
+                .any(|(t, table, _)| t.pdf_rows(table.len()) < table.len());
+            if capped {
+                d.paragraph(
+                    "Too many items to print them all: each list below shows its first rows \
+                     (by severity, then amount) and says where the complete list is. The \
+                     summary covers every item.",
+                    8.0,
+                    0.0,
+                );
+                d.table(&optional("summary")?, &m.summary, size);
+            }
+            for (t, table, csv) in detail {
+                let n = table.len();
+                let k = t.pdf_rows(n);
+                if k == n {
+                    d.table(t, table, size);
+                } else {
+                    let view = RowsView::new(table, (0..k).collect());
+                    d.table(
+                        &retitled(
+                            t,
+                            format!(
+                                "{}: the first {} of {}; all in exceptions.xlsx (sheet {}) and {}",
+                                t.title,
+                                format_int(k as i64),
+                                format_int(n as i64),
+                                sheet_name(t),
+                                csv
+                            ),
+                        ),
+                        &view,
+                        size,
+                    );
+                }
             }
         }
         "regulator" => regulator(&mut d, models, layout, size)?,

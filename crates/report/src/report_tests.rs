@@ -525,3 +525,113 @@ fn bad_amount_is_an_error_naming_the_investment() {
     let err = build_models(&f.input()).unwrap_err().to_string();
     assert!(err.contains("investment 101"), "{err}");
 }
+
+#[test]
+fn long_detail_tables_are_summarised_in_the_pdf_and_complete_in_the_xlsx() {
+    let f = fixture();
+    let m = build_models(&f.input()).unwrap();
+    let mut layouts = Layouts::embedded().unwrap();
+    let cap = |layouts: &mut Layouts, report: &str, table: &str, max: usize, listed: usize| {
+        let t = layouts
+            .reports
+            .get_mut(report)
+            .unwrap()
+            .tables
+            .iter_mut()
+            .find(|t| t.name == table)
+            .unwrap();
+        t.pdf_max_rows = Some(max);
+        t.pdf_listed_rows = Some(listed);
+    };
+    cap(&mut layouts, "investor-register", "investors", 3, 2);
+    cap(&mut layouts, "funds-received", "receipts", 3, 2);
+    cap(&mut layouts, "exceptions", "reconciliation", 1, 1);
+    let fonts = Fonts::embedded().unwrap();
+
+    // Register: a pointer to the XLSX, the summary by offering, then the two largest investors
+    // (investor 2: 51,000.00 and investor 5: 7,777.77), largest first.
+    let reg = m.investor_register.largest(2);
+    let mut by_total: Vec<(i64, i64)> = m
+        .investor_register
+        .investors
+        .rows
+        .iter()
+        .map(|r| (-r.total.0, r.investor_id.0))
+        .collect();
+    by_total.sort();
+    let expect: Vec<i64> = by_total[..2].iter().map(|(_, id)| *id).collect();
+    assert_eq!(
+        reg.iter()
+            .map(|i| m.investor_register.investors.rows[*i].investor_id.0)
+            .collect::<Vec<_>>(),
+        expect
+    );
+    let pages = layout_report("investor-register", &m, &layouts, &fonts).unwrap();
+    let text = page_texts(&pages).concat();
+    let joined = text.join(" ");
+    assert!(joined.contains("investor-register.xlsx"), "{joined}");
+    assert!(text.iter().any(|t| t == "Register by offering"), "{text:?}");
+    assert!(
+        text.iter()
+            .any(|t| t == "Investors: the 2 largest of 5, by total"),
+        "{text:?}"
+    );
+    let shown: Vec<&str> = text
+        .iter()
+        .map(String::as_str)
+        .filter_map(|t| {
+            ["Αλέξανδρος", "Björk", "José", "Дмитрий", "Zoë"]
+                .into_iter()
+                .find(|n| t.starts_with(n))
+        })
+        .collect();
+    assert_eq!(shown, ["Αλέξανδρος", "Björk"], "largest first, no others");
+    assert!(text.iter().any(|t| t.starts_with("Nordlicht Reg S")));
+    assert!(text.iter().any(|t| t == "Total (5 investors)"));
+    // Dates of birth stay in the register, and in no other PDF.
+    assert!(text.iter().any(|t| t.starts_with("19")), "{text:?}");
+
+    // Receipts: the two largest (105 and 108), in date order; by day and method stays whole.
+    let pages = layout_report("funds-received", &m, &layouts, &fonts).unwrap();
+    let text = page_texts(&pages).concat();
+    let receipt_ids: Vec<&str> = text
+        .iter()
+        .map(String::as_str)
+        .filter(|t| t.len() == 3 && t.starts_with("10"))
+        .collect();
+    assert_eq!(receipt_ids, ["105", "108"]);
+    assert!(text.join(" ").contains("funds-received.xlsx"));
+    assert!(text.iter().any(|t| t == "Total (7 receipts)"));
+
+    // Exceptions: the summary covers every item; the long list shows its first row and says
+    // where the rest is; the short lists stay whole.
+    let pages = layout_report("exceptions", &m, &layouts, &fonts).unwrap();
+    let text = page_texts(&pages).concat();
+    assert!(text.iter().any(|t| t == "Summary by code"), "{text:?}");
+    assert!(
+        text.iter().any(|t| t
+            == "Reconciliation exceptions: the first 1 of 3; all in exceptions.xlsx (sheet Reconciliation) and exceptions.csv"),
+        "{text:?}"
+    );
+    assert!(text.iter().any(|t| t == "REGS_US_PERSON"));
+    assert_eq!(text.iter().filter(|t| *t == "UNMATCHED_CREDIT").count(), 1);
+
+    // Without caps the PDFs list every row and show no summary.
+    let full = Layouts::embedded().unwrap();
+    let text = page_texts(&layout_report("exceptions", &m, &full, &fonts).unwrap()).concat();
+    assert!(!text.iter().any(|t| t == "Summary by code"));
+    let text = page_texts(&layout_report("investor-register", &m, &full, &fonts).unwrap()).concat();
+    assert!(!text.iter().any(|t| t == "Register by offering"));
+
+    // The XLSX keeps every row whatever the PDF caps.
+    let dir = tempfile::tempdir().unwrap();
+    crate::render_all(&f.input(), &layouts, dir.path()).unwrap();
+    assert_eq!(
+        sheet(&dir.path().join("investor-register.xlsx"), "Investors").len(),
+        1 + 5 + 1
+    );
+    assert_eq!(
+        sheet(&dir.path().join("exceptions.xlsx"), "Reconciliation").len(),
+        1 + 3 + 1
+    );
+}
