@@ -376,7 +376,7 @@ impl Filter {
     }
 }
 
-/// Sorts `idx` (indices into `recs`, already in id order) by a DRF `ordering` value. Unknown
+/// Sorts `idx` (ascending indices into `recs`, which are in id order) by a DRF `ordering` value. Unknown
 /// fields are ignored; nulls sort last ascending (PostgreSQL's default). The sort is stable.
 ///
 /// Each record's sort key is read once (not once per comparison), and ordering by `id` alone
@@ -403,10 +403,11 @@ pub(crate) fn order(schema: &Schema, recs: &[Rec], idx: &mut [usize], ordering: 
         && path[0] == "id"
     {
         // `Rec::id` is the record's integer `id`, exactly what the generic path would read.
+        // Records are kept in id order and `idx` is ascending, so ascending is already done.
         if *desc {
             idx.sort_by_key(|&i| std::cmp::Reverse(recs[i].id));
         } else {
-            idx.sort_by_key(|&i| recs[i].id);
+            debug_assert!(idx.is_sorted_by_key(|&i| recs[i].id));
         }
         return;
     }
