@@ -26,10 +26,16 @@ use crate::model::{Reject, SourceFormat, StatedBalance, StatementLine};
 struct Node {
     name: String,
     ccy: Option<String>,
+    /// The element's own text (leading whitespace-only text dropped: every reader trims or
+    /// splits on whitespace).
     text: String,
     kids: Vec<Node>,
+    /// Byte range of the element in the whole document.
     start: usize,
     end: usize,
+    /// An entry (`Stmt/Ntry`) read only as a byte range by the first pass; its subtree is built
+    /// when the entry is processed ([`parse_entry`]).
+    deferred: bool,
 }
 
 impl Node {
@@ -86,7 +92,18 @@ fn line_of(text: &str, pos: usize) -> u32 {
     .unwrap_or(u32::MAX)
 }
 
-fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
+/// Builds the element tree of `full[range]` (positions are offsets into `full`). With
+/// `defer_entries`, every `Document/BkToCstmrStmt/Stmt/Ntry` element is checked for
+/// well-formedness but kept only as a deferred node holding its byte range, so a large statement
+/// is never held as one tree: entries are built one at a time by [`parse_entry`].
+fn parse_tree(
+    file: &str,
+    full: &str,
+    range: std::ops::Range<usize>,
+    defer_entries: bool,
+) -> Result<Node, LoadError> {
+    let base = range.start;
+    let text = full.get(range).unwrap_or("");
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(false);
     let mut stack: Vec<Node> = vec![Node {
@@ -95,7 +112,10 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
     }];
     let xml_err = |pos: u64, reason: String| LoadError::Xml {
         file: file.to_string(),
-        line: line_of(text, usize::try_from(pos).unwrap_or(usize::MAX)),
+        line: line_of(
+            full,
+            base.saturating_add(usize::try_from(pos).unwrap_or(usize::MAX)),
+        ),
         reason,
     };
     let open = |e: &quick_xml::events::BytesStart<'_>, start: usize| {
@@ -113,16 +133,63 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
             ..Default::default()
         }
     };
+    let is_entry = |e: &quick_xml::events::BytesStart<'_>, stack: &[Node]| {
+        defer_entries
+            && e.local_name().into_inner() == "Ntry"
+            && stack.len() == 4
+            && stack[2].name == "BkToCstmrStmt"
+            && stack[3].name == "Stmt"
+    };
+    // Inside a deferred entry: the entry node, and the byte ranges (in `text`) of the names of
+    // the elements open inside it (for the "document ends inside" message).
+    let mut deferred: Option<Node> = None;
+    let mut inner_open: Vec<(usize, usize)> = Vec::new();
     loop {
-        let before = usize::try_from(reader.buffer_position()).unwrap_or(0);
+        let before_rel = usize::try_from(reader.buffer_position()).unwrap_or(0);
         let ev = reader
             .read_event()
             .map_err(|e| xml_err(reader.error_position(), e.to_string()))?;
-        let after = usize::try_from(reader.buffer_position()).unwrap_or(0);
+        let after_rel = usize::try_from(reader.buffer_position()).unwrap_or(0);
+        let (before, after) = (base + before_rel, base + after_rel);
+        if let Some(entry) = deferred.as_mut() {
+            match ev {
+                Event::Start(e) => {
+                    let n = e.name().as_ref().len();
+                    inner_open.push((before_rel + 1, n));
+                }
+                Event::End(_) => {
+                    if inner_open.pop().is_none() {
+                        entry.end = after;
+                        if let (Some(n), Some(top)) = (deferred.take(), stack.last_mut()) {
+                            top.kids.push(n);
+                        }
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    if !matches!(r.resolve_char_ref(), Ok(Some(_)))
+                        && quick_xml::escape::resolve_predefined_entity(&r).is_none()
+                    {
+                        return Err(xml_err(
+                            before_rel as u64,
+                            format!("unknown entity `&{};`", &*r),
+                        ));
+                    }
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+            continue;
+        }
         match ev {
             Event::Start(e) => {
-                let n = open(&e, before);
-                stack.push(n);
+                let entry = is_entry(&e, &stack);
+                let mut n = open(&e, before);
+                if entry {
+                    n.deferred = true;
+                    deferred = Some(n);
+                } else {
+                    stack.push(n);
+                }
             }
             Event::Empty(e) => {
                 let mut n = open(&e, before);
@@ -136,12 +203,17 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
                 n.end = after;
                 match stack.last_mut() {
                     Some(parent) => parent.kids.push(n),
-                    None => return Err(xml_err(before as u64, "unexpected closing tag".into())),
+                    None => {
+                        return Err(xml_err(before_rel as u64, "unexpected closing tag".into()));
+                    }
                 }
             }
             Event::Text(t) => {
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.xml10_content());
+                    let c = t.xml10_content();
+                    if !top.text.is_empty() || !c.trim().is_empty() {
+                        top.text.push_str(&c);
+                    }
                 }
             }
             Event::CData(t) => {
@@ -156,7 +228,7 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
                         Some(s) => s.to_string(),
                         None => {
                             return Err(xml_err(
-                                before as u64,
+                                before_rel as u64,
                                 format!("unknown entity `&{};`", &*r),
                             ));
                         }
@@ -170,12 +242,18 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
             _ => {}
         }
     }
-    if stack.len() != 1 {
-        let open_tags: Vec<String> = stack
+    if stack.len() != 1 || deferred.is_some() {
+        let mut open_tags: Vec<String> = stack
             .iter()
             .skip(1)
+            .chain(deferred.as_ref())
             .map(|n| format!("<{}>", n.name))
             .collect();
+        for &(at, len) in &inner_open {
+            let q = text.get(at..at + len).unwrap_or("");
+            let local = q.rsplit(':').next().unwrap_or(q);
+            open_tags.push(format!("<{local}>"));
+        }
         return Err(xml_err(
             text.len() as u64,
             format!("document ends inside {}", open_tags.join(" ")),
@@ -184,6 +262,27 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
     stack
         .pop()
         .ok_or_else(|| xml_err(0, "empty document".into()))
+}
+
+/// The full tree of an entry deferred by [`parse_tree`] (already checked to be well-formed).
+fn parse_entry(file: &str, full: &str, entry: &Node) -> Result<Node, LoadError> {
+    if !entry.deferred {
+        return Ok(Node {
+            name: entry.name.clone(),
+            ccy: entry.ccy.clone(),
+            text: entry.text.clone(),
+            kids: Vec::new(),
+            start: entry.start,
+            end: entry.end,
+            deferred: false,
+        });
+    }
+    let doc = parse_tree(file, full, entry.start..entry.end, false)?;
+    doc.kids.into_iter().next().ok_or_else(|| LoadError::Xml {
+        file: file.to_string(),
+        line: line_of(full, entry.start),
+        reason: "entry element could not be read".into(),
+    })
 }
 
 fn date_of(n: Option<&Node>) -> Option<NaiveDate> {
@@ -254,7 +353,7 @@ fn remittance(tx: &Node) -> Vec<String> {
 
 pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, LoadError> {
     let lines = LineIndex::new(text);
-    let doc = parse_tree(file, text)?;
+    let doc = parse_tree(file, text, 0..text.len(), true)?;
     let camt_err = |reason: String| LoadError::Camt {
         file: file.to_string(),
         reason,
@@ -349,7 +448,9 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
             .or(grp_created);
         let stmt_ccy = stmt.text_at(&["Acct", "Ccy"]).map(str::to_string);
 
-        for ntry in stmt.all("Ntry") {
+        for entry in stmt.all("Ntry") {
+            let ntry_tree = parse_entry(file, text, entry)?;
+            let ntry = &ntry_tree;
             let line = lines.line(ntry.start);
             let raw = text
                 .get(ntry.start..ntry.end)
@@ -619,6 +720,37 @@ mod tests {
         assert!(x.description.starts_with("REVERSAL:"));
         assert_eq!(x.account.as_deref(), Some("DE00123"));
         assert!(l.balances.is_empty());
+    }
+
+    #[test]
+    fn entries_read_one_at_a_time_keep_errors_and_prefixes() {
+        // Truncated inside an entry: the open elements are named, entry ones included.
+        let e = parse_camt(
+            "t.xml",
+            "<Document>\n<BkToCstmrStmt>\n<Stmt>\n<Ntry><Amt>1.00</Amt><NtryDtls>",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("document ends inside <Document> <BkToCstmrStmt> <Stmt> <Ntry> <NtryDtls>"),
+            "{e}"
+        );
+        // An unknown entity inside an entry is found at its line.
+        let body =
+            "<Stmt>\n<Ntry><Amt>1.00</Amt>\n<AddtlNtryInf>a &bogus; b</AddtlNtryInf></Ntry></Stmt>";
+        let e = parse_camt("u.xml", &doc("08", body))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("u.xml: line 3") && e.contains("bogus"), "{e}");
+        // Prefixed elements, an empty entry, and entities inside entries.
+        let body = r#"<c:Stmt xmlns:c="x"><c:Ntry><c:Amt Ccy="USD">2.50</c:Amt><c:CdtDbtInd>DBIT</c:CdtDbtInd><c:BookgDt><c:Dt>2026-10-02</c:Dt></c:BookgDt><c:AddtlNtryInf>A &amp; B</c:AddtlNtryInf></c:Ntry><c:Ntry/></c:Stmt>"#;
+        let l = parse_camt("v.xml", &doc("08", body)).unwrap();
+        assert_eq!(l.lines.len(), 1);
+        assert_eq!(l.lines[0].amount_cents, -250);
+        assert_eq!(l.lines[0].description, "A & B");
+        assert_eq!(l.lines[0].currency.as_deref(), Some("USD"));
+        assert_eq!(l.rejects.len(), 1);
+        assert_eq!(l.rejects[0].raw, "<c:Ntry/>");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! CSV and XLSX bank exports: header detection, column-role recognition, row parsing.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use tieout_domain::Cents;
 
@@ -27,18 +29,27 @@ impl GridRow {
     }
 }
 
-/// Decode file bytes to text: BOM skipped, UTF-8 or Windows-1252.
-pub(crate) fn decode_text(file: &str, bytes: &[u8], enc: Encoding) -> Result<String, LoadError> {
+/// Decode file bytes to text: BOM skipped, UTF-8 or Windows-1252. UTF-8 content is borrowed,
+/// not copied (statement files run to hundreds of megabytes).
+pub(crate) fn decode_text<'a>(
+    file: &str,
+    bytes: &'a [u8],
+    enc: Encoding,
+) -> Result<Cow<'a, str>, LoadError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match enc {
-        Encoding::Utf8 => String::from_utf8(body.to_vec()).map_err(|e| LoadError::Encoding {
-            file: file.to_string(),
-            reason: format!("not valid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
-        }),
-        Encoding::Windows1252 => Ok(decode_1252(body)),
+        Encoding::Utf8 => {
+            std::str::from_utf8(body)
+                .map(Cow::Borrowed)
+                .map_err(|e| LoadError::Encoding {
+                    file: file.to_string(),
+                    reason: format!("not valid UTF-8 at byte {}", e.valid_up_to()),
+                })
+        }
+        Encoding::Windows1252 => Ok(Cow::Owned(decode_1252(body))),
         Encoding::Auto => match std::str::from_utf8(body) {
-            Ok(s) => Ok(s.to_string()),
-            Err(_) => Ok(decode_1252(body)),
+            Ok(s) => Ok(Cow::Borrowed(s)),
+            Err(_) => Ok(Cow::Owned(decode_1252(body))),
         },
     }
 }
