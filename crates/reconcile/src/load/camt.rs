@@ -14,6 +14,8 @@
 //! Entries whose status is not booked (`PDNG`, `INFO`) are rejected
 //! with that reason, not loaded as money.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use quick_xml::events::Event;
 use tieout_domain::Cents;
@@ -23,13 +25,14 @@ use super::{LoadError, LoadedStatement};
 use crate::model::{Reject, SourceFormat, StatedBalance, StatementLine};
 
 #[derive(Debug, Default)]
-struct Node {
-    name: String,
+struct Node<'a> {
+    /// Local name, borrowed from the document.
+    name: &'a str,
     ccy: Option<String>,
     /// The element's own text (leading whitespace-only text dropped: every reader trims or
-    /// splits on whitespace).
-    text: String,
-    kids: Vec<Node>,
+    /// splits on whitespace); borrowed from the document when it is one plain piece.
+    text: Cow<'a, str>,
+    kids: Vec<Node<'a>>,
     /// Byte range of the element in the whole document.
     start: usize,
     end: usize,
@@ -38,14 +41,14 @@ struct Node {
     deferred: bool,
 }
 
-impl Node {
-    fn child(&self, name: &str) -> Option<&Node> {
+impl<'a> Node<'a> {
+    fn child(&self, name: &str) -> Option<&Node<'a>> {
         self.kids.iter().find(|k| k.name == name)
     }
-    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+    fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Node<'a>> + 's {
         self.kids.iter().filter(move |k| k.name == name)
     }
-    fn at(&self, path: &[&str]) -> Option<&Node> {
+    fn at(&self, path: &[&str]) -> Option<&Node<'a>> {
         let mut n = self;
         for p in path {
             n = n.child(p)?;
@@ -59,24 +62,34 @@ impl Node {
     }
 }
 
-/// Line numbers by byte offset: newline offsets found once, then binary search (entries are
-/// many; scanning from the start for each would be quadratic).
-struct LineIndex(Vec<usize>);
+/// Line numbers by byte offset. Offsets are asked for in document order, so the count of
+/// newlines carries on from the previous answer (scanning from the start for each entry would be
+/// quadratic); an earlier offset starts over.
+struct LineIndex<'t> {
+    text: &'t [u8],
+    /// Last offset answered and its line.
+    at: std::cell::Cell<(usize, u32)>,
+}
 
-impl LineIndex {
-    fn new(text: &str) -> Self {
-        Self(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i)
-                .collect(),
-        )
+impl<'t> LineIndex<'t> {
+    fn new(text: &'t str) -> Self {
+        Self {
+            text: text.as_bytes(),
+            at: std::cell::Cell::new((0, 1)),
+        }
     }
 
     /// 1-based line of byte offset `pos`.
     fn line(&self, pos: usize) -> u32 {
-        u32::try_from(self.0.partition_point(|&nl| nl < pos) + 1).unwrap_or(u32::MAX)
+        let pos = pos.min(self.text.len());
+        let (mut from, mut line) = self.at.get();
+        if pos < from {
+            (from, line) = (0, 1);
+        }
+        let n = self.text[from..pos].iter().filter(|&&b| b == b'\n').count();
+        line = line.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        self.at.set((pos, line));
+        line
     }
 }
 
@@ -96,18 +109,92 @@ fn line_of(text: &str, pos: usize) -> u32 {
 /// `defer_entries`, every `Document/BkToCstmrStmt/Stmt/Ntry` element is checked for
 /// well-formedness but kept only as a deferred node holding its byte range, so a large statement
 /// is never held as one tree: entries are built one at a time by [`parse_entry`].
-fn parse_tree(
+fn parse_tree<'a>(
     file: &str,
-    full: &str,
+    full: &'a str,
     range: std::ops::Range<usize>,
     defer_entries: bool,
-) -> Result<Node, LoadError> {
+) -> Result<Node<'a>, LoadError> {
+    let mut skimmed: Vec<(usize, usize)> = Vec::new();
+    parse_tree_inner(file, full, range, defer_entries, &mut skimmed).map_err(|e| {
+        // Entries skimmed before the error were not checked yet: the first error in document
+        // order is reported, as a single pass over the whole document would.
+        for &(start, end) in &skimmed {
+            if let Err(first) = parse_tree_inner(file, full, start..end, false, &mut Vec::new()) {
+                return first;
+            }
+        }
+        e
+    })
+}
+
+/// Offset in `s` (the input right after an element's start tag) of the `<` of the end tag that
+/// closes that element, skipping nested elements, comments, CDATA sections and processing
+/// instructions (quotes in start tags honoured). `None` when `s` ends first or holds markup an
+/// element cannot contain; the caller then reads the element event by event instead.
+fn skim_to_close(s: &str) -> Option<usize> {
+    fn find(s: &str, from: usize, pat: &str) -> Option<usize> {
+        s.get(from..)?.find(pat).map(|p| from + p)
+    }
+    // A single-byte search runs on memchr; a string pattern would set up a searcher per call.
+    fn find_byte(s: &str, from: usize, c: char) -> Option<usize> {
+        s.get(from..)?.find(c).map(|p| from + p)
+    }
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    loop {
+        let at = find_byte(s, i, '<')?;
+        let rest = &b[at..];
+        if rest.starts_with(b"</") {
+            if depth == 0 {
+                return Some(at);
+            }
+            depth -= 1;
+            i = find_byte(s, at + 2, '>')? + 1;
+        } else if rest.starts_with(b"<!--") {
+            i = find(s, at + 4, "-->")? + 3;
+        } else if rest.starts_with(b"<![CDATA[") {
+            i = find(s, at + 9, "]]>")? + 3;
+        } else if rest.starts_with(b"<?") {
+            i = find(s, at + 2, "?>")? + 2;
+        } else if rest.starts_with(b"<!") {
+            return None;
+        } else {
+            let mut j = at + 1;
+            let mut quote: Option<u8> = None;
+            loop {
+                let c = *b.get(j)?;
+                match quote {
+                    Some(q) if c == q => quote = None,
+                    Some(_) => {}
+                    None if c == b'"' || c == b'\'' => quote = Some(c),
+                    None if c == b'>' => break,
+                    None => {}
+                }
+                j += 1;
+            }
+            if b[j - 1] != b'/' {
+                depth += 1;
+            }
+            i = j + 1;
+        }
+    }
+}
+
+fn parse_tree_inner<'a>(
+    file: &str,
+    full: &'a str,
+    range: std::ops::Range<usize>,
+    defer_entries: bool,
+    skimmed: &mut Vec<(usize, usize)>,
+) -> Result<Node<'a>, LoadError> {
     let base = range.start;
     let text = full.get(range).unwrap_or("");
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(false);
-    let mut stack: Vec<Node> = vec![Node {
-        name: "#document".into(),
+    let mut stack: Vec<Node<'a>> = vec![Node {
+        name: "#document",
         ..Default::default()
     }];
     let xml_err = |pos: u64, reason: String| LoadError::Xml {
@@ -118,8 +205,14 @@ fn parse_tree(
         ),
         reason,
     };
+    // The qualified name sits right after the `<` at `start`; its local part is the name.
     let open = |e: &quick_xml::events::BytesStart<'_>, start: usize| {
-        let name = e.local_name().as_ref().to_string();
+        let qlen = e.name().as_ref().len();
+        let qname = full.get(start + 1..start + 1 + qlen).unwrap_or("");
+        let name = match qname.as_bytes().iter().rposition(|&b| b == b':') {
+            Some(c) => qname.get(c + 1..).unwrap_or(qname),
+            None => qname,
+        };
         let mut ccy = None;
         for a in e.attributes().flatten() {
             if a.key.local_name().as_ref() == "Ccy" {
@@ -133,7 +226,7 @@ fn parse_tree(
             ..Default::default()
         }
     };
-    let is_entry = |e: &quick_xml::events::BytesStart<'_>, stack: &[Node]| {
+    let is_entry = |e: &quick_xml::events::BytesStart<'_>, stack: &[Node<'a>]| {
         defer_entries
             && e.local_name().into_inner() == "Ntry"
             && stack.len() == 4
@@ -142,14 +235,16 @@ fn parse_tree(
     };
     // Inside a deferred entry: the entry node, and the byte ranges (in `text`) of the names of
     // the elements open inside it (for the "document ends inside" message).
-    let mut deferred: Option<Node> = None;
+    let mut deferred: Option<Node<'a>> = None;
     let mut inner_open: Vec<(usize, usize)> = Vec::new();
+    // Bytes of entry content skipped past the reader (its positions do not count them).
+    let mut shift: u64 = 0;
     loop {
-        let before_rel = usize::try_from(reader.buffer_position()).unwrap_or(0);
+        let before_rel = usize::try_from(reader.buffer_position() + shift).unwrap_or(0);
         let ev = reader
             .read_event()
-            .map_err(|e| xml_err(reader.error_position(), e.to_string()))?;
-        let after_rel = usize::try_from(reader.buffer_position()).unwrap_or(0);
+            .map_err(|e| xml_err(reader.error_position() + shift, e.to_string()))?;
+        let after_rel = usize::try_from(reader.buffer_position() + shift).unwrap_or(0);
         let (before, after) = (base + before_rel, base + after_rel);
         if let Some(entry) = deferred.as_mut() {
             match ev {
@@ -187,6 +282,17 @@ fn parse_tree(
                 if entry {
                     n.deferred = true;
                     deferred = Some(n);
+                    // Skip the entry's content up to its end tag, which the reader then reads
+                    // (and checks) itself; the content is checked when the entry is built.
+                    let rest: &'a [u8] = reader.get_ref();
+                    // `rest` is the unread tail of `text`, which starts right after a `>`.
+                    let tail = text.get(text.len() - rest.len()..).unwrap_or("");
+                    if let Some(k) = skim_to_close(tail) {
+                        *reader.get_mut() = &rest[k..];
+                        shift += k as u64;
+                        let close_end = tail[k..].find('>').map_or(tail.len(), |p| k + p + 1);
+                        skimmed.push((before, after + close_end));
+                    }
                 } else {
                     stack.push(n);
                 }
@@ -210,15 +316,26 @@ fn parse_tree(
             }
             Event::Text(t) => {
                 if let Some(top) = stack.last_mut() {
-                    let c = t.xml10_content();
-                    if !top.text.is_empty() || !c.trim().is_empty() {
-                        top.text.push_str(&c);
+                    // Text events carry no entity references (those are GeneralRef events), so
+                    // the source slice is the content unless line ends need normalising.
+                    let src = full.get(before..after).unwrap_or("");
+                    let c: Cow<'a, str> = if src.contains('\r') || src.len() != t.len() {
+                        Cow::Owned(t.xml10_content().into_owned())
+                    } else {
+                        Cow::Borrowed(src)
+                    };
+                    if top.text.is_empty() {
+                        if !c.trim().is_empty() {
+                            top.text = c;
+                        }
+                    } else {
+                        top.text.to_mut().push_str(&c);
                     }
                 }
             }
             Event::CData(t) => {
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.into_inner());
+                    top.text.to_mut().push_str(&t.into_inner());
                 }
             }
             Event::GeneralRef(r) => {
@@ -235,7 +352,7 @@ fn parse_tree(
                     },
                 };
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&resolved);
+                    top.text.to_mut().push_str(&resolved);
                 }
             }
             Event::Eof => break,
@@ -265,10 +382,10 @@ fn parse_tree(
 }
 
 /// The full tree of an entry deferred by [`parse_tree`] (already checked to be well-formed).
-fn parse_entry(file: &str, full: &str, entry: &Node) -> Result<Node, LoadError> {
+fn parse_entry<'a>(file: &str, full: &'a str, entry: &Node<'a>) -> Result<Node<'a>, LoadError> {
     if !entry.deferred {
         return Ok(Node {
-            name: entry.name.clone(),
+            name: entry.name,
             ccy: entry.ccy.clone(),
             text: entry.text.clone(),
             kids: Vec::new(),
@@ -285,7 +402,7 @@ fn parse_entry(file: &str, full: &str, entry: &Node) -> Result<Node, LoadError> 
     })
 }
 
-fn date_of(n: Option<&Node>) -> Option<NaiveDate> {
+fn date_of(n: Option<&Node<'_>>) -> Option<NaiveDate> {
     let n = n?;
     let t = n.text_at(&["Dt"]).or_else(|| n.text_at(&["DtTm"]))?;
     NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok()
@@ -300,7 +417,7 @@ fn signed(amount: &str, ind: Option<&str>) -> Result<Cents, String> {
     }
 }
 
-fn party_name(tx: &Node, role: &str) -> Option<String> {
+fn party_name(tx: &Node<'_>, role: &str) -> Option<String> {
     let rp = tx.child("RltdPties")?;
     for r in [role, &format!("Ultmt{role}")] {
         if let Some(p) = rp.child(r)
@@ -312,7 +429,7 @@ fn party_name(tx: &Node, role: &str) -> Option<String> {
     None
 }
 
-fn bank_tx_code(ntry: &Node) -> Option<String> {
+fn bank_tx_code(ntry: &Node<'_>) -> Option<String> {
     let b = ntry.child("BkTxCd")?;
     if let Some(d) = b.child("Domn") {
         let parts: Vec<&str> = [
@@ -330,7 +447,7 @@ fn bank_tx_code(ntry: &Node) -> Option<String> {
     b.text_at(&["Prtry", "Cd"]).map(str::to_string)
 }
 
-fn remittance(tx: &Node) -> Vec<String> {
+fn remittance(tx: &Node<'_>) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(r) = tx.child("RmtInf") {
         for u in r.all("Ustrd") {
@@ -522,7 +639,7 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
             let addtl = ntry
                 .text_at(&["AddtlNtryInf"])
                 .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
-            let txs: Vec<&Node> = ntry.all("NtryDtls").flat_map(|d| d.all("TxDtls")).collect();
+            let txs: Vec<&Node<'_>> = ntry.all("NtryDtls").flat_map(|d| d.all("TxDtls")).collect();
             // Expand a batch when every transaction states an amount and they tie to the entry.
             let mut tx_amounts: Vec<Cents> = Vec::new();
             if txs.len() > 1 {
@@ -543,7 +660,7 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
             let expand = txs.len() > 1
                 && tx_amounts.len() == txs.len()
                 && tx_amounts.iter().sum::<Cents>() == entry_amt;
-            let make = |tx: Option<&Node>,
+            let make = |tx: Option<&Node<'_>>,
                         amount: Cents,
                         bank_ref: Option<String>,
                         entry_ref: Option<String>,
@@ -754,11 +871,39 @@ mod tests {
     }
 
     #[test]
+    fn skimmed_entries_keep_markup_and_first_error_order() {
+        // Markup that looks like an end tag inside comments, CDATA and quoted attributes.
+        let body = "<Stmt><Ntry><!-- </Ntry> --><Amt Ccy=\"US>D\">3.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><?pi </Ntry> ?><BookgDt><Dt>2026-10-02</Dt></BookgDt><AddtlNtryInf><![CDATA[x </Ntry> y]]></AddtlNtryInf></Ntry></Stmt>";
+        let l = parse_camt("w.xml", &doc("08", body)).unwrap();
+        assert_eq!(l.lines.len(), 1, "{:?}", l.rejects);
+        assert_eq!(l.lines[0].amount_cents, 300);
+        assert_eq!(l.lines[0].currency.as_deref(), Some("US>D"));
+        assert_eq!(l.lines[0].description, "x </Ntry> y");
+        assert_eq!(skim_to_close("<a/><b x='>'>t</b></N>"), Some(18));
+        assert_eq!(skim_to_close("<a>"), None);
+        // An error inside an early entry is reported before a later structural one.
+        let body = "<Stmt>\n<Ntry><Amt>&nope;</Amt></Ntry>\n<Ntry></Ntry>\n</Stmt></Oops>";
+        let e = parse_camt("x.xml", &doc("08", body))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x.xml: line 2") && e.contains("nope"), "{e}");
+        // A mismatched end tag inside an entry is reported at its line.
+        let body = "<Stmt>\n<Ntry><Amt>1.00</Amt>\n<Sts></Cd></Ntry></Stmt>";
+        let e = parse_camt("y.xml", &doc("08", body))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("y.xml: line 3: XML is not well-formed"), "{e}");
+    }
+
+    #[test]
     fn line_index_agrees_with_a_scan() {
         let text = "a\nbb\n\nccc\nd";
         let idx = LineIndex::new(text);
         for pos in 0..=text.len() {
             assert_eq!(idx.line(pos), line_of(text, pos), "offset {pos}");
+        }
+        for pos in (0..=text.len() + 2).rev() {
+            assert_eq!(idx.line(pos), line_of(text, pos), "offset {pos} backwards");
         }
     }
 
