@@ -158,7 +158,13 @@ pub(crate) fn csv_rows(
                 });
             }
         }
-        starts.push((pos_byte, pos_line, std::mem::take(&mut rec)));
+        // Read into one warm record and keep an exact-size copy: a fresh record per row would
+        // grow its buffers from empty (zero-filled doublings) for every row.
+        let mut kept = csv::StringRecord::with_capacity(rec.as_slice().len(), rec.len());
+        for f in rec.iter() {
+            kept.push_field(f);
+        }
+        starts.push((pos_byte, pos_line, kept));
     }
     let mut rows = Vec::with_capacity(starts.len());
     let total = text.len() as u64;
