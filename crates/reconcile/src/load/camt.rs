@@ -252,23 +252,20 @@ fn parse_tree_inner<'a>(
                     let n = e.name().as_ref().len();
                     inner_open.push((before_rel + 1, n));
                 }
-                Event::End(_) => {
-                    if inner_open.pop().is_none() {
-                        entry.end = after;
-                        if let (Some(n), Some(top)) = (deferred.take(), stack.last_mut()) {
-                            top.kids.push(n);
-                        }
+                Event::End(_) if inner_open.pop().is_none() => {
+                    entry.end = after;
+                    if let (Some(n), Some(top)) = (deferred.take(), stack.last_mut()) {
+                        top.kids.push(n);
                     }
                 }
-                Event::GeneralRef(r) => {
+                Event::GeneralRef(r)
                     if !matches!(r.resolve_char_ref(), Ok(Some(_)))
-                        && quick_xml::escape::resolve_predefined_entity(&r).is_none()
-                    {
-                        return Err(xml_err(
-                            before_rel as u64,
-                            format!("unknown entity `&{};`", &*r),
-                        ));
-                    }
+                        && quick_xml::escape::resolve_predefined_entity(&r).is_none() =>
+                {
+                    return Err(xml_err(
+                        before_rel as u64,
+                        format!("unknown entity `&{};`", &*r),
+                    ));
                 }
                 Event::Eof => break,
                 _ => {}
