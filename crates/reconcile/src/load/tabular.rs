@@ -624,11 +624,12 @@ pub(crate) fn parse_table(
             ((1..=width).map(|n| format!("#{n}")).collect(), 0)
         }
     };
+    // The data rows without blank ones (each row is tested once).
     let mut rows = rows;
-    let data: Vec<&GridRow> = rows[data_start..]
-        .iter()
-        .filter(|r| !r.is_blank())
-        .collect();
+    let mut data_rows = rows.split_off(data_start.min(rows.len()));
+    drop(rows);
+    data_rows.retain(|r| !r.is_blank());
+    let data: Vec<&GridRow> = data_rows.iter().collect();
 
     // 2. Roles.
     let mut assigned: Vec<Option<(ColumnRole, u8)>> = vec![None; names.len()];
@@ -816,7 +817,7 @@ pub(crate) fn parse_table(
             .map(str::to_string)
     };
     drop(data);
-    for mut r in rows.drain(data_start..).filter(|r| !r.is_blank()) {
+    for mut r in data_rows {
         let raw_owned = std::mem::take(&mut r.raw);
         let r = &r;
         row_no += 1;
