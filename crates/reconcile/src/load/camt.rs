@@ -14,6 +14,8 @@
 //! Entries whose status is not booked (`PDNG`, `INFO`) are rejected
 //! with that reason, not loaded as money.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use quick_xml::events::Event;
 use tieout_domain::Cents;
@@ -23,23 +25,30 @@ use super::{LoadError, LoadedStatement};
 use crate::model::{Reject, SourceFormat, StatedBalance, StatementLine};
 
 #[derive(Debug, Default)]
-struct Node {
-    name: String,
+struct Node<'a> {
+    /// Local name, borrowed from the document.
+    name: &'a str,
     ccy: Option<String>,
-    text: String,
-    kids: Vec<Node>,
+    /// The element's own text (leading whitespace-only text dropped: every reader trims or
+    /// splits on whitespace); borrowed from the document when it is one plain piece.
+    text: Cow<'a, str>,
+    kids: Vec<Node<'a>>,
+    /// Byte range of the element in the whole document.
     start: usize,
     end: usize,
+    /// An entry (`Stmt/Ntry`) read only as a byte range by the first pass; its subtree is built
+    /// when the entry is processed ([`parse_entry`]).
+    deferred: bool,
 }
 
-impl Node {
-    fn child(&self, name: &str) -> Option<&Node> {
+impl<'a> Node<'a> {
+    fn child(&self, name: &str) -> Option<&Node<'a>> {
         self.kids.iter().find(|k| k.name == name)
     }
-    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+    fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Node<'a>> + 's {
         self.kids.iter().filter(move |k| k.name == name)
     }
-    fn at(&self, path: &[&str]) -> Option<&Node> {
+    fn at(&self, path: &[&str]) -> Option<&Node<'a>> {
         let mut n = self;
         for p in path {
             n = n.child(p)?;
@@ -53,24 +62,34 @@ impl Node {
     }
 }
 
-/// Line numbers by byte offset: newline offsets found once, then binary search (entries are
-/// many; scanning from the start for each would be quadratic).
-struct LineIndex(Vec<usize>);
+/// Line numbers by byte offset. Offsets are asked for in document order, so the count of
+/// newlines carries on from the previous answer (scanning from the start for each entry would be
+/// quadratic); an earlier offset starts over.
+struct LineIndex<'t> {
+    text: &'t [u8],
+    /// Last offset answered and its line.
+    at: std::cell::Cell<(usize, u32)>,
+}
 
-impl LineIndex {
-    fn new(text: &str) -> Self {
-        Self(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i)
-                .collect(),
-        )
+impl<'t> LineIndex<'t> {
+    fn new(text: &'t str) -> Self {
+        Self {
+            text: text.as_bytes(),
+            at: std::cell::Cell::new((0, 1)),
+        }
     }
 
     /// 1-based line of byte offset `pos`.
     fn line(&self, pos: usize) -> u32 {
-        u32::try_from(self.0.partition_point(|&nl| nl < pos) + 1).unwrap_or(u32::MAX)
+        let pos = pos.min(self.text.len());
+        let (mut from, mut line) = self.at.get();
+        if pos < from {
+            (from, line) = (0, 1);
+        }
+        let n = self.text[from..pos].iter().filter(|&&b| b == b'\n').count();
+        line = line.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        self.at.set((pos, line));
+        line
     }
 }
 
@@ -86,20 +105,114 @@ fn line_of(text: &str, pos: usize) -> u32 {
     .unwrap_or(u32::MAX)
 }
 
-fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
+/// Builds the element tree of `full[range]` (positions are offsets into `full`). With
+/// `defer_entries`, every `Document/BkToCstmrStmt/Stmt/Ntry` element is checked for
+/// well-formedness but kept only as a deferred node holding its byte range, so a large statement
+/// is never held as one tree: entries are built one at a time by [`parse_entry`].
+fn parse_tree<'a>(
+    file: &str,
+    full: &'a str,
+    range: std::ops::Range<usize>,
+    defer_entries: bool,
+) -> Result<Node<'a>, LoadError> {
+    let mut skimmed: Vec<(usize, usize)> = Vec::new();
+    parse_tree_inner(file, full, range, defer_entries, &mut skimmed).map_err(|e| {
+        // Entries skimmed before the error were not checked yet: the first error in document
+        // order is reported, as a single pass over the whole document would.
+        for &(start, end) in &skimmed {
+            if let Err(first) = parse_tree_inner(file, full, start..end, false, &mut Vec::new()) {
+                return first;
+            }
+        }
+        e
+    })
+}
+
+/// Offset in `s` (the input right after an element's start tag) of the `<` of the end tag that
+/// closes that element, skipping nested elements, comments, CDATA sections and processing
+/// instructions (quotes in start tags honoured). `None` when `s` ends first or holds markup an
+/// element cannot contain; the caller then reads the element event by event instead.
+fn skim_to_close(s: &str) -> Option<usize> {
+    fn find(s: &str, from: usize, pat: &str) -> Option<usize> {
+        s.get(from..)?.find(pat).map(|p| from + p)
+    }
+    // A single-byte search runs on memchr; a string pattern would set up a searcher per call.
+    fn find_byte(s: &str, from: usize, c: char) -> Option<usize> {
+        s.get(from..)?.find(c).map(|p| from + p)
+    }
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    loop {
+        let at = find_byte(s, i, '<')?;
+        let rest = &b[at..];
+        if rest.starts_with(b"</") {
+            if depth == 0 {
+                return Some(at);
+            }
+            depth -= 1;
+            i = find_byte(s, at + 2, '>')? + 1;
+        } else if rest.starts_with(b"<!--") {
+            i = find(s, at + 4, "-->")? + 3;
+        } else if rest.starts_with(b"<![CDATA[") {
+            i = find(s, at + 9, "]]>")? + 3;
+        } else if rest.starts_with(b"<?") {
+            i = find(s, at + 2, "?>")? + 2;
+        } else if rest.starts_with(b"<!") {
+            return None;
+        } else {
+            let mut j = at + 1;
+            let mut quote: Option<u8> = None;
+            loop {
+                let c = *b.get(j)?;
+                match quote {
+                    Some(q) if c == q => quote = None,
+                    Some(_) => {}
+                    None if c == b'"' || c == b'\'' => quote = Some(c),
+                    None if c == b'>' => break,
+                    None => {}
+                }
+                j += 1;
+            }
+            if b[j - 1] != b'/' {
+                depth += 1;
+            }
+            i = j + 1;
+        }
+    }
+}
+
+fn parse_tree_inner<'a>(
+    file: &str,
+    full: &'a str,
+    range: std::ops::Range<usize>,
+    defer_entries: bool,
+    skimmed: &mut Vec<(usize, usize)>,
+) -> Result<Node<'a>, LoadError> {
+    let base = range.start;
+    let text = full.get(range).unwrap_or("");
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(false);
-    let mut stack: Vec<Node> = vec![Node {
-        name: "#document".into(),
+    let mut stack: Vec<Node<'a>> = vec![Node {
+        name: "#document",
         ..Default::default()
     }];
     let xml_err = |pos: u64, reason: String| LoadError::Xml {
         file: file.to_string(),
-        line: line_of(text, usize::try_from(pos).unwrap_or(usize::MAX)),
+        line: line_of(
+            full,
+            base.saturating_add(usize::try_from(pos).unwrap_or(usize::MAX)),
+        ),
         reason,
     };
+    // The qualified name sits right after the `<` at `start`; its local part is the name.
     let open = |e: &quick_xml::events::BytesStart<'_>, start: usize| {
-        let name = e.local_name().as_ref().to_string();
+        let qlen = e.name().as_ref().len();
+        let qname = full.get(start + 1..start + 1 + qlen).unwrap_or("");
+        let name = match qname.as_bytes().iter().rposition(|&b| b == b':') {
+            Some(c) => qname.get(c + 1..).unwrap_or(qname),
+            None => qname,
+        };
         let mut ccy = None;
         for a in e.attributes().flatten() {
             if a.key.local_name().as_ref() == "Ccy" {
@@ -113,16 +226,73 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
             ..Default::default()
         }
     };
+    let is_entry = |e: &quick_xml::events::BytesStart<'_>, stack: &[Node<'a>]| {
+        defer_entries
+            && e.local_name().into_inner() == "Ntry"
+            && stack.len() == 4
+            && stack[2].name == "BkToCstmrStmt"
+            && stack[3].name == "Stmt"
+    };
+    // Inside a deferred entry: the entry node, and the byte ranges (in `text`) of the names of
+    // the elements open inside it (for the "document ends inside" message).
+    let mut deferred: Option<Node<'a>> = None;
+    let mut inner_open: Vec<(usize, usize)> = Vec::new();
+    // Bytes of entry content skipped past the reader (its positions do not count them).
+    let mut shift: u64 = 0;
     loop {
-        let before = usize::try_from(reader.buffer_position()).unwrap_or(0);
+        let before_rel = usize::try_from(reader.buffer_position() + shift).unwrap_or(0);
         let ev = reader
             .read_event()
-            .map_err(|e| xml_err(reader.error_position(), e.to_string()))?;
-        let after = usize::try_from(reader.buffer_position()).unwrap_or(0);
+            .map_err(|e| xml_err(reader.error_position() + shift, e.to_string()))?;
+        let after_rel = usize::try_from(reader.buffer_position() + shift).unwrap_or(0);
+        let (before, after) = (base + before_rel, base + after_rel);
+        if let Some(entry) = deferred.as_mut() {
+            match ev {
+                Event::Start(e) => {
+                    let n = e.name().as_ref().len();
+                    inner_open.push((before_rel + 1, n));
+                }
+                Event::End(_) if inner_open.pop().is_none() => {
+                    entry.end = after;
+                    if let (Some(n), Some(top)) = (deferred.take(), stack.last_mut()) {
+                        top.kids.push(n);
+                    }
+                }
+                Event::GeneralRef(r)
+                    if !matches!(r.resolve_char_ref(), Ok(Some(_)))
+                        && quick_xml::escape::resolve_predefined_entity(&r).is_none() =>
+                {
+                    return Err(xml_err(
+                        before_rel as u64,
+                        format!("unknown entity `&{};`", &*r),
+                    ));
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+            continue;
+        }
         match ev {
             Event::Start(e) => {
-                let n = open(&e, before);
-                stack.push(n);
+                let entry = is_entry(&e, &stack);
+                let mut n = open(&e, before);
+                if entry {
+                    n.deferred = true;
+                    deferred = Some(n);
+                    // Skip the entry's content up to its end tag, which the reader then reads
+                    // (and checks) itself; the content is checked when the entry is built.
+                    let rest: &'a [u8] = reader.get_ref();
+                    // `rest` is the unread tail of `text`, which starts right after a `>`.
+                    let tail = text.get(text.len() - rest.len()..).unwrap_or("");
+                    if let Some(k) = skim_to_close(tail) {
+                        *reader.get_mut() = &rest[k..];
+                        shift += k as u64;
+                        let close_end = tail[k..].find('>').map_or(tail.len(), |p| k + p + 1);
+                        skimmed.push((before, after + close_end));
+                    }
+                } else {
+                    stack.push(n);
+                }
             }
             Event::Empty(e) => {
                 let mut n = open(&e, before);
@@ -136,17 +306,33 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
                 n.end = after;
                 match stack.last_mut() {
                     Some(parent) => parent.kids.push(n),
-                    None => return Err(xml_err(before as u64, "unexpected closing tag".into())),
+                    None => {
+                        return Err(xml_err(before_rel as u64, "unexpected closing tag".into()));
+                    }
                 }
             }
             Event::Text(t) => {
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.xml10_content());
+                    // Text events carry no entity references (those are GeneralRef events), so
+                    // the source slice is the content unless line ends need normalising.
+                    let src = full.get(before..after).unwrap_or("");
+                    let c: Cow<'a, str> = if src.contains('\r') || src.len() != t.len() {
+                        Cow::Owned(t.xml10_content().into_owned())
+                    } else {
+                        Cow::Borrowed(src)
+                    };
+                    if top.text.is_empty() {
+                        if !c.trim().is_empty() {
+                            top.text = c;
+                        }
+                    } else {
+                        top.text.to_mut().push_str(&c);
+                    }
                 }
             }
             Event::CData(t) => {
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.into_inner());
+                    top.text.to_mut().push_str(&t.into_inner());
                 }
             }
             Event::GeneralRef(r) => {
@@ -156,26 +342,32 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
                         Some(s) => s.to_string(),
                         None => {
                             return Err(xml_err(
-                                before as u64,
+                                before_rel as u64,
                                 format!("unknown entity `&{};`", &*r),
                             ));
                         }
                     },
                 };
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&resolved);
+                    top.text.to_mut().push_str(&resolved);
                 }
             }
             Event::Eof => break,
             _ => {}
         }
     }
-    if stack.len() != 1 {
-        let open_tags: Vec<String> = stack
+    if stack.len() != 1 || deferred.is_some() {
+        let mut open_tags: Vec<String> = stack
             .iter()
             .skip(1)
+            .chain(deferred.as_ref())
             .map(|n| format!("<{}>", n.name))
             .collect();
+        for &(at, len) in &inner_open {
+            let q = text.get(at..at + len).unwrap_or("");
+            let local = q.rsplit(':').next().unwrap_or(q);
+            open_tags.push(format!("<{local}>"));
+        }
         return Err(xml_err(
             text.len() as u64,
             format!("document ends inside {}", open_tags.join(" ")),
@@ -186,7 +378,28 @@ fn parse_tree(file: &str, text: &str) -> Result<Node, LoadError> {
         .ok_or_else(|| xml_err(0, "empty document".into()))
 }
 
-fn date_of(n: Option<&Node>) -> Option<NaiveDate> {
+/// The full tree of an entry deferred by [`parse_tree`] (already checked to be well-formed).
+fn parse_entry<'a>(file: &str, full: &'a str, entry: &Node<'a>) -> Result<Node<'a>, LoadError> {
+    if !entry.deferred {
+        return Ok(Node {
+            name: entry.name,
+            ccy: entry.ccy.clone(),
+            text: entry.text.clone(),
+            kids: Vec::new(),
+            start: entry.start,
+            end: entry.end,
+            deferred: false,
+        });
+    }
+    let doc = parse_tree(file, full, entry.start..entry.end, false)?;
+    doc.kids.into_iter().next().ok_or_else(|| LoadError::Xml {
+        file: file.to_string(),
+        line: line_of(full, entry.start),
+        reason: "entry element could not be read".into(),
+    })
+}
+
+fn date_of(n: Option<&Node<'_>>) -> Option<NaiveDate> {
     let n = n?;
     let t = n.text_at(&["Dt"]).or_else(|| n.text_at(&["DtTm"]))?;
     NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok()
@@ -201,7 +414,7 @@ fn signed(amount: &str, ind: Option<&str>) -> Result<Cents, String> {
     }
 }
 
-fn party_name(tx: &Node, role: &str) -> Option<String> {
+fn party_name(tx: &Node<'_>, role: &str) -> Option<String> {
     let rp = tx.child("RltdPties")?;
     for r in [role, &format!("Ultmt{role}")] {
         if let Some(p) = rp.child(r)
@@ -213,7 +426,7 @@ fn party_name(tx: &Node, role: &str) -> Option<String> {
     None
 }
 
-fn bank_tx_code(ntry: &Node) -> Option<String> {
+fn bank_tx_code(ntry: &Node<'_>) -> Option<String> {
     let b = ntry.child("BkTxCd")?;
     if let Some(d) = b.child("Domn") {
         let parts: Vec<&str> = [
@@ -231,7 +444,7 @@ fn bank_tx_code(ntry: &Node) -> Option<String> {
     b.text_at(&["Prtry", "Cd"]).map(str::to_string)
 }
 
-fn remittance(tx: &Node) -> Vec<String> {
+fn remittance(tx: &Node<'_>) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(r) = tx.child("RmtInf") {
         for u in r.all("Ustrd") {
@@ -254,7 +467,7 @@ fn remittance(tx: &Node) -> Vec<String> {
 
 pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, LoadError> {
     let lines = LineIndex::new(text);
-    let doc = parse_tree(file, text)?;
+    let doc = parse_tree(file, text, 0..text.len(), true)?;
     let camt_err = |reason: String| LoadError::Camt {
         file: file.to_string(),
         reason,
@@ -349,7 +562,9 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
             .or(grp_created);
         let stmt_ccy = stmt.text_at(&["Acct", "Ccy"]).map(str::to_string);
 
-        for ntry in stmt.all("Ntry") {
+        for entry in stmt.all("Ntry") {
+            let ntry_tree = parse_entry(file, text, entry)?;
+            let ntry = &ntry_tree;
             let line = lines.line(ntry.start);
             let raw = text
                 .get(ntry.start..ntry.end)
@@ -421,7 +636,7 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
             let addtl = ntry
                 .text_at(&["AddtlNtryInf"])
                 .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
-            let txs: Vec<&Node> = ntry.all("NtryDtls").flat_map(|d| d.all("TxDtls")).collect();
+            let txs: Vec<&Node<'_>> = ntry.all("NtryDtls").flat_map(|d| d.all("TxDtls")).collect();
             // Expand a batch when every transaction states an amount and they tie to the entry.
             let mut tx_amounts: Vec<Cents> = Vec::new();
             if txs.len() > 1 {
@@ -442,7 +657,7 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
             let expand = txs.len() > 1
                 && tx_amounts.len() == txs.len()
                 && tx_amounts.iter().sum::<Cents>() == entry_amt;
-            let make = |tx: Option<&Node>,
+            let make = |tx: Option<&Node<'_>>,
                         amount: Cents,
                         bank_ref: Option<String>,
                         entry_ref: Option<String>,
@@ -622,11 +837,70 @@ mod tests {
     }
 
     #[test]
+    fn entries_read_one_at_a_time_keep_errors_and_prefixes() {
+        // Truncated inside an entry: the open elements are named, entry ones included.
+        let e = parse_camt(
+            "t.xml",
+            "<Document>\n<BkToCstmrStmt>\n<Stmt>\n<Ntry><Amt>1.00</Amt><NtryDtls>",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("document ends inside <Document> <BkToCstmrStmt> <Stmt> <Ntry> <NtryDtls>"),
+            "{e}"
+        );
+        // An unknown entity inside an entry is found at its line.
+        let body =
+            "<Stmt>\n<Ntry><Amt>1.00</Amt>\n<AddtlNtryInf>a &bogus; b</AddtlNtryInf></Ntry></Stmt>";
+        let e = parse_camt("u.xml", &doc("08", body))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("u.xml: line 3") && e.contains("bogus"), "{e}");
+        // Prefixed elements, an empty entry, and entities inside entries.
+        let body = r#"<c:Stmt xmlns:c="x"><c:Ntry><c:Amt Ccy="USD">2.50</c:Amt><c:CdtDbtInd>DBIT</c:CdtDbtInd><c:BookgDt><c:Dt>2026-10-02</c:Dt></c:BookgDt><c:AddtlNtryInf>A &amp; B</c:AddtlNtryInf></c:Ntry><c:Ntry/></c:Stmt>"#;
+        let l = parse_camt("v.xml", &doc("08", body)).unwrap();
+        assert_eq!(l.lines.len(), 1);
+        assert_eq!(l.lines[0].amount_cents, -250);
+        assert_eq!(l.lines[0].description, "A & B");
+        assert_eq!(l.lines[0].currency.as_deref(), Some("USD"));
+        assert_eq!(l.rejects.len(), 1);
+        assert_eq!(l.rejects[0].raw, "<c:Ntry/>");
+    }
+
+    #[test]
+    fn skimmed_entries_keep_markup_and_first_error_order() {
+        // Markup that looks like an end tag inside comments, CDATA and quoted attributes.
+        let body = "<Stmt><Ntry><!-- </Ntry> --><Amt Ccy=\"US>D\">3.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><?pi </Ntry> ?><BookgDt><Dt>2026-10-02</Dt></BookgDt><AddtlNtryInf><![CDATA[x </Ntry> y]]></AddtlNtryInf></Ntry></Stmt>";
+        let l = parse_camt("w.xml", &doc("08", body)).unwrap();
+        assert_eq!(l.lines.len(), 1, "{:?}", l.rejects);
+        assert_eq!(l.lines[0].amount_cents, 300);
+        assert_eq!(l.lines[0].currency.as_deref(), Some("US>D"));
+        assert_eq!(l.lines[0].description, "x </Ntry> y");
+        assert_eq!(skim_to_close("<a/><b x='>'>t</b></N>"), Some(18));
+        assert_eq!(skim_to_close("<a>"), None);
+        // An error inside an early entry is reported before a later structural one.
+        let body = "<Stmt>\n<Ntry><Amt>&nope;</Amt></Ntry>\n<Ntry></Ntry>\n</Stmt></Oops>";
+        let e = parse_camt("x.xml", &doc("08", body))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x.xml: line 2") && e.contains("nope"), "{e}");
+        // A mismatched end tag inside an entry is reported at its line.
+        let body = "<Stmt>\n<Ntry><Amt>1.00</Amt>\n<Sts></Cd></Ntry></Stmt>";
+        let e = parse_camt("y.xml", &doc("08", body))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("y.xml: line 3: XML is not well-formed"), "{e}");
+    }
+
+    #[test]
     fn line_index_agrees_with_a_scan() {
         let text = "a\nbb\n\nccc\nd";
         let idx = LineIndex::new(text);
         for pos in 0..=text.len() {
             assert_eq!(idx.line(pos), line_of(text, pos), "offset {pos}");
+        }
+        for pos in (0..=text.len() + 2).rev() {
+            assert_eq!(idx.line(pos), line_of(text, pos), "offset {pos} backwards");
         }
     }
 

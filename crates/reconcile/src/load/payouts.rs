@@ -95,6 +95,30 @@ pub(crate) fn parse_payouts(file: &str, rows: Vec<GridRow>) -> Result<LoadedPayo
         });
     }
     let _known = STRIPE_COLUMNS;
+    // Column positions, looked up once (not per row and field).
+    const NAMES: [&str; 15] = [
+        "reporting_category",
+        "gross",
+        "fee",
+        "net",
+        "balance_transaction_id",
+        "automatic_payout_id",
+        "payout_id",
+        "source_id",
+        "payment_intent_id",
+        "charge_id",
+        "payment_method_type",
+        "automatic_payout_effective_at",
+        "created_utc",
+        "created",
+        "description",
+    ];
+    let positions: Vec<Option<usize>> = NAMES.iter().map(|n| col(n)).collect();
+    let position = |name: &str| -> Option<usize> {
+        let k = NAMES.iter().position(|n| *n == name);
+        debug_assert!(k.is_some(), "payout column `{name}` missing from NAMES");
+        k.and_then(|k| positions[k])
+    };
     let mut out = LoadedPayouts::default();
     for (i, r) in rows[hidx + 1..]
         .iter()
@@ -102,13 +126,13 @@ pub(crate) fn parse_payouts(file: &str, rows: Vec<GridRow>) -> Result<LoadedPayo
         .enumerate()
     {
         let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let get = |name: &str| -> Option<String> {
-            col(name)
+        let get_str = |name: &str| -> Option<&str> {
+            position(name)
                 .and_then(|i| r.cells.get(i))
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
-                .map(str::to_string)
         };
+        let get = |name: &str| -> Option<String> { get_str(name).map(str::to_string) };
         let reject = |column: &str, reason: String| Reject {
             file: file.to_string(),
             row: r.line,
@@ -117,15 +141,15 @@ pub(crate) fn parse_payouts(file: &str, rows: Vec<GridRow>) -> Result<LoadedPayo
             raw: r.raw.clone(),
         };
         let money = |name: &str| -> Result<Option<i64>, Reject> {
-            match get(name) {
+            match get_str(name) {
                 None => Ok(None),
-                Some(v) => parse_amount(&v, DecimalSeparator::Dot)
+                Some(v) => parse_amount(v, DecimalSeparator::Dot)
                     .map(Some)
                     .map_err(|e| reject(name, e)),
             }
         };
         let date = |name: &str| -> Result<Option<chrono::NaiveDate>, Reject> {
-            match get(name) {
+            match get_str(name) {
                 None => Ok(None),
                 Some(v) => {
                     // Stripe writes `2026-10-03 08:26:29` (UTC) or unix seconds.
@@ -137,7 +161,7 @@ pub(crate) fn parse_payouts(file: &str, rows: Vec<GridRow>) -> Result<LoadedPayo
                             .map(|d| Some(d.date_naive()))
                             .ok_or_else(|| reject(name, format!("`{v}` is not a timestamp")));
                     }
-                    parse_date(&v, DayOrder::Mdy)
+                    parse_date(v, DayOrder::Mdy)
                         .map(Some)
                         .map_err(|e| reject(name, e))
                 }

@@ -1,5 +1,7 @@
 //! CSV and XLSX bank exports: header detection, column-role recognition, row parsing.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use tieout_domain::Cents;
 
@@ -27,18 +29,27 @@ impl GridRow {
     }
 }
 
-/// Decode file bytes to text: BOM skipped, UTF-8 or Windows-1252.
-pub(crate) fn decode_text(file: &str, bytes: &[u8], enc: Encoding) -> Result<String, LoadError> {
+/// Decode file bytes to text: BOM skipped, UTF-8 or Windows-1252. UTF-8 content is borrowed,
+/// not copied (statement files run to hundreds of megabytes).
+pub(crate) fn decode_text<'a>(
+    file: &str,
+    bytes: &'a [u8],
+    enc: Encoding,
+) -> Result<Cow<'a, str>, LoadError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match enc {
-        Encoding::Utf8 => String::from_utf8(body.to_vec()).map_err(|e| LoadError::Encoding {
-            file: file.to_string(),
-            reason: format!("not valid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
-        }),
-        Encoding::Windows1252 => Ok(decode_1252(body)),
+        Encoding::Utf8 => {
+            std::str::from_utf8(body)
+                .map(Cow::Borrowed)
+                .map_err(|e| LoadError::Encoding {
+                    file: file.to_string(),
+                    reason: format!("not valid UTF-8 at byte {}", e.valid_up_to()),
+                })
+        }
+        Encoding::Windows1252 => Ok(Cow::Owned(decode_1252(body))),
         Encoding::Auto => match std::str::from_utf8(body) {
-            Ok(s) => Ok(s.to_string()),
-            Err(_) => Ok(decode_1252(body)),
+            Ok(s) => Ok(Cow::Borrowed(s)),
+            Err(_) => Ok(Cow::Owned(decode_1252(body))),
         },
     }
 }
@@ -147,7 +158,13 @@ pub(crate) fn csv_rows(
                 });
             }
         }
-        starts.push((pos_byte, pos_line, std::mem::take(&mut rec)));
+        // Read into one warm record and keep an exact-size copy: a fresh record per row would
+        // grow its buffers from empty (zero-filled doublings) for every row.
+        let mut kept = csv::StringRecord::with_capacity(rec.as_slice().len(), rec.len());
+        for f in rec.iter() {
+            kept.push_field(f);
+        }
+        starts.push((pos_byte, pos_line, kept));
     }
     let mut rows = Vec::with_capacity(starts.len());
     let total = text.len() as u64;
@@ -167,18 +184,63 @@ pub(crate) fn csv_rows(
 }
 
 /// Read the first (or named) worksheet of an XLSX/XLS workbook into rows.
+///
+/// The rows cover the bounding box of the sheet's non-empty cells (as calamine's `Range` does),
+/// one field per column. XLSX sheets are streamed cell by cell (each value converted once);
+/// other workbook kinds go through calamine's `Range`.
 pub(crate) fn xlsx_rows(
     file: &str,
     bytes: &[u8],
     sheet: Option<&str>,
 ) -> Result<Vec<GridRow>, LoadError> {
-    use calamine::{Data, Reader};
+    use calamine::{Data, DataRef, Reader, Sheets};
     let err = |reason: String| LoadError::Spreadsheet {
         file: file.to_string(),
         reason,
     };
-    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
         .map_err(|e| err(format!("cannot open workbook: {e}")))?;
+    if let Sheets::Xlsx(x) = &mut wb {
+        let name = match sheet {
+            Some(n) => Some(n.to_string()),
+            None => x.sheet_names().first().cloned(),
+        };
+        if let Some(name) = name
+            && let Ok(mut reader) = x.worksheet_cells_reader(&name)
+        {
+            // (row, column, text) of every non-empty cell, in sheet order.
+            let mut cells: Vec<(u32, u32, String)> = Vec::new();
+            loop {
+                match reader.next_cell() {
+                    Ok(Some(c)) => {
+                        let (r, col) = c.get_position();
+                        let text = match c.get_value() {
+                            DataRef::Empty => continue,
+                            DataRef::String(s)
+                            | DataRef::DateTimeIso(s)
+                            | DataRef::DurationIso(s) => s.clone(),
+                            DataRef::SharedString(s) => (*s).to_string(),
+                            DataRef::Int(i) => i.to_string(),
+                            DataRef::Float(f) => float_cell(*f),
+                            DataRef::Bool(b) => bool_cell(*b),
+                            DataRef::DateTime(dt) => datetime_cell(dt),
+                            DataRef::Error(e) => format!("#ERROR {e}"),
+                        };
+                        cells.push((r, col, text));
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        let what = match sheet {
+                            Some(n) => format!("worksheet `{n}`"),
+                            None => "first worksheet".to_string(),
+                        };
+                        return Err(err(format!("{what}: {}", calamine::Error::Xlsx(e))));
+                    }
+                }
+            }
+            return Ok(grid_from_cells(cells));
+        }
+    }
     let range = match sheet {
         Some(name) => wb
             .worksheet_range(name)
@@ -198,23 +260,8 @@ pub(crate) fn xlsx_rows(
                 Data::String(s) => s.clone(),
                 Data::Int(i) => i.to_string(),
                 Data::Float(f) => float_cell(*f),
-                Data::Bool(b) => {
-                    if *b {
-                        "TRUE".into()
-                    } else {
-                        "FALSE".into()
-                    }
-                }
-                Data::DateTime(dt) => {
-                    let serial = dt.as_f64();
-                    if dt.is_datetime() && serial >= 1.0 {
-                        excel_serial(serial.floor() as i64)
-                            .map(|d| d.to_string())
-                            .unwrap_or_else(|| format!("{serial}"))
-                    } else {
-                        format!("{serial}")
-                    }
-                }
+                Data::Bool(b) => bool_cell(*b),
+                Data::DateTime(dt) => datetime_cell(dt),
                 Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
                 Data::Error(e) => format!("#ERROR {e}"),
             };
@@ -225,6 +272,64 @@ pub(crate) fn xlsx_rows(
         rows.push(GridRow { line, cells, raw });
     }
     Ok(rows)
+}
+
+/// Rows over the bounding box of `cells` (row, column, text; a later cell at the same position
+/// wins), as calamine's `Range::from_sparse` lays them out.
+fn grid_from_cells(mut cells: Vec<(u32, u32, String)>) -> Vec<GridRow> {
+    let Some(row_start) = cells.iter().map(|c| c.0).min() else {
+        return Vec::new();
+    };
+    let row_end = cells.iter().map(|c| c.0).max().unwrap_or(row_start);
+    let col_start = cells.iter().map(|c| c.1).min().unwrap_or(0);
+    let col_end = cells.iter().map(|c| c.1).max().unwrap_or(col_start);
+    let width = (col_end - col_start) as usize + 1;
+    // Stable: cells at the same position keep their order, so the last one is kept below.
+    if !cells.is_sorted_by_key(|c| (c.0, c.1)) {
+        cells.sort_by_key(|c| (c.0, c.1));
+    }
+    let mut rows = Vec::with_capacity((row_end - row_start) as usize + 1);
+    let mut it = cells.into_iter().peekable();
+    let mut fields: Vec<String> = vec![String::new(); width];
+    for r in row_start..=row_end {
+        for f in fields.iter_mut() {
+            f.clear();
+        }
+        while let Some((_, c, text)) = it.next_if(|c| c.0 == r) {
+            fields[(c - col_start) as usize] = text;
+        }
+        let bytes: usize = fields.iter().map(String::len).sum();
+        let mut rec = csv::StringRecord::with_capacity(bytes, width);
+        let mut raw = String::with_capacity(bytes + width);
+        for (i, f) in fields.iter().enumerate() {
+            rec.push_field(f);
+            if i > 0 {
+                raw.push(',');
+            }
+            raw.push_str(f);
+        }
+        rows.push(GridRow {
+            line: r + 1,
+            cells: rec,
+            raw,
+        });
+    }
+    rows
+}
+
+fn bool_cell(b: bool) -> String {
+    if b { "TRUE".into() } else { "FALSE".into() }
+}
+
+fn datetime_cell(dt: &calamine::ExcelDateTime) -> String {
+    let serial = dt.as_f64();
+    if dt.is_datetime() && serial >= 1.0 {
+        excel_serial(serial.floor() as i64)
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| format!("{serial}"))
+    } else {
+        format!("{serial}")
+    }
 }
 
 /// Render a numeric cell. Whole numbers print without a fraction (`1234`, references and
@@ -519,11 +624,12 @@ pub(crate) fn parse_table(
             ((1..=width).map(|n| format!("#{n}")).collect(), 0)
         }
     };
+    // The data rows without blank ones (each row is tested once).
     let mut rows = rows;
-    let data: Vec<&GridRow> = rows[data_start..]
-        .iter()
-        .filter(|r| !r.is_blank())
-        .collect();
+    let mut data_rows = rows.split_off(data_start.min(rows.len()));
+    drop(rows);
+    data_rows.retain(|r| !r.is_blank());
+    let data: Vec<&GridRow> = data_rows.iter().collect();
 
     // 2. Roles.
     let mut assigned: Vec<Option<(ColumnRole, u8)>> = vec![None; names.len()];
@@ -711,7 +817,7 @@ pub(crate) fn parse_table(
             .map(str::to_string)
     };
     drop(data);
-    for mut r in rows.drain(data_start..).filter(|r| !r.is_blank()) {
+    for mut r in data_rows {
         let raw_owned = std::mem::take(&mut r.raw);
         let r = &r;
         row_no += 1;
@@ -974,6 +1080,31 @@ mod tests {
         assert_eq!(float_cell(1234.56), "1234.56");
         assert_eq!(float_cell(-5.5), "-5.50");
         assert_eq!(float_cell(0.125), "0.125");
+    }
+
+    #[test]
+    fn grid_covers_the_bounding_box_of_cells() {
+        // Cells out of order, a gap row, a duplicate (the later one wins), offset origin.
+        let cells = vec![
+            (4, 2, "c".to_string()),
+            (2, 1, "a".to_string()),
+            (2, 3, "b".to_string()),
+            (4, 2, "d".to_string()),
+        ];
+        let rows = grid_from_cells(cells);
+        let got: Vec<(u32, Vec<&str>, &str)> = rows
+            .iter()
+            .map(|r| (r.line, r.cells.iter().collect(), r.raw.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (3, vec!["a", "", "b"], "a,,b"),
+                (4, vec!["", "", ""], ",,"),
+                (5, vec!["", "d", ""], ",d,"),
+            ]
+        );
+        assert!(grid_from_cells(Vec::new()).is_empty());
     }
 
     #[test]

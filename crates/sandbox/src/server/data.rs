@@ -36,7 +36,8 @@ impl Rec {
     }
 }
 
-/// All four resources.
+/// All four resources, each sorted by id (list requests rely on it: an index range of a
+/// resource is already in `ordering=id` order).
 #[derive(Debug, Default)]
 pub(crate) struct Dataset {
     pub offerings: Vec<Rec>,
