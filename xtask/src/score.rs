@@ -67,7 +67,8 @@ fn ratio(num: usize, den: usize) -> f64 {
 type Rows = Vec<BTreeMap<String, String>>;
 
 fn read_csv(path: &Path) -> Result<Rows> {
-    let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut r =
+        csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
     let headers = r.headers()?.clone();
     let mut out = Vec::new();
     for rec in r.records() {
@@ -120,7 +121,12 @@ fn score_rows(truth_lines: &Rows, truth_exc: &Rows, matches: &Rows, exceptions: 
         .collect();
     let found: BTreeSet<(i64, &str)> = matches
         .iter()
-        .filter_map(|r| Some((get(r, "investment_id").parse().ok()?, get(r, "statement_ref"))))
+        .filter_map(|r| {
+            Some((
+                get(r, "investment_id").parse().ok()?,
+                get(r, "statement_ref"),
+            ))
+        })
         .filter(|(i, r)| !exc_refs.contains(r) && !exc_invs.contains(i))
         .collect();
     let correct = found.intersection(&truth).count();

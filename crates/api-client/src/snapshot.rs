@@ -165,7 +165,7 @@ async fn pull_one(
     progress: &dyn Progress,
 ) -> Result<(u64, String), SnapshotError> {
     let file = std::fs::File::create(path).map_err(io_err(path))?;
-    let mut out = std::io::BufWriter::new(file);
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     let mut hash = Sha256::new();
     let mut pages = client.pages(endpoint, params);
     let mut n = 0u64;
