@@ -131,6 +131,8 @@ pub(crate) enum Req {
 pub(crate) struct Movement {
     pub investment_id: i64,
     pub investor_id: Option<i64>,
+    /// Offering id (unknown for a rebuilt carried item).
+    pub offering_id: Option<i64>,
     pub kind: MoveKind,
     pub method: Method,
     /// Signed expected cents (positive = credit).
@@ -148,6 +150,10 @@ pub(crate) struct Movement {
     pub req: Req,
     /// Carried forward from a previous run: the period end it was first open at.
     pub carried: Option<NaiveDate>,
+    /// The date is a receipt date (`received_at`, or a carried item's date): a processor
+    /// settles it a fixed lag later. Otherwise (a failed ACH dated by `processed_at`) the
+    /// settlement day cannot be derived from it.
+    pub receipt_dated: bool,
 }
 
 impl Movement {
@@ -281,6 +287,7 @@ pub(crate) fn build(
         let base = Movement {
             investment_id: inv.id,
             investor_id: Some(inv.investor_id),
+            offering_id: Some(inv.offering_id),
             kind: MoveKind::Credit,
             method,
             expected: credit_amt,
@@ -294,6 +301,7 @@ pub(crate) fn build(
             status: inv.status.as_wire().to_string(),
             req: Req::Required,
             carried: None,
+            receipt_dated: inv.received_at.is_some(),
         };
         let money_date = date_of(inv.received_at)
             .or(date_of(inv.processed_at))
@@ -452,6 +460,7 @@ pub(crate) fn build(
         moves.push(Movement {
             investment_id: item.investment_id,
             investor_id: None,
+            offering_id: None,
             kind,
             method: Method::from_label(&item.method),
             expected: item.expected_cents,
@@ -465,6 +474,7 @@ pub(crate) fn build(
             status: item.status.clone(),
             req: Req::Required,
             carried: Some(item.first_open_period_end),
+            receipt_dated: true,
         });
     }
     moves.sort_by_key(|m| (m.investment_id, m.kind));

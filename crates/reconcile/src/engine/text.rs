@@ -173,6 +173,33 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
     best[..k].iter().sum::<f64>() / k as f64
 }
 
+/// How completely an investor name is present in a line's name evidence, in [0, 1]: the mean
+/// of every investor token's best match (same token similarity as [`name_similarity`]), where a
+/// token without a real match (below [`COVERAGE_TOKEN_MIN`]) counts 0 rather than the
+/// Jaro-Winkler noise between unrelated words. It
+/// tells apart two investors that [`name_similarity`] ties on their two best tokens — a shared
+/// given name (`HUU PHUOC`) or a shared company suffix (`FAMILY OFFICE`) with different family
+/// names — and is used only to break such ties, never as the match score.
+pub(crate) fn name_coverage(investor: &[String], line: &[String]) -> f64 {
+    if investor.is_empty() || line.is_empty() {
+        return 0.0;
+    }
+    let sum: f64 = investor
+        .iter()
+        .map(|t| {
+            let s = line
+                .iter()
+                .map(|u| token_similarity(t, u))
+                .fold(0.0, f64::max);
+            if s >= COVERAGE_TOKEN_MIN { s } else { 0.0 }
+        })
+        .sum();
+    sum / investor.len() as f64
+}
+
+/// Least token similarity that counts as the token being present, for [`name_coverage`].
+pub(crate) const COVERAGE_TOKEN_MIN: f64 = 0.8;
+
 fn weekdays_through(d: NaiveDate) -> i64 {
     // Day 1 of the common era (0001-01-01) is a Monday in the proleptic Gregorian calendar.
     let n = i64::from(d.num_days_from_ce());
@@ -239,5 +266,23 @@ mod tests {
         assert!(s > 0.9, "{s}");
         let s = name_similarity(&name_tokens("John Smith"), &name_tokens("ACME HOLDINGS"));
         assert!(s < 0.7, "{s}");
+    }
+
+    #[test]
+    fn coverage_tells_apart_a_shared_given_name() {
+        let line = name_tokens("HUU PHUOC BUI");
+        let (a, b) = (name_tokens("Hữu Phước Đặng"), name_tokens("Hữu Phước Bùi"));
+        // The two best tokens tie...
+        assert!((name_similarity(&a, &line) - name_similarity(&b, &line)).abs() < 1e-9);
+        // ...the whole name does not.
+        assert!(name_coverage(&b, &line) > name_coverage(&a, &line) + 0.2);
+        assert_eq!(name_coverage(&b, &line), 1.0);
+        assert_eq!(name_coverage(&[], &line), 0.0);
+        // Unrelated first names against a company line: both only share the family name.
+        let line = name_tokens("YOUNG HOLDINGS LLC");
+        assert_eq!(
+            name_coverage(&name_tokens("Anthony Young"), &line),
+            name_coverage(&name_tokens("Karen Young"), &line)
+        );
     }
 }
