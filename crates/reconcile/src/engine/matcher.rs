@@ -300,6 +300,7 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
     tracing::debug!("engine: expected movements");
     let (moves, out_of_scope) = expected::build(input.book, input.period, tol, carry)?;
     tracing::debug!("engine: tokenise lines");
+    let batch_words: Vec<String> = tol.batch_words.iter().map(|w| w.to_uppercase()).collect();
     let lines: Vec<Line<'_>> = input
         .lines
         .par_iter()
@@ -335,10 +336,7 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
                 keys: key_tokens(&texts),
                 pfx: prefixes(names.iter()),
                 names,
-                is_batch: tol
-                    .batch_words
-                    .iter()
-                    .any(|w| upper.contains(&w.to_uppercase())),
+                is_batch: batch_words.iter().any(|w| upper.contains(w.as_str())),
                 upper,
             }
         })
@@ -1359,27 +1357,38 @@ fn batch_negative(st: &mut State<'_>, l: usize) {
 // Passes 4 and 6: amount + directional date window + fuzzy name.
 
 fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
-    // Blocked by name prefix, then ordered by date and amount: a movement visits only lines that
-    // share a name prefix with it (or carry no name at all) inside both its date window and its
-    // amount tolerance.
-    let mut idx: Vec<(u16, NaiveDate, Cents, usize)> = Vec::new();
-    for (l, line) in st.lines.iter().enumerate() {
-        let sign_ok = if credits {
-            line.amount > 0
-        } else {
-            line.amount < 0
-        };
-        if st.used[l] || !sign_ok {
-            continue;
-        }
-        if line.pfx.is_empty() {
-            idx.push((0, line.date, line.amount, l));
-        }
-        for &p in &line.pfx {
-            idx.push((p, line.date, line.amount, l));
-        }
+    // Blocked by name keys (see `name_key`), then ordered by amount: a movement visits
+    // only lines that can pass the name test with it (or carry no name at all) inside both its
+    // date window and its amount tolerance.
+    let used = &st.used;
+    let mut idx: Vec<(u64, Cents, NaiveDate, usize)> = st
+        .lines
+        .par_iter()
+        .enumerate()
+        .filter(|(l, line)| {
+            !used[*l]
+                && if credits {
+                    line.amount > 0
+                } else {
+                    line.amount < 0
+                }
+        })
+        .flat_map_iter(|(l, line)| {
+            line_name_keys(line)
+                .into_iter()
+                .map(move |k| (k, line.amount, line.date, l))
+        })
+        .collect();
+    idx.par_sort_unstable();
+    // Where each key's block starts and ends.
+    let mut dir: HashMap<u64, (usize, usize)> = HashMap::new();
+    let mut p = 0;
+    while p < idx.len() {
+        let k = idx[p].0;
+        let end = p + idx[p..].partition_point(|x| x.0 == k);
+        dir.insert(k, (p, end));
+        p = end;
     }
-    idx.sort_unstable();
     let movs: Vec<usize> = (0..st.moves.len())
         .filter(|&m| {
             let mv = &st.moves[m];
@@ -1396,30 +1405,30 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
     let mut cands: Vec<Cand> = movs
         .par_iter()
         .flat_map_iter(|&m| {
-            candidates(stref, &idx, m)
-                .into_iter()
-                .map(move |(score, ident, full, l, weak)| Cand {
+            candidates(stref, &idx, &dir, m).into_iter().map(
+                move |(score, ident, full, l, weak)| Cand {
                     score,
                     ident,
                     full,
                     m,
                     l,
                     weak,
-                })
+                },
+            )
         })
         .collect();
-    cands.sort_by(|a, b| {
+    cands.par_sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
             .then(b.full.total_cmp(&a.full))
             .then(a.l.cmp(&b.l))
             .then(a.m.cmp(&b.m))
     });
-    let mut by_line: HashMap<usize, Vec<(usize, f64, f64)>> = HashMap::new();
-    let mut by_move: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
+    let mut by_line: Vec<Vec<(usize, f64, f64)>> = vec![Vec::new(); st.lines.len()];
+    let mut by_move: Vec<Vec<(usize, f64)>> = vec![Vec::new(); st.moves.len()];
     for c in &cands {
-        by_line.entry(c.l).or_default().push((c.m, c.ident, c.full));
-        by_move.entry(c.m).or_default().push((c.l, c.score));
+        by_line[c.l].push((c.m, c.ident, c.full));
+        by_move[c.m].push((c.l, c.score));
     }
     // A candidate that another investor's fuller name evidence beats on its line is deferred:
     // the better candidate decides the line first; what is left gets a second look at the end.
@@ -1447,8 +1456,8 @@ struct Cand {
 fn fuzzy_assign(
     st: &mut State<'_>,
     cands: &[Cand],
-    by_line: &HashMap<usize, Vec<(usize, f64, f64)>>,
-    by_move: &HashMap<usize, Vec<(usize, f64)>>,
+    by_line: &[Vec<(usize, f64, f64)>],
+    by_move: &[Vec<(usize, f64)>],
     mut defer: Option<&mut Vec<Cand>>,
 ) {
     let eps = st.tol.ambiguity_epsilon;
@@ -1475,7 +1484,7 @@ fn fuzzy_assign(
         };
         // Another investor with identity evidence as good and a clearly fuller name match
         // (`HUU PHUOC BUI` for Hữu Phước Bùi rather than Hữu Phước Đặng): not this one's line.
-        let beaten = by_line[&l]
+        let beaten = by_line[l]
             .iter()
             .any(|&(m2, id2, f2)| other(m2) && id2 >= ident - eps && f2 > full + eps);
         if beaten {
@@ -1487,7 +1496,7 @@ fn fuzzy_assign(
         // Rivals: other investors whose identity evidence (name + amount, with the whole name
         // not clearly worse) is as good; a different date inside the window does not tell two
         // payers apart.
-        let rivals: Vec<usize> = by_line[&l]
+        let rivals: Vec<usize> = by_line[l]
             .iter()
             .filter(|&&(m2, id2, f2)| other(m2) && id2 >= ident - eps && f2 >= full - eps)
             .map(|&(m2, _, _)| m2)
@@ -1519,17 +1528,17 @@ fn fuzzy_assign(
         // A weak family-name match stands only when nothing else competes: no other open
         // investment for this line and no other open line for this investment.
         if weak {
-            let other_move = by_line[&l]
+            let other_move = by_line[l]
                 .iter()
                 .any(|(m2, _, _)| *m2 != m && !st.done[*m2] && st.moves[*m2].investment_id != inv);
-            let other_line = by_move[&m].iter().any(|(l2, _)| *l2 != l && !st.used[*l2]);
+            let other_line = by_move[m].iter().any(|(l2, _)| *l2 != l && !st.used[*l2]);
             if other_move || other_line {
                 continue;
             }
         }
         // Other lines of the same payer and the same amount: a second payment, unless another
         // investment claims them later.
-        for &(l2, _) in by_move.get(&m).into_iter().flatten() {
+        for &(l2, _) in &by_move[m] {
             if l2 != l && !st.used[l2] && st.lines[l2].amount == st.lines[l].amount {
                 st.dup_hint[l2] = Some(m);
             }
@@ -1549,11 +1558,111 @@ fn fuzzy_assign(
     }
 }
 
+/// Index keys of the amount + date + name pass (tag in bits 40+, value below).
+mod name_key {
+    /// Lines without any name token.
+    pub(super) const NAMELESS: u64 = 0;
+    /// Lines with one name prefix or an initial, under each prefix.
+    pub(super) const LOOSE: u64 = 1 << 40;
+    /// Lines with two or more prefixes and no initial, under each pair of prefixes.
+    pub(super) const PAIR: u64 = 2 << 40;
+    /// Every named line under a hash of each name token (family-name evidence).
+    pub(super) const TOKEN: u64 = 3 << 40;
+    /// Every named line under each prefix (for investors with one prefix or an initial).
+    pub(super) const ALL: u64 = 4 << 40;
+    /// Value bits.
+    pub(super) const VALUE: u64 = (1 << 40) - 1;
+}
+
+/// 40-bit FNV-1a hash of a name token for [`name_key::TOKEN`] (hits are re-scored exactly).
+fn token_key(t: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in t.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    name_key::TOKEN | (h & name_key::VALUE)
+}
+
+/// Whether a prefix is an initial (a one-letter token).
+fn is_initial(p: u16) -> bool {
+    p & 0xff == 0
+}
+
+/// The index keys of one line. A movement reaches every line that can pass [`share_prefix`] with
+/// it (two equal prefixes → a shared pair; a one-prefix or initial side → the loose or all-lines
+/// keys), every line holding one of its family-name tokens ([`surname_hit`], [`family_hit`]),
+/// and the nameless lines — the same candidates as visiting every line that shares a prefix.
+fn line_name_keys(line: &Line<'_>) -> Vec<u64> {
+    use name_key::*;
+    let p = &line.pfx;
+    if p.is_empty() {
+        return vec![NAMELESS];
+    }
+    let mut out: Vec<u64> = Vec::with_capacity(2 * p.len() + line.names.len() + 3);
+    if p.len() == 1 || p.iter().any(|&x| is_initial(x)) {
+        out.extend(p.iter().map(|&x| LOOSE | u64::from(x)));
+    } else {
+        for (i, &a) in p.iter().enumerate() {
+            for &b in &p[i + 1..] {
+                out.push(PAIR | (u64::from(a) << 16) | u64::from(b));
+            }
+        }
+    }
+    out.extend(line.names.iter().map(|t| token_key(t)));
+    out.extend(p.iter().map(|&x| ALL | u64::from(x)));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The key ranges (inclusive) a movement visits: see [`line_name_keys`].
+fn movement_key_ranges(mv: &Movement, pfx: &[u16]) -> Vec<(u64, u64)> {
+    use name_key::*;
+    let mut keys: Vec<(u64, u64)> = vec![(NAMELESS, NAMELESS)];
+    let one = |k: u64| (k, k);
+    if pfx.len() <= 1 || pfx.iter().any(|&x| is_initial(x)) {
+        // Every line sharing a prefix: each prefix, its initial form, every prefix under an
+        // initial.
+        for &x in pfx {
+            let x = u64::from(x);
+            if x & 0xff == 0 {
+                keys.push((ALL | x, ALL | x | 0xff));
+            } else {
+                keys.push(one(ALL | x));
+                keys.push(one(ALL | (x & 0xff00)));
+            }
+        }
+    } else {
+        for &x in pfx {
+            let x = u64::from(x);
+            keys.push(one(LOOSE | x));
+            keys.push(one(LOOSE | (x & 0xff00)));
+        }
+        for (i, &a) in pfx.iter().enumerate() {
+            for &b in &pfx[i + 1..] {
+                keys.push(one(PAIR | (u64::from(a) << 16) | u64::from(b)));
+            }
+        }
+        for n in &mv.names {
+            let first = n
+                .first()
+                .filter(|f| n.len() >= 2 && VN_FAMILY.contains(&f.as_str()));
+            for t in n.last().into_iter().chain(first) {
+                keys.push(one(token_key(t)));
+            }
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// Candidate lines of one movement with their scores and identity scores (name + amount, no
 /// date), read-only; runs in parallel.
 fn candidates(
     st: &State<'_>,
-    idx: &[(u16, NaiveDate, Cents, usize)],
+    idx: &[(u64, Cents, NaiveDate, usize)],
+    dir: &HashMap<u64, (usize, usize)>,
     m: usize,
 ) -> Vec<(f64, f64, f64, usize, bool)> {
     let mv = &st.moves[m];
@@ -1568,21 +1677,15 @@ fn candidates(
     };
     let mut out: Vec<(f64, f64, f64, usize, bool)> = Vec::new();
     let pfx = prefixes(mv.names.iter().flatten());
-    // Key ranges to visit: each name prefix, its initial form, every prefix under an initial,
-    // and the lines without a name (key 0).
-    let mut keys: Vec<(u16, u16)> = vec![(0, 0)];
-    for &x in &pfx {
-        if x & 0xff == 0 {
-            keys.push((x, x | 0xff));
-        } else {
-            keys.push((x, x));
-            keys.push((x & 0xff00, x & 0xff00));
+    let mut blocks: Vec<&[(u64, Cents, NaiveDate, usize)]> = Vec::new();
+    for (lo_k, hi_k) in movement_key_ranges(mv, &pfx) {
+        if lo_k == hi_k {
+            // One key: its block from the directory (no search over the whole index).
+            if let Some(&(a, b)) = dir.get(&lo_k) {
+                blocks.push(&idx[a..b]);
+            }
+            continue;
         }
-    }
-    keys.sort_unstable();
-    keys.dedup();
-    let mut blocks: Vec<&[(u16, NaiveDate, Cents, usize)]> = Vec::new();
-    for (lo_k, hi_k) in keys {
         let a = idx.partition_point(|x| x.0 < lo_k);
         let b = idx.partition_point(|x| x.0 <= hi_k);
         let mut p = a;
@@ -1597,14 +1700,13 @@ fn candidates(
         let tc = t.tolerance_cents(e);
         let (lo_a, hi_a) = (e - tc, e + tc);
         for block in &blocks {
-            let mut p = block.partition_point(|x| x.1 < lo_date);
-            while p < block.len() && block[p].1 <= hi_date {
-                let d = block[p].1;
-                let day_end = p + block[p..].partition_point(|x| x.1 == d);
-                let run = &block[p..day_end];
-                p = day_end;
-                let start = run.partition_point(|x| x.2 < lo_a);
-                for &(_, _, a, l) in run[start..].iter().take_while(|x| x.2 <= hi_a) {
+            // Ordered by amount within a key: one binary search, then the dates are filtered.
+            let start = block.partition_point(|x| x.1 < lo_a);
+            {
+                for &(_, a, d, l) in block[start..].iter().take_while(|x| x.1 <= hi_a) {
+                    if d < lo_date || d > hi_date {
+                        continue;
+                    }
                     let Some((_, date_s)) = st.window_ok(m, d) else {
                         continue;
                     };
@@ -1788,20 +1890,36 @@ fn pass_split(st: &mut State<'_>) {
 // End of run: what is left.
 
 fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
+    // The book's keys, as far as a line still open carries them (those are all it is asked
+    // about below).
+    let open_keys: std::collections::HashSet<&str> = st
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(l, _)| !st.used[*l])
+        .flat_map(|(_, line)| line.keys.iter().map(String::as_str))
+        .collect();
+    let hits: Vec<(String, usize)> = input
+        .book
+        .investments
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, inv)| {
+            [
+                inv.reference_id.as_deref(),
+                inv.payment_intent_id.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .map(norm_key)
+            .filter(|k| k.len() >= super::text::MIN_KEY_LEN && open_keys.contains(k.as_str()))
+            .map(move |k| (k, i))
+            .collect::<Vec<_>>()
+        })
+        .collect();
     let mut book_keys: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, inv) in input.book.investments.iter().enumerate() {
-        for k in [
-            inv.reference_id.as_deref(),
-            inv.payment_intent_id.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let k = norm_key(k);
-            if k.len() >= super::text::MIN_KEY_LEN {
-                book_keys.entry(k).or_default().push(i);
-            }
-        }
+    for (k, i) in hits {
+        book_keys.entry(k).or_default().push(i);
     }
     // Bank fees.
     for l in 0..st.lines.len() {
