@@ -892,17 +892,31 @@ fn pass_batches(st: &mut State<'_>) -> Result<(), ReconError> {
     for _round in 0..2 {
         let mut progress = false;
         // Which statement files each offering's money has been matched in so far (exact
-        // references, payout reports, refunds): a settlement line only draws on offerings seen in
-        // its own file (or not seen anywhere yet).
-        let mut offering_files: HashMap<i64, std::collections::BTreeSet<&str>> = HashMap::new();
+        // references, payout reports, refunds), counting a file only when it holds at least 2 %
+        // of the offering's matches (one stray match does not make a file the offering's): a
+        // settlement line only draws on offerings seen in its own file (or not seen yet).
+        let mut counts: HashMap<i64, BTreeMap<&str, usize>> = HashMap::new();
         for (_, l, m) in &st.matches {
             if let Some(o) = st.moves[*m].offering_id {
-                offering_files
+                *counts
                     .entry(o)
                     .or_default()
-                    .insert(st.lines[*l].src.file.as_str());
+                    .entry(st.lines[*l].src.file.as_str())
+                    .or_default() += 1;
             }
         }
+        let offering_files: HashMap<i64, std::collections::BTreeSet<&str>> = counts
+            .into_iter()
+            .map(|(o, files)| {
+                let total: usize = files.values().sum();
+                let set = files
+                    .into_iter()
+                    .filter(|(_, n)| n * 50 >= total)
+                    .map(|(f, _)| f)
+                    .collect();
+                (o, set)
+            })
+            .collect();
         for l in 0..st.lines.len() {
             // Only lines that say they are settlements (`batch_words`): keeps this pass off the
             // investor wires and bounds its work.
@@ -1207,13 +1221,12 @@ fn batch_line(
                 }
             }
         }
-        if cores.len() > 1 {
-            let file = &st.lines[l].src.file;
-            cores.retain(|(method, day, _, _)| {
-                lags.get(&(file.clone(), *method))
-                    .is_some_and(|d| d.contains(day))
-            });
-        }
+        // Where this file's settlements have shown their lag, the core must agree with it.
+        let file = &st.lines[l].src.file;
+        cores.retain(|(method, day, _, _)| {
+            lags.get(&(file.clone(), *method))
+                .is_none_or(|d| d.contains(day))
+        });
         if cores.len() == 1 {
             let (method, _, core, sum) = cores.remove(0);
             let k = n_items - core.len();
@@ -1696,17 +1709,28 @@ fn candidates(
             p = end;
         }
     }
+    let mut visit: Vec<(usize, Cents, NaiveDate)> = Vec::new();
     for e in std::iter::once(mv.expected).chain(mv.alt) {
         let tc = t.tolerance_cents(e);
         let (lo_a, hi_a) = (e - tc, e + tc);
+        // Ordered by amount within a key: one binary search per block, then the dates are
+        // filtered; a line reached under several keys is scored once.
+        visit.clear();
         for block in &blocks {
-            // Ordered by amount within a key: one binary search, then the dates are filtered.
             let start = block.partition_point(|x| x.1 < lo_a);
+            visit.extend(
+                block[start..]
+                    .iter()
+                    .take_while(|x| x.1 <= hi_a)
+                    .filter(|x| x.2 >= lo_date && x.2 <= hi_date)
+                    .map(|x| (x.3, x.1, x.2)),
+            );
+        }
+        visit.sort_unstable();
+        visit.dedup();
+        {
             {
-                for &(_, a, d, l) in block[start..].iter().take_while(|x| x.1 <= hi_a) {
-                    if d < lo_date || d > hi_date {
-                        continue;
-                    }
+                for &(l, a, d) in &visit {
                     let Some((_, date_s)) = st.window_ok(m, d) else {
                         continue;
                     };
