@@ -10,7 +10,8 @@ use super::expected::{self, Method, MoveKind, Movement, Req};
 use super::frames::{self, DayCharge, LineRow, MoveState};
 use super::subset::{self, Subset};
 use super::text::{
-    business_days, key_tokens, name_coverage, name_similarity, name_tokens, norm_key,
+    COVERAGE_TOKEN_MIN, business_days, key_tokens, name_similarity, name_tokens, norm_key,
+    token_best,
 };
 use super::tolerances::Tolerances;
 use super::{
@@ -1119,8 +1120,41 @@ fn batch_line(
                 let sum = cd.map_or(0, |x| x.1)
                     + ad.map_or(0, |x| x.1)
                     + if with_refunds { refund_total } else { 0 };
+                // With the day's refunds, one item may belong elsewhere (a refund with its own
+                // debit line not found yet, a charge settled in another payout): the difference
+                // must then be exactly one item's cents, and only one item's.
+                let mut left_out: Option<usize> = None;
                 if (sum - amount).abs() > st.tol.batch_abs_cents {
-                    continue;
+                    if !with_refunds || st.tol.batch_abs_cents != 0 {
+                        continue;
+                    }
+                    let d = sum - amount;
+                    let mut hit = refund_parts
+                        .iter()
+                        .map(|p| p.0)
+                        .chain(
+                            cd.iter()
+                                .flat_map(|(d, _)| members(*d, groups[1], st))
+                                .map(|p| p.0),
+                        )
+                        .chain(
+                            ad.iter()
+                                .flat_map(|(d, _)| members(*d, groups[2], st))
+                                .map(|p| p.0),
+                        )
+                        .filter(|&m| {
+                            let mv = &st.moves[m];
+                            let c = if mv.kind == MoveKind::Refund {
+                                mv.alt.unwrap_or(mv.expected)
+                            } else {
+                                mv.expected
+                            };
+                            c == d
+                        });
+                    match (hit.next(), hit.next()) {
+                        (Some(m), None) => left_out = Some(m),
+                        _ => continue,
+                    }
                 }
                 let mut set: Vec<(usize, Cents)> = Vec::new();
                 if let Some((d, _)) = cd {
@@ -1132,6 +1166,7 @@ fn batch_line(
                 if with_refunds {
                     set.extend(refund_parts.iter().copied());
                 }
+                set.retain(|p| Some(p.0) != left_out);
                 push_hit(set, &mut hits);
             }
         }
@@ -1457,7 +1492,7 @@ struct Cand {
     score: f64,
     /// Identity evidence: name (two best tokens) + amount.
     ident: f64,
-    /// Whole-name coverage (tie-breaker only, see [`name_coverage`]).
+    /// The line carries the family name (tie-breaker only, see [`surname_present`]).
     full: f64,
     m: usize,
     l: usize,
@@ -1774,11 +1809,7 @@ fn candidates(
                             continue;
                         }
                     };
-                    let full = mv
-                        .names
-                        .iter()
-                        .map(|n| name_coverage(n, &line.names))
-                        .fold(0.0, f64::max);
+                    let full = surname_present(&mv.names, &line.names);
                     let ident = 0.45 * name_s + 0.35 * amount_s;
                     let score = ident + 0.2 * date_s;
                     let score = if mv.is_shadow() { score * 0.97 } else { score };
@@ -1824,6 +1855,24 @@ fn family_hit(names: &[Vec<String>], line: &[String]) -> Option<bool> {
         }
     }
     best
+}
+
+/// 1.0 when the line carries the investor's family name — the last token, or a Vietnamese family
+/// name written first — as a token scoring at least [`COVERAGE_TOKEN_MIN`], else 0.0. A
+/// tie-breaker only: `HUU PHUOC BUI` names Hữu Phước Bùi, not Hữu Phước Đặng, although their two
+/// best tokens tie; `J NOWAK` fits Jan and Jakub Nowak alike.
+fn surname_present(names: &[Vec<String>], line: &[String]) -> f64 {
+    let present = names.iter().any(|n| {
+        let first = n
+            .first()
+            .filter(|f| n.len() >= 2 && VN_FAMILY.contains(&f.as_str()));
+        n.last()
+            .into_iter()
+            .chain(first)
+            .filter(|s| s.len() >= 2)
+            .any(|s| token_best(s, line) >= COVERAGE_TOKEN_MIN)
+    });
+    if present { 1.0 } else { 0.0 }
 }
 
 /// Whether the investor's surname (last token, three letters or more) is a token of the line.
@@ -2437,4 +2486,40 @@ fn finish(
         },
         summary: s,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(ns: &[&str]) -> Vec<Vec<String>> {
+        ns.iter().map(|n| name_tokens(n)).collect()
+    }
+
+    #[test]
+    fn surname_present_tells_apart_a_shared_given_name_only() {
+        let line = name_tokens("HUU PHUOC BUI");
+        assert_eq!(surname_present(&names(&["Hữu Phước Bùi"]), &line), 1.0);
+        assert_eq!(surname_present(&names(&["Hữu Phước Đặng"]), &line), 0.0);
+        // An initial and a shared family name: no tie-break.
+        let line = name_tokens("J NOWAK");
+        assert_eq!(
+            surname_present(&names(&["Jan Maria Nowak"]), &line),
+            surname_present(&names(&["Jakub Nowak"]), &line)
+        );
+        // A Vietnamese family name written first.
+        let line = name_tokens("DO VAN MINH");
+        assert_eq!(surname_present(&names(&["Đỗ Văn Minh"]), &line), 1.0);
+    }
+
+    #[test]
+    fn stated_item_counts() {
+        assert_eq!(
+            stated_items("ACH SETTLEMENT BATCH 186 ITEMS CO ID:9110394857"),
+            Some(186)
+        );
+        assert_eq!(stated_items("USDC SETTLEMENT X 1 ITEM"), Some(1));
+        assert_eq!(stated_items("STRIPE TRANSFER"), None);
+        assert_eq!(stated_items("0 ITEMS"), None);
+    }
 }
