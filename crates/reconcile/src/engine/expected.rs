@@ -29,6 +29,7 @@
 //!   credit — money found is STATUS_MISMATCH; otherwise ignored with the status as reason.
 
 use chrono::{Duration, NaiveDate};
+use rayon::prelude::*;
 use tieout_domain::{
     Book, Cents, Investment, InvestmentStatus, Investor, PaymentMethod, decimal_to_cents,
 };
@@ -131,6 +132,8 @@ pub(crate) enum Req {
 pub(crate) struct Movement {
     pub investment_id: i64,
     pub investor_id: Option<i64>,
+    /// Offering id (unknown for a rebuilt carried item).
+    pub offering_id: Option<i64>,
     pub kind: MoveKind,
     pub method: Method,
     /// Signed expected cents (positive = credit).
@@ -148,6 +151,10 @@ pub(crate) struct Movement {
     pub req: Req,
     /// Carried forward from a previous run: the period end it was first open at.
     pub carried: Option<NaiveDate>,
+    /// The date is a receipt date (`received_at`, or a carried item's date): a processor
+    /// settles it a fixed lag later. Otherwise (a failed ACH dated by `processed_at`) the
+    /// settlement day cannot be derived from it.
+    pub receipt_dated: bool,
 }
 
 impl Movement {
@@ -234,191 +241,210 @@ pub(crate) fn build(
     let investors: std::collections::HashMap<i64, &Investor> =
         book.investors.iter().map(|i| (i.id, i)).collect();
     let look_from = period.first - Duration::days(tol.lookback_days);
-    let mut moves = Vec::new();
-    let mut out = Vec::new();
-    for inv in &book.investments {
-        let (gross, net) = gross_and_net(inv)?;
-        let method = Method::from_payment(&inv.payment_method);
-        let mut keys = Vec::new();
-        if let Some(r) = inv.reference_id.as_deref() {
-            let k = norm_key(r);
-            if k.len() >= super::text::MIN_KEY_LEN {
-                keys.push(k);
+    // One investment at a time, in parallel; the results are concatenated in book order.
+    let per_investment =
+        |inv: &Investment| -> Result<(Vec<Movement>, Vec<OutOfScope>), ReconError> {
+            let mut moves = Vec::new();
+            let mut out = Vec::new();
+            let (gross, net) = gross_and_net(inv)?;
+            let method = Method::from_payment(&inv.payment_method);
+            let mut keys = Vec::new();
+            if let Some(r) = inv.reference_id.as_deref() {
+                let k = norm_key(r);
+                if k.len() >= super::text::MIN_KEY_LEN {
+                    keys.push(k);
+                }
             }
-        }
-        if let Some(p) = inv.payment_intent_id.as_deref() {
-            let k = norm_key(p);
-            if k.len() >= super::text::MIN_KEY_LEN {
-                keys.push(k);
+            if let Some(p) = inv.payment_intent_id.as_deref() {
+                let k = norm_key(p);
+                if k.len() >= super::text::MIN_KEY_LEN {
+                    keys.push(k);
+                }
             }
-        }
-        let mut display_names: Vec<String> = Vec::new();
-        if let Some(n) = inv.investor_name.as_deref() {
-            display_names.push(n.to_string());
-        }
-        if let Some(i) = investors.get(&inv.investor_id) {
-            display_names.push(i.full_name());
-            display_names.extend(i.display_name.iter().cloned());
-            display_names.extend(i.individual_name.iter().cloned());
-        }
-        display_names.retain(|n| !n.trim().is_empty());
-        display_names.sort();
-        display_names.dedup();
-        let mut names: Vec<Vec<String>> = display_names
-            .iter()
-            .map(|n| name_tokens(n))
-            .filter(|t| !t.is_empty())
-            .collect();
-        names.sort();
-        names.dedup();
-        let credit_amt = if matches!(method, Method::Card | Method::Ach) {
-            net
-        } else {
-            gross
-        };
-        let credit_alt =
-            (gross != net && matches!(method, Method::Card | Method::Ach)).then_some(gross);
-        let base = Movement {
-            investment_id: inv.id,
-            investor_id: Some(inv.investor_id),
-            kind: MoveKind::Credit,
-            method,
-            expected: credit_amt,
-            alt: credit_alt,
-            date: period.first,
-            keys,
-            reference_id: inv.reference_id.clone(),
-            payment_intent_id: inv.payment_intent_id.clone(),
-            names,
-            display_names,
-            status: inv.status.as_wire().to_string(),
-            req: Req::Required,
-            carried: None,
-        };
-        let money_date = date_of(inv.received_at)
-            .or(date_of(inv.processed_at))
-            .or(date_of(inv.created_at));
-        let Some(md) = money_date else {
-            out.push(OutOfScope {
+            let mut display_names: Vec<String> = Vec::new();
+            if let Some(n) = inv.investor_name.as_deref() {
+                display_names.push(n.to_string());
+            }
+            if let Some(i) = investors.get(&inv.investor_id) {
+                display_names.push(i.full_name());
+                display_names.extend(i.display_name.iter().cloned());
+                display_names.extend(i.individual_name.iter().cloned());
+            }
+            display_names.retain(|n| !n.trim().is_empty());
+            display_names.sort();
+            display_names.dedup();
+            let mut names: Vec<Vec<String>> = display_names
+                .iter()
+                .map(|n| name_tokens(n))
+                .filter(|t| !t.is_empty())
+                .collect();
+            names.sort();
+            names.dedup();
+            let credit_amt = if matches!(method, Method::Card | Method::Ach) {
+                net
+            } else {
+                gross
+            };
+            let credit_alt =
+                (gross != net && matches!(method, Method::Card | Method::Ach)).then_some(gross);
+            let base = Movement {
                 investment_id: inv.id,
+                investor_id: Some(inv.investor_id),
+                offering_id: Some(inv.offering_id),
+                kind: MoveKind::Credit,
+                method,
                 expected: credit_amt,
-                reason: "no received, processed or created date: cannot place in a period".into(),
-            });
-            continue;
-        };
-        let before = len_before(inv.id, md, period, look_from);
-        let mut pushed = false;
-        // The credit.
-        let st = &inv.status;
-        let funds = st.funds_taken();
-        // Money that came back: status refunded, or a refund date on an investment that no longer
-        // holds funds (e.g. not_approved after the money arrived).
-        let refunded = *st == InvestmentStatus::Refunded
-            || (inv.refunded_at.is_some() && !funds && *st != InvestmentStatus::PaymentFailed);
-        let failed_ach = *st == InvestmentStatus::PaymentFailed && method == Method::Ach;
-        if funds || refunded || failed_ach {
-            if md > period.last {
+                alt: credit_alt,
+                date: period.first,
+                keys,
+                reference_id: inv.reference_id.clone(),
+                payment_intent_id: inv.payment_intent_id.clone(),
+                names,
+                display_names,
+                status: inv.status.as_wire().to_string(),
+                req: Req::Required,
+                carried: None,
+                receipt_dated: inv.received_at.is_some(),
+            };
+            let money_date = date_of(inv.received_at)
+                .or(date_of(inv.processed_at))
+                .or(date_of(inv.created_at));
+            let Some(md) = money_date else {
                 out.push(OutOfScope {
                     investment_id: inv.id,
                     expected: credit_amt,
-                    reason: format!("money date {md} is after the period end {}", period.last),
+                    reason: "no received, processed or created date: cannot place in a period"
+                        .into(),
                 });
-            } else if md < look_from {
-                // Refund may still be in period; the credit itself is history.
-                if !refunded {
+                return Ok((moves, out));
+            };
+            let before = len_before(inv.id, md, period, look_from);
+            let mut pushed = false;
+            // The credit.
+            let st = &inv.status;
+            let funds = st.funds_taken();
+            // Money that came back: status refunded, or a refund date on an investment that no longer
+            // holds funds (e.g. not_approved after the money arrived).
+            let refunded = *st == InvestmentStatus::Refunded
+                || (inv.refunded_at.is_some() && !funds && *st != InvestmentStatus::PaymentFailed);
+            let failed_ach = *st == InvestmentStatus::PaymentFailed && method == Method::Ach;
+            if funds || refunded || failed_ach {
+                if md > period.last {
                     out.push(OutOfScope {
+                        investment_id: inv.id,
+                        expected: credit_amt,
+                        reason: format!("money date {md} is after the period end {}", period.last),
+                    });
+                } else if md < look_from {
+                    // Refund may still be in period; the credit itself is history.
+                    if !refunded {
+                        out.push(OutOfScope {
                         investment_id: inv.id,
                         expected: credit_amt,
                         reason: format!(
                             "money date {md} is before the period (settled in an earlier period)"
                         ),
                     });
+                    }
+                } else {
+                    let req = if let Some(reason) = before.clone() {
+                        Req::Optional(reason)
+                    } else if failed_ach {
+                        Req::Optional("ACH payment failed; no credit found, so nothing was swept before the return".into())
+                    } else if refunded && matches!(method, Method::Card | Method::Ach) {
+                        Req::Optional("refunded card/ACH payment; refunded inside the processor before settlement".into())
+                    } else if method == Method::Crypto {
+                        Req::Optional(
+                            "crypto settles off-bank; no settlement wire found this period".into(),
+                        )
+                    } else {
+                        Req::Required
+                    };
+                    moves.push(Movement {
+                        date: md,
+                        req,
+                        ..base.clone()
+                    });
+                    pushed = true;
                 }
             } else {
-                let req = if let Some(reason) = before.clone() {
-                    Req::Optional(reason)
-                } else if failed_ach {
-                    Req::Optional("ACH payment failed; no credit found, so nothing was swept before the return".into())
-                } else if refunded && matches!(method, Method::Card | Method::Ach) {
-                    Req::Optional("refunded card/ACH payment; refunded inside the processor before settlement".into())
-                } else if method == Method::Crypto {
-                    Req::Optional(
-                        "crypto settles off-bank; no settlement wire found this period".into(),
-                    )
+                // No money according to the platform: a shadow credit.
+                let refund_due = matches!(
+                    st,
+                    InvestmentStatus::Cancelled | InvestmentStatus::NotApproved
+                );
+                let reason = format!("status {st}: no money expected");
+                if md >= look_from && md <= period.last {
+                    moves.push(Movement {
+                        date: md,
+                        req: Req::Shadow { refund_due, reason },
+                        ..base.clone()
+                    });
+                    pushed = true;
                 } else {
-                    Req::Required
-                };
-                moves.push(Movement {
-                    date: md,
-                    req,
-                    ..base.clone()
-                });
-                pushed = true;
+                    out.push(OutOfScope {
+                        investment_id: inv.id,
+                        expected: credit_amt,
+                        reason,
+                    });
+                    return Ok((moves, out));
+                }
             }
-        } else {
-            // No money according to the platform: a shadow credit.
-            let refund_due = matches!(
-                st,
-                InvestmentStatus::Cancelled | InvestmentStatus::NotApproved
-            );
-            let reason = format!("status {st}: no money expected");
-            if md >= look_from && md <= period.last {
-                moves.push(Movement {
-                    date: md,
-                    req: Req::Shadow { refund_due, reason },
-                    ..base.clone()
-                });
-                pushed = true;
-            } else {
-                out.push(OutOfScope {
-                    investment_id: inv.id,
-                    expected: credit_amt,
-                    reason,
-                });
-                continue;
-            }
-        }
-        if refunded {
-            let rd = date_of(inv.refunded_at)
-                .or(date_of(inv.updated_at))
-                .unwrap_or(md);
-            let (amt, alt) = if matches!(method, Method::Card | Method::Ach) {
-                (-net, -gross)
-            } else {
-                (-gross, -net)
-            };
-            if rd >= period.first && rd <= period.last {
-                let req = if matches!(method, Method::Wire | Method::Ira | Method::Unknown) {
-                    Req::Required
+            if refunded {
+                let rd = date_of(inv.refunded_at)
+                    .or(date_of(inv.updated_at))
+                    .unwrap_or(md);
+                let (amt, alt) = if matches!(method, Method::Card | Method::Ach) {
+                    (-net, -gross)
                 } else {
-                    Req::Optional("card/ACH/crypto refund netted inside the processor (no separate bank debit)".into())
+                    (-gross, -net)
                 };
+                if rd >= period.first && rd <= period.last {
+                    let req = if matches!(method, Method::Wire | Method::Ira | Method::Unknown) {
+                        Req::Required
+                    } else {
+                        Req::Optional("card/ACH/crypto refund netted inside the processor (no separate bank debit)".into())
+                    };
+                    moves.push(Movement {
+                        kind: MoveKind::Refund,
+                        expected: amt,
+                        alt: (alt != amt).then_some(alt),
+                        date: rd,
+                        req,
+                        ..base.clone()
+                    });
+                } else if !pushed {
+                    out.push(OutOfScope {
+                        investment_id: inv.id,
+                        expected: amt,
+                        reason: format!("refunded on {rd}, outside the period"),
+                    });
+                }
+            }
+            if failed_ach && md >= look_from && md <= period.last {
                 moves.push(Movement {
-                    kind: MoveKind::Refund,
-                    expected: amt,
-                    alt: (alt != amt).then_some(alt),
-                    date: rd,
-                    req,
+                    kind: MoveKind::AchReturn,
+                    expected: -net,
+                    alt: (gross != net).then_some(-gross),
+                    date: md,
+                    req: Req::Optional(
+                        "ACH payment failed before any credit; no return debit".into(),
+                    ),
                     ..base.clone()
                 });
-            } else if !pushed {
-                out.push(OutOfScope {
-                    investment_id: inv.id,
-                    expected: amt,
-                    reason: format!("refunded on {rd}, outside the period"),
-                });
             }
-        }
-        if failed_ach && md >= look_from && md <= period.last {
-            moves.push(Movement {
-                kind: MoveKind::AchReturn,
-                expected: -net,
-                alt: (gross != net).then_some(-gross),
-                date: md,
-                req: Req::Optional("ACH payment failed before any credit; no return debit".into()),
-                ..base.clone()
-            });
-        }
+            Ok((moves, out))
+        };
+    let parts: Vec<(Vec<Movement>, Vec<OutOfScope>)> = book
+        .investments
+        .par_iter()
+        .map(per_investment)
+        .collect::<Result<_, _>>()?;
+    let mut moves = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+    let mut out = Vec::new();
+    for (m, o) in parts {
+        moves.extend(m);
+        out.extend(o);
     }
     // Carried-forward open items: mark the matching movement, or rebuild it.
     for item in carry {
@@ -452,6 +478,7 @@ pub(crate) fn build(
         moves.push(Movement {
             investment_id: item.investment_id,
             investor_id: None,
+            offering_id: None,
             kind,
             method: Method::from_label(&item.method),
             expected: item.expected_cents,
@@ -465,6 +492,7 @@ pub(crate) fn build(
             status: item.status.clone(),
             req: Req::Required,
             carried: Some(item.first_open_period_end),
+            receipt_dated: true,
         });
     }
     moves.sort_by_key(|m| (m.investment_id, m.kind));

@@ -9,7 +9,10 @@ use tieout_domain::{Cents, Severity, format_cents};
 use super::expected::{self, Method, MoveKind, Movement, Req};
 use super::frames::{self, DayCharge, LineRow, MoveState};
 use super::subset::{self, Subset};
-use super::text::{business_days, key_tokens, name_similarity, name_tokens, norm_key};
+use super::text::{
+    COVERAGE_TOKEN_MIN, business_days, key_tokens, name_similarity, name_tokens, norm_key,
+    token_best,
+};
 use super::tolerances::Tolerances;
 use super::{
     IgnoredInvestment, IgnoredLine, OpenItem, OpenItems, ReconError, ReconInput, ReconOutcome,
@@ -295,7 +298,10 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
         .carry_forward
         .map(|c| c.items.as_slice())
         .unwrap_or(&[]);
+    tracing::debug!("engine: expected movements");
     let (moves, out_of_scope) = expected::build(input.book, input.period, tol, carry)?;
+    tracing::debug!("engine: tokenise lines");
+    let batch_words: Vec<String> = tol.batch_words.iter().map(|w| w.to_uppercase()).collect();
     let lines: Vec<Line<'_>> = input
         .lines
         .par_iter()
@@ -331,16 +337,14 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
                 keys: key_tokens(&texts),
                 pfx: prefixes(names.iter()),
                 names,
-                is_batch: tol
-                    .batch_words
-                    .iter()
-                    .any(|w| upper.contains(&w.to_uppercase())),
+                is_batch: batch_words.iter().any(|w| upper.contains(w.as_str())),
                 upper,
             }
         })
         .collect();
     let n_lines = lines.len();
     let n_moves = moves.len();
+    tracing::debug!("engine: frames");
     let move_frame = frames::movements_frame(&moves).map_err(frame_err)?;
     let line_frame = frames::lines_frame(lines.iter().map(|l| LineRow {
         file: &l.src.file,
@@ -367,14 +371,29 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
         dup_hint: vec![None; n_lines],
         batch_hint: vec![None; n_lines],
     };
+    tracing::debug!(
+        lines = n_lines,
+        movements = n_moves,
+        "engine: pass exact_reference"
+    );
     pass_exact(&mut st)?;
+    tracing::debug!("engine: pass fuzzy_reference");
     pass_fuzzy_reference(&mut st);
+    tracing::debug!("engine: pass payout_report");
     pass_payouts(&mut st, input.payouts);
-    pass_batches(&mut st)?;
-    pass_fuzzy(&mut st, true);
-    pass_split(&mut st);
+    // Refund and return debits first: a refund with its own debit line is not one a processor
+    // netted inside a payout (pass 3 nets the refunds still open on a payout's day).
+    tracing::debug!("engine: pass refund_pair / ach_return_pair");
     pass_fuzzy(&mut st, false);
+    tracing::debug!("engine: pass batches");
+    pass_batches(&mut st)?;
+    tracing::debug!("engine: pass amount_date_name");
+    pass_fuzzy(&mut st, true);
+    tracing::debug!("engine: pass split_payment");
+    pass_split(&mut st);
+    tracing::debug!("engine: classify lines");
     classify_lines(&mut st, input);
+    tracing::debug!("engine: classify movements");
     let open_items = classify_moves(&mut st, input);
     for o in out_of_scope {
         st.ign_moves.push((
@@ -387,9 +406,13 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
             },
         ));
     }
+    tracing::debug!("engine: balances and conservation");
     balance_breaks(&mut st, input);
     conservation(&st)?;
-    finish(st, input, open_items)
+    tracing::debug!("engine: summary");
+    let out = finish(st, input, open_items);
+    tracing::debug!("engine: done");
+    out
 }
 
 fn frame_err(e: polars::prelude::PolarsError) -> ReconError {
@@ -529,33 +552,50 @@ fn pass_exact(st: &mut State<'_>) -> Result<(), ReconError> {
 /// Minimum length of a reference for single-character tolerance.
 const FUZZY_KEY_MIN: usize = 6;
 
-fn masked(k: &str, i: usize) -> String {
-    let mut v = k.as_bytes().to_vec();
-    v[i] = b'?';
-    String::from_utf8(v).unwrap_or_default()
+/// A deterministic 64-bit hash (FNV-1a) of `k` with byte `i` masked: the key of the masked-key
+/// index (no string per masked form). Hits are verified against the real keys.
+fn masked_hash(k: &[u8], i: usize) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (j, &b) in k.iter().enumerate() {
+        let b = if j == i { b'?' } else { b };
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^ (k.len() as u64)
+}
+
+/// Whether two keys of equal length differ in at most one byte (what equal masked forms mean).
+fn one_apart(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).filter(|(x, y)| x != y).count() <= 1
 }
 
 fn pass_fuzzy_reference(st: &mut State<'_>) {
-    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut lens: Vec<usize> = Vec::new();
-    for (m, mv) in st.moves.iter().enumerate() {
-        if st.done[m] {
-            continue;
-        }
-        let Some(r) = mv.reference_id.as_deref().map(norm_key) else {
-            continue;
-        };
-        if r.len() < FUZZY_KEY_MIN || !r.is_ascii() {
-            continue;
-        }
-        lens.push(r.len());
-        for i in 0..r.len() {
-            index.entry(masked(&r, i)).or_default().push(m);
-        }
-    }
+    // (masked-key hash, movement) for every position of every open movement's reference,
+    // sorted: one binary search per masked form of a line token.
+    let refs: Vec<Option<String>> = st
+        .moves
+        .par_iter()
+        .enumerate()
+        .map(|(m, mv)| {
+            if st.done[m] {
+                return None;
+            }
+            let r = norm_key(mv.reference_id.as_deref()?);
+            (r.len() >= FUZZY_KEY_MIN && r.is_ascii()).then_some(r)
+        })
+        .collect();
+    let mut index: Vec<(u64, u32)> = refs
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(m, r)| {
+            let r = r.as_deref().unwrap_or("").as_bytes();
+            (0..r.len()).map(move |i| (masked_hash(r, i), m as u32))
+        })
+        .collect();
     if index.is_empty() {
         return;
     }
+    index.par_sort_unstable();
+    let mut lens: Vec<usize> = refs.iter().flatten().map(String::len).collect();
     lens.sort_unstable();
     lens.dedup();
     let used = &st.used;
@@ -573,9 +613,19 @@ fn pass_fuzzy_reference(st: &mut State<'_>) {
                 {
                     continue;
                 }
-                for i in 0..k.len() {
-                    if let Some(ms) = index.get(&masked(k, i)) {
-                        v.extend(ms);
+                let kb = k.as_bytes();
+                for i in 0..kb.len() {
+                    let h = masked_hash(kb, i);
+                    let a = index.partition_point(|x| x.0 < h);
+                    for &(_, m) in index[a..].iter().take_while(|x| x.0 == h) {
+                        let m = m as usize;
+                        // Verify the hash hit: the reference, or one byte apart from it.
+                        if refs[m]
+                            .as_deref()
+                            .is_some_and(|r| one_apart(r.as_bytes(), kb))
+                        {
+                            v.push(m);
+                        }
                     }
                 }
             }
@@ -813,6 +863,18 @@ fn pass_batches(st: &mut State<'_>) -> Result<(), ReconError> {
             by_date.entry(mv.date).or_default().push(m);
         }
     }
+    // Card/ACH refunds a processor nets inside the payout of the refund's day.
+    let mut refunds: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
+    for (m, mv) in st.moves.iter().enumerate() {
+        if mv.kind == MoveKind::Refund
+            && matches!(mv.method, Method::Card | Method::Ach)
+            && !mv.is_shadow()
+            && !st.done[m]
+            && mv.alt.unwrap_or(mv.expected) < 0
+        {
+            refunds.entry(mv.date).or_default().push(m);
+        }
+    }
     // Negative net payouts (refunds that day exceeded charges) net charges against refunds.
     for l in 0..st.lines.len() {
         if !st.used[l] && st.lines[l].amount < 0 && st.lines[l].is_batch {
@@ -822,128 +884,444 @@ fn pass_batches(st: &mut State<'_>) -> Result<(), ReconError> {
     if by_date.is_empty() {
         return Ok(());
     }
+    // Two rounds: a settlement explained in the first round takes its charges out of the
+    // candidate days of another (a processor payout and a direct ACH batch share ACH days).
+    // Settlement lags (business days from receipt to the line) each file's settlements have
+    // shown so far, per method: a batch whose core could be one of several days takes the
+    // day its file's other settlements agree on.
+    let mut lags: Lags = BTreeMap::new();
+    for _round in 0..2 {
+        let mut progress = false;
+        // Which statement files each offering's money has been matched in so far (exact
+        // references, payout reports, refunds), counting a file only when it holds at least 2 %
+        // of the offering's matches (one stray match does not make a file the offering's): a
+        // settlement line only draws on offerings seen in its own file (or not seen yet).
+        let mut counts: HashMap<i64, BTreeMap<&str, usize>> = HashMap::new();
+        for (_, l, m) in &st.matches {
+            if let Some(o) = st.moves[*m].offering_id {
+                *counts
+                    .entry(o)
+                    .or_default()
+                    .entry(st.lines[*l].src.file.as_str())
+                    .or_default() += 1;
+            }
+        }
+        let offering_files: HashMap<i64, std::collections::BTreeSet<&str>> = counts
+            .into_iter()
+            .map(|(o, files)| {
+                let total: usize = files.values().sum();
+                let set = files
+                    .into_iter()
+                    .filter(|(_, n)| n * 50 >= total)
+                    .map(|(f, _)| f)
+                    .collect();
+                (o, set)
+            })
+            .collect();
+        for l in 0..st.lines.len() {
+            // Only lines that say they are settlements (`batch_words`): keeps this pass off the
+            // investor wires and bounds its work.
+            if st.used[l] || st.lines[l].amount <= 0 || !st.lines[l].is_batch {
+                continue;
+            }
+            progress |= batch_line(st, l, &by_date, &refunds, &offering_files, &mut lags)?;
+        }
+        if !progress {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Settlement lags seen per (statement file, method).
+type Lags = BTreeMap<(String, Method), std::collections::BTreeSet<i64>>;
+
+/// Records the lag of each method whose receipt-dated charges in `parts` share one day.
+fn learn_lags(st: &State<'_>, l: usize, parts: &[(usize, Cents)], lags: &mut Lags) {
+    let ld = st.lines[l].date;
+    let mut seen: BTreeMap<Method, std::collections::BTreeSet<i64>> = BTreeMap::new();
+    for &(m, _) in parts {
+        let mv = &st.moves[m];
+        if mv.kind == MoveKind::Credit && mv.receipt_dated {
+            seen.entry(mv.method)
+                .or_default()
+                .insert(business_days(ld, mv.date));
+        }
+    }
+    for (method, days) in seen {
+        if days.len() == 1 {
+            lags.entry((st.lines[l].src.file.clone(), method))
+                .or_default()
+                .extend(days);
+        }
+    }
+}
+
+/// The item count a settlement line states (`ACH SETTLEMENT BATCH 186 ITEMS`), if any.
+fn stated_items(upper: &str) -> Option<usize> {
+    let words: Vec<&str> = upper.split_whitespace().collect();
+    words.windows(2).find_map(|w| {
+        (w[1] == "ITEMS" || w[1] == "ITEM")
+            .then(|| w[0].parse::<usize>().ok())
+            .flatten()
+            .filter(|n| *n > 0)
+    })
+}
+
+/// Accepts `parts` (movement, cents) of batch line `l`. With `absorb`, the last part takes
+/// whatever remains of the line so its cents are fully attributed.
+fn accept_parts(
+    st: &mut State<'_>,
+    l: usize,
+    parts: &[(usize, Cents)],
+    rule: &str,
+    score: f64,
+    absorb: bool,
+) {
+    let line_amount = st.lines[l].amount;
+    let mut attributed = 0;
+    for (i, &(m, e)) in parts.iter().enumerate() {
+        let bank = if absorb && i + 1 == parts.len() {
+            line_amount - attributed
+        } else {
+            e
+        };
+        attributed += bank;
+        st.accept(m, l, rule, score, e, bank);
+    }
+}
+
+/// One positive settlement line of pass 3; returns whether it was explained (wholly or, for a
+/// stated item count, in part).
+fn batch_line(
+    st: &mut State<'_>,
+    l: usize,
+    by_date: &BTreeMap<NaiveDate, Vec<usize>>,
+    refunds: &BTreeMap<NaiveDate, Vec<usize>>,
+    offering_files: &HashMap<i64, std::collections::BTreeSet<&str>>,
+    lags: &mut Lags,
+) -> Result<bool, ReconError> {
     let max_lag = [&st.tol.card, &st.tol.ach, &st.tol.crypto]
         .iter()
         .map(|t| t.window_max_days)
         .max()
         .unwrap_or(5);
-    for l in 0..st.lines.len() {
-        // Only lines that say they are settlements (`batch_words`): keeps this pass off the
-        // investor wires and bounds its work.
-        if st.used[l] || st.lines[l].amount <= 0 || !st.lines[l].is_batch {
-            continue;
+    let ld = st.lines[l].date;
+    let lo = ld - Duration::days(max_lag * 2 + 4);
+    let file = st.lines[l].src.file.as_str();
+    // An offering whose money has so far been seen only in other statement files does not
+    // settle into this one (`offering_files`).
+    let here = |m: usize| {
+        st.moves[m]
+            .offering_id
+            .and_then(|o| offering_files.get(&o))
+            .is_none_or(|fs| fs.contains(file))
+    };
+    let cands: Vec<usize> = by_date
+        .range(lo..=ld)
+        .flat_map(|(_, ms)| ms.iter().copied())
+        .filter(|&m| !st.done[m] && here(m) && st.window_ok(m, ld).is_some())
+        .collect();
+    if cands.is_empty() {
+        return Ok(false);
+    }
+    let amount = st.lines[l].amount;
+    // A: one business day's total, per group.
+    let groups: [fn(Method) -> bool; 4] = [
+        |m| matches!(m, Method::Card | Method::Ach),
+        |m| m == Method::Card,
+        |m| m == Method::Ach,
+        |m| m == Method::Crypto,
+    ];
+    let mut hits: Vec<Vec<(usize, Cents)>> = Vec::new();
+    let push_hit = |mut set: Vec<(usize, Cents)>, hits: &mut Vec<Vec<(usize, Cents)>>| {
+        set.sort_unstable();
+        if !set.is_empty() && !hits.contains(&set) {
+            hits.push(set);
         }
-        let ld = st.lines[l].date;
-        let lo = ld - Duration::days(max_lag * 2 + 4);
-        let cands: Vec<usize> = by_date
-            .range(lo..=ld)
-            .flat_map(|(_, ms)| ms.iter().copied())
-            .filter(|&m| !st.done[m] && st.window_ok(m, ld).is_some())
-            .collect();
-        if cands.is_empty() {
-            continue;
-        }
-        let amount = st.lines[l].amount;
-        // A: one business day's total, per group.
-        let groups: [fn(Method) -> bool; 4] = [
-            |m| matches!(m, Method::Card | Method::Ach),
-            |m| m == Method::Card,
-            |m| m == Method::Ach,
-            |m| m == Method::Crypto,
+    };
+    // Day totals use receipt-dated charges only: another date says nothing about the day a
+    // processor settles the charge (those are left to the subset search).
+    let mut days: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    let mut charges: Vec<DayCharge> = Vec::with_capacity(cands.len());
+    for &m in cands.iter().filter(|&&m| st.moves[m].receipt_dated) {
+        let day = business_days(ld, st.moves[m].date);
+        days.entry(day).or_default().push(m);
+        charges.push(DayCharge {
+            day,
+            method: st.moves[m].method,
+            expected: st.moves[m].expected,
+        });
+    }
+    let members = |day: i64, g: fn(Method) -> bool, st: &State<'_>| -> Vec<(usize, Cents)> {
+        days.get(&day)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&m| g(st.moves[m].method))
+            .map(|m| (m, st.moves[m].expected))
+            .collect()
+    };
+    // Day totals per method from the frame; a group's members are listed only when its total
+    // fits.
+    let totals = frames::day_totals(&charges).map_err(frame_err)?;
+    for (&day, t) in &totals {
+        let per_group = [
+            (t.card.0 + t.ach.0, t.card.1 + t.ach.1),
+            t.card,
+            t.ach,
+            t.crypto,
         ];
-        let mut hits: Vec<Vec<usize>> = Vec::new();
-        let mut days: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-        let mut charges: Vec<DayCharge> = Vec::with_capacity(cands.len());
-        for &m in &cands {
-            let day = business_days(ld, st.moves[m].date);
-            days.entry(day).or_default().push(m);
-            charges.push(DayCharge {
-                day,
-                method: st.moves[m].method,
-                expected: st.moves[m].expected,
-            });
-        }
-        // Day totals per method from the frame; a group's members are listed (in candidate
-        // order) only when its total fits.
-        for (day, t) in frames::day_totals(&charges).map_err(frame_err)? {
-            let per_group = [
-                (t.card.0 + t.ach.0, t.card.1 + t.ach.1),
-                t.card,
-                t.ach,
-                t.crypto,
-            ];
-            for (g, (sum, n)) in groups.iter().zip(per_group) {
-                // A one-item day total is fine here: the line says it is a settlement.
-                if n == 0 || (sum - amount).abs() > st.tol.batch_abs_cents {
-                    continue;
-                }
-                let set: Vec<usize> = days
-                    .get(&day)
-                    .into_iter()
-                    .flatten()
-                    .copied()
-                    .filter(|&m| g(st.moves[m].method))
-                    .collect();
-                if !set.is_empty() && !hits.contains(&set) {
-                    hits.push(set);
-                }
-            }
-        }
-        if hits.len() == 1 {
-            let set = hits.remove(0);
-            st.accept_batch(l, &set, "batch_day_total", 0.95);
-            continue;
-        }
-        // B: bounded subset-sum per group (Stripe methods together; crypto alone).
-        let mut outcome: Option<(ExceptionCode, String)> = None;
-        for g in [groups[0], groups[3]] {
-            let set: Vec<usize> = cands
-                .iter()
-                .copied()
-                .filter(|&m| g(st.moves[m].method))
-                .collect();
-            if set.len() < 2 {
+        for (g, (sum, n)) in groups.iter().zip(per_group) {
+            // A one-item day total is fine here: the line says it is a settlement.
+            if n == 0 || (sum - amount).abs() > st.tol.batch_abs_cents {
                 continue;
             }
-            if set.len() > st.tol.subset_sum_max_candidates {
-                outcome = Some((
-                    ExceptionCode::UnmatchedCredit,
-                    format!(
-                        "Looks like a batch settlement but {} candidate investments are in its window (limit {}); supply the processor payout report.",
-                        set.len(),
-                        st.tol.subset_sum_max_candidates
-                    ),
-                ));
-                continue;
-            }
-            let amounts: Vec<Cents> = set.iter().map(|&m| st.moves[m].expected).collect();
-            match subset::find_unique(
-                &amounts,
-                amount,
-                st.tol.batch_abs_cents,
-                2,
-                st.tol.subset_sum_budget,
-            ) {
-                Subset::Unique(ix) => {
-                    let ms: Vec<usize> = ix.iter().map(|&i| set[i]).collect();
-                    st.accept_batch(l, &ms, "batch_subset_sum", 0.8);
-                    outcome = None;
-                    break;
-                }
-                Subset::Multiple => {
-                    outcome = Some((ExceptionCode::AmbiguousMatch, "Batch settlement: several combinations of investments add up to this amount; supply the processor payout report or assign by hand.".into()));
-                }
-                Subset::GaveUp => {
-                    outcome = Some((ExceptionCode::UnmatchedCredit, "Batch settlement: the subset search ran out of its work budget without a proven answer; supply the processor payout report.".into()));
-                }
-                Subset::NotFound => {}
-            }
-        }
-        if !st.used[l] {
-            st.batch_hint[l] = outcome;
+            push_hit(members(day, *g, st), &mut hits);
         }
     }
-    Ok(())
+    // A2: a processor payout settles card and ACH charges with different lags (card T+2, ACH
+    // T+4) and nets the refunds made on its own day: one card day + one ACH day (either may be
+    // absent) − that day's card/ACH refunds (the gross goes back to the payer).
+    let refund_parts: Vec<(usize, Cents)> = refunds
+        .range(ld - Duration::days(3)..=ld)
+        .flat_map(|(_, ms)| ms.iter().copied())
+        .filter(|&m| !st.done[m] && here(m) && business_days(st.moves[m].date, ld) == 0)
+        .map(|m| (m, st.moves[m].alt.unwrap_or(st.moves[m].expected)))
+        .collect();
+    let refund_total: Cents = refund_parts.iter().map(|p| p.1).sum();
+    let card_days: Vec<Option<(i64, Cents)>> = std::iter::once(None)
+        .chain(
+            totals
+                .iter()
+                .filter(|(_, t)| t.card.1 > 0)
+                .map(|(d, t)| Some((*d, t.card.0))),
+        )
+        .collect();
+    let ach_days: Vec<Option<(i64, Cents)>> = std::iter::once(None)
+        .chain(
+            totals
+                .iter()
+                .filter(|(_, t)| t.ach.1 > 0)
+                .map(|(d, t)| Some((*d, t.ach.0))),
+        )
+        .collect();
+    let refund_options: &[bool] = if refund_parts.is_empty() {
+        &[false]
+    } else {
+        &[false, true]
+    };
+    for cd in &card_days {
+        for ad in &ach_days {
+            if cd.is_none() && ad.is_none() {
+                continue;
+            }
+            for &with_refunds in refund_options {
+                let sum = cd.map_or(0, |x| x.1)
+                    + ad.map_or(0, |x| x.1)
+                    + if with_refunds { refund_total } else { 0 };
+                // With the day's refunds, one item may belong elsewhere (a refund with its own
+                // debit line not found yet, a charge settled in another payout): the difference
+                // must then be exactly one item's cents, and only one item's.
+                let mut left_out: Option<usize> = None;
+                if (sum - amount).abs() > st.tol.batch_abs_cents {
+                    if !with_refunds || st.tol.batch_abs_cents != 0 {
+                        continue;
+                    }
+                    let d = sum - amount;
+                    let mut hit = refund_parts
+                        .iter()
+                        .map(|p| p.0)
+                        .chain(
+                            cd.iter()
+                                .flat_map(|(d, _)| members(*d, groups[1], st))
+                                .map(|p| p.0),
+                        )
+                        .chain(
+                            ad.iter()
+                                .flat_map(|(d, _)| members(*d, groups[2], st))
+                                .map(|p| p.0),
+                        )
+                        .filter(|&m| {
+                            let mv = &st.moves[m];
+                            let c = if mv.kind == MoveKind::Refund {
+                                mv.alt.unwrap_or(mv.expected)
+                            } else {
+                                mv.expected
+                            };
+                            c == d
+                        });
+                    match (hit.next(), hit.next()) {
+                        (Some(m), None) => left_out = Some(m),
+                        _ => continue,
+                    }
+                }
+                let mut set: Vec<(usize, Cents)> = Vec::new();
+                if let Some((d, _)) = cd {
+                    set.extend(members(*d, groups[1], st));
+                }
+                if let Some((d, _)) = ad {
+                    set.extend(members(*d, groups[2], st));
+                }
+                if with_refunds {
+                    set.extend(refund_parts.iter().copied());
+                }
+                set.retain(|p| Some(p.0) != left_out);
+                push_hit(set, &mut hits);
+            }
+        }
+    }
+    tracing::debug!(
+        line = %st.lines[l].label(),
+        amount,
+        candidates = cands.len(),
+        refunds = refund_parts.len(),
+        refund_total,
+        hits = hits.len(),
+        days = ?totals.iter().map(|(d, t)| (*d, t.card, t.ach)).collect::<Vec<_>>(),
+        "engine: batch line"
+    );
+    if hits.len() == 1 {
+        let set = hits.remove(0);
+        learn_lags(st, l, &set, lags);
+        accept_parts(st, l, &set, "batch_day_total", 0.95, true);
+        return Ok(true);
+    }
+    // B: bounded subset-sum per group (Stripe methods together; crypto alone).
+    let mut outcome: Option<(ExceptionCode, String)> = None;
+    for g in [groups[0], groups[3]] {
+        let set: Vec<usize> = cands
+            .iter()
+            .copied()
+            .filter(|&m| g(st.moves[m].method))
+            .collect();
+        if set.len() < 2 {
+            continue;
+        }
+        if set.len() > st.tol.subset_sum_max_candidates {
+            outcome = Some((
+                ExceptionCode::UnmatchedCredit,
+                format!(
+                    "Looks like a batch settlement but {} candidate investments are in its window (limit {}); supply the processor payout report.",
+                    set.len(),
+                    st.tol.subset_sum_max_candidates
+                ),
+            ));
+            continue;
+        }
+        let amounts: Vec<Cents> = set.iter().map(|&m| st.moves[m].expected).collect();
+        match subset::find_unique(
+            &amounts,
+            amount,
+            st.tol.batch_abs_cents,
+            2,
+            st.tol.subset_sum_budget,
+        ) {
+            Subset::Unique(ix) => {
+                let parts: Vec<(usize, Cents)> = ix
+                    .iter()
+                    .map(|&i| (set[i], st.moves[set[i]].expected))
+                    .collect();
+                learn_lags(st, l, &parts, lags);
+                accept_parts(st, l, &parts, "batch_subset_sum", 0.8, true);
+                return Ok(true);
+            }
+            Subset::Multiple => {
+                outcome = Some((ExceptionCode::AmbiguousMatch, "Batch settlement: several combinations of investments add up to this amount; supply the processor payout report or assign by hand.".into()));
+            }
+            Subset::GaveUp => {
+                outcome = Some((ExceptionCode::UnmatchedCredit, "Batch settlement: the subset search ran out of its work budget without a proven answer; supply the processor payout report.".into()));
+            }
+            Subset::NotFound => {}
+        }
+    }
+    // C: a batch that states its item count (`ACH SETTLEMENT BATCH 186 ITEMS`) and whose
+    // receipt-dated charges of one method and one day are most of it (fewer items, less money):
+    // those charges are its core. The rest are credits whose settlement day their date cannot
+    // give (a failed ACH dated by `processed_at` is still swept before it is returned): a
+    // bounded subset-sum over them with exactly the missing count, else the rest of the line is
+    // an exception. Accepted only when exactly one (method, day) core fits.
+    if let Some(n_items) = stated_items(&st.lines[l].upper) {
+        let mut cores: Vec<(Method, i64, Vec<usize>, Cents)> = Vec::new();
+        for (&day, ms) in &days {
+            for method in [Method::Ach, Method::Card, Method::Crypto] {
+                let f: Vec<usize> = ms
+                    .iter()
+                    .copied()
+                    .filter(|&m| st.moves[m].method == method && st.moves[m].receipt_dated)
+                    .collect();
+                let sum: Cents = f.iter().map(|&m| st.moves[m].expected).sum();
+                if !f.is_empty() && f.len() < n_items && 2 * f.len() >= n_items && sum < amount {
+                    cores.push((method, day, f, sum));
+                }
+            }
+        }
+        // Where this file's settlements have shown their lag, the core must agree with it.
+        let file = &st.lines[l].src.file;
+        cores.retain(|(method, day, _, _)| {
+            lags.get(&(file.clone(), *method))
+                .is_none_or(|d| d.contains(day))
+        });
+        if cores.len() == 1 {
+            let (method, _, core, sum) = cores.remove(0);
+            let k = n_items - core.len();
+            let rest = amount - sum;
+            let pool: Vec<usize> = by_date
+                .range(lo..=ld)
+                .flat_map(|(_, ms)| ms.iter().copied())
+                .filter(|&m| {
+                    let mv = &st.moves[m];
+                    !st.done[m] && !mv.receipt_dated && mv.method == method && here(m)
+                })
+                .collect();
+            let mut extra: Vec<usize> = Vec::new();
+            if pool.len() >= k && pool.len() <= st.tol.subset_sum_max_candidates {
+                let amounts: Vec<Cents> = pool.iter().map(|&m| st.moves[m].expected).collect();
+                if let Subset::Unique(ix) = subset::find_unique(
+                    &amounts,
+                    rest,
+                    st.tol.batch_abs_cents,
+                    1,
+                    st.tol.subset_sum_budget,
+                ) && ix.len() == k
+                {
+                    extra = ix.iter().map(|&i| pool[i]).collect();
+                }
+            }
+            let mut parts: Vec<(usize, Cents)> = core
+                .iter()
+                .chain(&extra)
+                .map(|&m| (m, st.moves[m].expected))
+                .collect();
+            parts.sort_unstable();
+            learn_lags(st, l, &parts, lags);
+            if extra.is_empty() {
+                accept_parts(st, l, &parts, "batch_partial", 0.8, false);
+                let lbl_date = st.moves[core[0]].date;
+                st.line_exc(
+                    ExceptionCode::UnmatchedCredit,
+                    l,
+                    rest,
+                    None,
+                    None,
+                    format!(
+                        "Settlement of {n_items} items: the {} {} charges dated {lbl_date} explain {}; the other {k} items ({}) are not identified (charges without a receipt date, e.g. failed ACH debits later returned) — get the batch detail from the bank or processor.",
+                        core.len(),
+                        method.label(),
+                        money(sum),
+                        money(rest)
+                    ),
+                );
+            } else {
+                accept_parts(st, l, &parts, "batch_subset_sum", 0.8, true);
+            }
+            return Ok(true);
+        }
+    }
+    if !st.used[l] {
+        st.batch_hint[l] = outcome;
+    }
+    Ok(false)
 }
 
 /// A processor settlement line with a negative amount: the day's charges (net of processing
@@ -1027,27 +1405,38 @@ fn batch_negative(st: &mut State<'_>, l: usize) {
 // Passes 4 and 6: amount + directional date window + fuzzy name.
 
 fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
-    // Blocked by name prefix, then ordered by date and amount: a movement visits only lines that
-    // share a name prefix with it (or carry no name at all) inside both its date window and its
-    // amount tolerance.
-    let mut idx: Vec<(u16, NaiveDate, Cents, usize)> = Vec::new();
-    for (l, line) in st.lines.iter().enumerate() {
-        let sign_ok = if credits {
-            line.amount > 0
-        } else {
-            line.amount < 0
-        };
-        if st.used[l] || !sign_ok {
-            continue;
-        }
-        if line.pfx.is_empty() {
-            idx.push((0, line.date, line.amount, l));
-        }
-        for &p in &line.pfx {
-            idx.push((p, line.date, line.amount, l));
-        }
+    // Blocked by name keys (see `name_key`), then ordered by amount: a movement visits
+    // only lines that can pass the name test with it (or carry no name at all) inside both its
+    // date window and its amount tolerance.
+    let used = &st.used;
+    let mut idx: Vec<(u64, Cents, NaiveDate, usize)> = st
+        .lines
+        .par_iter()
+        .enumerate()
+        .filter(|(l, line)| {
+            !used[*l]
+                && if credits {
+                    line.amount > 0
+                } else {
+                    line.amount < 0
+                }
+        })
+        .flat_map_iter(|(l, line)| {
+            line_name_keys(line)
+                .into_iter()
+                .map(move |k| (k, line.amount, line.date, l))
+        })
+        .collect();
+    idx.par_sort_unstable();
+    // Where each key's block starts and ends.
+    let mut dir: HashMap<u64, (usize, usize)> = HashMap::new();
+    let mut p = 0;
+    while p < idx.len() {
+        let k = idx[p].0;
+        let end = p + idx[p..].partition_point(|x| x.0 == k);
+        dir.insert(k, (p, end));
+        p = end;
     }
-    idx.sort_unstable();
     let movs: Vec<usize> = (0..st.moves.len())
         .filter(|&m| {
             let mv = &st.moves[m];
@@ -1061,41 +1450,104 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
         })
         .collect();
     let stref: &State<'_> = st;
-    let mut cands: Vec<(f64, f64, usize, usize, bool)> = movs
+    let mut cands: Vec<Cand> = movs
         .par_iter()
         .flat_map_iter(|&m| {
-            candidates(stref, &idx, m)
-                .into_iter()
-                .map(move |(s, id, l, weak)| (s, id, m, l, weak))
+            candidates(stref, &idx, &dir, m).into_iter().map(
+                move |(score, ident, full, l, weak)| Cand {
+                    score,
+                    ident,
+                    full,
+                    m,
+                    l,
+                    weak,
+                },
+            )
         })
         .collect();
-    cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)).then(a.2.cmp(&b.2)));
-    let mut by_line: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
-    let mut by_move: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
-    for &(s, id, m, l, _) in &cands {
-        by_line.entry(l).or_default().push((m, id));
-        by_move.entry(m).or_default().push((l, s));
+    cands.par_sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.full.total_cmp(&a.full))
+            .then(a.l.cmp(&b.l))
+            .then(a.m.cmp(&b.m))
+    });
+    let mut by_line: Vec<Vec<(usize, f64, f64)>> = vec![Vec::new(); st.lines.len()];
+    let mut by_move: Vec<Vec<(usize, f64)>> = vec![Vec::new(); st.moves.len()];
+    for c in &cands {
+        by_line[c.l].push((c.m, c.ident, c.full));
+        by_move[c.m].push((c.l, c.score));
     }
+    // A candidate that another investor's fuller name evidence beats on its line is deferred:
+    // the better candidate decides the line first; what is left gets a second look at the end.
+    let mut deferred: Vec<Cand> = Vec::new();
+    fuzzy_assign(st, &cands, &by_line, &by_move, Some(&mut deferred));
+    fuzzy_assign(st, &deferred, &by_line, &by_move, None);
+}
+
+/// One candidate pair of the amount + date + name passes.
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    /// Score (identity + date).
+    score: f64,
+    /// Identity evidence: name (two best tokens) + amount.
+    ident: f64,
+    /// The line carries the family name (tie-breaker only, see [`surname_present`]).
+    full: f64,
+    m: usize,
+    l: usize,
+    weak: bool,
+}
+
+/// Greedy assignment over `cands` (best first). With `defer`, candidates beaten on their line
+/// by another investor's fuller name evidence are set aside there instead of being decided.
+fn fuzzy_assign(
+    st: &mut State<'_>,
+    cands: &[Cand],
+    by_line: &[Vec<(usize, f64, f64)>],
+    by_move: &[Vec<(usize, f64)>],
+    mut defer: Option<&mut Vec<Cand>>,
+) {
     let eps = st.tol.ambiguity_epsilon;
-    for &(s, ident, m, l, weak) in &cands {
+    for c in cands {
+        let Cand {
+            score: s,
+            ident,
+            full,
+            m,
+            l,
+            weak,
+        } = *c;
         if st.done[m] || st.used[l] {
             continue;
         }
         let inv = st.moves[m].investment_id;
         let who = st.moves[m].investor_id;
-        // Rivals: other investors whose identity evidence (name + amount) is as good; a
-        // different date inside the window does not tell two payers apart.
-        let rivals: Vec<usize> = by_line[&l]
+        let other = |m2: usize| {
+            let o = &st.moves[m2];
+            m2 != m
+                && !st.done[m2]
+                && o.investment_id != inv
+                && (who.is_none() || o.investor_id != who)
+        };
+        // Another investor with identity evidence as good and a clearly fuller name match
+        // (`HUU PHUOC BUI` for Hữu Phước Bùi rather than Hữu Phước Đặng): not this one's line.
+        let beaten = by_line[l]
             .iter()
-            .filter(|(m2, id2)| {
-                let o = &st.moves[*m2];
-                *m2 != m
-                    && !st.done[*m2]
-                    && o.investment_id != inv
-                    && (who.is_none() || o.investor_id != who)
-                    && *id2 >= ident - eps
-            })
-            .map(|(m2, _)| *m2)
+            .any(|&(m2, id2, f2)| other(m2) && id2 >= ident - eps && f2 > full + eps);
+        if beaten {
+            if let Some(d) = defer.as_deref_mut() {
+                d.push(*c);
+            }
+            continue;
+        }
+        // Rivals: other investors whose identity evidence (name + amount, with the whole name
+        // not clearly worse) is as good; a different date inside the window does not tell two
+        // payers apart.
+        let rivals: Vec<usize> = by_line[l]
+            .iter()
+            .filter(|&&(m2, id2, f2)| other(m2) && id2 >= ident - eps && f2 >= full - eps)
+            .map(|&(m2, _, _)| m2)
             .collect();
         if !rivals.is_empty() {
             let lbl = st.lines[l].label();
@@ -1124,17 +1576,17 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
         // A weak family-name match stands only when nothing else competes: no other open
         // investment for this line and no other open line for this investment.
         if weak {
-            let other_move = by_line[&l]
+            let other_move = by_line[l]
                 .iter()
-                .any(|(m2, _)| *m2 != m && !st.done[*m2] && st.moves[*m2].investment_id != inv);
-            let other_line = by_move[&m].iter().any(|(l2, _)| *l2 != l && !st.used[*l2]);
+                .any(|(m2, _, _)| *m2 != m && !st.done[*m2] && st.moves[*m2].investment_id != inv);
+            let other_line = by_move[m].iter().any(|(l2, _)| *l2 != l && !st.used[*l2]);
             if other_move || other_line {
                 continue;
             }
         }
         // Other lines of the same payer and the same amount: a second payment, unless another
         // investment claims them later.
-        for &(l2, _) in by_move.get(&m).into_iter().flatten() {
+        for &(l2, _) in &by_move[m] {
             if l2 != l && !st.used[l2] && st.lines[l2].amount == st.lines[l].amount {
                 st.dup_hint[l2] = Some(m);
             }
@@ -1154,13 +1606,113 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
     }
 }
 
+/// Index keys of the amount + date + name pass (tag in bits 40+, value below).
+mod name_key {
+    /// Lines without any name token.
+    pub(super) const NAMELESS: u64 = 0;
+    /// Lines with one name prefix or an initial, under each prefix.
+    pub(super) const LOOSE: u64 = 1 << 40;
+    /// Lines with two or more prefixes and no initial, under each pair of prefixes.
+    pub(super) const PAIR: u64 = 2 << 40;
+    /// Every named line under a hash of each name token (family-name evidence).
+    pub(super) const TOKEN: u64 = 3 << 40;
+    /// Every named line under each prefix (for investors with one prefix or an initial).
+    pub(super) const ALL: u64 = 4 << 40;
+    /// Value bits.
+    pub(super) const VALUE: u64 = (1 << 40) - 1;
+}
+
+/// 40-bit FNV-1a hash of a name token for [`name_key::TOKEN`] (hits are re-scored exactly).
+fn token_key(t: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in t.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    name_key::TOKEN | (h & name_key::VALUE)
+}
+
+/// Whether a prefix is an initial (a one-letter token).
+fn is_initial(p: u16) -> bool {
+    p & 0xff == 0
+}
+
+/// The index keys of one line. A movement reaches every line that can pass [`share_prefix`] with
+/// it (two equal prefixes → a shared pair; a one-prefix or initial side → the loose or all-lines
+/// keys), every line holding one of its family-name tokens ([`surname_hit`], [`family_hit`]),
+/// and the nameless lines — the same candidates as visiting every line that shares a prefix.
+fn line_name_keys(line: &Line<'_>) -> Vec<u64> {
+    use name_key::*;
+    let p = &line.pfx;
+    if p.is_empty() {
+        return vec![NAMELESS];
+    }
+    let mut out: Vec<u64> = Vec::with_capacity(2 * p.len() + line.names.len() + 3);
+    if p.len() == 1 || p.iter().any(|&x| is_initial(x)) {
+        out.extend(p.iter().map(|&x| LOOSE | u64::from(x)));
+    } else {
+        for (i, &a) in p.iter().enumerate() {
+            for &b in &p[i + 1..] {
+                out.push(PAIR | (u64::from(a) << 16) | u64::from(b));
+            }
+        }
+    }
+    out.extend(line.names.iter().map(|t| token_key(t)));
+    out.extend(p.iter().map(|&x| ALL | u64::from(x)));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The key ranges (inclusive) a movement visits: see [`line_name_keys`].
+fn movement_key_ranges(mv: &Movement, pfx: &[u16]) -> Vec<(u64, u64)> {
+    use name_key::*;
+    let mut keys: Vec<(u64, u64)> = vec![(NAMELESS, NAMELESS)];
+    let one = |k: u64| (k, k);
+    if pfx.len() <= 1 || pfx.iter().any(|&x| is_initial(x)) {
+        // Every line sharing a prefix: each prefix, its initial form, every prefix under an
+        // initial.
+        for &x in pfx {
+            let x = u64::from(x);
+            if x & 0xff == 0 {
+                keys.push((ALL | x, ALL | x | 0xff));
+            } else {
+                keys.push(one(ALL | x));
+                keys.push(one(ALL | (x & 0xff00)));
+            }
+        }
+    } else {
+        for &x in pfx {
+            let x = u64::from(x);
+            keys.push(one(LOOSE | x));
+            keys.push(one(LOOSE | (x & 0xff00)));
+        }
+        for (i, &a) in pfx.iter().enumerate() {
+            for &b in &pfx[i + 1..] {
+                keys.push(one(PAIR | (u64::from(a) << 16) | u64::from(b)));
+            }
+        }
+        for n in &mv.names {
+            let first = n
+                .first()
+                .filter(|f| n.len() >= 2 && VN_FAMILY.contains(&f.as_str()));
+            for t in n.last().into_iter().chain(first) {
+                keys.push(one(token_key(t)));
+            }
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// Candidate lines of one movement with their scores and identity scores (name + amount, no
 /// date), read-only; runs in parallel.
 fn candidates(
     st: &State<'_>,
-    idx: &[(u16, NaiveDate, Cents, usize)],
+    idx: &[(u64, Cents, NaiveDate, usize)],
+    dir: &HashMap<u64, (usize, usize)>,
     m: usize,
-) -> Vec<(f64, f64, usize, bool)> {
+) -> Vec<(f64, f64, f64, usize, bool)> {
     let mv = &st.moves[m];
     let t = mv.tolerance(st.tol);
     // n business days span at most n + 2·⌈n/5⌉ + 2 calendar days; `window_ok` filters exactly.
@@ -1171,23 +1723,17 @@ fn candidates(
     } else {
         mv.date + Duration::days(cal(t.window_max_days.max(0)))
     };
-    let mut out: Vec<(f64, f64, usize, bool)> = Vec::new();
+    let mut out: Vec<(f64, f64, f64, usize, bool)> = Vec::new();
     let pfx = prefixes(mv.names.iter().flatten());
-    // Key ranges to visit: each name prefix, its initial form, every prefix under an initial,
-    // and the lines without a name (key 0).
-    let mut keys: Vec<(u16, u16)> = vec![(0, 0)];
-    for &x in &pfx {
-        if x & 0xff == 0 {
-            keys.push((x, x | 0xff));
-        } else {
-            keys.push((x, x));
-            keys.push((x & 0xff00, x & 0xff00));
+    let mut blocks: Vec<&[(u64, Cents, NaiveDate, usize)]> = Vec::new();
+    for (lo_k, hi_k) in movement_key_ranges(mv, &pfx) {
+        if lo_k == hi_k {
+            // One key: its block from the directory (no search over the whole index).
+            if let Some(&(a, b)) = dir.get(&lo_k) {
+                blocks.push(&idx[a..b]);
+            }
+            continue;
         }
-    }
-    keys.sort_unstable();
-    keys.dedup();
-    let mut blocks: Vec<&[(u16, NaiveDate, Cents, usize)]> = Vec::new();
-    for (lo_k, hi_k) in keys {
         let a = idx.partition_point(|x| x.0 < lo_k);
         let b = idx.partition_point(|x| x.0 <= hi_k);
         let mut p = a;
@@ -1198,18 +1744,28 @@ fn candidates(
             p = end;
         }
     }
+    let mut visit: Vec<(usize, Cents, NaiveDate)> = Vec::new();
     for e in std::iter::once(mv.expected).chain(mv.alt) {
         let tc = t.tolerance_cents(e);
         let (lo_a, hi_a) = (e - tc, e + tc);
+        // Ordered by amount within a key: one binary search per block, then the dates are
+        // filtered; a line reached under several keys is scored once.
+        visit.clear();
         for block in &blocks {
-            let mut p = block.partition_point(|x| x.1 < lo_date);
-            while p < block.len() && block[p].1 <= hi_date {
-                let d = block[p].1;
-                let day_end = p + block[p..].partition_point(|x| x.1 == d);
-                let run = &block[p..day_end];
-                p = day_end;
-                let start = run.partition_point(|x| x.2 < lo_a);
-                for &(_, _, a, l) in run[start..].iter().take_while(|x| x.2 <= hi_a) {
+            let start = block.partition_point(|x| x.1 < lo_a);
+            visit.extend(
+                block[start..]
+                    .iter()
+                    .take_while(|x| x.1 <= hi_a)
+                    .filter(|x| x.2 >= lo_date && x.2 <= hi_date)
+                    .map(|x| (x.3, x.1, x.2)),
+            );
+        }
+        visit.sort_unstable();
+        visit.dedup();
+        {
+            {
+                for &(l, a, d) in &visit {
                     let Some((_, date_s)) = st.window_ok(m, d) else {
                         continue;
                     };
@@ -1253,17 +1809,18 @@ fn candidates(
                             continue;
                         }
                     };
+                    let full = surname_present(&mv.names, &line.names);
                     let ident = 0.45 * name_s + 0.35 * amount_s;
                     let score = ident + 0.2 * date_s;
                     let score = if mv.is_shadow() { score * 0.97 } else { score };
-                    out.push((score, ident, l, weak));
+                    out.push((score, ident, full, l, weak));
                 }
             }
         }
     }
-    out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
+    out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)));
     let mut seen = std::collections::HashSet::new();
-    out.retain(|x| seen.insert(x.2));
+    out.retain(|x| seen.insert(x.3));
     out
 }
 
@@ -1298,6 +1855,24 @@ fn family_hit(names: &[Vec<String>], line: &[String]) -> Option<bool> {
         }
     }
     best
+}
+
+/// 1.0 when the line carries the investor's family name — the last token, or a Vietnamese family
+/// name written first — as a token scoring at least [`COVERAGE_TOKEN_MIN`], else 0.0. A
+/// tie-breaker only: `HUU PHUOC BUI` names Hữu Phước Bùi, not Hữu Phước Đặng, although their two
+/// best tokens tie; `J NOWAK` fits Jan and Jakub Nowak alike.
+fn surname_present(names: &[Vec<String>], line: &[String]) -> f64 {
+    let present = names.iter().any(|n| {
+        let first = n
+            .first()
+            .filter(|f| n.len() >= 2 && VN_FAMILY.contains(&f.as_str()));
+        n.last()
+            .into_iter()
+            .chain(first)
+            .filter(|s| s.len() >= 2)
+            .any(|s| token_best(s, line) >= COVERAGE_TOKEN_MIN)
+    });
+    if present { 1.0 } else { 0.0 }
 }
 
 /// Whether the investor's surname (last token, three letters or more) is a token of the line.
@@ -1388,20 +1963,36 @@ fn pass_split(st: &mut State<'_>) {
 // End of run: what is left.
 
 fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
+    // The book's keys, as far as a line still open carries them (those are all it is asked
+    // about below).
+    let open_keys: std::collections::HashSet<&str> = st
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(l, _)| !st.used[*l])
+        .flat_map(|(_, line)| line.keys.iter().map(String::as_str))
+        .collect();
+    let hits: Vec<(String, usize)> = input
+        .book
+        .investments
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, inv)| {
+            [
+                inv.reference_id.as_deref(),
+                inv.payment_intent_id.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .map(norm_key)
+            .filter(|k| k.len() >= super::text::MIN_KEY_LEN && open_keys.contains(k.as_str()))
+            .map(move |k| (k, i))
+            .collect::<Vec<_>>()
+        })
+        .collect();
     let mut book_keys: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, inv) in input.book.investments.iter().enumerate() {
-        for k in [
-            inv.reference_id.as_deref(),
-            inv.payment_intent_id.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let k = norm_key(k);
-            if k.len() >= super::text::MIN_KEY_LEN {
-                book_keys.entry(k).or_default().push(i);
-            }
-        }
+    for (k, i) in hits {
+        book_keys.entry(k).or_default().push(i);
     }
     // Bank fees.
     for l in 0..st.lines.len() {
@@ -1555,21 +2146,20 @@ fn classify_moves(st: &mut State<'_>, input: &ReconInput<'_>) -> Vec<OpenItem> {
         if st.done[m] {
             continue;
         }
-        let mv = st.moves[m].clone();
+        let mv = &st.moves[m];
         match &mv.req {
             Req::Optional(reason) | Req::Shadow { reason, .. } => {
-                st.ign_moves.push((
-                    Some(m),
-                    IgnoredInvestment {
-                        investment_id: mv.investment_id,
-                        movement: mv.kind.label().into(),
-                        expected_cents: mv.expected,
-                        reason: reason.clone(),
-                    },
-                ));
+                let ign = IgnoredInvestment {
+                    investment_id: mv.investment_id,
+                    movement: mv.kind.label().into(),
+                    expected_cents: mv.expected,
+                    reason: reason.clone(),
+                };
+                st.ign_moves.push((Some(m), ign));
                 st.done[m] = true;
             }
             Req::Required => {
+                let mv = st.moves[m].clone();
                 let t = mv.tolerance(st.tol);
                 let in_transit = mv.kind == MoveKind::Credit
                     && business_days(mv.date, period.last) < t.window_max_days;
@@ -1860,7 +2450,8 @@ fn finish(
         num_c as f64 / denom_c as f64
     };
     let mut matches: Vec<MatchRow> = st.matches.into_iter().map(|(r, _, _)| r).collect();
-    matches.sort_by(|a, b| {
+    // Stable parallel sorts: the same order as a sequential stable sort.
+    matches.par_sort_by(|a, b| {
         (&a.statement_file, a.statement_row, a.investment_id, &a.rule).cmp(&(
             &b.statement_file,
             b.statement_row,
@@ -1869,7 +2460,7 @@ fn finish(
         ))
     });
     let mut exceptions: Vec<ExceptionRow> = st.excs.into_iter().map(|e| e.row).collect();
-    exceptions.sort_by(ExceptionRow::output_order);
+    exceptions.par_sort_by(ExceptionRow::output_order);
     let mut ignored_lines: Vec<IgnoredLine> = st.ign_lines.into_iter().map(|(_, i)| i).collect();
     ignored_lines.sort_by(|a, b| {
         (&a.statement_file, a.statement_row, &a.reason).cmp(&(
@@ -1881,7 +2472,7 @@ fn finish(
     let mut ignored_investments: Vec<IgnoredInvestment> =
         st.ign_moves.into_iter().map(|(_, i)| i).collect();
     ignored_investments
-        .sort_by(|a, b| (a.investment_id, &a.movement).cmp(&(b.investment_id, &b.movement)));
+        .par_sort_by(|a, b| (a.investment_id, &a.movement).cmp(&(b.investment_id, &b.movement)));
     open.sort_by(|a, b| (a.investment_id, &a.kind).cmp(&(b.investment_id, &b.kind)));
     Ok(ReconOutcome {
         matches,
@@ -1895,4 +2486,40 @@ fn finish(
         },
         summary: s,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(ns: &[&str]) -> Vec<Vec<String>> {
+        ns.iter().map(|n| name_tokens(n)).collect()
+    }
+
+    #[test]
+    fn surname_present_tells_apart_a_shared_given_name_only() {
+        let line = name_tokens("HUU PHUOC BUI");
+        assert_eq!(surname_present(&names(&["Hữu Phước Bùi"]), &line), 1.0);
+        assert_eq!(surname_present(&names(&["Hữu Phước Đặng"]), &line), 0.0);
+        // An initial and a shared family name: no tie-break.
+        let line = name_tokens("J NOWAK");
+        assert_eq!(
+            surname_present(&names(&["Jan Maria Nowak"]), &line),
+            surname_present(&names(&["Jakub Nowak"]), &line)
+        );
+        // A Vietnamese family name written first.
+        let line = name_tokens("DO VAN MINH");
+        assert_eq!(surname_present(&names(&["Đỗ Văn Minh"]), &line), 1.0);
+    }
+
+    #[test]
+    fn stated_item_counts() {
+        assert_eq!(
+            stated_items("ACH SETTLEMENT BATCH 186 ITEMS CO ID:9110394857"),
+            Some(186)
+        );
+        assert_eq!(stated_items("USDC SETTLEMENT X 1 ITEM"), Some(1));
+        assert_eq!(stated_items("STRIPE TRANSFER"), None);
+        assert_eq!(stated_items("0 ITEMS"), None);
+    }
 }

@@ -12,20 +12,35 @@
 //! 2. `payout_report` — a bank line carrying `po_…`, or equal to a payout's net total within the
 //!    payout date window, is broken down into the payout's items, each tied to its investment
 //!    by payment_intent_id.
-//! 3. `batch_day_total` / `batch_subset_sum` — without a report, a batch credit is explained by
-//!    one day's card/ACH/crypto credits (day totals from a polars `group_by([day, method])`), or
-//!    by a bounded, deterministic subset-sum that must find exactly one combination within its
-//!    work budget (otherwise: exception, never a guess).
-//! 4. `amount_date_name` — amount within the method's tolerance, booking date inside the
+//! 3. `refund_pair` / `ach_return_pair` — refund and return debits paired with their investment
+//!    (pass 6's logic, run before the batches: a refund with its own debit line is not one a
+//!    processor netted inside a payout).
+//! 4. `batch_day_total` / `batch_subset_sum` / `batch_partial` — without a report, a batch credit
+//!    is explained by one day's receipt-dated card/ACH/crypto credits (day totals from a polars
+//!    `group_by([day, method])`), or by one card day plus one ACH day (different settlement
+//!    lags) less the card/ACH refunds of the line's day (one item may be left out when the
+//!    difference is exactly its cents, and only its), or by a bounded, deterministic subset-sum
+//!    that must find exactly one combination within its work budget (otherwise: exception,
+//!    never a guess). A line that states its item count (`… 186 ITEMS`) whose receipt-dated
+//!    charges of one method and day are most of it (fewer items, less money; one such day, and
+//!    the lag its file's other settlements showed) is matched to them (`batch_partial`) and the
+//!    rest of the line is an UNMATCHED_CREDIT — unless a bounded subset-sum over the charges
+//!    without a receipt date finds exactly the missing items. Candidates come only from
+//!    offerings whose money has been matched in the line's file (≥ 2 % of that offering's
+//!    matches) or nowhere yet; two rounds, so a settlement explained first frees its charges.
+//! 5. `amount_date_name` — amount within the method's tolerance, booking date inside the
 //!    directional business-day window, fuzzy counterparty name (FBO custodian names, truncation,
 //!    misspelling, transliteration; a surname-only hit — spouse, family company, trust — counts
 //!    as a weak name when the amount is exact). Score = 0.45·name + 0.35·amount + 0.20·date.
-//!    Global greedy by score with deterministic tie-breaks (line order, then investment); when
-//!    another investor's name + amount evidence is within `ambiguity_epsilon` the line is
-//!    AMBIGUOUS_MATCH (a different date inside the window does not tell two payers apart).
-//!    Candidates come from a (date, amount)-sorted index: one binary search per booking day.
-//! 5. `split_payment` — one investment paid by two or three lines of the same payer.
-//! 6. `refund_pair` / `ach_return_pair` — refund and return debits paired with their investment.
+//!    Global greedy by score with deterministic tie-breaks (whole-name coverage, line order,
+//!    then investment); when another investor's name + amount evidence is within
+//!    `ambiguity_epsilon` and their whole names are not clearly apart (coverage of every name
+//!    token, e.g. `HUU PHUOC BUI` tells Hữu Phước Bùi from Hữu Phước Đặng) the line is
+//!    AMBIGUOUS_MATCH (a different date inside the window does not tell two payers apart); a
+//!    candidate beaten that way is deferred to the other investor. Candidates come from an
+//!    index keyed by pairs of name prefixes, family-name tokens and one-prefix/initial lines
+//!    (every line that can pass the name test), ordered by amount: one binary search per key.
+//! 6. `split_payment` — one investment paid by two or three lines of the same payer.
 //!
 //! A movement carried forward from a previous run that finds its money is matched with rule
 //! `carry_forward`. At the end, conservation is checked: every statement line's cents are split
