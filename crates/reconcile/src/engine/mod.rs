@@ -53,7 +53,7 @@ mod expected;
 mod frames;
 mod matcher;
 mod output;
-mod subset;
+pub mod subset;
 mod text;
 mod tolerances;
 

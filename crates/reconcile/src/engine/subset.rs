@@ -4,7 +4,7 @@ use tieout_domain::Cents;
 
 /// Outcome of a subset search.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Subset {
+pub enum Subset {
     /// Exactly one combination (of at least `min_size` items) exists; indices into the input.
     Unique(Vec<usize>),
     /// At least two combinations exist: choosing one would be a guess.
@@ -18,7 +18,7 @@ pub(crate) enum Subset {
 /// Searches for the unique subset of positive `amounts` whose sum is within `tol` of `target`,
 /// visiting at most `budget` search nodes. Deterministic: amounts are explored largest first,
 /// ties by input index.
-pub(crate) fn find_unique(
+pub fn find_unique(
     amounts: &[Cents],
     target: Cents,
     tol: Cents,
@@ -37,7 +37,7 @@ pub(crate) fn find_unique(
 /// charges against refunds). Explores the largest magnitudes first; prunes with the sums of the
 /// remaining positive and negative items. Zero amounts are refused (`GaveUp`): they would make
 /// every answer ambiguous.
-pub(crate) fn find_unique_signed(
+pub fn find_unique_signed(
     amounts: &[Cents],
     target: Cents,
     tol: Cents,
