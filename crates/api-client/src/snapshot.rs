@@ -13,7 +13,7 @@
 //! the end, so an interrupted pull never leaves a directory that looks complete.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -316,9 +316,13 @@ pub async fn pull(
 /// Reads `manifest.json`.
 pub fn read_manifest(dir: &Path) -> Result<Manifest, SnapshotError> {
     let path = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
-    serde_json::from_str(&text).map_err(|e| SnapshotError::Manifest {
-        path,
+    let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+    parse_manifest(&path, &bytes)
+}
+
+fn parse_manifest(path: &Path, bytes: &[u8]) -> Result<Manifest, SnapshotError> {
+    serde_json::from_slice(bytes).map_err(|e| SnapshotError::Manifest {
+        path: path.to_path_buf(),
         reason: e.to_string(),
     })
 }
@@ -338,30 +342,6 @@ pub fn verify(dir: &Path) -> Result<Manifest, SnapshotError> {
         }
     }
     Ok(m)
-}
-
-/// Reads a JSONL file as typed records with their raw line: `(line number, value, raw)`.
-pub fn load_raw<T: DeserializeOwned>(
-    path: &Path,
-) -> Result<Vec<(usize, T, String)>, SnapshotError> {
-    let file = std::fs::File::open(path).map_err(io_err(path))?;
-    let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(io_err(path))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let mut de = serde_json::Deserializer::from_str(&line);
-        let v: T =
-            serde_path_to_error::deserialize(&mut de).map_err(|e| SnapshotError::Record {
-                file: path.to_path_buf(),
-                line: i + 1,
-                path: e.path().to_string(),
-                message: e.into_inner().to_string(),
-            })?;
-        out.push((i + 1, v, line));
-    }
-    Ok(out)
 }
 
 fn missing(file: &Path, line: usize, field: &str) -> SnapshotError {
@@ -510,24 +490,23 @@ pub fn load_book(dir: &Path) -> Result<Book, SnapshotError> {
 /// otherwise from the JSONL files (see [`load_jsonl`]).
 pub fn open_book(dir: &Path) -> Result<LoadedBook, SnapshotError> {
     let mpath = dir.join(MANIFEST);
-    let manifest_read = match std::fs::read(&mpath) {
-        Ok(bytes) => Some(ReadFile {
-            file: MANIFEST.into(),
-            sha256: hex::encode(Sha256::digest(&bytes)),
-            bytes: bytes.len() as u64,
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(io_err(&mpath)(e)),
-    };
-    let cache = match manifest_read {
-        Some(_) => {
-            let m = read_manifest(dir)?;
-            match m.sha256.get(BOOK_FILE) {
+    // The manifest is read once: hashed for the run's record and parsed for `book.bin`'s hash.
+    let (manifest_read, cache) = match std::fs::read(&mpath) {
+        Ok(bytes) => {
+            let m = parse_manifest(&mpath, &bytes)?;
+            let cache = match m.sha256.get(BOOK_FILE) {
                 Some(want) => try_cache(dir, want),
                 None => Err(CacheUse::Absent),
-            }
+            };
+            let read = ReadFile {
+                file: MANIFEST.into(),
+                sha256: hex::encode(Sha256::digest(&bytes)),
+                bytes: bytes.len() as u64,
+            };
+            (Some(read), cache)
         }
-        None => Err(CacheUse::Absent),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, Err(CacheUse::Absent)),
+        Err(e) => return Err(io_err(&mpath)(e)),
     };
     let (book, mut read, cache) = match cache {
         Ok((book, file)) => (book, vec![file], CacheUse::Used),
