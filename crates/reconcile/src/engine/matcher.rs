@@ -10,8 +10,8 @@ use super::expected::{self, Method, MoveKind, Movement, Req};
 use super::frames::{self, DayCharge, LineRow, MoveState};
 use super::subset::{self, Subset};
 use super::text::{
-    COVERAGE_TOKEN_MIN, business_days, key_tokens, name_similarity, name_tokens, norm_key,
-    token_best,
+    COVERAGE_TOKEN_MIN, VN_FAMILY, business_days, key_tokens, name_similarity, name_tokens,
+    norm_key, token_best,
 };
 use super::tolerances::Tolerances;
 use super::{
@@ -93,6 +93,11 @@ struct State<'a> {
     ambiguous_mov: Vec<Option<String>>,
     dup_hint: Vec<Option<usize>>,
     batch_hint: Vec<Option<(ExceptionCode, String)>>,
+    /// Per line: the book investment (index into `book.investments`) whose reference id or
+    /// payment intent id the line carries, among lines the exact passes left open (see
+    /// [`book_key_hits`]). Such a line belongs to that investment even when it has no movement
+    /// this period, so the amount + date + name passes never offer it to another one.
+    book_hit: Vec<Option<usize>>,
 }
 
 const TRANSFER_WORDS: &[&str] = &[
@@ -370,6 +375,7 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
         ambiguous_mov: vec![None; n_moves],
         dup_hint: vec![None; n_lines],
         batch_hint: vec![None; n_lines],
+        book_hit: Vec::new(),
     };
     tracing::debug!(
         lines = n_lines,
@@ -379,6 +385,7 @@ pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutco
     pass_exact(&mut st)?;
     tracing::debug!("engine: pass fuzzy_reference");
     pass_fuzzy_reference(&mut st);
+    st.book_hit = book_key_hits(&st, input);
     tracing::debug!("engine: pass payout_report");
     pass_payouts(&mut st, input.payouts);
     // Refund and return debits first: a refund with its own debit line is not one a processor
@@ -1415,6 +1422,7 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
         .enumerate()
         .filter(|(l, line)| {
             !used[*l]
+                && st.book_hit[*l].is_none()
                 && if credits {
                     line.amount > 0
                 } else {
@@ -1830,13 +1838,6 @@ const SURNAME_ONLY: f64 = 0.6;
 /// Name score of a weak family-name match (see [`family_hit`]).
 const SURNAME_WEAK: f64 = 0.5;
 
-/// Common Vietnamese family names (romanised, upper case): written first in the native order,
-/// so a name stored natively ("ĐỖ VĂN MINH") carries it as the first token.
-const VN_FAMILY: &[&str] = &[
-    "NGUYEN", "TRAN", "LE", "PHAM", "HOANG", "HUYNH", "PHAN", "VU", "VO", "DANG", "BUI", "DO",
-    "HO", "NGO", "DUONG", "LY", "TRUONG", "DINH", "LAM", "MAI", "TRINH", "CAO", "LUONG",
-];
-
 /// A weaker family-name match than [`surname_hit`]: the investor's last token, or a first
 /// token that is a Vietnamese family name (native order), of any length, equals a line token.
 /// Returns whether the matching family name is short (under three letters); `None` when none
@@ -1962,9 +1963,10 @@ fn pass_split(st: &mut State<'_>) {
 // ---------------------------------------------------------------------------------------------
 // End of run: what is left.
 
-fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
-    // The book's keys, as far as a line still open carries them (those are all it is asked
-    // about below).
+/// For every line still open after the exact passes, the book investment whose reference id or
+/// payment intent id it carries (the lowest index when several): one parallel scan of the book
+/// against the open lines' keys.
+fn book_key_hits(st: &State<'_>, input: &ReconInput<'_>) -> Vec<Option<usize>> {
     let open_keys: std::collections::HashSet<&str> = st
         .lines
         .iter()
@@ -1990,10 +1992,28 @@ fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
             .collect::<Vec<_>>()
         })
         .collect();
-    let mut book_keys: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut book_keys: HashMap<String, usize> = HashMap::new();
     for (k, i) in hits {
-        book_keys.entry(k).or_default().push(i);
+        let e = book_keys.entry(k).or_insert(i);
+        *e = (*e).min(i);
     }
+    st.lines
+        .iter()
+        .enumerate()
+        .map(|(l, line)| {
+            if st.used[l] {
+                return None;
+            }
+            line.keys
+                .iter()
+                .filter_map(|k| book_keys.get(k))
+                .copied()
+                .min()
+        })
+        .collect()
+}
+
+fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
     // Bank fees.
     for l in 0..st.lines.len() {
         let line = &st.lines[l];
@@ -2005,7 +2025,7 @@ fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
         } else if line.amount < 0
             && -line.amount <= st.tol.bank_fee_max_cents
             && line.has_word(FEE_WORDS)
-            && line.keys.iter().all(|k| !book_keys.contains_key(k))
+            && st.book_hit[l].is_none()
         {
             st.ignore_line(l, line.amount, "bank fee".into());
         }
@@ -2055,14 +2075,7 @@ fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
         }
         let line = &st.lines[l];
         let a = line.amount;
-        let hit: Option<usize> = line
-            .keys
-            .iter()
-            .filter_map(|k| book_keys.get(k))
-            .flatten()
-            .copied()
-            .min();
-        if let Some(i) = hit {
+        if let Some(i) = st.book_hit[l] {
             let inv = &input.book.investments[i];
             let (code, detail) = if a < 0 {
                 (

@@ -115,7 +115,13 @@ const NAME_STOPWORDS: &[&str] = &[
 /// custodian/banking stopwords dropped. For "<custodian> FBO <name>" only the part after FBO
 /// is used.
 pub(crate) fn name_tokens(s: &str) -> Vec<String> {
-    let ascii = deunicode::deunicode(s).to_ascii_uppercase();
+    // Apostrophes join (`O'Brien`, and the soft sign of `Мельник` → `Mel'nik`): banks write
+    // `OBRIEN`, `MELNIK`.
+    let ascii: String = deunicode::deunicode(s)
+        .chars()
+        .filter(|c| !matches!(c, '\'' | '`'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
     let words: Vec<&str> = ascii
         .split(|c: char| !c.is_ascii_alphabetic())
         .filter(|w| !w.is_empty())
@@ -221,33 +227,108 @@ fn jaro_winkler(a: &str, b: &str) -> f64 {
     }
 }
 
-/// Similarity of an investor name to the name evidence of a line, in [0, 1]: for each investor
-/// token the best-matching line token (exact, truncation, initial, or Jaro-Winkler), then the
-/// mean of the best two (first and last name; middle names the bank dropped do not count
-/// against). Word order does not matter. Empty on either side gives 0.
+/// Common Vietnamese family names (romanised, upper case): written first in the native order,
+/// so a name stored natively ("ĐỖ VĂN MINH") carries it as the first token.
+pub(crate) const VN_FAMILY: &[&str] = &[
+    "NGUYEN", "TRAN", "LE", "PHAM", "HOANG", "HUYNH", "PHAN", "VU", "VO", "DANG", "BUI", "DO",
+    "HO", "NGO", "DUONG", "LY", "TRUONG", "DINH", "LAM", "MAI", "TRINH", "CAO", "LUONG",
+];
+
+/// Tokens that do not tell one family apart from another: surname particles (`VAN DER BERG`,
+/// `ST CLAIR`, `DE LA CRUZ`) and the generic words of company and family-office names
+/// (`… FAMILY OFFICE GMBH`, `… HOLDINGS`). They stay in the line's evidence but never stand in
+/// for an investor's given or family name.
+const NAME_FILLER: &[&str] = &[
+    "VAN",
+    "VON",
+    "DER",
+    "DEN",
+    "DE",
+    "DI",
+    "DA",
+    "DU",
+    "DEL",
+    "DELLA",
+    "DOS",
+    "DAS",
+    "ST",
+    "SAINT",
+    "BIN",
+    "AL",
+    "EL",
+    "LA",
+    "Y",
+    "FAMILY",
+    "OFFICE",
+    "GMBH",
+    "AG",
+    "SA",
+    "LP",
+    "LLP",
+    "PLC",
+    "HOLDINGS",
+    "HOLDING",
+    "VENTURES",
+    "PARTNERS",
+    "CAPITAL",
+    "GROUP",
+    "REVOCABLE",
+    "LIVING",
+    "FOUNDATION",
+    "INVESTMENTS",
+    "ENTERPRISES",
+];
+
+/// Similarity of an investor name to the name evidence of a line, in [0, 1]: the mean of the
+/// best-matching line token (exact, truncation, initial, or Jaro-Winkler; any word order) for
+/// the investor's family name and for the given name. The family name is the last
+/// distinguishing token (the first one for a Vietnamese name stored in native order, `ĐỖ VĂN
+/// MINH`); the given name is the other end, for which a middle name may stand in at 0.9 (the
+/// bank kept `ROBERT SMITH` of `J. Robert Smith`). Both ends must be on the line: `CHRISTOPHER
+/// VAN DER BERG` is not Ashley Van der Berg, and `THU TRANG TRAN` is not Thu Trang Phạm, however
+/// many other tokens agree. Particles and company words ([`NAME_FILLER`]) are not ends. Empty on
+/// either side gives 0.
 pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
     if investor.is_empty() || line.is_empty() {
         return 0.0;
     }
-    // The two best token scores, without collecting them (this runs per candidate pair).
-    let (mut b0, mut b1) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
-    for t in investor {
-        let s = line
-            .iter()
+    let best = |t: &str| {
+        line.iter()
             .map(|u| token_similarity(t, u))
-            .fold(0.0, f64::max);
-        if s.total_cmp(&b0).is_gt() {
-            b1 = b0;
-            b0 = s;
-        } else if s.total_cmp(&b1).is_gt() {
-            b1 = s;
+            .fold(0.0, f64::max)
+    };
+    // The distinguishing tokens, without collecting them (this runs per candidate pair).
+    let core = || {
+        investor
+            .iter()
+            .filter(|t| !NAME_FILLER.contains(&t.as_str()))
+    };
+    let n = core().count();
+    if n == 0 {
+        // Nothing but fillers (`FAMILY OFFICE`): every token is an end.
+        return investor.iter().map(|t| best(t)).sum::<f64>() / investor.len() as f64;
+    }
+    let (Some(first), Some(last)) = (core().next(), core().last()) else {
+        return 0.0;
+    };
+    if n == 1 {
+        return best(first);
+    }
+    let vn_first = VN_FAMILY.contains(&first.as_str());
+    let vn_last = VN_FAMILY.contains(&last.as_str());
+    let (family, given) = if vn_first && !vn_last {
+        (first, last)
+    } else {
+        (last, first)
+    };
+    let mut given_s = best(given);
+    // A middle name stands in for the given name only when the family end is certain.
+    if n >= 3 && !(vn_first && vn_last) && given_s < 1.0 {
+        for t in core().skip(1).take(n - 2) {
+            given_s = given_s.max(0.9 * best(t));
         }
     }
-    if investor.len() == 1 {
-        b0
-    } else {
-        (b0 + b1) / 2.0
-    }
+    (best(family) + given_s) / 2.0
 }
 
 /// The best similarity of one investor token to any token of the line.
@@ -306,6 +387,27 @@ mod tests {
         assert!(t.contains(&"PO_1ABC".to_string()));
         assert!(t.contains(&"000123".to_string()));
         assert!(!t.iter().any(|x| x == "X" || x == "REF"));
+    }
+
+    #[test]
+    fn both_ends_of_a_name_must_be_on_the_line() {
+        let s = |a: &str, b: &str| name_similarity(&name_tokens(a), &name_tokens(b));
+        // Shared surname particles and company words do not make two people one.
+        assert!(s("Ashley Van der Berg", "CHRISTOPHER VAN DER BERG") < 0.85);
+        assert!(s("Christopher Van der Berg", "CHRISTOPHER VAN DER BERG") > 0.99);
+        assert!(s("Sarah St. Clair", "PATRICIA ST CLAIR") < 0.85);
+        assert!(s("Davis Family Office GmbH", "DO FAMILY OFFICE GMBH") < 0.85);
+        assert!(s("Davis Family Office GmbH", "DAVIS FAMILY OFFICE") > 0.99);
+        // Two given names agreeing do not stand in for the family name.
+        assert!(s("Thu Trang Phạm", "THU TRANG TRAN") < 0.85);
+        assert!(s("Thu Trang Phạm", "PHAM THU TRANG") > 0.99);
+        // Native order: the family name comes first.
+        assert!(s("Đỗ Văn Minh", "MINH DO") > 0.99);
+        assert!(s("Đỗ Văn Minh", "VAN MINH NGUYEN") < 0.85);
+        // A middle name the bank kept stands in for a dropped given name.
+        assert!(s("J. Robert Smith", "ROBERT SMITH") >= 0.9);
+        assert!(s("Jane Q Doe", "JANE DOE") > 0.99);
+        assert!(s("Family Office", "FAMILY OFFICE") > 0.99);
     }
 
     #[test]
