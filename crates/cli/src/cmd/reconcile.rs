@@ -146,21 +146,62 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
             })
             .collect::<Result<_>>()
     };
-    let (findings, parsed) = rayon::join(
+    // Read before the parsing (the expected movements need them), listed after the statements.
+    let mut late_inputs: Vec<InputFile> = Vec::new();
+    let carry = match &args.carry_forward {
+        Some(p) => {
+            let text = String::from_utf8(read_input(p, "carry_forward", &mut late_inputs)?)
+                .with_context(|| format!("{} is not UTF-8", p.display()))?;
+            Some(
+                OpenItems::from_json(&text)
+                    .with_context(|| format!("reading the open items {}", p.display()))?,
+            )
+        }
+        None => None,
+    };
+    let tolerances = match &args.tolerances {
+        Some(p) => {
+            let text = String::from_utf8(read_input(p, "tolerances", &mut late_inputs)?)
+                .with_context(|| format!("{} is not UTF-8", p.display()))?;
+            Tolerances::from_toml_str(&text)
+                .with_context(|| format!("reading the tolerances {}", p.display()))?
+        }
+        None => Tolerances::default(),
+    };
+
+    let recon_period = engine::Period {
+        first: period.first_day(),
+        last: period.last_day(),
+    };
+    // Compliance and the engine's expected movements (both from the book alone) run beside the
+    // statement parsing, filling the cores the longest statement file leaves idle.
+    let ((findings, prepared), parsed) = rayon::join(
         || {
-            super::check::run_checks(
-                &book,
-                period.last_day(),
-                &args.compliance,
-                &mut compliance_inputs,
+            rayon::join(
+                || {
+                    super::check::run_checks(
+                        &book,
+                        period.last_day(),
+                        &args.compliance,
+                        &mut compliance_inputs,
+                    )
+                },
+                || match args.engine {
+                    crate::Engine::Tieout => {
+                        engine::prepare(&book, recon_period, &tolerances, carry.as_ref()).map(Some)
+                    }
+                    crate::Engine::Baseline => Ok(None),
+                },
             )
         },
         parse,
     );
     let findings = findings?;
+    let prepared = prepared.context("reconciling")?;
     let parsed = parsed?;
     inputs.extend(compliance_inputs);
     inputs.extend(statement_inputs);
+    inputs.extend(late_inputs);
     let mut lines: Vec<StatementLine> = Vec::new();
     let mut balances: Vec<StatedBalance> = Vec::new();
     let mut rejects: Vec<Reject> = Vec::new();
@@ -182,27 +223,6 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         }
     }
     rejects.extend(payout_rejects);
-    let carry = match &args.carry_forward {
-        Some(p) => {
-            let text = String::from_utf8(read_input(p, "carry_forward", &mut inputs)?)
-                .with_context(|| format!("{} is not UTF-8", p.display()))?;
-            Some(
-                OpenItems::from_json(&text)
-                    .with_context(|| format!("reading the open items {}", p.display()))?,
-            )
-        }
-        None => None,
-    };
-    let tolerances = match &args.tolerances {
-        Some(p) => {
-            let text = String::from_utf8(read_input(p, "tolerances", &mut inputs)?)
-                .with_context(|| format!("{} is not UTF-8", p.display()))?;
-            Tolerances::from_toml_str(&text)
-                .with_context(|| format!("reading the tolerances {}", p.display()))?
-        }
-        None => Tolerances::default(),
-    };
-
     // 4. Matching.
     steps.step("matching");
     let input = ReconInput {
@@ -212,28 +232,39 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         balances: &balances,
         rejects: &rejects,
         carry_forward: carry.as_ref(),
-        period: engine::Period {
-            first: period.first_day(),
-            last: period.last_day(),
-        },
+        period: recon_period,
     };
-    let mut outcome = match args.engine {
-        crate::Engine::Tieout => engine::reconcile(&input, &tolerances),
-        crate::Engine::Baseline => tieout_reconcile::baseline::reconcile(&input, &tolerances),
+    let mut outcome = match prepared {
+        Some(prepared) => engine::reconcile_prepared(&input, &tolerances, prepared),
+        None => tieout_reconcile::baseline::reconcile(&input, &tolerances),
     }
     .context("reconciling")?;
     add_control_breaks(&mut outcome, &control_breaks);
 
     // 5. Outputs.
     steps.step("writing outputs");
-    stage.write("matches.csv", matches_csv(&outcome.matches).as_bytes())?;
-    stage.write(
-        "exceptions.csv",
-        exceptions_csv(&outcome.exceptions).as_bytes(),
-    )?;
-    stage.write("rejects.csv", rejects_csv(&rejects).as_bytes())?;
-    stage.write("findings.csv", findings_csv(&findings).as_bytes())?;
-    stage.write("open-items.json", outcome.open_items.to_json().as_bytes())?;
+    // The texts are built in parallel (the two big CSVs on separate cores), then written.
+    let ((matches_text, exceptions_text), (rejects_text, (findings_text, open_text))) = rayon::join(
+        || {
+            rayon::join(
+                || matches_csv(&outcome.matches),
+                || exceptions_csv(&outcome.exceptions),
+            )
+        },
+        || {
+            rayon::join(
+                || rejects_csv(&rejects),
+                || (findings_csv(&findings), outcome.open_items.to_json()),
+            )
+        },
+    );
+    stage.write("matches.csv", matches_text.as_bytes())?;
+    stage.write("exceptions.csv", exceptions_text.as_bytes())?;
+    stage.write("rejects.csv", rejects_text.as_bytes())?;
+    stage.write("findings.csv", findings_text.as_bytes())?;
+    stage.write("open-items.json", open_text.as_bytes())?;
+    // The big texts are not needed past here (freed at exit like the rest).
+    std::mem::forget((matches_text, exceptions_text));
 
     let run_id = run_id(&args, &inputs);
     if !args.no_reports {

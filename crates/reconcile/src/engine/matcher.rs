@@ -298,13 +298,12 @@ impl<'a> State<'a> {
 }
 
 /// Runs every pass and the final checks.
-pub(crate) fn run(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcome, ReconError> {
-    let carry: &[OpenItem] = input
-        .carry_forward
-        .map(|c| c.items.as_slice())
-        .unwrap_or(&[]);
-    tracing::debug!("engine: expected movements");
-    let (moves, out_of_scope) = expected::build(input.book, input.period, tol, carry)?;
+pub(crate) fn run(
+    input: &ReconInput<'_>,
+    tol: &Tolerances,
+    moves: Vec<Movement>,
+    out_of_scope: Vec<expected::OutOfScope>,
+) -> Result<ReconOutcome, ReconError> {
     tracing::debug!("engine: tokenise lines");
     let batch_words: Vec<String> = tol.batch_words.iter().map(|w| w.to_uppercase()).collect();
     let lines: Vec<Line<'_>> = input
@@ -1817,6 +1816,12 @@ fn candidates(
                             continue;
                         }
                     };
+                    // More money than expected is not an intermediary fee: a credit over its
+                    // investment's amount needs a near-certain name (not `R LOPEZ` for any
+                    // R. López) to be called a match with a difference.
+                    if mv.kind == MoveKind::Credit && a > e && name_s < OVERPAID_NAME_MIN {
+                        continue;
+                    }
                     let full = surname_present(&mv.names, &line.names);
                     let ident = 0.45 * name_s + 0.35 * amount_s;
                     let score = ident + 0.2 * date_s;
@@ -1831,6 +1836,9 @@ fn candidates(
     out.retain(|x| seen.insert(x.3));
     out
 }
+
+/// Least name score for a credit that brought more than its investment's amount.
+const OVERPAID_NAME_MIN: f64 = 0.95;
 
 /// Name score given to a surname-only match (exact amount required).
 const SURNAME_ONLY: f64 = 0.6;
@@ -1890,7 +1898,7 @@ fn surname_hit(names: &[Vec<String>], line: &[String]) -> bool {
 fn pass_split(st: &mut State<'_>) {
     let mut name_index: HashMap<&str, Vec<usize>> = HashMap::new();
     for (l, line) in st.lines.iter().enumerate() {
-        if !st.used[l] && line.amount > 0 {
+        if !st.used[l] && st.book_hit[l].is_none() && line.amount > 0 {
             for t in &line.names {
                 if t.len() >= 3 {
                     name_index.entry(t.as_str()).or_default().push(l);

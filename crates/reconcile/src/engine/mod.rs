@@ -121,6 +121,10 @@ pub enum ReconError {
     /// A columnar (polars) step of the engine failed: a bug, please report it.
     #[error("columnar step failed (engine bug): {0}")]
     Frame(String),
+    /// [`reconcile_prepared`] was given movements prepared from another book, period or
+    /// carry-forward file than its input.
+    #[error("the prepared movements belong to another book, period or carry-forward file")]
+    PreparedMismatch,
     /// The engine lost or double-counted an item: a bug, please report it.
     #[error("conservation violated (engine bug): {0}")]
     Conservation(String),
@@ -297,12 +301,63 @@ pub fn exact_key_candidates(
 
 /// Runs the reconciliation.
 pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcome, ReconError> {
-    if input.period.first > input.period.last {
+    let prepared = prepare(input.book, input.period, tol, input.carry_forward)?;
+    reconcile_prepared(input, tol, prepared)
+}
+
+/// The expected movements of one book, period, tolerances and carry-forward file: the part of a
+/// run that needs no statement. Built by [`prepare`] (for instance while the statements are still
+/// being parsed) and consumed by [`reconcile_prepared`].
+#[derive(Debug)]
+pub struct Prepared {
+    moves: Vec<expected::Movement>,
+    out_of_scope: Vec<expected::OutOfScope>,
+    period: Period,
+    /// Address of the book it was built from (checked, never dereferenced).
+    book: usize,
+    /// Address of the carry-forward file it was built with, if any.
+    carry: Option<usize>,
+}
+
+/// Builds the expected movements of `book` for `period` (see [`Prepared`]).
+pub fn prepare(
+    book: &Book,
+    period: Period,
+    tol: &Tolerances,
+    carry_forward: Option<&OpenItems>,
+) -> Result<Prepared, ReconError> {
+    if period.first > period.last {
         return Err(ReconError::InvalidPeriod {
-            first: input.period.first,
-            last: input.period.last,
+            first: period.first,
+            last: period.last,
         });
     }
     tol.validate()?;
-    matcher::run(input, tol)
+    let carry: &[OpenItem] = carry_forward.map(|c| c.items.as_slice()).unwrap_or(&[]);
+    tracing::debug!("engine: expected movements");
+    let (moves, out_of_scope) = expected::build(book, period, tol, carry)?;
+    Ok(Prepared {
+        moves,
+        out_of_scope,
+        period,
+        book: std::ptr::from_ref(book) as usize,
+        carry: carry_forward.map(|c| std::ptr::from_ref(c) as usize),
+    })
+}
+
+/// Runs the reconciliation on movements [`prepare`]d from the same book, period and
+/// carry-forward file as `input` (anything else is [`ReconError::PreparedMismatch`]).
+pub fn reconcile_prepared(
+    input: &ReconInput<'_>,
+    tol: &Tolerances,
+    prepared: Prepared,
+) -> Result<ReconOutcome, ReconError> {
+    if prepared.period != input.period
+        || prepared.book != std::ptr::from_ref(input.book) as usize
+        || prepared.carry != input.carry_forward.map(|c| std::ptr::from_ref(c) as usize)
+    {
+        return Err(ReconError::PreparedMismatch);
+    }
+    tol.validate()?;
+    matcher::run(input, tol, prepared.moves, prepared.out_of_scope)
 }
