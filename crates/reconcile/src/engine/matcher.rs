@@ -613,9 +613,11 @@ fn pass_fuzzy_reference(st: &mut State<'_>) {
         .map(|(l, line)| {
             let mut v: Vec<usize> = Vec::new();
             for k in &line.keys {
+                // A reference-length token with a digit, or a long one (`INVNDUFHX`: references
+                // may be all letters); short plain words are never references.
                 if !k.is_ascii()
                     || lens.binary_search(&k.len()).is_err()
-                    || !k.bytes().any(|b| b.is_ascii_digit())
+                    || !(k.len() >= 8 || k.bytes().any(|b| b.is_ascii_digit()))
                 {
                     continue;
                 }
