@@ -27,6 +27,7 @@ mod alloc_tuning {
 
     unsafe extern "C" {
         fn mi_option_set(option: c_int, value: c_long);
+        #[cfg(test)]
         fn mi_option_get(option: c_int) -> c_long;
     }
 
@@ -48,6 +49,7 @@ mod alloc_tuning {
     }
 
     /// The purge delay in effect, in milliseconds.
+    #[cfg(test)]
     pub(crate) fn purge_delay() -> i64 {
         // SAFETY: `mi_option_get` reads an integer option.
         i64::from(unsafe { mi_option_get(PURGE_DELAY) })
