@@ -945,8 +945,10 @@ fn sanctions_findings(
     }
     let results: HashMap<i64, Outcome> = investors
         .par_iter()
-        .filter_map(|i| {
-            let hits = index.screen_investor(i, &cfg.screening);
+        .map_init(crate::sanctions::ScreenMemo::default, |memo, i| {
+            (i, index.screen_investor_with(i, &cfg.screening, memo))
+        })
+        .filter_map(|(i, hits)| {
             if hits.is_empty() {
                 return None;
             }

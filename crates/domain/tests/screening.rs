@@ -283,6 +283,48 @@ fn full_list_parses_and_screens() {
 }
 
 #[test]
+fn a_shared_memo_screens_exactly_like_fresh_calls() {
+    let Some(dir) = samples() else { return };
+    let set = read_set(&dir.join("full"));
+    let list = SanctionsList::parse(&set.files()).expect("the full list parses");
+    let index = SanctionsIndex::build(&list);
+    let cfg = ScreenConfig::default();
+    let names = [
+        "Joaquin Guzman Loera",
+        "Joaquín Guzmán",
+        "Nicolas Maduro Moros",
+        "Maria Garcia",
+        "Guzman Loera",
+        "Banco Nacional de Cuba",
+        "Petroleos de Venezuela SA",
+        "Joaquin Guzman Loera",
+    ];
+    let mut memo = tieout_domain::sanctions::ScreenMemo::default();
+    for part in [Partition::Person, Partition::Entity] {
+        for n in names {
+            let fresh = index.screen_name(n, part, None, &[], &cfg);
+            let shared = index.screen_name_with(n, part, None, &[], &cfg, &mut memo);
+            assert_eq!(fresh, shared, "{n} {part:?}");
+        }
+    }
+    // Another threshold or index starts the memo over instead of reusing its words.
+    let strict = ScreenConfig {
+        token_threshold: 0.99,
+        ..ScreenConfig::default()
+    };
+    let n = "Joaquin Guzmann Loera";
+    assert_eq!(
+        index.screen_name(n, Partition::Person, None, &[], &strict),
+        index.screen_name_with(n, Partition::Person, None, &[], &strict, &mut memo)
+    );
+    let other = SanctionsIndex::build(&list);
+    assert_eq!(
+        other.screen_name(n, Partition::Person, None, &[], &cfg),
+        other.screen_name_with(n, Partition::Person, None, &[], &cfg, &mut memo)
+    );
+}
+
+#[test]
 fn malformed_samples_give_clear_errors() {
     let Some(dir) = samples() else { return };
     let dir = dir.join("invalid");

@@ -152,6 +152,30 @@ struct IndexedName {
     distinct: usize,
 }
 
+/// Per query word, the list words similar enough to it (at or above the token threshold):
+/// the Jaro-Winkler comparisons of a word against its block of the vocabulary, done once per
+/// distinct word instead of once per name. Investor names repeat their words (a million
+/// investors share a few thousand given and family names), so one memo per worker serves a
+/// whole screening run. A memo belongs to one index and threshold; used with another it
+/// starts over.
+#[derive(Debug, Default)]
+pub struct ScreenMemo {
+    /// The index (address) and token threshold (bits) the entries were computed for.
+    owner: Option<(usize, u64)>,
+    /// (person partition?, query word) → vocabulary word ids.
+    words: HashMap<(bool, String), Vec<u32>>,
+}
+
+impl ScreenMemo {
+    fn serve(&mut self, index: &SanctionsIndex, threshold: f64) {
+        let owner = (std::ptr::from_ref(index) as usize, threshold.to_bits());
+        if self.owner != Some(owner) {
+            self.words.clear();
+            self.owner = Some(owner);
+        }
+    }
+}
+
 /// Which partition of the list a query is screened against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Partition {
@@ -462,6 +486,27 @@ impl SanctionsIndex {
         countries: &[&str],
         cfg: &ScreenConfig,
     ) -> Vec<ScreenHit> {
+        self.screen_name_with(
+            name,
+            partition,
+            dob,
+            countries,
+            cfg,
+            &mut ScreenMemo::default(),
+        )
+    }
+
+    /// [`Self::screen_name`] with a [`ScreenMemo`] carried across calls.
+    pub fn screen_name_with(
+        &self,
+        name: &str,
+        partition: Partition,
+        dob: Option<NaiveDate>,
+        countries: &[&str],
+        cfg: &ScreenConfig,
+        memo: &mut ScreenMemo,
+    ) -> Vec<ScreenHit> {
+        memo.serve(self, cfg.token_threshold);
         let post = match partition {
             Partition::Person => &self.person,
             Partition::Entity => &self.entity,
@@ -480,13 +525,22 @@ impl SanctionsIndex {
             }
             for (qi, t) in query.iter().filter(|t| !t.generic).enumerate() {
                 let mark = qi as u16 + 1;
-                let Some(words) = post.vocab_by_key.get(key(&t.text)) else {
-                    continue;
-                };
-                for &w in words {
-                    if token_similarity(&t.text, &post.vocab[w as usize]) < cfg.token_threshold {
-                        continue;
-                    }
+                let words = memo
+                    .words
+                    .entry((partition == Partition::Person, t.text.clone()))
+                    .or_insert_with(|| {
+                        post.vocab_by_key
+                            .get(key(&t.text))
+                            .into_iter()
+                            .flatten()
+                            .copied()
+                            .filter(|&w| {
+                                token_similarity(&t.text, &post.vocab[w as usize])
+                                    >= cfg.token_threshold
+                            })
+                            .collect()
+                    });
+                for &w in words.iter() {
                     for &id in &post.word_names[w as usize] {
                         let slot = &mut slots[id as usize];
                         if slot.1 != mark {
@@ -585,6 +639,17 @@ impl SanctionsIndex {
     /// `individual_name` behind any investor against individuals. DOB and country/citizenship
     /// corroborate. Best hit per entry, best first.
     pub fn screen_investor(&self, investor: &Investor, cfg: &ScreenConfig) -> Vec<ScreenHit> {
+        self.screen_investor_with(investor, cfg, &mut ScreenMemo::default())
+    }
+
+    /// [`Self::screen_investor`] with a [`ScreenMemo`] carried across calls (one per worker
+    /// when screening many investors: their names share few distinct words).
+    pub fn screen_investor_with(
+        &self,
+        investor: &Investor,
+        cfg: &ScreenConfig,
+        memo: &mut ScreenMemo,
+    ) -> Vec<ScreenHit> {
         let mut countries: Vec<&str> = Vec::new();
         for c in [investor.country.as_deref(), investor.citizenship.as_deref()]
             .into_iter()
@@ -626,7 +691,7 @@ impl SanctionsIndex {
         }
         let mut best: HashMap<i64, ScreenHit> = HashMap::new();
         for (q, part, dob) in queries {
-            for h in self.screen_name(&q, part, dob, &countries, cfg) {
+            for h in self.screen_name_with(&q, part, dob, &countries, cfg, memo) {
                 match best.get(&h.ent_num) {
                     Some(b) if b.score >= h.score => {}
                     _ => {
@@ -649,7 +714,9 @@ impl SanctionsIndex {
     ) -> Vec<(i64, Vec<ScreenHit>)> {
         let mut out: Vec<(i64, Vec<ScreenHit>)> = investors
             .par_iter()
-            .map(|i| (i.id, self.screen_investor(i, cfg)))
+            .map_init(ScreenMemo::default, |memo, i| {
+                (i.id, self.screen_investor_with(i, cfg, memo))
+            })
             .filter(|(_, h)| !h.is_empty())
             .collect();
         out.sort_by_key(|(id, _)| *id);

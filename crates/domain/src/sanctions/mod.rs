@@ -38,6 +38,6 @@ pub mod normalize;
 pub mod overrides;
 pub mod parse;
 
-pub use index::{MatchLevel, Partition, SanctionsIndex, ScreenConfig, ScreenHit};
+pub use index::{MatchLevel, Partition, SanctionsIndex, ScreenConfig, ScreenHit, ScreenMemo};
 pub use overrides::{Override, Overrides, OverridesError};
 pub use parse::{SanctionsList, SdnEntry, SdnError, SdnFile, SdnFiles, SdnReject, SdnType};
