@@ -764,6 +764,20 @@ fn markdown(rows: &[Row], version: &str) -> String {
             )
         ));
     }
+    if let Some((n1, large)) = scores.last() {
+        line(format!(
+            "accuracy at {n1} meets the reconcile issue's bar (precision ≥ 0.99, recall ≥ 0.97, every planted exception reported with its code): {:.4} / {:.4} / {} of {} — {}",
+            large.precision(),
+            large.recall(),
+            large.planted_reported,
+            large.planted,
+            verdict(
+                large.precision() >= 0.99
+                    && large.recall() >= 0.97
+                    && large.planted_reported == large.planted
+            )
+        ));
+    }
     if let Some(r) = find(rows, 100_000, "pull") {
         let t = throughput(r).unwrap_or(0.0);
         line(format!(

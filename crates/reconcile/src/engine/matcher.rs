@@ -1908,54 +1908,12 @@ fn pass_split(st: &mut State<'_>) {
             }
         }
     }
-    let mut plans: Vec<(usize, Vec<usize>)> = Vec::new();
-    for m in 0..st.moves.len() {
-        let mv = &st.moves[m];
-        if st.done[m]
-            || mv.kind != MoveKind::Credit
-            || mv.is_shadow()
-            || !matches!(mv.method, Method::Wire | Method::Ira | Method::Unknown)
-        {
-            continue;
-        }
-        let mut ls: Vec<usize> = mv
-            .names
-            .iter()
-            .flatten()
-            .filter_map(|t| name_index.get(t.as_str()))
-            .filter(|v| v.len() <= 200)
-            .flatten()
-            .copied()
-            .collect();
-        ls.sort_unstable();
-        ls.dedup();
-        let mut ls: Vec<usize> = ls
-            .into_iter()
-            .filter(|&l| {
-                let line = &st.lines[l];
-                line.amount < mv.expected
-                    && st.window_ok(m, line.date).is_some()
-                    && mv
-                        .names
-                        .iter()
-                        .map(|n| name_similarity(n, &line.names))
-                        .fold(0.0, f64::max)
-                        >= st.tol.name_threshold
-            })
-            .collect();
-        ls.sort_by_key(|&l| (st.lines[l].date, l));
-        ls.truncate(20);
-        if ls.len() < 2 {
-            continue;
-        }
-        let amounts: Vec<Cents> = ls.iter().map(|&l| st.lines[l].amount).collect();
-        let tolc = mv.tolerance(st.tol).tolerance_cents(mv.expected);
-        if let Subset::Unique(ix) = subset::find_unique(&amounts, mv.expected, tolc, 2, 10_000)
-            && ix.len() <= 3
-        {
-            plans.push((m, ix.iter().map(|&i| ls[i]).collect()));
-        }
-    }
+    // Plans in parallel (read-only), accepted in movement order.
+    let stref: &State<'_> = st;
+    let plans: Vec<(usize, Vec<usize>)> = (0..st.moves.len())
+        .into_par_iter()
+        .filter_map(|m| split_plan(stref, &name_index, m))
+        .collect();
     for (m, ls) in plans {
         if st.done[m] || ls.iter().any(|&l| st.used[l]) {
             continue;
@@ -1967,6 +1925,58 @@ fn pass_split(st: &mut State<'_>) {
             rest -= e;
             st.accept(m, l, "split_payment", 0.85, e, a);
         }
+    }
+}
+
+/// The lines (two or three, by a unique subset-sum) that together pay movement `m`, if any.
+fn split_plan(
+    st: &State<'_>,
+    name_index: &HashMap<&str, Vec<usize>>,
+    m: usize,
+) -> Option<(usize, Vec<usize>)> {
+    let mv = &st.moves[m];
+    if st.done[m]
+        || mv.kind != MoveKind::Credit
+        || mv.is_shadow()
+        || !matches!(mv.method, Method::Wire | Method::Ira | Method::Unknown)
+    {
+        return None;
+    }
+    let mut ls: Vec<usize> = mv
+        .names
+        .iter()
+        .flatten()
+        .filter_map(|t| name_index.get(t.as_str()))
+        .filter(|v| v.len() <= 200)
+        .flatten()
+        .copied()
+        .collect();
+    ls.sort_unstable();
+    ls.dedup();
+    let mut ls: Vec<usize> = ls
+        .into_iter()
+        .filter(|&l| {
+            let line = &st.lines[l];
+            line.amount < mv.expected
+                && st.window_ok(m, line.date).is_some()
+                && mv
+                    .names
+                    .iter()
+                    .map(|n| name_similarity(n, &line.names))
+                    .fold(0.0, f64::max)
+                    >= st.tol.name_threshold
+        })
+        .collect();
+    ls.sort_by_key(|&l| (st.lines[l].date, l));
+    ls.truncate(20);
+    if ls.len() < 2 {
+        return None;
+    }
+    let amounts: Vec<Cents> = ls.iter().map(|&l| st.lines[l].amount).collect();
+    let tolc = mv.tolerance(st.tol).tolerance_cents(mv.expected);
+    match subset::find_unique(&amounts, mv.expected, tolc, 2, 10_000) {
+        Subset::Unique(ix) if ix.len() <= 3 => Some((m, ix.iter().map(|&i| ls[i]).collect())),
+        _ => None,
     }
 }
 

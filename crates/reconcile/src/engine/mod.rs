@@ -9,6 +9,10 @@
 //!    → DUPLICATE_PAYMENT.
 //!    `fuzzy_reference` — a reference with exactly one character mangled, when the amount fits
 //!    and only one open investment carries it (masked-key hash lookups, no pairwise scan).
+//!    A line still open after these that carries the reference or payment intent of any book
+//!    investment (one out of scope this period, or already paid) belongs to that investment: the
+//!    name passes never offer it to another one, and classification reports it against its own
+//!    (STATUS_MISMATCH, DUPLICATE_PAYMENT).
 //! 2. `payout_report` — a bank line carrying `po_…`, or equal to a payout's net total within the
 //!    payout date window, is broken down into the payout's items, each tied to its investment
 //!    by payment_intent_id.
@@ -30,8 +34,10 @@
 //!    matches) or nowhere yet; two rounds, so a settlement explained first frees its charges.
 //! 5. `amount_date_name` — amount within the method's tolerance, booking date inside the
 //!    directional business-day window, fuzzy counterparty name (FBO custodian names, truncation,
-//!    misspelling, transliteration; a surname-only hit — spouse, family company, trust — counts
-//!    as a weak name when the amount is exact). Score = 0.45·name + 0.35·amount + 0.20·date.
+//!    misspelling, transliteration; both the given and the family name must be on the line;
+//!    a surname-only hit — spouse, family company, trust — counts as a weak name when the amount
+//!    is exact; a credit above its expected amount needs a near-certain name).
+//!    Score = 0.45·name + 0.35·amount + 0.20·date.
 //!    Global greedy by score with deterministic tie-breaks (whole-name coverage, line order,
 //!    then investment); when another investor's name + amount evidence is within
 //!    `ambiguity_epsilon` and their whole names are not clearly apart (coverage of every name

@@ -235,9 +235,9 @@ pub(crate) const VN_FAMILY: &[&str] = &[
 ];
 
 /// Tokens that do not tell one family apart from another: surname particles (`VAN DER BERG`,
-/// `ST CLAIR`, `DE LA CRUZ`) and the generic words of company and family-office names
-/// (`… FAMILY OFFICE GMBH`, `… HOLDINGS`). They stay in the line's evidence but never stand in
-/// for an investor's given or family name.
+/// `ST CLAIR`, `DE LA CRUZ`; never the first token) and the generic words of company and
+/// family-office names (`… FAMILY OFFICE GMBH`, `… HOLDINGS`). They stay in the line's evidence
+/// but never stand in for an investor's given or family name.
 const NAME_FILLER: &[&str] = &[
     "VAN",
     "VON",
@@ -286,8 +286,8 @@ const NAME_FILLER: &[&str] = &[
 /// MINH`); the given name is the other end, for which a middle name may stand in at 0.9 (the
 /// bank kept `ROBERT SMITH` of `J. Robert Smith`). Both ends must be on the line: `CHRISTOPHER
 /// VAN DER BERG` is not Ashley Van der Berg, and `THU TRANG TRAN` is not Thu Trang Phạm, however
-/// many other tokens agree. Particles and company words ([`NAME_FILLER`]) are not ends. Empty on
-/// either side gives 0.
+/// many other tokens agree. Particles and company words ([`NAME_FILLER`]) are not ends (except
+/// as the first token). Empty on either side gives 0.
 pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
     if investor.is_empty() || line.is_empty() {
         return 0.0;
@@ -297,17 +297,16 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
             .map(|u| token_similarity(t, u))
             .fold(0.0, f64::max)
     };
-    // The distinguishing tokens, without collecting them (this runs per candidate pair).
+    // The distinguishing tokens, without collecting them (this runs per candidate pair). A
+    // name never starts with a particle: a first `VAN` is the Vietnamese given name Văn.
     let core = || {
         investor
             .iter()
-            .filter(|t| !NAME_FILLER.contains(&t.as_str()))
+            .enumerate()
+            .filter(|(i, t)| *i == 0 || !NAME_FILLER.contains(&t.as_str()))
+            .map(|(_, t)| t)
     };
     let n = core().count();
-    if n == 0 {
-        // Nothing but fillers (`FAMILY OFFICE`): every token is an end.
-        return investor.iter().map(|t| best(t)).sum::<f64>() / investor.len() as f64;
-    }
     let (Some(first), Some(last)) = (core().next(), core().last()) else {
         return 0.0;
     };
@@ -328,7 +327,17 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
             given_s = given_s.max(0.9 * best(t));
         }
     }
-    (best(family) + given_s) / 2.0
+    // Banks shorten given names to initials, never the family name: the line's initials do not
+    // count for it (`H HUYNH` is not Håkon Horváth through its `H`).
+    let family_s = if family.len() > 1 {
+        line.iter()
+            .filter(|u| u.len() > 1)
+            .map(|u| token_similarity(family, u))
+            .fold(0.0, f64::max)
+    } else {
+        best(family)
+    };
+    (family_s + given_s) / 2.0
 }
 
 /// The best similarity of one investor token to any token of the line.
@@ -407,6 +416,12 @@ mod tests {
         // A middle name the bank kept stands in for a dropped given name.
         assert!(s("J. Robert Smith", "ROBERT SMITH") >= 0.9);
         assert!(s("Jane Q Doe", "JANE DOE") > 0.99);
+        // An initial on the line is a given name's, not the family name's.
+        assert!(s("Håkon Horváth", "H HUYNH") < 0.85);
+        assert!(s("Håkon Huỳnh", "H HUYNH") > 0.9);
+        // A leading VAN is a given name (Văn), not a particle: it ties with the initial.
+        let a = s("Văn Minh Đỗ", "V DO");
+        assert!((a - s("V. Đỗ", "V DO")).abs() < 1e-9, "{a}");
         assert!(s("Family Office", "FAMILY OFFICE") > 0.99);
     }
 
