@@ -1619,9 +1619,9 @@ fn fuzzy_assign(
 mod name_key {
     /// Lines without any name token.
     pub(super) const NAMELESS: u64 = 0;
-    /// Lines with one name prefix or an initial, under each prefix.
+    /// Lines with one name prefix (or one initial), under it.
     pub(super) const LOOSE: u64 = 1 << 40;
-    /// Lines with two or more prefixes and no initial, under each pair of prefixes.
+    /// Lines with two or more prefixes (initials included), under each pair of prefixes.
     pub(super) const PAIR: u64 = 2 << 40;
     /// Every named line under a hash of each name token (family-name evidence).
     pub(super) const TOKEN: u64 = 3 << 40;
@@ -1640,28 +1640,38 @@ fn token_key(t: &str) -> u64 {
     name_key::TOKEN | (h & name_key::VALUE)
 }
 
+/// The [`name_key::PAIR`] key of two prefixes, in either order.
+fn pair_key(a: u16, b: u16) -> u64 {
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+    name_key::PAIR | (u64::from(a) << 16) | u64::from(b)
+}
+
 /// Whether a prefix is an initial (a one-letter token).
 fn is_initial(p: u16) -> bool {
     p & 0xff == 0
 }
 
 /// The index keys of one line. A movement reaches every line that can pass [`share_prefix`] with
-/// it (two equal prefixes → a shared pair; a one-prefix or initial side → the loose or all-lines
+/// it through two distinct line prefixes (a shared pair, either side possibly an initial on the
+/// line; a one-prefix line or a movement with an initial or one prefix → the loose or all-lines
 /// keys), every line holding one of its family-name tokens ([`surname_hit`], [`family_hit`]),
-/// and the nameless lines — the same candidates as visiting every line that shares a prefix.
+/// and the nameless lines. (A line whose one initial stands for two of the investor's prefixes
+/// passes `share_prefix` but not [`name_similarity`], which needs the family name in full.)
 fn line_name_keys(line: &Line<'_>) -> Vec<u64> {
     use name_key::*;
     let p = &line.pfx;
     if p.is_empty() {
         return vec![NAMELESS];
     }
-    let mut out: Vec<u64> = Vec::with_capacity(2 * p.len() + line.names.len() + 3);
-    if p.len() == 1 || p.iter().any(|&x| is_initial(x)) {
-        out.extend(p.iter().map(|&x| LOOSE | u64::from(x)));
+    let mut out: Vec<u64> = Vec::with_capacity(p.len() * p.len() + line.names.len() + 3);
+    if p.len() == 1 {
+        out.push(LOOSE | u64::from(p[0]));
     } else {
+        // Every pair of prefixes, initials as they are (`R LOPEZ`: R· + LO): a movement looks
+        // each of its pairs up in full and with either side reduced to its initial.
         for (i, &a) in p.iter().enumerate() {
             for &b in &p[i + 1..] {
-                out.push(PAIR | (u64::from(a) << 16) | u64::from(b));
+                out.push(pair_key(a, b));
             }
         }
     }
@@ -1690,14 +1700,21 @@ fn movement_key_ranges(mv: &Movement, pfx: &[u16]) -> Vec<(u64, u64)> {
             }
         }
     } else {
+        // Lines of one token: that prefix or its initial.
         for &x in pfx {
             let x = u64::from(x);
             keys.push(one(LOOSE | x));
             keys.push(one(LOOSE | (x & 0xff00)));
         }
+        // Lines of two or more: a pair of this movement's prefixes, either side possibly
+        // reduced to its initial on the line.
         for (i, &a) in pfx.iter().enumerate() {
             for &b in &pfx[i + 1..] {
-                keys.push(one(PAIR | (u64::from(a) << 16) | u64::from(b)));
+                for x in [a, a & 0xff00] {
+                    for y in [b, b & 0xff00] {
+                        keys.push(one(pair_key(x, y)));
+                    }
+                }
             }
         }
         for n in &mv.names {
