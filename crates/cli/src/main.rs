@@ -50,6 +50,7 @@ mod alloc_tuning {
 
     /// The purge delay in effect, in milliseconds.
     #[cfg(test)]
+    #[allow(clippy::useless_conversion)] // `c_long` is `i32` on some targets
     pub(crate) fn purge_delay() -> i64 {
         // SAFETY: `mi_option_get` reads an integer option.
         i64::from(unsafe { mi_option_get(PURGE_DELAY) })

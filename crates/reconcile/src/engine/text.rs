@@ -307,7 +307,7 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
             .map(|(_, t)| t)
     };
     let n = core().count();
-    let (Some(first), Some(last)) = (core().next(), core().last()) else {
+    let (Some(first), Some(last)) = (core().next(), core().next_back()) else {
         return 0.0;
     };
     if n == 1 {
