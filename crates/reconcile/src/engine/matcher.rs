@@ -328,12 +328,18 @@ pub(crate) fn run(
             if names.is_empty() {
                 names = name_tokens(&s.description);
             }
-            let upper = format!(
-                "{} {}",
-                s.description,
-                s.counterparty.as_deref().unwrap_or("")
-            )
-            .to_uppercase();
+            // `format!("{} {}", description, counterparty).to_uppercase()` in one allocation.
+            let cp = s.counterparty.as_deref().unwrap_or("");
+            let mut upper = String::with_capacity(s.description.len() + cp.len() + 1);
+            for part in [s.description.as_str(), " ", cp] {
+                for c in part.chars() {
+                    if c.is_ascii() {
+                        upper.push(c.to_ascii_uppercase());
+                    } else {
+                        upper.extend(c.to_uppercase());
+                    }
+                }
+            }
             Line {
                 src: s,
                 amount: s.amount_cents,

@@ -18,21 +18,33 @@ pub(crate) const MIN_KEY_LEN: usize = 4;
 /// Key tokens of a free text: each whitespace/punctuation-separated word normalised by
 /// [`norm_key`], plus its hyphen-separated parts. Sorted, de-duplicated.
 pub(crate) fn key_tokens(texts: &[&str]) -> Vec<String> {
+    // Normalised in place into one buffer; a string is allocated only for a kept token (this
+    // runs for every statement line).
+    fn norm_into(buf: &mut String, s: &str) {
+        buf.clear();
+        buf.extend(
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .map(|c| c.to_ascii_uppercase()),
+        );
+    }
     let mut out = Vec::new();
+    let mut buf = String::new();
     for text in texts {
         for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_')) {
-            if raw.is_empty() {
+            if raw.len() < MIN_KEY_LEN {
+                // Fewer bytes than a key needs: nothing normalised from it can be kept.
                 continue;
             }
-            let k = norm_key(raw);
-            if k.len() >= MIN_KEY_LEN {
-                out.push(k);
+            norm_into(&mut buf, raw);
+            if buf.len() >= MIN_KEY_LEN {
+                out.push(buf.clone());
             }
             if raw.contains('-') {
                 for part in raw.split('-') {
-                    let p = norm_key(part);
-                    if p.len() >= MIN_KEY_LEN + 2 {
-                        out.push(p);
+                    norm_into(&mut buf, part);
+                    if buf.len() >= MIN_KEY_LEN + 2 {
+                        out.push(buf.clone());
                     }
                 }
             }
