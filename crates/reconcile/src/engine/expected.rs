@@ -28,11 +28,11 @@
 //!   REFUND_DUE. started / not_received / cancelled / not_approved / unknown statuses: a shadow
 //!   credit — money found is STATUS_MISMATCH; otherwise ignored with the status as reason.
 
+use std::sync::Arc;
+
 use chrono::{Duration, NaiveDate};
 use rayon::prelude::*;
-use tieout_domain::{
-    Book, Cents, Investment, InvestmentStatus, Investor, PaymentMethod, decimal_to_cents,
-};
+use tieout_domain::{Book, Cents, Investment, InvestmentStatus, PaymentMethod, decimal_to_cents};
 
 use super::text::{name_tokens, norm_key};
 use super::tolerances::{MethodTolerance, Tolerances};
@@ -145,8 +145,8 @@ pub(crate) struct Movement {
     pub keys: Vec<String>,
     pub reference_id: Option<String>,
     pub payment_intent_id: Option<String>,
-    pub names: Vec<Vec<String>>,
-    pub display_names: Vec<String>,
+    pub names: Arc<Vec<Vec<String>>>,
+    pub display_names: Arc<Vec<String>>,
     pub status: String,
     pub req: Req,
     /// Carried forward from a previous run: the period end it was first open at.
@@ -238,8 +238,25 @@ pub(crate) fn build(
     tol: &Tolerances,
     carry: &[OpenItem],
 ) -> Result<(Vec<Movement>, Vec<OutOfScope>), ReconError> {
-    let investors: std::collections::HashMap<i64, &Investor> =
-        book.investors.iter().map(|i| (i.id, i)).collect();
+    // Each investor's display names and their name tokens, once (shared by its investments).
+    let investor_names: Vec<(Arc<Vec<String>>, Arc<Vec<Vec<String>>>)> = book
+        .investors
+        .par_iter()
+        .map(|i| {
+            let mut d: Vec<String> = Vec::with_capacity(3);
+            d.push(i.full_name());
+            d.extend(i.display_name.iter().cloned());
+            d.extend(i.individual_name.iter().cloned());
+            let (d, n) = names_of(d);
+            (Arc::new(d), Arc::new(n))
+        })
+        .collect();
+    let investors: std::collections::HashMap<i64, usize> = book
+        .investors
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.id, k))
+        .collect();
     let look_from = period.first - Duration::days(tol.lookback_days);
     // One investment at a time, in parallel; the results are concatenated in book order.
     let per_investment =
@@ -261,25 +278,25 @@ pub(crate) fn build(
                     keys.push(k);
                 }
             }
-            let mut display_names: Vec<String> = Vec::new();
-            if let Some(n) = inv.investor_name.as_deref() {
-                display_names.push(n.to_string());
-            }
-            if let Some(i) = investors.get(&inv.investor_id) {
-                display_names.push(i.full_name());
-                display_names.extend(i.display_name.iter().cloned());
-                display_names.extend(i.individual_name.iter().cloned());
-            }
-            display_names.retain(|n| !n.trim().is_empty());
-            display_names.sort();
-            display_names.dedup();
-            let mut names: Vec<Vec<String>> = display_names
-                .iter()
-                .map(|n| name_tokens(n))
-                .filter(|t| !t.is_empty())
-                .collect();
-            names.sort();
-            names.dedup();
+            let cached = investors.get(&inv.investor_id).map(|&k| &investor_names[k]);
+            let own = inv
+                .investor_name
+                .as_deref()
+                .filter(|n| !n.trim().is_empty());
+            let (display_names, names) = match (cached, own) {
+                // The investment's own name is one the investor already has (or none).
+                (Some((d, n)), own) if own.is_none_or(|o| d.iter().any(|x| x == o)) => {
+                    (Arc::clone(d), Arc::clone(n))
+                }
+                (cached, own) => {
+                    let mut d: Vec<String> = own.iter().map(|n| n.to_string()).collect();
+                    if let Some((cd, _)) = cached {
+                        d.extend(cd.iter().cloned());
+                    }
+                    let (d, n) = names_of(d);
+                    (Arc::new(d), Arc::new(n))
+                }
+            };
             let credit_amt = if matches!(method, Method::Card | Method::Ach) {
                 net
             } else {
@@ -487,8 +504,8 @@ pub(crate) fn build(
             keys,
             reference_id: item.reference_id.clone(),
             payment_intent_id: item.payment_intent_id.clone(),
-            names,
-            display_names: item.names.clone(),
+            names: Arc::new(names),
+            display_names: Arc::new(item.names.clone()),
             status: item.status.clone(),
             req: Req::Required,
             carried: Some(item.first_open_period_end),
@@ -498,6 +515,22 @@ pub(crate) fn build(
     moves.sort_by_key(|m| (m.investment_id, m.kind));
     moves.dedup_by(|a, b| a.investment_id == b.investment_id && a.kind == b.kind);
     Ok((moves, out))
+}
+
+/// Display names (blank ones dropped, sorted, de-duplicated) and their name tokens (sorted,
+/// de-duplicated, empty ones dropped).
+fn names_of(mut display_names: Vec<String>) -> (Vec<String>, Vec<Vec<String>>) {
+    display_names.retain(|n| !n.trim().is_empty());
+    display_names.sort();
+    display_names.dedup();
+    let mut names: Vec<Vec<String>> = display_names
+        .iter()
+        .map(|n| name_tokens(n))
+        .filter(|t| !t.is_empty())
+        .collect();
+    names.sort();
+    names.dedup();
+    (display_names, names)
 }
 
 fn len_before(_id: i64, md: NaiveDate, period: Period, look_from: NaiveDate) -> Option<String> {

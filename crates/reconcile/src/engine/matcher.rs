@@ -1723,7 +1723,7 @@ fn movement_key_ranges(mv: &Movement, pfx: &[u16]) -> Vec<(u64, u64)> {
                 }
             }
         }
-        for n in &mv.names {
+        for n in mv.names.iter() {
             let first = n
                 .first()
                 .filter(|f| n.len() >= 2 && VN_FAMILY.contains(&f.as_str()));
@@ -2280,7 +2280,7 @@ fn classify_moves(st: &mut State<'_>, input: &ReconInput<'_>) -> Vec<OpenItem> {
                     date: mv.date,
                     reference_id: mv.reference_id.clone(),
                     payment_intent_id: mv.payment_intent_id.clone(),
-                    names: mv.display_names.clone(),
+                    names: mv.display_names.to_vec(),
                     code: code.as_str().into(),
                     first_open_period_end: mv.carried.unwrap_or(period.last),
                 });
