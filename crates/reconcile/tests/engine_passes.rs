@@ -970,3 +970,57 @@ fn same_family_name_with_two_candidates_is_ambiguous() {
         o.exceptions
     );
 }
+
+#[test]
+fn prepared_movements_give_the_same_run_and_refuse_another_input() {
+    use tieout_reconcile::engine::{ReconError, prepare, reconcile_prepared};
+    let b = book(
+        vec![investor(1, "Ada", "Lovelace")],
+        vec![investment(
+            10,
+            1,
+            M::Wire,
+            S::Invested,
+            "5000.00",
+            "2026-10-05",
+        )],
+    );
+    let other = b.clone();
+    let lines = [line(
+        1,
+        "2026-10-05",
+        500_000,
+        Some("ADA LOVELACE"),
+        "FEDWIRE CREDIT IMAD 123",
+    )];
+    let tol = Tolerances::default();
+    let input = ReconInput {
+        book: &b,
+        lines: &lines,
+        payouts: &[],
+        balances: &[],
+        rejects: &[],
+        carry_forward: None,
+        period: period(),
+    };
+    let whole = reconcile(&input, &tol).unwrap();
+    let split =
+        reconcile_prepared(&input, &tol, prepare(&b, period(), &tol, None).unwrap()).unwrap();
+    assert_eq!(matches_csv(&whole.matches), matches_csv(&split.matches));
+    assert_eq!(whole.matches.len(), 1);
+    // Movements of another book, or other tolerances, are refused.
+    let wrong_book = prepare(&other, period(), &tol, None).unwrap();
+    assert!(matches!(
+        reconcile_prepared(&input, &tol, wrong_book),
+        Err(ReconError::PreparedMismatch)
+    ));
+    let strict = Tolerances {
+        name_threshold: 0.95,
+        ..Tolerances::default()
+    };
+    let wrong_tol = prepare(&b, period(), &strict, None).unwrap();
+    assert!(matches!(
+        reconcile_prepared(&input, &tol, wrong_tol),
+        Err(ReconError::PreparedMismatch)
+    ));
+}

@@ -160,15 +160,15 @@ struct IndexedName {
 /// starts over.
 #[derive(Debug, Default)]
 pub struct ScreenMemo {
-    /// The index (address) and token threshold (bits) the entries were computed for.
-    owner: Option<(usize, u64)>,
+    /// The index (build id) and token threshold (bits) the entries were computed for.
+    owner: Option<(u64, u64)>,
     /// (person partition?, query word) → vocabulary word ids.
     words: HashMap<(bool, String), Vec<u32>>,
 }
 
 impl ScreenMemo {
     fn serve(&mut self, index: &SanctionsIndex, threshold: f64) {
-        let owner = (std::ptr::from_ref(index) as usize, threshold.to_bits());
+        let owner = (index.build_id, threshold.to_bits());
         if self.owner != Some(owner) {
             self.words.clear();
             self.owner = Some(owner);
@@ -264,7 +264,12 @@ pub struct SanctionsIndex {
     entries: Vec<IndexedEntry>,
     person: Postings,
     entity: Postings,
+    /// Distinct per built index (process-wide counter): what a [`ScreenMemo`] belongs to.
+    build_id: u64,
 }
+
+/// Source of [`SanctionsIndex::build_id`].
+static NEXT_BUILD_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl std::fmt::Debug for SanctionsIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -460,6 +465,7 @@ impl SanctionsIndex {
             }
         }
         Self {
+            build_id: NEXT_BUILD_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             entries,
             person,
             entity,

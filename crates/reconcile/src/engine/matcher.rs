@@ -1633,6 +1633,9 @@ mod name_key {
     pub(super) const TOKEN: u64 = 3 << 40;
     /// Every named line under each prefix (for investors with one prefix or an initial).
     pub(super) const ALL: u64 = 4 << 40;
+    /// Lines with two or more prefixes under each of their initials (for investors with two
+    /// prefixes of that letter: one initial on the line counts for both in `share_prefix`).
+    pub(super) const INITIAL: u64 = 5 << 40;
     /// Value bits.
     pub(super) const VALUE: u64 = (1 << 40) - 1;
 }
@@ -1658,11 +1661,11 @@ fn is_initial(p: u16) -> bool {
 }
 
 /// The index keys of one line. A movement reaches every line that can pass [`share_prefix`] with
-/// it through two distinct line prefixes (a shared pair, either side possibly an initial on the
-/// line; a one-prefix line or a movement with an initial or one prefix → the loose or all-lines
-/// keys), every line holding one of its family-name tokens ([`surname_hit`], [`family_hit`]),
-/// and the nameless lines. (A line whose one initial stands for two of the investor's prefixes
-/// passes `share_prefix` but not [`name_similarity`], which needs the family name in full.)
+/// it: through two distinct line prefixes (a shared pair, either side possibly an initial on
+/// the line), through one line initial standing for two of its prefixes of that letter (the
+/// initial keys), a one-prefix line or a movement with an initial or one prefix (the loose or
+/// all-lines keys); every line holding one of its family-name tokens ([`surname_hit`],
+/// [`family_hit`]), and the nameless lines.
 fn line_name_keys(line: &Line<'_>) -> Vec<u64> {
     use name_key::*;
     let p = &line.pfx;
@@ -1680,6 +1683,11 @@ fn line_name_keys(line: &Line<'_>) -> Vec<u64> {
                 out.push(pair_key(a, b));
             }
         }
+        out.extend(
+            p.iter()
+                .filter(|&&x| is_initial(x))
+                .map(|&x| INITIAL | u64::from(x)),
+        );
     }
     out.extend(line.names.iter().map(|t| token_key(t)));
     out.extend(p.iter().map(|&x| ALL | u64::from(x)));
@@ -1721,6 +1729,12 @@ fn movement_key_ranges(mv: &Movement, pfx: &[u16]) -> Vec<(u64, u64)> {
                         keys.push(one(pair_key(x, y)));
                     }
                 }
+            }
+        }
+        // Two prefixes of one letter: a line's single initial of that letter counts for both.
+        for (i, &a) in pfx.iter().enumerate() {
+            if pfx[i + 1..].iter().any(|&b| b >> 8 == a >> 8) {
+                keys.push(one(INITIAL | u64::from(a & 0xff00)));
             }
         }
         for n in mv.names.iter() {

@@ -127,9 +127,11 @@ pub enum ReconError {
     /// A columnar (polars) step of the engine failed: a bug, please report it.
     #[error("columnar step failed (engine bug): {0}")]
     Frame(String),
-    /// [`reconcile_prepared`] was given movements prepared from another book, period or
-    /// carry-forward file than its input.
-    #[error("the prepared movements belong to another book, period or carry-forward file")]
+    /// [`reconcile_prepared`] was given movements prepared from another book, period,
+    /// tolerances or carry-forward file than its own.
+    #[error(
+        "the prepared movements belong to another book, period, tolerances or carry-forward file"
+    )]
     PreparedMismatch,
     /// The engine lost or double-counted an item: a bug, please report it.
     #[error("conservation violated (engine bug): {0}")]
@@ -313,25 +315,25 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
 
 /// The expected movements of one book, period, tolerances and carry-forward file: the part of a
 /// run that needs no statement. Built by [`prepare`] (for instance while the statements are still
-/// being parsed) and consumed by [`reconcile_prepared`].
+/// being parsed) and consumed by [`reconcile_prepared`]; it borrows what it was built from, so
+/// that cannot change in between.
 #[derive(Debug)]
-pub struct Prepared {
+pub struct Prepared<'a> {
     moves: Vec<expected::Movement>,
     out_of_scope: Vec<expected::OutOfScope>,
     period: Period,
-    /// Address of the book it was built from (checked, never dereferenced).
-    book: usize,
-    /// Address of the carry-forward file it was built with, if any.
-    carry: Option<usize>,
+    book: &'a Book,
+    tol: &'a Tolerances,
+    carry: Option<&'a OpenItems>,
 }
 
 /// Builds the expected movements of `book` for `period` (see [`Prepared`]).
-pub fn prepare(
-    book: &Book,
+pub fn prepare<'a>(
+    book: &'a Book,
     period: Period,
-    tol: &Tolerances,
-    carry_forward: Option<&OpenItems>,
-) -> Result<Prepared, ReconError> {
+    tol: &'a Tolerances,
+    carry_forward: Option<&'a OpenItems>,
+) -> Result<Prepared<'a>, ReconError> {
     if period.first > period.last {
         return Err(ReconError::InvalidPeriod {
             first: period.first,
@@ -346,21 +348,28 @@ pub fn prepare(
         moves,
         out_of_scope,
         period,
-        book: std::ptr::from_ref(book) as usize,
-        carry: carry_forward.map(|c| std::ptr::from_ref(c) as usize),
+        book,
+        tol,
+        carry: carry_forward,
     })
 }
 
-/// Runs the reconciliation on movements [`prepare`]d from the same book, period and
-/// carry-forward file as `input` (anything else is [`ReconError::PreparedMismatch`]).
+/// Runs the reconciliation on movements [`prepare`]d from the same book, period, tolerances and
+/// carry-forward file as this call's (anything else is [`ReconError::PreparedMismatch`]).
 pub fn reconcile_prepared(
     input: &ReconInput<'_>,
     tol: &Tolerances,
-    prepared: Prepared,
+    prepared: Prepared<'_>,
 ) -> Result<ReconOutcome, ReconError> {
+    let same_carry = match (prepared.carry, input.carry_forward) {
+        (None, None) => true,
+        (Some(a), Some(b)) => std::ptr::eq(a, b),
+        _ => false,
+    };
     if prepared.period != input.period
-        || prepared.book != std::ptr::from_ref(input.book) as usize
-        || prepared.carry != input.carry_forward.map(|c| std::ptr::from_ref(c) as usize)
+        || !std::ptr::eq(prepared.book, input.book)
+        || !same_carry
+        || prepared.tol != tol
     {
         return Err(ReconError::PreparedMismatch);
     }

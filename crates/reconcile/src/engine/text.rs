@@ -246,30 +246,16 @@ pub(crate) const VN_FAMILY: &[&str] = &[
     "HO", "NGO", "DUONG", "LY", "TRUONG", "DINH", "LAM", "MAI", "TRINH", "CAO", "LUONG",
 ];
 
-/// Tokens that do not tell one family apart from another: surname particles (`VAN DER BERG`,
-/// `ST CLAIR`, `DE LA CRUZ`; never the first token) and the generic words of company and
-/// family-office names (`… FAMILY OFFICE GMBH`, `… HOLDINGS`). They stay in the line's evidence
-/// but never stand in for an investor's given or family name.
-const NAME_FILLER: &[&str] = &[
-    "VAN",
-    "VON",
-    "DER",
-    "DEN",
-    "DE",
-    "DI",
-    "DA",
-    "DU",
-    "DEL",
-    "DELLA",
-    "DOS",
-    "DAS",
-    "ST",
-    "SAINT",
-    "BIN",
-    "AL",
-    "EL",
-    "LA",
-    "Y",
+/// Surname particles (`VAN DER BERG`, `ST CLAIR`, `DE LA CRUZ`): not an end of a name when they
+/// stand between its first and last tokens. (As an end they are names: Văn, Du, Da.)
+const NAME_PARTICLES: &[&str] = &[
+    "VAN", "VON", "DER", "DEN", "DE", "DI", "DA", "DU", "DEL", "DELLA", "DOS", "DAS", "ST",
+    "SAINT", "BIN", "AL", "EL", "LA", "Y",
+];
+
+/// Generic words of company and family-office names (`… FAMILY OFFICE GMBH`, `… HOLDINGS`):
+/// never an end of a name after its first token.
+const NAME_COMPANY_WORDS: &[&str] = &[
     "FAMILY",
     "OFFICE",
     "GMBH",
@@ -293,13 +279,20 @@ const NAME_FILLER: &[&str] = &[
 
 /// Similarity of an investor name to the name evidence of a line, in [0, 1]: the mean of the
 /// best-matching line token (exact, truncation, initial, or Jaro-Winkler; any word order) for
-/// the investor's family name and for the given name. The family name is the last
-/// distinguishing token (the first one for a Vietnamese name stored in native order, `ĐỖ VĂN
-/// MINH`); the given name is the other end, for which a middle name may stand in at 0.9 (the
-/// bank kept `ROBERT SMITH` of `J. Robert Smith`). Both ends must be on the line: `CHRISTOPHER
-/// VAN DER BERG` is not Ashley Van der Berg, and `THU TRANG TRAN` is not Thu Trang Phạm, however
-/// many other tokens agree. Particles and company words ([`NAME_FILLER`]) are not ends (except
-/// as the first token). Empty on either side gives 0.
+/// the investor's family name and for the given name. Both ends must be on the line:
+/// `CHRISTOPHER VAN DER BERG` is not Ashley Van der Berg, and `THU TRANG TRAN` is not Thu Trang
+/// Phạm, however many other tokens agree.
+/// * The distinguishing tokens leave out particles between the first and last token and company
+///   words after the first ([`NAME_PARTICLES`], [`NAME_COMPANY_WORDS`]).
+/// * The family name is the last of them; a middle name may stand in for the given name at 0.9
+///   (the bank kept `ROBERT SMITH` of `J. Robert Smith`).
+/// * A first token that is a Vietnamese family name may be the family name (native order, `ĐỖ
+///   VĂN MINH`), or a given name (Mai Andersen): both readings are scored, the other one without
+///   a middle name standing in, and the better counts.
+/// * Banks shorten given names to initials, never the family name: a line's initials do not
+///   count for it (`H HUYNH` is not Håkon Horváth through its `H`).
+///
+/// Empty on either side gives 0.
 pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
     if investor.is_empty() || line.is_empty() {
         return 0.0;
@@ -309,13 +302,27 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
             .map(|u| token_similarity(t, u))
             .fold(0.0, f64::max)
     };
-    // The distinguishing tokens, without collecting them (this runs per candidate pair). A
-    // name never starts with a particle: a first `VAN` is the Vietnamese given name Văn.
+    let best_family = |t: &str| {
+        if t.len() > 1 {
+            line.iter()
+                .filter(|u| u.len() > 1)
+                .map(|u| token_similarity(t, u))
+                .fold(0.0, f64::max)
+        } else {
+            best(t)
+        }
+    };
+    // The distinguishing tokens, without collecting them (this runs per candidate pair).
+    let last_i = investor.len() - 1;
     let core = || {
         investor
             .iter()
             .enumerate()
-            .filter(|(i, t)| *i == 0 || !NAME_FILLER.contains(&t.as_str()))
+            .filter(move |(i, t)| {
+                *i == 0
+                    || !(NAME_COMPANY_WORDS.contains(&t.as_str())
+                        || (*i < last_i && NAME_PARTICLES.contains(&t.as_str())))
+            })
             .map(|(_, t)| t)
     };
     let n = core().count();
@@ -323,33 +330,26 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
         return 0.0;
     };
     if n == 1 {
-        return best(first);
+        return best_family(first);
     }
+    // (family, given, whether a middle name may stand in for the given name)
+    let score = |family: &str, given: &str, middle: bool| {
+        let mut given_s = best(given);
+        if middle && n >= 3 && given_s < 1.0 {
+            for t in core().skip(1).take(n - 2) {
+                given_s = given_s.max(0.9 * best(t));
+            }
+        }
+        (best_family(family) + given_s) / 2.0
+    };
     let vn_first = VN_FAMILY.contains(&first.as_str());
     let vn_last = VN_FAMILY.contains(&last.as_str());
-    let (family, given) = if vn_first && !vn_last {
-        (first, last)
+    if !vn_first {
+        score(last, first, true)
     } else {
-        (last, first)
-    };
-    let mut given_s = best(given);
-    // A middle name stands in for the given name only when the family end is certain.
-    if n >= 3 && !(vn_first && vn_last) && given_s < 1.0 {
-        for t in core().skip(1).take(n - 2) {
-            given_s = given_s.max(0.9 * best(t));
-        }
+        let native = score(first, last, !vn_last);
+        native.max(score(last, first, false))
     }
-    // Banks shorten given names to initials, never the family name: the line's initials do not
-    // count for it (`H HUYNH` is not Håkon Horváth through its `H`).
-    let family_s = if family.len() > 1 {
-        line.iter()
-            .filter(|u| u.len() > 1)
-            .map(|u| token_similarity(family, u))
-            .fold(0.0, f64::max)
-    } else {
-        best(family)
-    };
-    (family_s + given_s) / 2.0
 }
 
 /// The best similarity of one investor token to any token of the line.
@@ -428,6 +428,13 @@ mod tests {
         // A middle name the bank kept stands in for a dropped given name.
         assert!(s("J. Robert Smith", "ROBERT SMITH") >= 0.9);
         assert!(s("Jane Q Doe", "JANE DOE") > 0.99);
+        // Both readings of a first Vietnamese family name; real surnames that are particles.
+        assert!(s("Nguyễn Thị Mai", "NGUYEN M") > 0.9);
+        assert!(s("Mai Andersen", "M ANDERSEN") > 0.9);
+        assert!(s("Đỗ Văn Minh", "VAN MINH NGUYEN") < 0.85);
+        assert!(s("Wei Du", "WEI ZHANG") < 0.85);
+        assert!(s("Wei Du", "WEI DU") > 0.99);
+        assert!(s("Davis Family Office GmbH", "D FAMILY OFFICE") < 0.85);
         // An initial on the line is a given name's, not the family name's.
         assert!(s("Håkon Horváth", "H HUYNH") < 0.85);
         assert!(s("Håkon Huỳnh", "H HUYNH") > 0.9);
