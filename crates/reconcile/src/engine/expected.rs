@@ -239,7 +239,7 @@ pub(crate) fn build(
     carry: &[OpenItem],
 ) -> Result<(Vec<Movement>, Vec<OutOfScope>), ReconError> {
     // Each investor's display names and their name tokens, once (shared by its investments).
-    let investor_names: Vec<(Arc<Vec<String>>, Arc<Vec<Vec<String>>>)> = book
+    let investor_names: Vec<SharedNames> = book
         .investors
         .par_iter()
         .map(|i| {
@@ -516,6 +516,9 @@ pub(crate) fn build(
     moves.dedup_by(|a, b| a.investment_id == b.investment_id && a.kind == b.kind);
     Ok((moves, out))
 }
+
+/// An investor's display names and their name tokens, shared by its movements.
+type SharedNames = (Arc<Vec<String>>, Arc<Vec<Vec<String>>>);
 
 /// Display names (blank ones dropped, sorted, de-duplicated) and their name tokens (sorted,
 /// de-duplicated, empty ones dropped).
