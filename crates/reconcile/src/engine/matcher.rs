@@ -2519,16 +2519,25 @@ fn finish(
     } else {
         num_c as f64 / denom_c as f64
     };
-    let mut matches: Vec<MatchRow> = st.matches.into_iter().map(|(r, _, _)| r).collect();
-    // Stable parallel sorts: the same order as a sequential stable sort.
-    matches.par_sort_by(|a, b| {
-        (&a.statement_file, a.statement_row, a.investment_id, &a.rule).cmp(&(
-            &b.statement_file,
-            b.statement_row,
-            b.investment_id,
-            &b.rule,
-        ))
-    });
+    // Matches in (file, row, investment, rule) order. The file is compared by its rank among the
+    // sorted file names (the same order as comparing the names, without a string comparison
+    // per pair); stable parallel sorts give the same order as a sequential stable sort.
+    let mut files: Vec<&str> = st.lines.iter().map(|l| l.src.file.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    let rank = |f: &str| files.binary_search(&f).unwrap_or(usize::MAX);
+    let mut keyed: Vec<((usize, u32, i64), MatchRow)> = st
+        .matches
+        .into_iter()
+        .map(|(r, _, _)| {
+            (
+                (rank(&r.statement_file), r.statement_row, r.investment_id),
+                r,
+            )
+        })
+        .collect();
+    keyed.par_sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.rule.cmp(&b.1.rule)));
+    let matches: Vec<MatchRow> = keyed.into_iter().map(|(_, r)| r).collect();
     let mut exceptions: Vec<ExceptionRow> = st.excs.into_iter().map(|e| e.row).collect();
     exceptions.par_sort_by(ExceptionRow::output_order);
     let mut ignored_lines: Vec<IgnoredLine> = st.ign_lines.into_iter().map(|(_, i)| i).collect();
