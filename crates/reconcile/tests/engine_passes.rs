@@ -1024,3 +1024,57 @@ fn prepared_movements_give_the_same_run_and_refuse_another_input() {
         Err(ReconError::PreparedMismatch)
     ));
 }
+
+#[test]
+fn one_initial_on_the_line_for_two_prefixes_of_its_letter_is_still_reached() {
+    // Sarah Schmidt: prefixes SA and SC; the line `S SHMIDT` (initial + misspelled surname)
+    // shares only its initial with both, and the name still scores over the threshold.
+    let b = book(
+        vec![investor(1, "Sarah", "Schmidt")],
+        vec![investment(
+            12,
+            1,
+            M::Wire,
+            S::Invested,
+            "4200.00",
+            "2026-10-07",
+        )],
+    );
+    let l = line(
+        1,
+        "2026-10-07",
+        420_000,
+        Some("S SHMIDT"),
+        "FEDWIRE CREDIT B/O: S SHMIDT IMAD 1",
+    );
+    let o = run(&b, &[l], &[]);
+    let m = only_match(&o);
+    assert_eq!((m.investment_id, m.rule.as_str()), (12, "amount_date_name"));
+}
+
+#[test]
+fn a_shared_surname_and_initial_is_not_another_persons_name() {
+    // `CHRISTOPHER VAN DER BERG` pays; Ashley Van der Berg with the same amount is not a
+    // candidate by name, and `H HUYNH` is not Håkon Horváth through its initial.
+    let b = book(
+        vec![
+            investor(1, "Christopher", "Van der Berg"),
+            investor(2, "Ashley", "Van der Berg"),
+        ],
+        vec![
+            investment(13, 1, M::Wire, S::Invested, "660.00", "2026-10-02"),
+            investment(14, 2, M::Wire, S::Invested, "660.00", "2026-10-02"),
+        ],
+    );
+    let l = line(
+        1,
+        "2026-10-02",
+        66_000,
+        Some("CHRISTOPHER VAN DER BERG"),
+        "FEDWIRE CREDIT B/O: CHRISTOPHER VAN DER BERG",
+    );
+    let o = run(&b, &[l], &[]);
+    let m = only_match(&o);
+    assert_eq!(m.investment_id, 13);
+    assert!(!codes(&o).contains(&C::AmbiguousMatch), "{:?}", codes(&o));
+}
