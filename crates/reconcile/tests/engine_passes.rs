@@ -1078,3 +1078,46 @@ fn a_shared_surname_and_initial_is_not_another_persons_name() {
     assert_eq!(m.investment_id, 13);
     assert!(!codes(&o).contains(&C::AmbiguousMatch), "{:?}", codes(&o));
 }
+
+#[test]
+fn two_payers_an_initial_cannot_tell_apart_are_ambiguous() {
+    // Håkon Huỳnh and Hữu Phước Huỳnh both fit `H HUYNH` (Hữu and Huỳnh share the prefix HU,
+    // which the prefix filter must not count once): two such lines are a near-tie, not a guess.
+    let b = book(
+        vec![
+            investor(1, "Håkon", "Huỳnh"),
+            investor(2, "Hữu Phước", "Huỳnh"),
+        ],
+        vec![
+            investment(21, 1, M::Wire, S::Invested, "115000.00", "2026-10-15"),
+            investment(22, 2, M::Wire, S::Invested, "115000.00", "2026-10-16"),
+        ],
+    );
+    let lines = [
+        line(
+            1,
+            "2026-10-14",
+            11_500_000,
+            Some("H HUYNH"),
+            "FEDWIRE CREDIT B/O: H HUYNH IMAD: 1",
+        ),
+        line(
+            2,
+            "2026-10-14",
+            11_500_000,
+            Some("H HUYNH"),
+            "FEDWIRE CREDIT B/O: H HUYNH IMAD: 2",
+        ),
+    ];
+    let o = run(&b, &lines, &[]);
+    assert!(o.matches.is_empty(), "{}", matches_csv(&o.matches));
+    assert_eq!(
+        codes(&o)
+            .iter()
+            .filter(|c| **c == C::AmbiguousMatch)
+            .count(),
+        4,
+        "{}",
+        exceptions_csv(&o.exceptions)
+    );
+}

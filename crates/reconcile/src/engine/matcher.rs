@@ -46,18 +46,16 @@ fn prefixes<'s>(tokens: impl Iterator<Item = &'s String>) -> Vec<u16> {
     v
 }
 
-/// Whether the investor's name prefixes plausibly appear in the line: at least two shared
-/// (one when either side has a single token); a one-letter token (an initial) shares with any
-/// token starting with that letter.
+/// Whether the investor's name prefixes plausibly appear in the line: at least two shared, counted
+/// from either side (one when either side has a single token); a one-letter token (an initial)
+/// shares with any token starting with that letter.
 fn share_prefix(a: &[u16], b: &[u16]) -> bool {
-    let shared = a
-        .iter()
-        .filter(|x| {
-            b.iter()
-                .any(|y| *x == y || ((*x & 0xff == 0 || y & 0xff == 0) && (*x >> 8) == (y >> 8)))
-        })
-        .count();
-    shared >= a.len().min(b.len()).min(2)
+    let fits =
+        |x: u16, y: u16| x == y || ((x & 0xff == 0 || y & 0xff == 0) && (x >> 8) == (y >> 8));
+    let count = |p: &[u16], q: &[u16]| p.iter().filter(|&&x| q.iter().any(|&y| fits(x, y))).count();
+    // Counted from either side: `HU` stands for both Hữu and Huỳnh once de-duplicated, and the
+    // line `H HUYNH` has two prefixes it fits.
+    count(a, b).max(count(b, a)) >= a.len().min(b.len()).min(2)
 }
 
 impl Line<'_> {
@@ -1728,6 +1726,26 @@ fn movement_key_ranges(mv: &Movement, pfx: &[u16]) -> Vec<(u64, u64)> {
                     for y in [b, b & 0xff00] {
                         keys.push(one(pair_key(x, y)));
                     }
+                }
+            }
+        }
+        // Two tokens of one name with the same prefix (Hữu … Huỳnh: HU twice, once after
+        // de-duplication): the line may carry one as an initial and the other in full.
+        for n in mv.names.iter() {
+            let mut p: Vec<u16> = n
+                .iter()
+                .filter_map(|t| {
+                    let b = t.as_bytes();
+                    (!b.is_empty())
+                        .then(|| (u16::from(b[0]) << 8) | u16::from(*b.get(1).unwrap_or(&0)))
+                })
+                .filter(|&x| !is_initial(x))
+                .collect();
+            p.sort_unstable();
+            for w in p.windows(2) {
+                if w[0] == w[1] {
+                    keys.push(one(pair_key(w[0] & 0xff00, w[0])));
+                    keys.push(one(INITIAL | u64::from(w[0] & 0xff00)));
                 }
             }
         }
