@@ -34,13 +34,14 @@ struct Line<'a> {
     is_batch: bool,
 }
 
+/// The two-letter prefix of a token (an initial: the letter and 0); none for an empty token.
+fn prefix_of(t: &str) -> Option<u16> {
+    let b = t.as_bytes();
+    (!b.is_empty()).then(|| (u16::from(b[0]) << 8) | u16::from(*b.get(1).unwrap_or(&0)))
+}
+
 fn prefixes<'s>(tokens: impl Iterator<Item = &'s String>) -> Vec<u16> {
-    let mut v: Vec<u16> = tokens
-        .filter_map(|t| {
-            let b = t.as_bytes();
-            (!b.is_empty()).then(|| (u16::from(b[0]) << 8) | u16::from(*b.get(1).unwrap_or(&0)))
-        })
-        .collect();
+    let mut v: Vec<u16> = tokens.filter_map(|t| prefix_of(t)).collect();
     v.sort_unstable();
     v.dedup();
     v
@@ -1734,11 +1735,7 @@ fn movement_key_ranges(mv: &Movement, pfx: &[u16]) -> Vec<(u64, u64)> {
         for n in mv.names.iter() {
             let mut p: Vec<u16> = n
                 .iter()
-                .filter_map(|t| {
-                    let b = t.as_bytes();
-                    (!b.is_empty())
-                        .then(|| (u16::from(b[0]) << 8) | u16::from(*b.get(1).unwrap_or(&0)))
-                })
+                .filter_map(|t| prefix_of(t))
                 .filter(|&x| !is_initial(x))
                 .collect();
             p.sort_unstable();
