@@ -10,7 +10,7 @@ use super::expected::{self, Method, MoveKind, Movement, Req};
 use super::frames::{self, DayCharge, LineRow, MoveState};
 use super::subset::{self, Subset};
 use super::text::{
-    COVERAGE_TOKEN_MIN, VN_FAMILY, business_days, key_tokens, name_similarity, name_tokens,
+    COVERAGE_TOKEN_MIN, business_days, family_tokens, key_tokens, name_similarity, name_tokens,
     norm_key, token_best,
 };
 use super::tolerances::Tolerances;
@@ -32,6 +32,8 @@ struct Line<'a> {
     upper: String,
     /// The text names a processor settlement (see `Tolerances::batch_words`).
     is_batch: bool,
+    /// The text has the words of a custodian's wire (`FBO`, `IRA`): money from an IRA.
+    custodial: bool,
 }
 
 /// The two-letter prefix of a token (an initial: the letter and 0); none for an empty token.
@@ -347,6 +349,9 @@ pub(crate) fn run(
                 pfx: prefixes(names.iter()),
                 names,
                 is_batch: batch_words.iter().any(|w| upper.contains(w.as_str())),
+                custodial: upper
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| w == "FBO" || w == "IRA"),
                 upper,
             }
         })
@@ -1467,32 +1472,33 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
     let mut cands: Vec<Cand> = movs
         .par_iter()
         .flat_map_iter(|&m| {
-            candidates(stref, &idx, &dir, m).into_iter().map(
-                move |(score, ident, full, l, weak)| Cand {
+            candidates(stref, &idx, &dir, m)
+                .into_iter()
+                .map(move |(score, ident, tie, l, weak)| Cand {
                     score,
                     ident,
-                    full,
+                    tie,
                     m,
                     l,
                     weak,
-                },
-            )
+                })
         })
         .collect();
     cands.par_sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
-            .then(b.full.total_cmp(&a.full))
+            .then(b.tie.total_cmp(&a.tie))
             .then(a.l.cmp(&b.l))
             .then(a.m.cmp(&b.m))
     });
     let mut by_line: Vec<Vec<(usize, f64, f64)>> = vec![Vec::new(); st.lines.len()];
     let mut by_move: Vec<Vec<(usize, f64)>> = vec![Vec::new(); st.moves.len()];
     for c in &cands {
-        by_line[c.l].push((c.m, c.ident, c.full));
+        by_line[c.l].push((c.m, c.ident, c.tie));
         by_move[c.m].push((c.l, c.score));
     }
-    // A candidate that another investor's fuller name evidence beats on its line is deferred:
+    // A candidate that another investor's better tie-breaker evidence beats on its line is
+    // deferred:
     // the better candidate decides the line first; what is left gets a second look at the end.
     let mut deferred: Vec<Cand> = Vec::new();
     fuzzy_assign(st, &cands, &by_line, &by_move, Some(&mut deferred));
@@ -1506,15 +1512,16 @@ struct Cand {
     score: f64,
     /// Identity evidence: name (two best tokens) + amount.
     ident: f64,
-    /// The line carries the family name (tie-breaker only, see [`surname_present`]).
-    full: f64,
+    /// Tie-breaker evidence (see [`tie_evidence`]).
+    tie: f64,
     m: usize,
     l: usize,
     weak: bool,
 }
 
 /// Greedy assignment over `cands` (best first). With `defer`, candidates beaten on their line
-/// by another investor's fuller name evidence are set aside there instead of being decided.
+/// by another investor's better tie-breaker evidence are set aside there instead of being
+/// decided.
 fn fuzzy_assign(
     st: &mut State<'_>,
     cands: &[Cand],
@@ -1527,7 +1534,7 @@ fn fuzzy_assign(
         let Cand {
             score: s,
             ident,
-            full,
+            tie,
             m,
             l,
             weak,
@@ -1544,11 +1551,12 @@ fn fuzzy_assign(
                 && o.investment_id != inv
                 && (who.is_none() || o.investor_id != who)
         };
-        // Another investor with identity evidence as good and a clearly fuller name match
-        // (`HUU PHUOC BUI` for Hữu Phước Bùi rather than Hữu Phước Đặng): not this one's line.
+        // Another investor with identity evidence as good and better tie-breaker evidence
+        // (`HUU PHUOC BUI` for Hữu Phước Bùi rather than Hữu Phước Đặng; a custodian's FBO wire
+        // for the IRA investment rather than the same person's own): not this one's line.
         let beaten = by_line[l]
             .iter()
-            .any(|&(m2, id2, f2)| other(m2) && id2 >= ident - eps && f2 > full + eps);
+            .any(|&(m2, id2, t2)| other(m2) && id2 >= ident - eps && t2 > tie + eps);
         if beaten {
             if let Some(d) = defer.as_deref_mut() {
                 d.push(*c);
@@ -1560,7 +1568,7 @@ fn fuzzy_assign(
         // payers apart.
         let rivals: Vec<usize> = by_line[l]
             .iter()
-            .filter(|&&(m2, id2, f2)| other(m2) && id2 >= ident - eps && f2 >= full - eps)
+            .filter(|&&(m2, id2, t2)| other(m2) && id2 >= ident - eps && t2 >= tie - eps)
             .map(|&(m2, _, _)| m2)
             .collect();
         if !rivals.is_empty() {
@@ -1753,10 +1761,7 @@ fn movement_key_ranges(mv: &Movement, pfx: &[u16]) -> Vec<(u64, u64)> {
             }
         }
         for n in mv.names.iter() {
-            let first = n
-                .first()
-                .filter(|f| n.len() >= 2 && VN_FAMILY.contains(&f.as_str()));
-            for t in n.last().into_iter().chain(first) {
+            for t in family_tokens(n) {
                 keys.push(one(token_key(t)));
             }
         }
@@ -1876,11 +1881,11 @@ fn candidates(
                     if mv.kind == MoveKind::Credit && a > e && name_s < OVERPAID_NAME_MIN {
                         continue;
                     }
-                    let full = surname_present(&mv.names, &line.names);
+                    let tie = tie_evidence(mv, line);
                     let ident = 0.45 * name_s + 0.35 * amount_s;
                     let score = ident + 0.2 * date_s;
                     let score = if mv.is_shadow() { score * 0.97 } else { score };
-                    out.push((score, ident, full, l, weak));
+                    out.push((score, ident, tie, l, weak));
                 }
             }
         }
@@ -1889,6 +1894,23 @@ fn candidates(
     let mut seen = std::collections::HashSet::new();
     out.retain(|x| seen.insert(x.3));
     out
+}
+
+/// Evidence that tells apart candidates whose identity evidence (name + amount) ties, as one
+/// number whose parts never add up to the one above them:
+/// * 1 — the line carries the investor's family name ([`surname_present`]);
+/// * 0.5 — the line's channel fits the payment method: a custodian's wire (`FBO … IRA`) for an
+///   IRA investment, any other line for the rest (IRA money comes only from the custodian);
+/// * 0.25 — the platform records the money as taken (not a shadow movement: a failed or
+///   cancelled investment is the less likely owner of a payment another one expects).
+///
+/// A candidate with less is neither the line's owner nor a rival of one with more (see
+/// [`fuzzy_assign`]).
+fn tie_evidence(mv: &Movement, line: &Line<'_>) -> f64 {
+    let channel = (mv.method == Method::Ira) == line.custodial;
+    surname_present(&mv.names, &line.names)
+        + if channel { 0.5 } else { 0.0 }
+        + if mv.is_shadow() { 0.0 } else { 0.25 }
 }
 
 /// Least name score for a credit that brought more than its investment's amount.
@@ -1900,17 +1922,14 @@ const SURNAME_ONLY: f64 = 0.6;
 /// Name score of a weak family-name match (see [`family_hit`]).
 const SURNAME_WEAK: f64 = 0.5;
 
-/// A weaker family-name match than [`surname_hit`]: the investor's last token, or a first
-/// token that is a Vietnamese family name (native order), of any length, equals a line token.
+/// A weaker family-name match than [`surname_hit`]: one of the investor's [`family_tokens`], of
+/// any length, equals a line token.
 /// Returns whether the matching family name is short (under three letters); `None` when none
 /// matches.
 fn family_hit(names: &[Vec<String>], line: &[String]) -> Option<bool> {
     let mut best: Option<bool> = None;
     for n in names {
-        let first = n
-            .first()
-            .filter(|f| n.len() >= 2 && VN_FAMILY.contains(&f.as_str()));
-        for s in n.last().into_iter().chain(first) {
+        for s in family_tokens(n) {
             if line.iter().any(|t| t == s) {
                 let short = s.len() < 3;
                 best = Some(best.map_or(short, |b| b && short));
@@ -1920,29 +1939,25 @@ fn family_hit(names: &[Vec<String>], line: &[String]) -> Option<bool> {
     best
 }
 
-/// 1.0 when the line carries the investor's family name — the last token, or a Vietnamese family
-/// name written first — as a token scoring at least [`COVERAGE_TOKEN_MIN`], else 0.0. A
+/// 1.0 when the line carries the investor's family name (one of its [`family_tokens`]) as a token
+/// scoring at least [`COVERAGE_TOKEN_MIN`], else 0.0. A
 /// tie-breaker only: `HUU PHUOC BUI` names Hữu Phước Bùi, not Hữu Phước Đặng, although their two
 /// best tokens tie; `J NOWAK` fits Jan and Jakub Nowak alike.
 fn surname_present(names: &[Vec<String>], line: &[String]) -> f64 {
     let present = names.iter().any(|n| {
-        let first = n
-            .first()
-            .filter(|f| n.len() >= 2 && VN_FAMILY.contains(&f.as_str()));
-        n.last()
-            .into_iter()
-            .chain(first)
+        family_tokens(n)
             .filter(|s| s.len() >= 2)
             .any(|s| token_best(s, line) >= COVERAGE_TOKEN_MIN)
     });
     if present { 1.0 } else { 0.0 }
 }
 
-/// Whether the investor's surname (last token, three letters or more) is a token of the line.
+/// Whether the investor's surname (the first of its [`family_tokens`]: the last token that is
+/// not a company word; three letters or more) is a token of the line.
 fn surname_hit(names: &[Vec<String>], line: &[String]) -> bool {
     names
         .iter()
-        .filter_map(|n| n.last())
+        .flat_map(|n| family_tokens(n).take(1))
         .any(|s| s.len() >= 3 && line.iter().any(|t| t == s))
 }
 

@@ -291,6 +291,9 @@ const NAME_COMPANY_WORDS: &[&str] = &[
 ///   a middle name standing in, and the better counts.
 /// * Banks shorten given names to initials, never the family name: a line's initials do not
 ///   count for it (`H HUYNH` is not Håkon Horváth through its `H`).
+/// * A company named after one family name (`Rodríguez & Partners Capital LP`) needs one of its
+///   company words on the line as a person needs the given name: the family name alone is
+///   every Rodríguez's.
 ///
 /// Empty on either side gives 0.
 pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
@@ -329,6 +332,22 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
     let (Some(first), Some(last)) = (core().next(), core().next_back()) else {
         return 0.0;
     };
+    // A company named after a family (`Rodríguez & Partners Capital LP`, `St. Clair Holdings`):
+    // the family name alone is any Rodríguez's, so its generic words stand where a person's
+    // given name would (`F RODRIGUEZ` is not the partnership; `RODRIGUEZ PARTNERS` is).
+    let mut generic = investor
+        .iter()
+        .skip(1)
+        .filter(|t| NAME_COMPANY_WORDS.contains(&t.as_str()))
+        .peekable();
+    if generic.peek().is_some() {
+        let mut distinct = core().filter(|t| !NAME_PARTICLES.contains(&t.as_str()));
+        let family = distinct.next();
+        if distinct.next().is_none() {
+            let generic_s = generic.map(|t| best(t)).fold(0.0, f64::max);
+            return (best_family(family.unwrap_or(last)) + generic_s) / 2.0;
+        }
+    }
     if n == 1 {
         return best_family(first);
     }
@@ -350,6 +369,23 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
         let native = score(first, last, !vn_last);
         native.max(score(last, first, false))
     }
+}
+
+/// The family-name tokens of an investor's name tokens: the last one that is not a company
+/// word (`KIM` of `Kim Holdings LLC`, not `LLC`; the first token always counts), and a first
+/// token that is a Vietnamese family name when there are two tokens or more (native order).
+pub(crate) fn family_tokens(name: &[String]) -> impl Iterator<Item = &String> {
+    let last = name
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(i, t)| *i == 0 || !NAME_COMPANY_WORDS.contains(&t.as_str()))
+        .map(|(i, t)| (i, t));
+    let first = name
+        .first()
+        .filter(|f| name.len() >= 2 && VN_FAMILY.contains(&f.as_str()))
+        .filter(|_| last.is_some_and(|(i, _)| i != 0));
+    last.map(|(_, t)| t).into_iter().chain(first)
 }
 
 /// The best similarity of one investor token to any token of the line.
@@ -442,6 +478,31 @@ mod tests {
         let a = s("Văn Minh Đỗ", "V DO");
         assert!((a - s("V. Đỗ", "V DO")).abs() < 1e-9, "{a}");
         assert!(s("Family Office", "FAMILY OFFICE") > 0.99);
+        // A company named after a family is not any person of that family.
+        let co = "Rodríguez & Partners Capital LP";
+        assert!(s(co, "F RODRIGUEZ") < 0.85);
+        assert!(s(co, "RODRIGUEZ") < 0.85);
+        assert!(s(co, "RODRIGUEZ & PARTNERS CAPITAL LP") > 0.99);
+        assert!(s(co, "RODRIGUEZ PARTNERS CAP") > 0.99);
+        assert!(s("St. Clair & Partners Capital LP", "ST CLAIR MEGAN") < 0.85);
+        assert!(s("Megan St. Clair", "ST CLAIR MEGAN") > 0.99);
+        // A trust or company carrying a whole person's name is that person's evidence.
+        assert!(s("John Smith Revocable Living Trust", "JOHN SMITH") > 0.99);
+    }
+
+    #[test]
+    fn family_tokens_skip_company_words() {
+        let f = |a: &str| {
+            let t = name_tokens(a);
+            family_tokens(&t).cloned().collect::<Vec<_>>()
+        };
+        assert_eq!(f("Kim Holdings LLC"), ["KIM"]);
+        assert_eq!(f("Davis Family Office GmbH"), ["DAVIS"]);
+        assert_eq!(f("Megan St. Clair"), ["CLAIR"]);
+        assert_eq!(f("Nguyễn Thị Mai"), ["MAI", "NGUYEN"]);
+        assert_eq!(f("Nguyen Holdings"), ["NGUYEN"]);
+        assert_eq!(f("Capital"), ["CAPITAL"]);
+        assert!(f("").is_empty());
     }
 
     #[test]
