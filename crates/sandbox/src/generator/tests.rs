@@ -786,3 +786,42 @@ fn picks_sdn_names_from_a_real_list() {
     let e = pick_sdn_names(bad.path(), 1).unwrap_err().to_string();
     assert!(e.contains("row 1") && e.contains("ent_num"), "{e}");
 }
+
+#[test]
+fn money_plants_have_no_namesake_payment_of_their_amount() {
+    // Dense enough in family names that drawn amounts collide and must be moved.
+    let w = world::build(&cfg(6000, 11, false));
+    let words: Vec<Vec<String>> = w.investors.iter().map(world::name_words).collect();
+    let mut checked = 0;
+    for p in &w.invs {
+        let partner = match p.xplant {
+            Some(
+                world::XPlant::UnmatchedInvestment
+                | world::XPlant::StatusMismatchNoRefund
+                | world::XPlant::RefundDue,
+            ) => None,
+            Some(world::XPlant::Ambiguous(o)) => Some(o as i64),
+            _ => continue,
+        };
+        checked += 1;
+        for q in &w.invs {
+            if q.id == p.id || q.history || Some(q.id) == partner {
+                continue;
+            }
+            let shared = words[p.investor]
+                .iter()
+                .any(|x| words[q.investor].contains(x));
+            assert!(
+                !shared || (p.amount_c - q.amount_c).abs() * 50 > p.amount_c.max(q.amount_c),
+                "plant {} ({} {}) and investment {} ({} {}) share a family name and an amount",
+                p.id,
+                w.investors[p.investor].last,
+                p.amount_c,
+                q.id,
+                w.investors[q.investor].last,
+                q.amount_c
+            );
+        }
+    }
+    assert!(checked >= 100, "{checked} plants checked");
+}

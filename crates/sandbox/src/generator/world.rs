@@ -365,6 +365,28 @@ struct Builder<'a> {
     reuse_intl: Vec<usize>,
     reuse_ira: Vec<usize>,
     pinv: Vec<Inv>,
+    /// Amounts of the investments so far by each word of their investor's names (lower case),
+    /// built at the first money plant: see [`Builder::distinct_amount`].
+    by_name_word: Option<std::collections::HashMap<String, Vec<i64>>>,
+    /// Where the next search of [`names::PLANT_FAMILY`] starts.
+    plant_family_next: usize,
+}
+
+/// The words of an investor's family and entity names, lower case: what a bank line of a
+/// namesake (spouse, family company) shares with them.
+pub(crate) fn name_words(p: &Investor) -> Vec<String> {
+    let mut w: Vec<String> = std::iter::once(p.last.as_str())
+        .chain(p.entity_name.as_deref())
+        .flat_map(|n| {
+            n.split(|c: char| !c.is_alphabetic())
+                .filter(|x| !x.is_empty())
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    w.sort();
+    w.dedup();
+    w
 }
 
 /// Violation plant kinds (one row per planted investment, before ids exist).
@@ -413,6 +435,8 @@ pub(crate) fn build(cfg: &GenConfig) -> World {
         reuse_intl: Vec::new(),
         reuse_ira: Vec::new(),
         pinv: Vec::with_capacity(n),
+        by_name_word: None,
+        plant_family_next: 0,
     };
     b.offerings(plant_v);
 
@@ -1390,6 +1414,74 @@ impl Builder<'_> {
         self.world.planted.push((code, i as i64));
     }
 
+    /// An amount for a money plant of investors `who` (one, or the two of an ambiguity plant,
+    /// who share a family name) in offering `off`, starting from `want`: more than 2 % away
+    /// from every other investment of an investor sharing a word of their family name
+    /// ([`name_words`]). A planted exception must be decidable from the data, as the compliance
+    /// plants keep margins: an investment planted without its money next to a namesake's
+    /// unreferenced wire of the same amount (a spouse's, a family company's) is a true
+    /// ambiguity, not the planted exception. Steps by the offering's increment, up to its
+    /// maximum, then down to its minimum. When no step is free (at a million investments every
+    /// family name of the pools has thousands of investments), the plant's investors take a
+    /// family name of [`names::PLANT_FAMILY`] where one is; `want` when none is.
+    fn distinct_amount(&mut self, off: usize, who: &[usize], want: i64) -> i64 {
+        if self.by_name_word.is_none() {
+            let mut m: std::collections::HashMap<String, Vec<i64>> =
+                std::collections::HashMap::new();
+            for inv in self.pinv.iter().filter(|i| !i.history) {
+                for w in name_words(&self.world.investors[inv.investor]) {
+                    m.entry(w).or_default().push(inv.amount_c);
+                }
+            }
+            self.by_name_word = Some(m);
+        }
+        let o = &self.world.offerings[off];
+        let (min, inc, max) = (o.min_c, o.inc_c.max(1), o.max_c.unwrap_or(i64::MAX / 4));
+        let Some(index) = self.by_name_word.as_mut() else {
+            return want;
+        };
+        let search = |index: &std::collections::HashMap<String, Vec<i64>>, words: &[String]| {
+            let free = |a: i64| {
+                words.iter().all(|w| {
+                    index
+                        .get(w)
+                        .is_none_or(|v| v.iter().all(|&b| (a - b).abs() * 50 > a.max(b)))
+                })
+            };
+            let up = (0..200).map(|k| want + k * inc).take_while(|&a| a <= max);
+            let down = (1..200).map(|k| want - k * inc).take_while(|&a| a >= min);
+            up.chain(down).find(|&a| free(a))
+        };
+        let mut words: Vec<String> = who
+            .iter()
+            .flat_map(|&i| name_words(&self.world.investors[i]))
+            .collect();
+        words.sort();
+        words.dedup();
+        let mut found = search(index, &words);
+        if found.is_none() {
+            let n = names::PLANT_FAMILY.len();
+            for k in 0..n {
+                let family = names::PLANT_FAMILY[(self.plant_family_next + k) % n];
+                let w = vec![family.to_lowercase()];
+                if let Some(a) = search(index, &w) {
+                    self.plant_family_next = (self.plant_family_next + k + 1) % n;
+                    for &i in who {
+                        self.world.investors[i].last = family.to_string();
+                    }
+                    words = w;
+                    found = Some(a);
+                    break;
+                }
+            }
+        }
+        let amount = found.unwrap_or(want);
+        for w in words {
+            index.entry(w).or_default().push(amount);
+        }
+        amount
+    }
+
     fn xplant(&mut self, xp: XPlant) {
         let kinds = [
             OffKind::D506b,
@@ -1428,6 +1520,7 @@ impl Builder<'_> {
                 let amount = self
                     .pick_amount(off, i64::MAX / 4)
                     .unwrap_or(self.world.offerings[off].min_c);
+                let amount = self.distinct_amount(off, &[a, b], amount);
                 let nb = self
                     .world
                     .biz
@@ -1502,6 +1595,17 @@ impl Builder<'_> {
                 };
                 let amount = if kind == OffKind::RegA && xp == XPlant::AmountMismatch {
                     amount.max(500_000)
+                } else {
+                    amount
+                };
+                // Plants whose evidence is missing money: a namesake's line must not fit them.
+                let amount = if matches!(
+                    xp,
+                    XPlant::UnmatchedInvestment
+                        | XPlant::StatusMismatchNoRefund
+                        | XPlant::RefundDue
+                ) {
+                    self.distinct_amount(off, &[idx], amount)
                 } else {
                     amount
                 };
