@@ -2,7 +2,8 @@
 //!
 //! For each size (investments: 10,000, 100,000 and 1,000,000 by default) it generates a dataset
 //! once (`tieout gen --seed 7 --period 2026-10`) into a cache outside the repository
-//! (`$CARGO_TARGET_DIR/tieout-bench/<version>/n<N>-seed7-2026-10/`, reused when present), then
+//! (`$CARGO_TARGET_DIR/tieout-bench/<version>-gen<fingerprint of the generator's sources>/
+//! n<N>-seed7-2026-10/`, reused when present), then
 //! times each stage as a separate child process, measuring wall time and the child's peak
 //! resident set size (`wait4`'s `ru_maxrss`):
 //!
@@ -140,7 +141,9 @@ struct Measured {
 pub fn run(args: &[String]) -> Result<ExitCode> {
     let opts = parse(args)?;
     let bin = build_tieout(true)?;
-    let version = tieout_version(&bin)?;
+    // Datasets are cached per tieout version and generator source: a changed generator makes
+    // new datasets (its truth files would otherwise score the engine against stale plants).
+    let version = format!("{}-gen{}", tieout_version(&bin)?, generator_fingerprint()?);
     let cache = target_dir().join("tieout-bench");
     let runs = cache.join("runs");
     let _ = std::fs::remove_dir_all(&runs);
@@ -389,6 +392,39 @@ fn target_dir() -> PathBuf {
         .map(PathBuf::from)
         .map(|p| if p.is_absolute() { p } else { root().join(p) })
         .unwrap_or_else(|| root().join("target"))
+}
+
+/// FNV-1a (64-bit) of the generator's sources (relative paths and contents, in path order), as
+/// 16 hex digits: the dataset cache key beside the version.
+fn generator_fingerprint() -> Result<String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        for e in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+            let p = e?.path();
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let base = root().join("crates").join("sandbox").join("src");
+    let mut files = Vec::new();
+    walk(&base.join("generator"), &mut files)?;
+    files.sort();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for f in &files {
+        let rel = f
+            .strip_prefix(&base)
+            .unwrap_or(f)
+            .to_string_lossy()
+            .into_owned();
+        let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+        for b in rel.bytes().chain([0]).chain(bytes).chain([0]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    Ok(format!("{h:016x}"))
 }
 
 fn tieout_version(bin: &Path) -> Result<String> {
