@@ -1121,3 +1121,52 @@ fn two_payers_an_initial_cannot_tell_apart_are_ambiguous() {
         exceptions_csv(&o.exceptions)
     );
 }
+
+#[test]
+fn a_wire_line_goes_to_the_wire_investment_not_a_failed_ach_namesake() {
+    // Two investors of one name and amount, no reference on the line: one paid by wire, the
+    // other's ACH failed (its credit may have come in before the return). A Fedwire credit is
+    // the wire investment's; an ACH credit would be the other's.
+    let failed = || {
+        let mut f = investment(22, 2, M::Ach, S::PaymentFailed, "500.00", "2026-10-07");
+        f.received_at = None;
+        f.processed_at = f.created_at;
+        f
+    };
+    let b = book(
+        vec![
+            investor(1, "Thị Hương", "Vũ"),
+            investor(2, "Thị Hương", "Vũ"),
+        ],
+        vec![
+            investment(21, 1, M::Wire, S::Approved, "500.00", "2026-10-09"),
+            failed(),
+        ],
+    );
+    let wire = line(
+        1,
+        "2026-10-08",
+        50_000,
+        Some("THI HUONG VU"),
+        "FEDWIRE CREDIT VIA: TRUIST BANK /061000104 B/O: THI HUONG VU OBI: IMAD: 20261008MMQFMPMJ696706",
+    );
+    let o = run(&b, std::slice::from_ref(&wire), &[]);
+    let pairs: Vec<(i64, u32)> = o
+        .matches
+        .iter()
+        .map(|m| (m.investment_id, m.statement_row))
+        .collect();
+    assert_eq!(pairs, [(21, 1)], "{}", exceptions_csv(&o.exceptions));
+    assert!(!codes(&o).contains(&C::AmbiguousMatch));
+    // The same line as an ACH credit: the wire investment is not its owner.
+    let mut ach = wire.clone();
+    ach.description = "ACH CREDIT THI HUONG VU PPD".into();
+    ach.type_code = Some("ACH_CREDIT".into());
+    let o = run(&b, &[ach], &[]);
+    let pairs: Vec<(i64, u32)> = o
+        .matches
+        .iter()
+        .map(|m| (m.investment_id, m.statement_row))
+        .collect();
+    assert_eq!(pairs, [(22, 1)], "{}", exceptions_csv(&o.exceptions));
+}

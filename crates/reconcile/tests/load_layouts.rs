@@ -121,6 +121,20 @@ fn chase_layout() {
 }
 
 #[test]
+fn chase_description_names_the_counterparty() {
+    // Chase's export has no counterparty column: the originator (credits) or beneficiary
+    // (debits) comes from the markers in the description, as in BAI2 text.
+    let s = "Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #\n\
+        CREDIT,10/01/2026,\"FEDWIRE CREDIT VIA: WELLS FARGO BANK, N.A. /121000248 B/O: MARCUS VAN DER BERG OBI: IMAD: 20261001MMQFMPTN357425\",1900.00,WIRE_INCOMING,,OPR1\n\
+        DEBIT,10/02/2026,WIRE OUT BNF: JOHN ROE REF: R1,-100.00,WIRE_OUTGOING,,OPR2\n\
+        CREDIT,10/03/2026,DEPOSIT,50.00,DEPOSIT,,OPR3\n";
+    let l = load("operating.chase.csv", s);
+    assert!(l.rejects.is_empty(), "{:?}", l.rejects);
+    let cp: Vec<Option<&str>> = l.lines.iter().map(|l| l.counterparty.as_deref()).collect();
+    assert_eq!(cp, [Some("MARCUS VAN DER BERG"), Some("JOHN ROE"), None]);
+}
+
+#[test]
 fn debit_credit_layout_with_title_lines() {
     let mut s = String::from(
         "\"Account Statement - First Escrow Bank, N.A. - North Capital FBO\"\nAccount 12345 Period 2026-10-01 to 2026-10-31 Opening 1000.00\nDate,Reference,Description,Debit,Credit,Balance\n",

@@ -10,8 +10,8 @@ use super::expected::{self, Method, MoveKind, Movement, Req};
 use super::frames::{self, DayCharge, LineRow, MoveState};
 use super::subset::{self, Subset};
 use super::text::{
-    COVERAGE_TOKEN_MIN, business_days, family_tokens, key_tokens, name_similarity, name_tokens,
-    norm_key, token_best,
+    COVERAGE_TOKEN_MIN, Rail, business_days, family_tokens, key_tokens, line_rail, name_similarity,
+    name_tokens, norm_key, token_best,
 };
 use super::tolerances::Tolerances;
 use super::{
@@ -34,6 +34,8 @@ struct Line<'a> {
     is_batch: bool,
     /// The text has the words of a custodian's wire (`FBO`, `IRA`): money from an IRA.
     custodial: bool,
+    /// The rail the line came by (see [`line_rail`]).
+    rail: Rail,
 }
 
 /// The two-letter prefix of a token (an initial: the letter and 0); none for an empty token.
@@ -352,6 +354,7 @@ pub(crate) fn run(
                 custodial: upper
                     .split(|c: char| !c.is_ascii_alphanumeric())
                     .any(|w| w == "FBO" || w == "IRA"),
+                rail: line_rail(s.type_code.as_deref(), &upper),
                 upper,
             }
         })
@@ -1900,14 +1903,21 @@ fn candidates(
 /// number whose parts never add up to the one above them:
 /// * 1 — the line carries the investor's family name ([`surname_present`]);
 /// * 0.5 — the line's channel fits the payment method: a custodian's wire (`FBO … IRA`) for an
-///   IRA investment, any other line for the rest (IRA money comes only from the custodian);
+///   IRA investment and only for it (IRA money comes only from the custodian); not an ACH line
+///   for a wire investment, nor a wire for an ACH one ([`line_rail`]);
 /// * 0.25 — the platform records the money as taken (not a shadow movement: a failed or
 ///   cancelled investment is the less likely owner of a payment another one expects).
 ///
 /// A candidate with less is neither the line's owner nor a rival of one with more (see
 /// [`fuzzy_assign`]).
 fn tie_evidence(mv: &Movement, line: &Line<'_>) -> f64 {
-    let channel = (mv.method == Method::Ira) == line.custodial;
+    let channel = match mv.method {
+        Method::Ira => line.custodial,
+        _ if line.custodial => false,
+        Method::Wire => line.rail != Rail::Ach,
+        Method::Ach => line.rail != Rail::Wire,
+        _ => true,
+    };
     surname_present(&mv.names, &line.names)
         + if channel { 0.5 } else { 0.0 }
         + if mv.is_shadow() { 0.0 } else { 0.25 }

@@ -300,21 +300,15 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
     if investor.is_empty() || line.is_empty() {
         return 0.0;
     }
-    let best = |t: &str| {
-        line.iter()
-            .map(|u| token_similarity(t, u))
-            .fold(0.0, f64::max)
-    };
-    let best_family = |t: &str| {
-        if t.len() > 1 {
-            line.iter()
-                .filter(|u| u.len() > 1)
-                .map(|u| token_similarity(t, u))
-                .fold(0.0, f64::max)
+    // The family name's similarity to one line token: a line's initials do not count for it.
+    let family_sim = |t: &str, u: &str| {
+        if t.len() > 1 && u.len() <= 1 {
+            0.0
         } else {
-            best(t)
+            token_similarity(t, u)
         }
     };
+    let best_family = |t: &str| line.iter().map(|u| family_sim(t, u)).fold(0.0, f64::max);
     // The distinguishing tokens, without collecting them (this runs per candidate pair).
     let last_i = investor.len() - 1;
     let core = || {
@@ -344,8 +338,18 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
         let mut distinct = core().filter(|t| !NAME_PARTICLES.contains(&t.as_str()));
         let family = distinct.next();
         if distinct.next().is_none() {
-            let generic_s = generic.map(|t| best(t)).fold(0.0, f64::max);
-            return (best_family(family.unwrap_or(last)) + generic_s) / 2.0;
+            let family = family.unwrap_or(last);
+            let generic: Vec<&String> = generic.collect();
+            return best_distinct(
+                line,
+                |u| family_sim(family, u),
+                |u| {
+                    generic
+                        .iter()
+                        .map(|t| token_similarity(t, u))
+                        .fold(0.0, f64::max)
+                },
+            ) / 2.0;
         }
     }
     if n == 1 {
@@ -353,13 +357,16 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
     }
     // (family, given, whether a middle name may stand in for the given name)
     let score = |family: &str, given: &str, middle: bool| {
-        let mut given_s = best(given);
-        if middle && n >= 3 && given_s < 1.0 {
-            for t in core().skip(1).take(n - 2) {
-                given_s = given_s.max(0.9 * best(t));
+        let given_sim = |u: &str| {
+            let mut g = token_similarity(given, u);
+            if middle && n >= 3 && g < 1.0 {
+                for t in core().skip(1).take(n - 2) {
+                    g = g.max(0.9 * token_similarity(t, u));
+                }
             }
-        }
-        (best_family(family) + given_s) / 2.0
+            g
+        };
+        best_distinct(line, |u| family_sim(family, u), given_sim) / 2.0
     };
     let vn_first = VN_FAMILY.contains(&first.as_str());
     let vn_last = VN_FAMILY.contains(&last.as_str());
@@ -368,6 +375,38 @@ pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
     } else {
         let native = score(first, last, !vn_last);
         native.max(score(last, first, false))
+    }
+}
+
+/// The best `family(u) + given(v)` over two different tokens `u`, `v` of the line: the two ends
+/// of a name are two words on it (`MARK WALKER` is not Maria Makri although `MARK` resembles
+/// both of her names). A one-token line gives the better end alone.
+fn best_distinct(
+    line: &[String],
+    family: impl Fn(&str) -> f64,
+    given: impl Fn(&str) -> f64,
+) -> f64 {
+    // The two best of each side, with their token positions.
+    let top2 = |f: &dyn Fn(&str) -> f64| {
+        let mut best = (0.0_f64, usize::MAX);
+        let mut second = 0.0_f64;
+        for (i, u) in line.iter().enumerate() {
+            let v = f(u);
+            if v > best.0 {
+                second = best.0;
+                best = (v, i);
+            } else if v > second {
+                second = v;
+            }
+        }
+        (best, second)
+    };
+    let ((f1, fi), f2) = top2(&family);
+    let ((g1, gi), g2) = top2(&given);
+    if fi != gi || fi == usize::MAX {
+        f1 + g1
+    } else {
+        (f1 + g2).max(f2 + g1)
     }
 }
 
@@ -393,6 +432,60 @@ pub(crate) fn token_best(token: &str, line: &[String]) -> f64 {
     line.iter()
         .map(|u| token_similarity(token, u))
         .fold(0.0, f64::max)
+}
+
+/// The payment rail a statement line came by, as far as its type code or text tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rail {
+    /// A wire or other single credit transfer (Fedwire, CHIPS, SWIFT, SEPA, book transfer).
+    Wire,
+    /// An ACH entry (credit, debit, return).
+    Ach,
+    /// Neither says.
+    Unknown,
+}
+
+/// The rail of a line: its type code first (BAI2 codes, also carried as a camt.053 proprietary
+/// code; camt.053 `Domn/Fmly/SubFmly`; a bank export's type column such as Chase's
+/// `WIRE_INCOMING` or `ACH_CREDIT`), else the words of its text (`FEDWIRE`, `SWIFT`, `IMAD`;
+/// `ACH`, `CCD`, `PPD`) when they name one rail only. `upper` is the line's upper-case text.
+pub(crate) fn line_rail(type_code: Option<&str>, upper: &str) -> Rail {
+    const BAI_WIRE: [u16; 7] = [191, 195, 196, 206, 208, 495, 506];
+    const BAI_ACH: [u16; 9] = [142, 145, 165, 166, 169, 257, 451, 455, 469];
+    if let Some(code) = type_code.map(str::trim).filter(|c| !c.is_empty()) {
+        if let Ok(n) = code.parse::<u16>() {
+            if BAI_WIRE.contains(&n) {
+                return Rail::Wire;
+            }
+            if BAI_ACH.contains(&n) {
+                return Rail::Ach;
+            }
+        } else {
+            let up = code.to_ascii_uppercase();
+            let parts: Vec<&str> = up
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|p| !p.is_empty())
+                .collect();
+            let has = |w: &[&str]| parts.iter().any(|p| w.contains(p));
+            // camt.053 sub-families: ACH credit/debit/transaction/return; direct debits.
+            if has(&["ACH", "ACDT", "ADBT", "ATXN", "ARET", "RDDT", "IDDT"]) {
+                return Rail::Ach;
+            }
+            if has(&[
+                "WIRE", "XBCT", "DMCT", "ESCT", "SDVA", "PRCT", "BOOK", "SWIFT",
+            ]) {
+                return Rail::Wire;
+            }
+        }
+    }
+    let words = || upper.split(|c: char| !c.is_ascii_alphanumeric());
+    let wire = words().any(|w| matches!(w, "FEDWIRE" | "WIRE" | "SWIFT" | "CHIPS" | "IMAD"));
+    let ach = words().any(|w| matches!(w, "ACH" | "CCD" | "PPD"));
+    match (wire, ach) {
+        (true, false) => Rail::Wire,
+        (false, true) => Rail::Ach,
+        _ => Rail::Unknown,
+    }
 }
 
 /// Least token similarity that counts as a token being present on a line.
@@ -488,6 +581,31 @@ mod tests {
         assert!(s("Megan St. Clair", "ST CLAIR MEGAN") > 0.99);
         // A trust or company carrying a whole person's name is that person's evidence.
         assert!(s("John Smith Revocable Living Trust", "JOHN SMITH") > 0.99);
+        // The two ends are two words of the line: `MARK` resembles both of Maria Makri's names
+        // (0.85 and 0.88) but stands for one of them only.
+        assert!(s("Μαρία Μακρή", "MARK WALKER") < 0.85);
+        assert!(s("Μαρία Μακρή", "MARIA MAKRI") > 0.9);
+        assert!(s("Wei Wei", "WEI WEI") > 0.99);
+    }
+
+    #[test]
+    fn rail_from_type_code_or_words() {
+        let r = |code: Option<&str>, text: &str| line_rail(code, text);
+        assert_eq!(r(Some("195"), "ANY"), Rail::Wire);
+        assert_eq!(r(Some("165"), "FEDWIRE"), Rail::Ach);
+        assert_eq!(r(Some("WIRE_INCOMING"), ""), Rail::Wire);
+        assert_eq!(r(Some("ACH_CREDIT"), ""), Rail::Ach);
+        assert_eq!(r(Some("PMNT/RCDT/ACDT"), ""), Rail::Ach);
+        assert_eq!(r(Some("PMNT/RCDT/XBCT"), ""), Rail::Wire);
+        assert_eq!(
+            r(None, "FEDWIRE CREDIT VIA: PNC BANK B/O: JANE DOE"),
+            Rail::Wire
+        );
+        assert_eq!(r(None, "ORIG CO NAME:JANE DOE CCD ACH CREDIT"), Rail::Ach);
+        // Both or neither: unknown. A code that says nothing falls back to the words.
+        assert_eq!(r(None, "ACH WIRE"), Rail::Unknown);
+        assert_eq!(r(Some("399"), "DEPOSIT"), Rail::Unknown);
+        assert_eq!(r(Some("DEPOSIT"), "WIRE IN"), Rail::Wire);
     }
 
     #[test]

@@ -231,7 +231,8 @@ fn funds_extras(f: &mut Fields<'_>, funds: &str) -> Result<Option<NaiveDate>, St
 
 /// Originator (credits) or beneficiary (debits) named in BAI2 free text by the usual Fedwire /
 /// bank markers: `B/O:`, `ORIG:`, `ORIGINATOR:`, `ORG:`, `DBNM:` for money in; `BNF:`,
-/// `BENEFICIARY:`, `CRNM:` for money out. The value runs to the next `KEY:` marker.
+/// `BENEFICIARY:`, `CRNM:` for money out. The value runs to the next `KEY:` marker. Also read
+/// from the description of a CSV/XLSX line whose layout has no counterparty column.
 pub(crate) fn text_counterparty(text: &str, credit: bool) -> Option<String> {
     let keys: &[&str] = if credit {
         &["B/O:", "ORIGINATOR:", "ORIG:", "ORG:", "DBNM:", "FROM:"]

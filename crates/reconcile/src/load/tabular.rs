@@ -872,6 +872,11 @@ pub(crate) fn parse_table(
                 continue;
             }
         };
+        let description = get_opt(r, ColumnRole::Description).unwrap_or_default();
+        // No counterparty column (Chase's export has none): the originator or beneficiary the
+        // bank wrote into the description (`B/O: JANE DOE OBI: …`), as BAI2 text is read.
+        let counterparty = get_opt(r, ColumnRole::Counterparty)
+            .or_else(|| super::bai2::text_counterparty(&description, amount > 0));
         out.lines.push(StatementLine {
             file: file.to_string(),
             statement_row: row_no,
@@ -886,8 +891,8 @@ pub(crate) fn parse_table(
             currency: get_opt(r, ColumnRole::Currency)
                 .map(|c| c.to_ascii_uppercase())
                 .or_else(|| p.currency.clone()),
-            counterparty: get_opt(r, ColumnRole::Counterparty),
-            description: get_opt(r, ColumnRole::Description).unwrap_or_default(),
+            counterparty,
+            description,
             type_code: get_opt(r, ColumnRole::Type),
             raw: raw_owned,
         });

@@ -372,15 +372,16 @@ struct Builder<'a> {
     plant_family_next: usize,
 }
 
-/// The words of an investor's family and entity names, lower case: what a bank line of a
+/// The words of an investor's family and entity names, folded to lower-case ASCII as a bank
+/// writes them (`Νικολάου` and `Nikolaou` are one word on a statement): what a bank line of a
 /// namesake (spouse, family company) shares with them.
 pub(crate) fn name_words(p: &Investor) -> Vec<String> {
     let mut w: Vec<String> = std::iter::once(p.last.as_str())
         .chain(p.entity_name.as_deref())
         .flat_map(|n| {
             n.split(|c: char| !c.is_alphabetic())
+                .map(names::ascii_token)
                 .filter(|x| !x.is_empty())
-                .map(str::to_lowercase)
                 .collect::<Vec<_>>()
         })
         .collect();
