@@ -812,7 +812,7 @@ fn money_plants_have_no_namesake_payment_of_their_amount() {
                 .iter()
                 .any(|x| words[q.investor].contains(x));
             assert!(
-                !shared || (p.amount_c - q.amount_c).abs() * 50 > p.amount_c.max(q.amount_c),
+                !shared || world::amounts_apart(p.amount_c, q.amount_c),
                 "plant {} ({} {}) and investment {} ({} {}) share a family name and an amount",
                 p.id,
                 w.investors[p.investor].last,

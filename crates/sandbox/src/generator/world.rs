@@ -370,6 +370,11 @@ struct Builder<'a> {
     by_name_word: Option<std::collections::HashMap<String, Vec<i64>>>,
     /// Where the next search of [`names::PLANT_FAMILY`] starts.
     plant_family_next: usize,
+    /// Investment references drawn so far.
+    references: std::collections::HashSet<String>,
+    /// Amounts of the money plants by each word of their investors' names (see
+    /// [`Builder::clear_of_plants`]).
+    plant_amounts: std::collections::HashMap<String, Vec<i64>>,
 }
 
 /// The words of an investor's family and entity names, folded to lower-case ASCII as a bank
@@ -388,6 +393,14 @@ pub(crate) fn name_words(p: &Investor) -> Vec<String> {
     w.sort();
     w.dedup();
     w
+}
+
+/// Whether a money plant's amount `a` cannot be taken for a namesake's payment of `b`: more than
+/// 2 % apart and more than $60 apart (a wire may be short or over by up to $50, the engine's
+/// wire tolerance in `templates/tolerances.toml`, intermediary fees included).
+pub(crate) fn amounts_apart(a: i64, b: i64) -> bool {
+    let d = (a - b).abs();
+    d * 50 > a.max(b) && d > 6_000
 }
 
 /// Violation plant kinds (one row per planted investment, before ids exist).
@@ -438,6 +451,8 @@ pub(crate) fn build(cfg: &GenConfig) -> World {
         pinv: Vec::with_capacity(n),
         by_name_word: None,
         plant_family_next: 0,
+        references: std::collections::HashSet::with_capacity(n),
+        plant_amounts: std::collections::HashMap::new(),
     };
     b.offerings(plant_v);
 
@@ -1097,10 +1112,26 @@ impl Builder<'_> {
                 .min(at(last, 23, 59, 0))
                 .max(updated)
         };
-        let reference = format!("INV-{}", r.code(6));
+        // Unique, as the platform's are: at a million investments six random characters
+        // collide a few hundred times, and a shared reference is a different exception.
+        let reference = loop {
+            let c = format!("INV-{}", r.code(6));
+            if self.references.insert(c.clone()) {
+                break c;
+            }
+        };
         let pi =
             matches!(method, Method::Card | Method::Ach).then(|| format!("pi_3{}", r.alnum(23)));
         let _ = kind;
+        // Investments after the first money plant join the namesake index too (the plants'
+        // own amounts are added by `distinct_amount`).
+        if !history {
+            if let Some(index) = self.by_name_word.as_mut() {
+                for w in name_words(&self.world.investors[investor]) {
+                    index.entry(w).or_default().push(amount);
+                }
+            }
+        }
         self.pinv.push(Inv {
             id: 0,
             off,
@@ -1188,6 +1219,13 @@ impl Builder<'_> {
                     .unwrap_or(self.world.offerings[off].min_c);
                 break (idx, a);
             }
+        };
+        // Never the amount of a namesake's planted missing money (only down: a Reg CF or Reg A
+        // investor's limit must hold).
+        let amount = if history {
+            amount
+        } else {
+            self.clear_of_plants(off, investor, amount, 0, amount)
         };
         {
             let inv = &mut self.world.investors[investor];
@@ -1446,7 +1484,7 @@ impl Builder<'_> {
                 words.iter().all(|w| {
                     index
                         .get(w)
-                        .is_none_or(|v| v.iter().all(|&b| (a - b).abs() * 50 > a.max(b)))
+                        .is_none_or(|v| v.iter().all(|&b| amounts_apart(a, b)))
                 })
             };
             let up = (0..200).map(|k| want + k * inc).take_while(|&a| a <= max);
@@ -1478,9 +1516,47 @@ impl Builder<'_> {
         }
         let amount = found.unwrap_or(want);
         for w in words {
-            index.entry(w).or_default().push(amount);
+            index.entry(w.clone()).or_default().push(amount);
+            self.plant_amounts.entry(w).or_default().push(amount);
         }
         amount
+    }
+
+    /// `amount` for an investment of `investor` in offering `off` made after money plants, moved
+    /// by the offering's increment (down to `floor` first, then up to `cap`) when a plant of an
+    /// investor sharing a family-name word ([`name_words`]) has an amount not
+    /// [`amounts_apart`] from it: the line this investment's money brings would fit the plant.
+    fn clear_of_plants(
+        &self,
+        off: usize,
+        investor: usize,
+        amount: i64,
+        floor: i64,
+        cap: i64,
+    ) -> i64 {
+        if self.plant_amounts.is_empty() {
+            return amount;
+        }
+        let words = name_words(&self.world.investors[investor]);
+        let free = |a: i64| {
+            words.iter().all(|w| {
+                self.plant_amounts
+                    .get(w)
+                    .is_none_or(|v| v.iter().all(|&b| amounts_apart(a, b)))
+            })
+        };
+        if free(amount) {
+            return amount;
+        }
+        let o = &self.world.offerings[off];
+        let inc = o.inc_c.max(1);
+        let floor = floor.max(o.min_c);
+        let cap = cap.min(o.max_c.unwrap_or(i64::MAX / 4));
+        let down = (1..200)
+            .map(|k| amount - k * inc)
+            .take_while(|&a| a >= floor);
+        let up = (1..200).map(|k| amount + k * inc).take_while(|&a| a <= cap);
+        down.chain(up).find(|&a| free(a)).unwrap_or(amount)
     }
 
     fn xplant(&mut self, xp: XPlant) {
@@ -1599,7 +1675,8 @@ impl Builder<'_> {
                 } else {
                     amount
                 };
-                // Plants whose evidence is missing money: a namesake's line must not fit them.
+                // Plants whose evidence is missing money: a namesake's line must not fit them;
+                // the other plants' lines must not fit an earlier such plant.
                 let amount = if matches!(
                     xp,
                     XPlant::UnmatchedInvestment
@@ -1608,7 +1685,7 @@ impl Builder<'_> {
                 ) {
                     self.distinct_amount(off, &[idx], amount)
                 } else {
-                    amount
+                    self.clear_of_plants(off, idx, amount, amount, i64::MAX / 4)
                 };
                 self.push_inv(
                     off,
