@@ -418,8 +418,7 @@ pub(crate) fn family_tokens(name: &[String]) -> impl Iterator<Item = &String> {
         .iter()
         .enumerate()
         .rev()
-        .find(|(i, t)| *i == 0 || !NAME_COMPANY_WORDS.contains(&t.as_str()))
-        .map(|(i, t)| (i, t));
+        .find(|(i, t)| *i == 0 || !NAME_COMPANY_WORDS.contains(&t.as_str()));
     let first = name
         .first()
         .filter(|f| name.len() >= 2 && VN_FAMILY.contains(&f.as_str()))

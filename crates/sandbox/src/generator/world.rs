@@ -1125,11 +1125,9 @@ impl Builder<'_> {
         let _ = kind;
         // Investments after the first money plant join the namesake index too (the plants'
         // own amounts are added by `distinct_amount`).
-        if !history {
-            if let Some(index) = self.by_name_word.as_mut() {
-                for w in name_words(&self.world.investors[investor]) {
-                    index.entry(w).or_default().push(amount);
-                }
+        if !history && let Some(index) = self.by_name_word.as_mut() {
+            for w in name_words(&self.world.investors[investor]) {
+                index.entry(w).or_default().push(amount);
             }
         }
         self.pinv.push(Inv {
