@@ -1501,8 +1501,8 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
         by_move[c.m].push((c.l, c.score));
     }
     // A candidate that another investor's better tie-breaker evidence beats on its line is
-    // deferred:
-    // the better candidate decides the line first; what is left gets a second look at the end.
+    // deferred: the better candidate decides the line first; what is left gets a second look at
+    // the end.
     let mut deferred: Vec<Cand> = Vec::new();
     fuzzy_assign(st, &cands, &by_line, &by_move, Some(&mut deferred));
     fuzzy_assign(st, &deferred, &by_line, &by_move, None);

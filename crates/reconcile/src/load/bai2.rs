@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use tieout_domain::Cents;
 
-use super::values::parse_yymmdd;
+use super::values::{parse_yymmdd, text_counterparty};
 use super::{LoadError, LoadedStatement};
 use crate::model::{Reject, SourceFormat, StatedBalance, StatementLine};
 
@@ -227,62 +227,6 @@ fn funds_extras(f: &mut Fields<'_>, funds: &str) -> Result<Option<NaiveDate>, St
             "unknown funds type `{other}` (expected 0, 1, 2, S, V, D or Z)"
         )),
     }
-}
-
-/// Originator (credits) or beneficiary (debits) named in BAI2 free text by the usual Fedwire /
-/// bank markers: `B/O:`, `ORIG:`, `ORIGINATOR:`, `ORG:`, `DBNM:` for money in; `BNF:`,
-/// `BENEFICIARY:`, `CRNM:` for money out. The value runs to the next `KEY:` marker. Also read
-/// from the description of a CSV/XLSX line whose layout has no counterparty column.
-pub(crate) fn text_counterparty(text: &str, credit: bool) -> Option<String> {
-    let keys: &[&str] = if credit {
-        &["B/O:", "ORIGINATOR:", "ORIG:", "ORG:", "DBNM:", "FROM:"]
-    } else {
-        &["BNF:", "BENEFICIARY:", "CRNM:", "TO:"]
-    };
-    for key in keys {
-        let Some(at) = text.find(key) else { continue };
-        if at > 0 && !text[..at].ends_with([' ', ',', ';']) {
-            continue;
-        }
-        let rest = &text[at + key.len()..];
-        let end = next_marker(rest).unwrap_or(rest.len());
-        let v = rest[..end].trim().trim_end_matches([',', ';']).trim();
-        if !v.is_empty() {
-            return Some(v.to_string());
-        }
-    }
-    None
-}
-
-/// Byte offset of the next ` KEY:` marker (one upper-case word of 2–12 letters, digits or `/`,
-/// then `:`; or a known two-word key such as `ORD INST:`), or of a ` /RFB/`-style slash code.
-fn next_marker(s: &str) -> Option<usize> {
-    const TWO_WORD: [&str; 5] = ["ORD INST:", "FED REF:", "SND BK:", "RCV BK:", "ORG BK:"];
-    let b = s.as_bytes();
-    for i in 0..b.len() {
-        if b[i] != b' ' && b[i] != b',' {
-            continue;
-        }
-        let start = i + 1;
-        let rest = &s[start..];
-        if TWO_WORD.iter().any(|k| rest.starts_with(k)) {
-            return Some(i);
-        }
-        if rest.starts_with('/') && rest[1..].find('/').is_some_and(|k| (2..=5).contains(&k)) {
-            return Some(i);
-        }
-        let mut j = start;
-        while j < b.len()
-            && j - start <= 12
-            && (b[j].is_ascii_uppercase() || b[j].is_ascii_digit() || b[j] == b'/')
-        {
-            j += 1;
-        }
-        if j < b.len() && b[j] == b':' && j - start >= 2 && b[start].is_ascii_uppercase() {
-            return Some(i);
-        }
-    }
-    None
 }
 
 struct Account {

@@ -876,7 +876,7 @@ pub(crate) fn parse_table(
         // No counterparty column (Chase's export has none): the originator or beneficiary the
         // bank wrote into the description (`B/O: JANE DOE OBI: …`), as BAI2 text is read.
         let counterparty = get_opt(r, ColumnRole::Counterparty)
-            .or_else(|| super::bai2::text_counterparty(&description, amount > 0));
+            .or_else(|| super::values::text_counterparty(&description, amount > 0));
         out.lines.push(StatementLine {
             file: file.to_string(),
             statement_row: row_no,

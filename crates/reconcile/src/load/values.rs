@@ -362,6 +362,62 @@ fn month_name(t: &str) -> Option<u32> {
     NAMES.iter().position(|n| *n == lower).map(|i| i as u32 + 1)
 }
 
+/// Originator (credits) or beneficiary (debits) named in free text (BAI2 detail, a CSV/XLSX description) by the usual Fedwire /
+/// bank markers: `B/O:`, `ORIG:`, `ORIGINATOR:`, `ORG:`, `DBNM:` for money in; `BNF:`,
+/// `BENEFICIARY:`, `CRNM:` for money out. The value runs to the next `KEY:` marker. Read
+/// from a CSV/XLSX line's description only when its layout has no counterparty column.
+pub(crate) fn text_counterparty(text: &str, credit: bool) -> Option<String> {
+    let keys: &[&str] = if credit {
+        &["B/O:", "ORIGINATOR:", "ORIG:", "ORG:", "DBNM:", "FROM:"]
+    } else {
+        &["BNF:", "BENEFICIARY:", "CRNM:", "TO:"]
+    };
+    for key in keys {
+        let Some(at) = text.find(key) else { continue };
+        if at > 0 && !text[..at].ends_with([' ', ',', ';']) {
+            continue;
+        }
+        let rest = &text[at + key.len()..];
+        let end = next_marker(rest).unwrap_or(rest.len());
+        let v = rest[..end].trim().trim_end_matches([',', ';']).trim();
+        if !v.is_empty() {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
+/// Byte offset of the next ` KEY:` marker (one upper-case word of 2–12 letters, digits or `/`,
+/// then `:`; or a known two-word key such as `ORD INST:`), or of a ` /RFB/`-style slash code.
+fn next_marker(s: &str) -> Option<usize> {
+    const TWO_WORD: [&str; 5] = ["ORD INST:", "FED REF:", "SND BK:", "RCV BK:", "ORG BK:"];
+    let b = s.as_bytes();
+    for i in 0..b.len() {
+        if b[i] != b' ' && b[i] != b',' {
+            continue;
+        }
+        let start = i + 1;
+        let rest = &s[start..];
+        if TWO_WORD.iter().any(|k| rest.starts_with(k)) {
+            return Some(i);
+        }
+        if rest.starts_with('/') && rest[1..].find('/').is_some_and(|k| (2..=5).contains(&k)) {
+            return Some(i);
+        }
+        let mut j = start;
+        while j < b.len()
+            && j - start <= 12
+            && (b[j].is_ascii_uppercase() || b[j].is_ascii_digit() || b[j] == b'/')
+        {
+            j += 1;
+        }
+        if j < b.len() && b[j] == b':' && j - start >= 2 && b[start].is_ascii_uppercase() {
+            return Some(i);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
