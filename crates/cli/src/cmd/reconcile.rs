@@ -63,24 +63,6 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         }
         (None, None) => bail!("give either --snapshot DIR or --api-url URL"),
     };
-    steps.step("loading the snapshot");
-    let loaded = tieout_api::snapshot::open_book(&snapshot_dir)
-        .with_context(|| format!("loading the snapshot {}", snapshot_dir.display()))?;
-    // What was read, hashed as read: the snapshot's manifest (which lists every JSONL file's
-    // hash) and the book, or the JSONL files themselves when the book could not serve.
-    for r in &loaded.read {
-        inputs.push(InputFile {
-            role: "snapshot".into(),
-            path: format!("snapshot/{}", r.file),
-            sha256: r.sha256.clone(),
-            bytes: r.bytes,
-        });
-    }
-    let book = loaded.book;
-
-    // 2–3. Compliance, and the statements and payouts: side by side, so that the cores one
-    // leaves idle (the longest statement file parses on one core) work on the other.
-    steps.step("checking compliance and reading statements");
     let period = args.period;
     let mut compliance_inputs: Vec<InputFile> = Vec::new();
     let mut statement_inputs: Vec<InputFile> = Vec::new();
@@ -98,23 +80,52 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         },
         ..LoadOptions::default()
     };
-    // Names are checked and files read in argument order; parsing runs on all cores.
-    let mut names = BTreeSet::new();
-    let mut files: Vec<(bool, String, &std::path::Path, Vec<u8>)> = Vec::new();
-    for (is_statement, path) in args
-        .statements
-        .iter()
-        .map(|p| (true, p))
-        .chain(args.payouts.iter().map(|p| (false, p)))
-    {
-        let name = file_name(path)?;
-        if !names.insert(name.clone()) {
-            bail!("two inputs are named {name}; rename one so every line's file is unambiguous");
+    // Names are checked and files read in argument order, while the snapshot loads (decoding
+    // the book leaves a core idle near its end); parsing runs on all cores.
+    steps.step("loading the snapshot");
+    let read_files = || -> Result<Vec<(bool, String, &std::path::Path, Vec<u8>)>> {
+        let mut names = BTreeSet::new();
+        let mut files = Vec::new();
+        for (is_statement, path) in args
+            .statements
+            .iter()
+            .map(|p| (true, p))
+            .chain(args.payouts.iter().map(|p| (false, p)))
+        {
+            let name = file_name(path)?;
+            if !names.insert(name.clone()) {
+                bail!(
+                    "two inputs are named {name}; rename one so every line's file is unambiguous"
+                );
+            }
+            let role = if is_statement { "statement" } else { "payouts" };
+            let bytes = read_input(path, role, &mut statement_inputs)?;
+            files.push((is_statement, name, path.as_path(), bytes));
         }
-        let role = if is_statement { "statement" } else { "payouts" };
-        let bytes = read_input(path, role, &mut statement_inputs)?;
-        files.push((is_statement, name, path.as_path(), bytes));
+        Ok(files)
+    };
+    let (loaded, files) = rayon::join(
+        || tieout_api::snapshot::open_book(&snapshot_dir),
+        read_files,
+    );
+    let loaded =
+        loaded.with_context(|| format!("loading the snapshot {}", snapshot_dir.display()))?;
+    let files = files?;
+    // What was read, hashed as read: the snapshot's manifest (which lists every JSONL file's
+    // hash) and the book, or the JSONL files themselves when the book could not serve.
+    for r in &loaded.read {
+        inputs.push(InputFile {
+            role: "snapshot".into(),
+            path: format!("snapshot/{}", r.file),
+            sha256: r.sha256.clone(),
+            bytes: r.bytes,
+        });
     }
+    let book = loaded.book;
+
+    // 2–3. Compliance, and the statements and payouts: side by side, so that the cores one
+    // leaves idle (the longest statement file parses on one core) work on the other.
+    steps.step("checking compliance and reading statements");
     enum Parsed {
         Statement(load::LoadedStatement),
         Payouts(load::LoadedPayouts),

@@ -28,6 +28,7 @@
 //!   REFUND_DUE. started / not_received / cancelled / not_approved / unknown statuses: a shadow
 //!   credit — money found is STATUS_MISMATCH; otherwise ignored with the status as reason.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
@@ -122,9 +123,12 @@ pub(crate) enum Req {
     /// Unmatched → exception.
     Required,
     /// Unmatched → ignored with this reason.
-    Optional(String),
+    Optional(Cow<'static, str>),
     /// The platform says no money; money found → this exception code; unmatched → ignored.
-    Shadow { refund_due: bool, reason: String },
+    Shadow {
+        refund_due: bool,
+        reason: Cow<'static, str>,
+    },
 }
 
 /// One expected movement of money.
@@ -147,7 +151,8 @@ pub(crate) struct Movement {
     pub payment_intent_id: Option<String>,
     pub names: Arc<Vec<Vec<String>>>,
     pub display_names: Arc<Vec<String>>,
-    pub status: String,
+    /// The investment's status as the platform reports it (unknown values kept).
+    pub status: InvestmentStatus,
     pub req: Req,
     /// Carried forward from a previous run: the period end it was first open at.
     pub carried: Option<NaiveDate>,
@@ -259,10 +264,20 @@ pub(crate) fn build(
         .collect();
     let look_from = period.first - Duration::days(tol.lookback_days);
     // One investment at a time, in parallel; the results are concatenated in book order.
-    let per_investment =
-        |inv: &Investment| -> Result<(Vec<Movement>, Vec<OutOfScope>), ReconError> {
-            let mut moves = Vec::new();
-            let mut out = Vec::new();
+    // Appends one investment's movements and out-of-scope entries to `acc`.
+    let per_investment = |acc: &mut (Vec<Movement>, Vec<OutOfScope>),
+                          inv: &Investment|
+     -> Result<(), ReconError> {
+            let (moves, out) = acc;
+            // At most three movements per investment (credit, refund, ACH return); each is the
+            // `base` with its own kind, amounts, date and requirement. The last one takes `base`
+            // itself, so the common single movement copies none of its strings.
+            let mut patches: [Option<Patch>; 3] = [None, None, None];
+            let mut n_patches = 0;
+            let mut patch = |p: Patch| {
+                patches[n_patches] = Some(p);
+                n_patches += 1;
+            };
             let (gross, net) = gross_and_net(inv)?;
             let method = Method::from_payment(&inv.payment_method);
             let mut keys = Vec::new();
@@ -318,7 +333,7 @@ pub(crate) fn build(
                 payment_intent_id: inv.payment_intent_id.clone(),
                 names,
                 display_names,
-                status: inv.status.as_wire().to_string(),
+                status: inv.status.clone(),
                 req: Req::Required,
                 carried: None,
                 receipt_dated: inv.received_at.is_some(),
@@ -333,7 +348,7 @@ pub(crate) fn build(
                     reason: "no received, processed or created date: cannot place in a period"
                         .into(),
                 });
-                return Ok((moves, out));
+                return Ok(());
             };
             let before = len_before(inv.id, md, period, look_from);
             let mut pushed = false;
@@ -365,7 +380,7 @@ pub(crate) fn build(
                     }
                 } else {
                     let req = if let Some(reason) = before.clone() {
-                        Req::Optional(reason)
+                        Req::Optional(reason.into())
                     } else if failed_ach {
                         Req::Optional("ACH payment failed; no credit found, so nothing was swept before the return".into())
                     } else if refunded && matches!(method, Method::Card | Method::Ach) {
@@ -377,10 +392,12 @@ pub(crate) fn build(
                     } else {
                         Req::Required
                     };
-                    moves.push(Movement {
+                    patch(Patch {
+                        kind: MoveKind::Credit,
+                        expected: base.expected,
+                        alt: base.alt,
                         date: md,
                         req,
-                        ..base.clone()
                     });
                     pushed = true;
                 }
@@ -392,10 +409,15 @@ pub(crate) fn build(
                 );
                 let reason = format!("status {st}: no money expected");
                 if md >= look_from && md <= period.last {
-                    moves.push(Movement {
+                    patch(Patch {
+                        kind: MoveKind::Credit,
+                        expected: base.expected,
+                        alt: base.alt,
                         date: md,
-                        req: Req::Shadow { refund_due, reason },
-                        ..base.clone()
+                        req: Req::Shadow {
+                            refund_due,
+                            reason: reason.into(),
+                        },
                     });
                     pushed = true;
                 } else {
@@ -404,7 +426,7 @@ pub(crate) fn build(
                         expected: credit_amt,
                         reason,
                     });
-                    return Ok((moves, out));
+                    return Ok(());
                 }
             }
             if refunded {
@@ -422,13 +444,12 @@ pub(crate) fn build(
                     } else {
                         Req::Optional("card/ACH/crypto refund netted inside the processor (no separate bank debit)".into())
                     };
-                    moves.push(Movement {
+                    patch(Patch {
                         kind: MoveKind::Refund,
                         expected: amt,
                         alt: (alt != amt).then_some(alt),
                         date: rd,
                         req,
-                        ..base.clone()
                     });
                 } else if !pushed {
                     out.push(OutOfScope {
@@ -439,7 +460,7 @@ pub(crate) fn build(
                 }
             }
             if failed_ach && md >= look_from && md <= period.last {
-                moves.push(Movement {
+                patch(Patch {
                     kind: MoveKind::AchReturn,
                     expected: -net,
                     alt: (gross != net).then_some(-gross),
@@ -447,22 +468,38 @@ pub(crate) fn build(
                     req: Req::Optional(
                         "ACH payment failed before any credit; no return debit".into(),
                     ),
-                    ..base.clone()
                 });
             }
-            Ok((moves, out))
+            let mut base = Some(base);
+            for (i, p) in patches.into_iter().flatten().enumerate() {
+                let b = if i + 1 == n_patches {
+                    base.take()
+                } else {
+                    base.clone()
+                };
+                if let Some(b) = b {
+                    moves.push(p.apply(b));
+                }
+            }
+            Ok(())
         };
-    let parts: Vec<(Vec<Movement>, Vec<OutOfScope>)> = book
+    // In parallel, in book order: rayon folds consecutive runs of investments and reduces
+    // neighbouring runs left to right, so the concatenation keeps the book's order.
+    let (mut moves, mut out) = book
         .investments
         .par_iter()
-        .map(per_investment)
-        .collect::<Result<_, _>>()?;
-    let mut moves = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
-    let mut out = Vec::new();
-    for (m, o) in parts {
-        moves.extend(m);
-        out.extend(o);
-    }
+        .try_fold(
+            || (Vec::new(), Vec::new()),
+            |mut acc, inv| per_investment(&mut acc, inv).map(|()| acc),
+        )
+        .try_reduce(
+            || (Vec::new(), Vec::new()),
+            |mut a, b| {
+                a.0.extend(b.0);
+                a.1.extend(b.1);
+                Ok(a)
+            },
+        )?;
     // Carried-forward open items: mark the matching movement, or rebuild it.
     for item in carry {
         let Some(kind) = MoveKind::from_label(&item.kind) else {
@@ -506,7 +543,7 @@ pub(crate) fn build(
             payment_intent_id: item.payment_intent_id.clone(),
             names: Arc::new(names),
             display_names: Arc::new(item.names.clone()),
-            status: item.status.clone(),
+            status: InvestmentStatus::from_wire(&item.status),
             req: Req::Required,
             carried: Some(item.first_open_period_end),
             receipt_dated: true,
@@ -515,6 +552,28 @@ pub(crate) fn build(
     moves.sort_by_key(|m| (m.investment_id, m.kind));
     moves.dedup_by(|a, b| a.investment_id == b.investment_id && a.kind == b.kind);
     Ok((moves, out))
+}
+
+/// What distinguishes one of an investment's movements from its credit (see `build`).
+struct Patch {
+    kind: MoveKind,
+    expected: Cents,
+    alt: Option<Cents>,
+    date: NaiveDate,
+    req: Req,
+}
+
+impl Patch {
+    fn apply(self, base: Movement) -> Movement {
+        Movement {
+            kind: self.kind,
+            expected: self.expected,
+            alt: self.alt,
+            date: self.date,
+            req: self.req,
+            ..base
+        }
+    }
 }
 
 /// An investor's display names and their name tokens, shared by its movements.
