@@ -3,7 +3,7 @@
 //!
 //! Pure: no I/O, no clock. Rule violations are findings (data), never errors.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use chrono::{Datelike, Days, NaiveDate};
 use rayon::prelude::*;
@@ -835,8 +835,8 @@ fn regd_506b(rows: &[Row<'_>], cfg: &CheckConfig) -> Vec<Finding> {
         let group = &rb[i..j];
         // Non-accredited investors (any non-accredited in-scope investment), with their first
         // in-scope investment (date, id) in this offering.
-        let mut first: HashMap<i64, (NaiveDate, i64)> = HashMap::new();
-        let mut nonacc: HashMap<i64, bool> = HashMap::new();
+        let mut first: HashMap<i64, (NaiveDate, i64)> = HashMap::default();
+        let mut nonacc: HashMap<i64, bool> = HashMap::default();
         for r in group {
             first.entry(r.inv.investor_id).or_insert((r.date, r.inv.id));
             if !r.accredited {

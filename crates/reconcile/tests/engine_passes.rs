@@ -1170,3 +1170,28 @@ fn a_wire_line_goes_to_the_wire_investment_not_a_failed_ach_namesake() {
         .collect();
     assert_eq!(pairs, [(22, 1)], "{}", exceptions_csv(&o.exceptions));
 }
+
+#[test]
+fn a_reference_spelt_like_a_word_still_matches_exactly() {
+    // Line tokens that are short and all letters are kept only when some key is spelt that way
+    // (the book's or a movement's); a reference such as `OAK-TREE` is one.
+    let mut inv = investment(10, 1, M::Wire, S::Invested, "5000.00", "2026-10-05");
+    inv.reference_id = Some("OAK-TREE".into());
+    inv.payment_intent_id = None;
+    let b = book(vec![investor(1, "Ada", "Lovelace")], vec![inv]);
+    let l = line(
+        1,
+        "2026-10-05",
+        500_000,
+        Some("SOMEONE ELSE"),
+        "FEDWIRE CREDIT OBI: OAKTREE IMAD 123",
+    );
+    let o = run(&b, &[l], &[]);
+    let m = only_match(&o);
+    assert_eq!(
+        (m.investment_id, m.rule.as_str(), m.difference_cents),
+        (10, "exact_reference", 0),
+        "{}",
+        exceptions_csv(&o.exceptions)
+    );
+}

@@ -256,7 +256,7 @@ pub(crate) fn build(
             (Arc::new(d), Arc::new(n))
         })
         .collect();
-    let investors: std::collections::HashMap<i64, usize> = book
+    let investors: rustc_hash::FxHashMap<i64, usize> = book
         .investors
         .iter()
         .enumerate()
@@ -268,238 +268,234 @@ pub(crate) fn build(
     let per_investment = |acc: &mut (Vec<Movement>, Vec<OutOfScope>),
                           inv: &Investment|
      -> Result<(), ReconError> {
-            let (moves, out) = acc;
-            // At most three movements per investment (credit, refund, ACH return); each is the
-            // `base` with its own kind, amounts, date and requirement. The last one takes `base`
-            // itself, so the common single movement copies none of its strings.
-            let mut patches: [Option<Patch>; 3] = [None, None, None];
-            let mut n_patches = 0;
-            let mut patch = |p: Patch| {
-                patches[n_patches] = Some(p);
-                n_patches += 1;
-            };
-            let (gross, net) = gross_and_net(inv)?;
-            let method = Method::from_payment(&inv.payment_method);
-            let mut keys = Vec::new();
-            if let Some(r) = inv.reference_id.as_deref() {
-                let k = norm_key(r);
-                if k.len() >= super::text::MIN_KEY_LEN {
-                    keys.push(k);
-                }
+        let (moves, out) = acc;
+        // At most three movements per investment (credit, refund, ACH return); each is the
+        // `base` with its own kind, amounts, date and requirement. The last one takes `base`
+        // itself, so the common single movement copies none of its strings.
+        let mut patches: [Option<Patch>; 3] = [None, None, None];
+        let mut n_patches = 0;
+        let mut patch = |p: Patch| {
+            patches[n_patches] = Some(p);
+            n_patches += 1;
+        };
+        let (gross, net) = gross_and_net(inv)?;
+        let method = Method::from_payment(&inv.payment_method);
+        let mut keys = Vec::new();
+        if let Some(r) = inv.reference_id.as_deref() {
+            let k = norm_key(r);
+            if k.len() >= super::text::MIN_KEY_LEN {
+                keys.push(k);
             }
-            if let Some(p) = inv.payment_intent_id.as_deref() {
-                let k = norm_key(p);
-                if k.len() >= super::text::MIN_KEY_LEN {
-                    keys.push(k);
-                }
+        }
+        if let Some(p) = inv.payment_intent_id.as_deref() {
+            let k = norm_key(p);
+            if k.len() >= super::text::MIN_KEY_LEN {
+                keys.push(k);
             }
-            let cached = investors.get(&inv.investor_id).map(|&k| &investor_names[k]);
-            let own = inv
-                .investor_name
-                .as_deref()
-                .filter(|n| !n.trim().is_empty());
-            let (display_names, names) = match (cached, own) {
-                // The investment's own name is one the investor already has (or none).
-                (Some((d, n)), own) if own.is_none_or(|o| d.iter().any(|x| x == o)) => {
-                    (Arc::clone(d), Arc::clone(n))
+        }
+        let cached = investors.get(&inv.investor_id).map(|&k| &investor_names[k]);
+        let own = inv
+            .investor_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty());
+        let (display_names, names) = match (cached, own) {
+            // The investment's own name is one the investor already has (or none).
+            (Some((d, n)), own) if own.is_none_or(|o| d.iter().any(|x| x == o)) => {
+                (Arc::clone(d), Arc::clone(n))
+            }
+            (cached, own) => {
+                let mut d: Vec<String> = own.iter().map(|n| n.to_string()).collect();
+                if let Some((cd, _)) = cached {
+                    d.extend(cd.iter().cloned());
                 }
-                (cached, own) => {
-                    let mut d: Vec<String> = own.iter().map(|n| n.to_string()).collect();
-                    if let Some((cd, _)) = cached {
-                        d.extend(cd.iter().cloned());
-                    }
-                    let (d, n) = names_of(d);
-                    (Arc::new(d), Arc::new(n))
-                }
-            };
-            let credit_amt = if matches!(method, Method::Card | Method::Ach) {
-                net
-            } else {
-                gross
-            };
-            let credit_alt =
-                (gross != net && matches!(method, Method::Card | Method::Ach)).then_some(gross);
-            let base = Movement {
+                let (d, n) = names_of(d);
+                (Arc::new(d), Arc::new(n))
+            }
+        };
+        let credit_amt = if matches!(method, Method::Card | Method::Ach) {
+            net
+        } else {
+            gross
+        };
+        let credit_alt =
+            (gross != net && matches!(method, Method::Card | Method::Ach)).then_some(gross);
+        let base = Movement {
+            investment_id: inv.id,
+            investor_id: Some(inv.investor_id),
+            offering_id: Some(inv.offering_id),
+            kind: MoveKind::Credit,
+            method,
+            expected: credit_amt,
+            alt: credit_alt,
+            date: period.first,
+            keys,
+            reference_id: inv.reference_id.clone(),
+            payment_intent_id: inv.payment_intent_id.clone(),
+            names,
+            display_names,
+            status: inv.status.clone(),
+            req: Req::Required,
+            carried: None,
+            receipt_dated: inv.received_at.is_some(),
+        };
+        let money_date = date_of(inv.received_at)
+            .or(date_of(inv.processed_at))
+            .or(date_of(inv.created_at));
+        let Some(md) = money_date else {
+            out.push(OutOfScope {
                 investment_id: inv.id,
-                investor_id: Some(inv.investor_id),
-                offering_id: Some(inv.offering_id),
-                kind: MoveKind::Credit,
-                method,
                 expected: credit_amt,
-                alt: credit_alt,
-                date: period.first,
-                keys,
-                reference_id: inv.reference_id.clone(),
-                payment_intent_id: inv.payment_intent_id.clone(),
-                names,
-                display_names,
-                status: inv.status.clone(),
-                req: Req::Required,
-                carried: None,
-                receipt_dated: inv.received_at.is_some(),
-            };
-            let money_date = date_of(inv.received_at)
-                .or(date_of(inv.processed_at))
-                .or(date_of(inv.created_at));
-            let Some(md) = money_date else {
+                reason: "no received, processed or created date: cannot place in a period".into(),
+            });
+            return Ok(());
+        };
+        let before = len_before(inv.id, md, period, look_from);
+        let mut pushed = false;
+        // The credit.
+        let st = &inv.status;
+        let funds = st.funds_taken();
+        // Money that came back: status refunded, or a refund date on an investment that no longer
+        // holds funds (e.g. not_approved after the money arrived).
+        let refunded = *st == InvestmentStatus::Refunded
+            || (inv.refunded_at.is_some() && !funds && *st != InvestmentStatus::PaymentFailed);
+        let failed_ach = *st == InvestmentStatus::PaymentFailed && method == Method::Ach;
+        if funds || refunded || failed_ach {
+            if md > period.last {
                 out.push(OutOfScope {
                     investment_id: inv.id,
                     expected: credit_amt,
-                    reason: "no received, processed or created date: cannot place in a period"
-                        .into(),
+                    reason: format!("money date {md} is after the period end {}", period.last),
                 });
-                return Ok(());
-            };
-            let before = len_before(inv.id, md, period, look_from);
-            let mut pushed = false;
-            // The credit.
-            let st = &inv.status;
-            let funds = st.funds_taken();
-            // Money that came back: status refunded, or a refund date on an investment that no longer
-            // holds funds (e.g. not_approved after the money arrived).
-            let refunded = *st == InvestmentStatus::Refunded
-                || (inv.refunded_at.is_some() && !funds && *st != InvestmentStatus::PaymentFailed);
-            let failed_ach = *st == InvestmentStatus::PaymentFailed && method == Method::Ach;
-            if funds || refunded || failed_ach {
-                if md > period.last {
+            } else if md < look_from {
+                // Refund may still be in period; the credit itself is history.
+                if !refunded {
                     out.push(OutOfScope {
-                        investment_id: inv.id,
-                        expected: credit_amt,
-                        reason: format!("money date {md} is after the period end {}", period.last),
-                    });
-                } else if md < look_from {
-                    // Refund may still be in period; the credit itself is history.
-                    if !refunded {
-                        out.push(OutOfScope {
                         investment_id: inv.id,
                         expected: credit_amt,
                         reason: format!(
                             "money date {md} is before the period (settled in an earlier period)"
                         ),
                     });
-                    }
-                } else {
-                    let req = if let Some(reason) = before.clone() {
-                        Req::Optional(reason.into())
-                    } else if failed_ach {
-                        Req::Optional("ACH payment failed; no credit found, so nothing was swept before the return".into())
-                    } else if refunded && matches!(method, Method::Card | Method::Ach) {
-                        Req::Optional("refunded card/ACH payment; refunded inside the processor before settlement".into())
-                    } else if method == Method::Crypto {
-                        Req::Optional(
-                            "crypto settles off-bank; no settlement wire found this period".into(),
-                        )
-                    } else {
-                        Req::Required
-                    };
-                    patch(Patch {
-                        kind: MoveKind::Credit,
-                        expected: base.expected,
-                        alt: base.alt,
-                        date: md,
-                        req,
-                    });
-                    pushed = true;
                 }
             } else {
-                // No money according to the platform: a shadow credit.
-                let refund_due = matches!(
-                    st,
-                    InvestmentStatus::Cancelled | InvestmentStatus::NotApproved
-                );
-                let reason = format!("status {st}: no money expected");
-                if md >= look_from && md <= period.last {
-                    patch(Patch {
-                        kind: MoveKind::Credit,
-                        expected: base.expected,
-                        alt: base.alt,
-                        date: md,
-                        req: Req::Shadow {
-                            refund_due,
-                            reason: reason.into(),
-                        },
-                    });
-                    pushed = true;
+                let req = if let Some(reason) = before.clone() {
+                    Req::Optional(reason.into())
+                } else if failed_ach {
+                    Req::Optional("ACH payment failed; no credit found, so nothing was swept before the return".into())
+                } else if refunded && matches!(method, Method::Card | Method::Ach) {
+                    Req::Optional("refunded card/ACH payment; refunded inside the processor before settlement".into())
+                } else if method == Method::Crypto {
+                    Req::Optional(
+                        "crypto settles off-bank; no settlement wire found this period".into(),
+                    )
                 } else {
-                    out.push(OutOfScope {
-                        investment_id: inv.id,
-                        expected: credit_amt,
-                        reason,
-                    });
-                    return Ok(());
-                }
-            }
-            if refunded {
-                let rd = date_of(inv.refunded_at)
-                    .or(date_of(inv.updated_at))
-                    .unwrap_or(md);
-                let (amt, alt) = if matches!(method, Method::Card | Method::Ach) {
-                    (-net, -gross)
-                } else {
-                    (-gross, -net)
+                    Req::Required
                 };
-                if rd >= period.first && rd <= period.last {
-                    let req = if matches!(method, Method::Wire | Method::Ira | Method::Unknown) {
-                        Req::Required
-                    } else {
-                        Req::Optional("card/ACH/crypto refund netted inside the processor (no separate bank debit)".into())
-                    };
-                    patch(Patch {
-                        kind: MoveKind::Refund,
-                        expected: amt,
-                        alt: (alt != amt).then_some(alt),
-                        date: rd,
-                        req,
-                    });
-                } else if !pushed {
-                    out.push(OutOfScope {
-                        investment_id: inv.id,
-                        expected: amt,
-                        reason: format!("refunded on {rd}, outside the period"),
-                    });
-                }
-            }
-            if failed_ach && md >= look_from && md <= period.last {
                 patch(Patch {
-                    kind: MoveKind::AchReturn,
-                    expected: -net,
-                    alt: (gross != net).then_some(-gross),
+                    kind: MoveKind::Credit,
+                    expected: base.expected,
+                    alt: base.alt,
                     date: md,
-                    req: Req::Optional(
-                        "ACH payment failed before any credit; no return debit".into(),
-                    ),
+                    req,
+                });
+                pushed = true;
+            }
+        } else {
+            // No money according to the platform: a shadow credit.
+            let refund_due = matches!(
+                st,
+                InvestmentStatus::Cancelled | InvestmentStatus::NotApproved
+            );
+            let reason = format!("status {st}: no money expected");
+            if md >= look_from && md <= period.last {
+                patch(Patch {
+                    kind: MoveKind::Credit,
+                    expected: base.expected,
+                    alt: base.alt,
+                    date: md,
+                    req: Req::Shadow {
+                        refund_due,
+                        reason: reason.into(),
+                    },
+                });
+                pushed = true;
+            } else {
+                out.push(OutOfScope {
+                    investment_id: inv.id,
+                    expected: credit_amt,
+                    reason,
+                });
+                return Ok(());
+            }
+        }
+        if refunded {
+            let rd = date_of(inv.refunded_at)
+                .or(date_of(inv.updated_at))
+                .unwrap_or(md);
+            let (amt, alt) = if matches!(method, Method::Card | Method::Ach) {
+                (-net, -gross)
+            } else {
+                (-gross, -net)
+            };
+            if rd >= period.first && rd <= period.last {
+                let req = if matches!(method, Method::Wire | Method::Ira | Method::Unknown) {
+                    Req::Required
+                } else {
+                    Req::Optional("card/ACH/crypto refund netted inside the processor (no separate bank debit)".into())
+                };
+                patch(Patch {
+                    kind: MoveKind::Refund,
+                    expected: amt,
+                    alt: (alt != amt).then_some(alt),
+                    date: rd,
+                    req,
+                });
+            } else if !pushed {
+                out.push(OutOfScope {
+                    investment_id: inv.id,
+                    expected: amt,
+                    reason: format!("refunded on {rd}, outside the period"),
                 });
             }
-            let mut base = Some(base);
-            for (i, p) in patches.into_iter().flatten().enumerate() {
-                let b = if i + 1 == n_patches {
-                    base.take()
-                } else {
-                    base.clone()
-                };
-                if let Some(b) = b {
-                    moves.push(p.apply(b));
-                }
+        }
+        if failed_ach && md >= look_from && md <= period.last {
+            patch(Patch {
+                kind: MoveKind::AchReturn,
+                expected: -net,
+                alt: (gross != net).then_some(-gross),
+                date: md,
+                req: Req::Optional("ACH payment failed before any credit; no return debit".into()),
+            });
+        }
+        let mut base = Some(base);
+        for (i, p) in patches.into_iter().flatten().enumerate() {
+            let b = if i + 1 == n_patches {
+                base.take()
+            } else {
+                base.clone()
+            };
+            if let Some(b) = b {
+                moves.push(p.apply(b));
             }
-            Ok(())
-        };
-    // In parallel, in book order: rayon folds consecutive runs of investments and reduces
-    // neighbouring runs left to right, so the concatenation keeps the book's order.
-    let (mut moves, mut out) = book
+        }
+        Ok(())
+    };
+    // In parallel, in book order: rayon folds consecutive runs of investments into one pair of
+    // vectors each and collects the runs in order; they are concatenated once.
+    let runs: Vec<(Vec<Movement>, Vec<OutOfScope>)> = book
         .investments
         .par_iter()
         .try_fold(
             || (Vec::new(), Vec::new()),
             |mut acc, inv| per_investment(&mut acc, inv).map(|()| acc),
         )
-        .try_reduce(
-            || (Vec::new(), Vec::new()),
-            |mut a, b| {
-                a.0.extend(b.0);
-                a.1.extend(b.1);
-                Ok(a)
-            },
-        )?;
+        .collect::<Result<_, _>>()?;
+    let mut moves = Vec::with_capacity(runs.iter().map(|r| r.0.len()).sum());
+    let mut out = Vec::with_capacity(runs.iter().map(|r| r.1.len()).sum());
+    for (m, o) in runs {
+        moves.extend(m);
+        out.extend(o);
+    }
     // Carried-forward open items: mark the matching movement, or rebuild it.
     for item in carry {
         let Some(kind) = MoveKind::from_label(&item.kind) else {

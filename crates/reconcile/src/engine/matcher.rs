@@ -1,6 +1,8 @@
 //! The passes, the exclusive-assignment state and the end-of-run classification.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use chrono::{Duration, NaiveDate};
 use rayon::prelude::*;
@@ -10,8 +12,8 @@ use super::expected::{self, Method, MoveKind, Movement, Req};
 use super::frames::{self, DayCharge, LineRow, MoveState};
 use super::subset::{self, Subset};
 use super::text::{
-    COVERAGE_TOKEN_MIN, Rail, business_days, family_tokens, key_tokens, line_rail, name_similarity,
-    name_tokens, norm_key, token_best,
+    COVERAGE_TOKEN_MIN, Rail, business_days, family_tokens, key_shaped, key_tokens, line_rail,
+    name_similarity, name_tokens, norm_key, token_best,
 };
 use super::tolerances::Tolerances;
 use super::{
@@ -309,6 +311,11 @@ pub(crate) fn run(
 ) -> Result<ReconOutcome, ReconError> {
     tracing::debug!("engine: tokenise lines");
     let batch_words: Vec<String> = tol.batch_words.iter().map(|w| w.to_uppercase()).collect();
+    // A line token is kept only if it can be some key: key-shaped, or spelt like one of the
+    // keys that look like words. Every consumer of `Line::keys` (the exact join, the one-typo
+    // reference search, payout ids, the book's keys) only ever uses such tokens.
+    let word_keys = word_like_keys(input.book, &moves);
+    let keep = |k: &str| key_shaped(k) || word_keys.contains(k);
     let lines: Vec<Line<'_>> = input
         .lines
         .par_iter()
@@ -347,7 +354,7 @@ pub(crate) fn run(
                 src: s,
                 amount: s.amount_cents,
                 date: s.booking_date,
-                keys: key_tokens(&texts),
+                keys: key_tokens(&texts, keep),
                 pfx: prefixes(names.iter()),
                 names,
                 is_batch: batch_words.iter().any(|w| upper.contains(w.as_str())),
@@ -735,14 +742,14 @@ fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
             claimed.insert(k.clone(), l);
         }
     }
-    let claimed_lines: std::collections::HashSet<usize> = claimed.values().copied().collect();
-    let mut by_amount: HashMap<Cents, Vec<usize>> = HashMap::new();
+    let claimed_lines: HashSet<usize> = claimed.values().copied().collect();
+    let mut by_amount: HashMap<Cents, Vec<usize>> = HashMap::default();
     for (l, line) in st.lines.iter().enumerate() {
         if !st.used[l] && !claimed_lines.contains(&l) {
             by_amount.entry(line.amount).or_default().push(l);
         }
     }
-    let mut taken: std::collections::HashSet<usize> = claimed_lines.clone();
+    let mut taken: HashSet<usize> = claimed_lines.clone();
     for (k, p) in &payouts {
         if claimed.contains_key(k) || p.net == 0 {
             continue;
@@ -763,7 +770,7 @@ fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
             taken.insert(c[0].1);
         }
     }
-    let mut pi_index: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut pi_index: HashMap<String, Vec<usize>> = HashMap::default();
     for (m, mv) in st.moves.iter().enumerate() {
         if let Some(pi) = mv.payment_intent_id.as_deref() {
             pi_index.entry(norm_key(pi)).or_default().push(m);
@@ -917,7 +924,7 @@ fn pass_batches(st: &mut State<'_>) -> Result<(), ReconError> {
         // references, payout reports, refunds), counting a file only when it holds at least 2 %
         // of the offering's matches (one stray match does not make a file the offering's): a
         // settlement line only draws on offerings seen in its own file (or not seen yet).
-        let mut counts: HashMap<i64, BTreeMap<&str, usize>> = HashMap::new();
+        let mut counts: HashMap<i64, BTreeMap<&str, usize>> = HashMap::default();
         for (_, l, m) in &st.matches {
             if let Some(o) = st.moves[*m].offering_id {
                 *counts
@@ -1451,7 +1458,7 @@ fn pass_fuzzy(st: &mut State<'_>, credits: bool) {
         .collect();
     idx.par_sort_unstable();
     // Where each key's block starts and ends.
-    let mut dir: HashMap<u64, (usize, usize)> = HashMap::new();
+    let mut dir: HashMap<u64, (usize, usize)> = HashMap::default();
     let mut p = 0;
     while p < idx.len() {
         let k = idx[p].0;
@@ -1894,7 +1901,7 @@ fn candidates(
         }
     }
     out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)));
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::default();
     out.retain(|x| seen.insert(x.3));
     out
 }
@@ -1975,7 +1982,7 @@ fn surname_hit(names: &[Vec<String>], line: &[String]) -> bool {
 // Pass 5: one investment paid by two or three lines.
 
 fn pass_split(st: &mut State<'_>) {
-    let mut name_index: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut name_index: HashMap<&str, Vec<usize>> = HashMap::default();
     for (l, line) in st.lines.iter().enumerate() {
         if !st.used[l] && st.book_hit[l].is_none() && line.amount > 0 {
             for t in &line.names {
@@ -2060,11 +2067,33 @@ fn split_plan(
 // ---------------------------------------------------------------------------------------------
 // End of run: what is left.
 
+/// The keys (normalised reference ids and payment intent ids, of the book's investments and of
+/// the movements, which include carried items) that are not [`key_shaped`]: spelt like words.
+fn word_like_keys(book: &tieout_domain::Book, moves: &[Movement]) -> HashSet<String> {
+    let word_like = |k: &String| k.len() >= super::text::MIN_KEY_LEN && !key_shaped(k);
+    let from_book = book.investments.par_iter().flat_map_iter(|inv| {
+        [
+            inv.reference_id.as_deref(),
+            inv.payment_intent_id.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        // A digit survives normalisation: such a key is key-shaped, no need to normalise it.
+        .filter(|raw| !raw.bytes().any(|b| b.is_ascii_digit()))
+        .map(norm_key)
+        .filter(word_like)
+    });
+    let from_moves = moves
+        .par_iter()
+        .flat_map_iter(|m| m.keys.iter().filter(|k| word_like(k)).cloned());
+    from_book.chain(from_moves).collect()
+}
+
 /// For every line still open after the exact passes, the book investment whose reference id or
 /// payment intent id it carries (the lowest index when several): one parallel scan of the book
 /// against the open lines' keys.
 fn book_key_hits(st: &State<'_>, input: &ReconInput<'_>) -> Vec<Option<usize>> {
-    let open_keys: std::collections::HashSet<&str> = st
+    let open_keys: HashSet<&str> = st
         .lines
         .iter()
         .enumerate()
@@ -2089,7 +2118,7 @@ fn book_key_hits(st: &State<'_>, input: &ReconInput<'_>) -> Vec<Option<usize>> {
             .collect::<Vec<_>>()
         })
         .collect();
-    let mut book_keys: HashMap<String, usize> = HashMap::new();
+    let mut book_keys: HashMap<String, usize> = HashMap::default();
     for (k, i) in hits {
         let e = book_keys.entry(k).or_insert(i);
         *e = (*e).min(i);
@@ -2128,7 +2157,7 @@ fn classify_lines(st: &mut State<'_>, input: &ReconInput<'_>) {
         }
     }
     // Inter-account transfers (escrow disbursement out of one account, into another).
-    let mut credits: HashMap<Cents, Vec<usize>> = HashMap::new();
+    let mut credits: HashMap<Cents, Vec<usize>> = HashMap::default();
     for (l, line) in st.lines.iter().enumerate() {
         if !st.used[l] && line.amount > 0 {
             credits.entry(line.amount).or_default().push(l);

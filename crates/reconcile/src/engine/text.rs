@@ -15,9 +15,17 @@ pub(crate) fn norm_key(s: &str) -> String {
 /// Minimum length of a key token; shorter keys are too likely to collide with ordinary words.
 pub(crate) const MIN_KEY_LEN: usize = 4;
 
+/// Whether a normalised token has the shape of a machine key (long, or with a digit, or a
+/// payout id). Shorter all-letter tokens are mostly ordinary words (`WIRE`, `SMITH`) and are
+/// worth keeping only when some key is spelt that way (see [`key_tokens`]).
+pub(crate) fn key_shaped(k: &str) -> bool {
+    k.len() >= 8 || k.starts_with("PO_") || k.bytes().any(|b| b.is_ascii_digit())
+}
+
 /// Key tokens of a free text: each whitespace/punctuation-separated word normalised by
-/// [`norm_key`], plus its hyphen-separated parts. Sorted, de-duplicated.
-pub(crate) fn key_tokens(texts: &[&str]) -> Vec<String> {
+/// [`norm_key`], plus its hyphen-separated parts, where `keep` accepts the normalised token.
+/// Sorted, de-duplicated.
+pub(crate) fn key_tokens(texts: &[&str], keep: impl Fn(&str) -> bool) -> Vec<String> {
     // Normalised in place into one buffer; a string is allocated only for a kept token (this
     // runs for every statement line).
     fn norm_into(buf: &mut String, s: &str) {
@@ -37,13 +45,13 @@ pub(crate) fn key_tokens(texts: &[&str]) -> Vec<String> {
                 continue;
             }
             norm_into(&mut buf, raw);
-            if buf.len() >= MIN_KEY_LEN {
+            if buf.len() >= MIN_KEY_LEN && keep(&buf) {
                 out.push(buf.clone());
             }
             if raw.contains('-') {
                 for part in raw.split('-') {
                     norm_into(&mut buf, part);
-                    if buf.len() >= MIN_KEY_LEN + 2 {
+                    if buf.len() >= MIN_KEY_LEN + 2 && keep(&buf) {
                         out.push(buf.clone());
                     }
                 }
@@ -531,7 +539,7 @@ mod tests {
 
     #[test]
     fn key_tokens_normalise_and_split() {
-        let t = key_tokens(&["WIRE IN REF:INV-000123/ACME po_1AbC", "x"]);
+        let t = key_tokens(&["WIRE IN REF:INV-000123/ACME po_1AbC", "x"], |_| true);
         assert!(t.contains(&"INV000123".to_string()));
         assert!(t.contains(&"PO_1ABC".to_string()));
         assert!(t.contains(&"000123".to_string()));
