@@ -143,11 +143,18 @@ pub fn decode(bytes: &[u8]) -> Result<Book, DecodeError> {
     for _ in 0..n_off {
         offerings.push(ro.offering().map_err(|e| e.shift(start))?);
     }
-    let investors = read_blocks(&mut r, |r| r.investor())?;
-    let investments = read_blocks(&mut r, |r| r.investment())?;
+    // Both sections are located first (block heads only), then decoded side by side: each
+    // ends with a single-threaded concatenation of its blocks, and the two overlap.
+    let investor_blocks = block_slices(&mut r)?;
+    let investment_blocks = block_slices(&mut r)?;
     if r.at != bytes.len() {
         return Err(r.err("trailing bytes"));
     }
+    let (investors, investments) = rayon::join(
+        || decode_blocks(investor_blocks, |r| r.investor()),
+        || decode_blocks(investment_blocks, |r| r.investment()),
+    );
+    let (investors, investments) = (investors?, investments?);
     Ok(Book {
         offerings,
         investors,
@@ -155,10 +162,9 @@ pub fn decode(bytes: &[u8]) -> Result<Book, DecodeError> {
     })
 }
 
-fn read_blocks<T: Send>(
-    r: &mut R<'_>,
-    dec: impl Fn(&mut R<'_>) -> Result<T, DecodeError> + Sync,
-) -> Result<Vec<T>, DecodeError> {
+/// A section's blocks: (records, offset of the block in the file, the block's bytes); `r` is
+/// left after the section.
+fn block_slices<'b>(r: &mut R<'b>) -> Result<Vec<(usize, usize, &'b [u8])>, DecodeError> {
     let n = r.len()?;
     let mut heads = Vec::with_capacity(n.min(1 << 20));
     for _ in 0..n {
@@ -169,6 +175,14 @@ fn read_blocks<T: Send>(
         let start = r.at;
         slices.push((records, start, r.take(len)?));
     }
+    Ok(slices)
+}
+
+/// Decodes a section's blocks in parallel, in order.
+fn decode_blocks<T: Send>(
+    slices: Vec<(usize, usize, &[u8])>,
+    dec: impl Fn(&mut R<'_>) -> Result<T, DecodeError> + Sync,
+) -> Result<Vec<T>, DecodeError> {
     let parts: Vec<Vec<T>> = slices
         .into_par_iter()
         .map(|(records, start, b)| {

@@ -2078,8 +2078,14 @@ fn word_like_keys(book: &tieout_domain::Book, moves: &[Movement]) -> HashSet<Str
         ]
         .into_iter()
         .flatten()
-        // A digit survives normalisation: such a key is key-shaped, no need to normalise it.
-        .filter(|raw| !raw.bytes().any(|b| b.is_ascii_digit()))
+        // What normalisation keeps decides the shape: a digit, or 8 kept characters, make the
+        // key key-shaped, with no need to normalise it.
+        .filter(|raw| {
+            let kept = raw
+                .bytes()
+                .filter(|b| b.is_ascii_alphanumeric() || *b == b'_');
+            !raw.bytes().any(|b| b.is_ascii_digit()) && kept.count() < 8
+        })
         .map(norm_key)
         .filter(word_like)
     });
