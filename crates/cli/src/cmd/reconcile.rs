@@ -123,9 +123,8 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     }
     let book = loaded.book;
 
-    // 2–3. Compliance, and the statements and payouts: side by side, so that the cores one
-    // leaves idle (the longest statement file parses on one core) work on the other.
-    steps.step("checking compliance and reading statements");
+    // 2. The statements and payouts, parsed beside the engine's expected movements.
+    steps.step("reading statements");
     enum Parsed {
         Statement(load::LoadedStatement),
         Payouts(load::LoadedPayouts),
@@ -184,35 +183,19 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         first: period.first_day(),
         last: period.last_day(),
     };
-    // Compliance and the engine's expected movements (both from the book alone) run beside the
-    // statement parsing, filling the cores the longest statement file leaves idle.
-    let ((findings, prepared), parsed) = rayon::join(
-        || {
-            rayon::join(
-                || {
-                    super::check::run_checks(
-                        &book,
-                        period.last_day(),
-                        &args.compliance,
-                        &mut compliance_inputs,
-                    )
-                },
-                || match args.engine {
-                    crate::Engine::Tieout => {
-                        engine::prepare(&book, recon_period, &tolerances, carry.as_ref()).map(Some)
-                    }
-                    crate::Engine::Baseline => Ok(None),
-                },
-            )
+    // The engine's expected movements (from the book alone) are built beside the statement
+    // parsing, filling the cores the longest statement file leaves idle.
+    let (prepared, parsed) = rayon::join(
+        || match args.engine {
+            crate::Engine::Tieout => {
+                engine::prepare(&book, recon_period, &tolerances, carry.as_ref()).map(Some)
+            }
+            crate::Engine::Baseline => Ok(None),
         },
         parse,
     );
-    let findings = findings?;
     let prepared = prepared.context("reconciling")?;
     let parsed = parsed?;
-    inputs.extend(compliance_inputs);
-    inputs.extend(statement_inputs);
-    inputs.extend(late_inputs);
     let mut lines: Vec<StatementLine> = Vec::new();
     let mut balances: Vec<StatedBalance> = Vec::new();
     let mut rejects: Vec<Reject> = Vec::new();
@@ -234,8 +217,9 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         }
     }
     rejects.extend(payout_rejects);
-    // 4. Matching.
-    steps.step("matching");
+    // 4. Matching, and compliance beside it: the checks need only the book, and the matcher's
+    // ordered passes leave a core idle much of the time.
+    steps.step("matching and checking compliance");
     let input = ReconInput {
         book: &book,
         lines: &lines,
@@ -245,11 +229,25 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         carry_forward: carry.as_ref(),
         period: recon_period,
     };
-    let mut outcome = match prepared {
-        Some(prepared) => engine::reconcile_prepared(&input, &tolerances, prepared),
-        None => tieout_reconcile::baseline::reconcile(&input, &tolerances),
-    }
-    .context("reconciling")?;
+    let (findings, outcome) = rayon::join(
+        || {
+            super::check::run_checks(
+                &book,
+                period.last_day(),
+                &args.compliance,
+                &mut compliance_inputs,
+            )
+        },
+        || match prepared {
+            Some(prepared) => engine::reconcile_prepared(&input, &tolerances, prepared),
+            None => tieout_reconcile::baseline::reconcile(&input, &tolerances),
+        },
+    );
+    let findings = findings?;
+    let mut outcome = outcome.context("reconciling")?;
+    inputs.extend(compliance_inputs);
+    inputs.extend(statement_inputs);
+    inputs.extend(late_inputs);
     add_control_breaks(&mut outcome, &control_breaks);
 
     // 5. Outputs.
