@@ -162,9 +162,11 @@ pub fn decode(bytes: &[u8]) -> Result<Book, DecodeError> {
     })
 }
 
-/// A section's blocks: (records, offset of the block in the file, the block's bytes); `r` is
-/// left after the section.
-fn block_slices<'b>(r: &mut R<'b>) -> Result<Vec<(usize, usize, &'b [u8])>, DecodeError> {
+/// One block of a section: (records, offset of the block in the file, the block's bytes).
+type Block<'b> = (usize, usize, &'b [u8]);
+
+/// A section's blocks; `r` is left after the section.
+fn block_slices<'b>(r: &mut R<'b>) -> Result<Vec<Block<'b>>, DecodeError> {
     let n = r.len()?;
     let mut heads = Vec::with_capacity(n.min(1 << 20));
     for _ in 0..n {
@@ -180,7 +182,7 @@ fn block_slices<'b>(r: &mut R<'b>) -> Result<Vec<(usize, usize, &'b [u8])>, Deco
 
 /// Decodes a section's blocks in parallel, in order.
 fn decode_blocks<T: Send>(
-    slices: Vec<(usize, usize, &[u8])>,
+    slices: Vec<Block<'_>>,
     dec: impl Fn(&mut R<'_>) -> Result<T, DecodeError> + Sync,
 ) -> Result<Vec<T>, DecodeError> {
     let parts: Vec<Vec<T>> = slices

@@ -83,7 +83,9 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     // Names are checked and files read in argument order, while the snapshot loads (decoding
     // the book leaves a core idle near its end); parsing runs on all cores.
     steps.step("loading the snapshot");
-    let read_files = || -> Result<Vec<(bool, String, &std::path::Path, Vec<u8>)>> {
+    // (is a statement, file name, path, bytes) per input file.
+    type Read<'p> = (bool, String, &'p std::path::Path, Vec<u8>);
+    let read_files = || -> Result<Vec<Read<'_>>> {
         let mut names = BTreeSet::new();
         let mut files = Vec::new();
         for (is_statement, path) in args

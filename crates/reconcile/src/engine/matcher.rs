@@ -2519,7 +2519,8 @@ fn free_in_background(
 ) {
     // The lines borrow the statement; what they own is moved out (in place, no copy of the
     // strings) so that it can cross to the other thread.
-    let owned: Vec<(Vec<String>, Vec<String>, Vec<u16>, String)> = lines
+    type Owned = (Vec<String>, Vec<String>, Vec<u16>, String);
+    let owned: Vec<Owned> = lines
         .into_iter()
         .map(|l| (l.keys, l.names, l.pfx, l.upper))
         .collect();
