@@ -13,7 +13,7 @@ use super::frames::{self, DayCharge, LineRow, MoveState};
 use super::subset::{self, Subset};
 use super::text::{
     COVERAGE_TOKEN_MIN, Rail, business_days, family_tokens, key_shaped, key_tokens, line_rail,
-    name_similarity, name_tokens, norm_key, token_best,
+    name_similarity, name_tokens, norm_key, raw_key_shaped, token_best,
 };
 use super::tolerances::Tolerances;
 use super::{
@@ -2078,14 +2078,7 @@ fn word_like_keys(book: &tieout_domain::Book, moves: &[Movement]) -> HashSet<Str
         ]
         .into_iter()
         .flatten()
-        // What normalisation keeps decides the shape: a digit, or 8 kept characters, make the
-        // key key-shaped, with no need to normalise it.
-        .filter(|raw| {
-            let kept = raw
-                .bytes()
-                .filter(|b| b.is_ascii_alphanumeric() || *b == b'_');
-            !raw.bytes().any(|b| b.is_ascii_digit()) && kept.count() < 8
-        })
+        .filter(|raw| !raw_key_shaped(raw))
         .map(norm_key)
         .filter(word_like)
     });

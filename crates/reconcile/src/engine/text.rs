@@ -7,9 +7,14 @@ use chrono::{Datelike, NaiveDate};
 /// Hyphens, spaces and other punctuation are dropped so `INV-00123` and `inv00123` agree.
 pub(crate) fn norm_key(s: &str) -> String {
     s.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .filter(|&c| key_char(c))
         .map(|c| c.to_ascii_uppercase())
         .collect()
+}
+
+/// The characters [`norm_key`] keeps.
+fn key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
 }
 
 /// Minimum length of a key token; shorter keys are too likely to collide with ordinary words.
@@ -22,6 +27,12 @@ pub(crate) fn key_shaped(k: &str) -> bool {
     k.len() >= 8 || k.starts_with("PO_") || k.bytes().any(|b| b.is_ascii_digit())
 }
 
+/// Whether `norm_key(raw)` is sure to be [`key_shaped`] by its length or a digit, told without
+/// normalising (allocating) it.
+pub(crate) fn raw_key_shaped(raw: &str) -> bool {
+    raw.bytes().any(|b| b.is_ascii_digit()) || raw.chars().filter(|&c| key_char(c)).count() >= 8
+}
+
 /// Key tokens of a free text: each whitespace/punctuation-separated word normalised by
 /// [`norm_key`], plus its hyphen-separated parts, where `keep` accepts the normalised token.
 /// Sorted, de-duplicated.
@@ -32,7 +43,7 @@ pub(crate) fn key_tokens(texts: &[&str], keep: impl Fn(&str) -> bool) -> Vec<Str
         buf.clear();
         buf.extend(
             s.chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .filter(|&c| key_char(c))
                 .map(|c| c.to_ascii_uppercase()),
         );
     }
@@ -535,6 +546,26 @@ mod tests {
             assert_eq!(business_days(start, to), walk, "to {to}");
             assert_eq!(business_days(to, start), -walk);
         }
+    }
+
+    #[test]
+    fn raw_key_shape_agrees_with_the_normalised_key() {
+        for raw in [
+            "INV-VGHYNM",
+            "OAK-TREE",
+            "oak tree",
+            "A-B-C-D-E-F-G",
+            "A-B-C-D-E-F-G-H",
+            "pi_3La9XQ",
+            "po_abc",
+            "ACME",
+        ] {
+            if raw_key_shaped(raw) {
+                assert!(key_shaped(&norm_key(raw)), "{raw}");
+            }
+        }
+        assert!(raw_key_shaped("INV-VGHYNM") && !raw_key_shaped("OAK-TREE"));
+        assert!(!raw_key_shaped("A-B-C-D-E-F-G") && raw_key_shaped("A-B-C-D-E-F-G-H"));
     }
 
     #[test]
