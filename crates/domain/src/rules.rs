@@ -943,11 +943,10 @@ fn sanctions_findings(
         reported: Option<crate::sanctions::ScreenHit>,
         cleared: Vec<(crate::sanctions::ScreenHit, crate::sanctions::Override)>,
     }
+    let hits = index.screen_investor_batch(&investors, &cfg.screening);
     let results: HashMap<i64, Outcome> = investors
-        .par_iter()
-        .map_init(crate::sanctions::ScreenMemo::default, |memo, i| {
-            (i, index.screen_investor_with(i, &cfg.screening, memo))
-        })
+        .into_par_iter()
+        .zip(hits)
         .filter_map(|(i, hits)| {
             if hits.is_empty() {
                 return None;

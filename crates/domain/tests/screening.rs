@@ -500,3 +500,66 @@ fn investors_are_screened_by_type() {
     born.date_of_birth = "1991-02-03".parse().ok();
     assert!(no_match(&index.screen_investor(&born, &cfg)));
 }
+
+#[test]
+fn batch_screening_gives_what_each_investor_gets() {
+    let Some(dir) = samples() else { return };
+    let set = read_set(&dir);
+    let index = SanctionsIndex::build(&SanctionsList::parse_lenient(&set.files()));
+    let cfg = ScreenConfig::default();
+    use tieout_domain::InvestorType::*;
+    // Namesakes that share the name half of screening but differ in what corroborates it
+    // (date of birth, country), in type, and in the names behind them.
+    let mut investors = Vec::new();
+    for (k, (t, first, last)) in [
+        (Person, "Daniel", "Moreno"),
+        (TrustIra, "Daniel", "Moreno"),
+        (Company, "Daniel Moreno", "Holdings LLC"),
+        (Company, "Bel-Kap-Steel", "LLC"),
+        (Person, "Suex", "Otc"),
+        (Person, "Anna", "Lindqvist"),
+        // The same name as the first, screened against entities instead.
+        (Company, "Daniel", "Moreno"),
+    ]
+    .into_iter()
+    .cycle()
+    .take(28)
+    .enumerate()
+    {
+        let mut i = serde_json_investor(k as i64 + 1, first, "");
+        i.investor_type = t;
+        i.last_name = last.to_string();
+        match k / 7 {
+            1 => i.date_of_birth = "1991-02-03".parse().ok(),
+            2 => {
+                i.country = Some("Mexico".into());
+                i.individual_name = Some("MORENO, Daniel".into());
+            }
+            3 => i.display_name = Some("D. Moreno".into()),
+            _ => {}
+        }
+        investors.push(i);
+    }
+    let refs: Vec<&tieout_domain::Investor> = investors.iter().collect();
+    let batch = index.screen_investor_batch(&refs, &cfg);
+    assert_eq!(batch.len(), investors.len());
+    for (i, hits) in investors.iter().zip(&batch) {
+        assert_eq!(hits, &index.screen_investor(i, &cfg), "investor {}", i.id);
+    }
+    // Not vacuous: namesakes get different outcomes from the same names.
+    assert_eq!(best_match(&batch[0]), Some(15102));
+    assert!(
+        no_match(&batch[7]),
+        "a different date of birth weakens the hit"
+    );
+    assert!(batch[2].is_empty() && best_match(&batch[16]) == Some(15102));
+    assert!(batch[6].is_empty(), "a company named like an individual");
+    let listed = index.screen_investors(&investors, &cfg);
+    let expect: Vec<(i64, Vec<ScreenHit>)> = investors
+        .iter()
+        .zip(batch)
+        .filter(|(_, h)| !h.is_empty())
+        .map(|(i, h)| (i.id, h))
+        .collect();
+    assert_eq!(listed, expect);
+}

@@ -1,6 +1,7 @@
 //! `tieout check`: compliance findings for a snapshot.
 
 use anyhow::{Context, Result};
+use tieout_domain::sanctions::Overrides;
 use tieout_domain::{CheckConfig, Finding, Severity, check, findings_csv};
 
 use crate::inputs::{load_overrides, load_sanctions};
@@ -9,16 +10,21 @@ use crate::{CheckArgs, ComplianceArgs, Outcome};
 
 /// Runs `tieout check`.
 pub fn run(args: CheckArgs) -> Result<Outcome> {
-    let book = tieout_api::snapshot::load_book(&args.snapshot)
-        .with_context(|| format!("loading the snapshot {}", args.snapshot.display()))?;
+    // The OFAC list is parsed and indexed while the snapshot loads.
+    let mut inputs = Vec::new();
+    let (book, lists) = rayon::join(
+        || tieout_api::snapshot::load_book(&args.snapshot),
+        || load_lists(&args.compliance, &mut inputs),
+    );
+    let book = book.with_context(|| format!("loading the snapshot {}", args.snapshot.display()))?;
+    let lists = lists?;
     let as_of = match args.as_of {
         Some(d) => d,
         None => tieout_api::snapshot::read_manifest(&args.snapshot)
             .map(|m| m.pulled_at.date_naive())
             .with_context(|| "no --as-of given and the snapshot manifest has no pull time")?,
     };
-    let mut inputs = Vec::new();
-    let findings = run_checks(&book, as_of, &args.compliance, &mut inputs)?;
+    let findings = lists.check(&book, as_of);
     let out = StagedDir::new(&args.out)?;
     out.write("findings.csv", findings_csv(&findings).as_bytes())?;
     out.commit()?;
@@ -47,16 +53,37 @@ pub fn run_checks(
     args: &ComplianceArgs,
     inputs: &mut Vec<crate::inputs::InputFile>,
 ) -> Result<Vec<Finding>> {
+    Ok(load_lists(args, inputs)?.check(book, as_of))
+}
+
+/// What the rules read besides the book: the optional OFAC list (indexed) and the overrides.
+struct Lists {
+    sanctions: Option<crate::inputs::Sanctions>,
+    overrides: Overrides,
+}
+
+impl Lists {
+    /// Every rule over `book` as of `as_of`.
+    fn check(&self, book: &tieout_domain::Book, as_of: chrono::NaiveDate) -> Vec<Finding> {
+        check(
+            book,
+            as_of,
+            self.sanctions.as_ref().map(|s| &s.index),
+            &self.overrides,
+            &CheckConfig::default(),
+        )
+    }
+}
+
+/// Reads (recording them in `inputs`) and parses the sanctions list and overrides `args` name.
+fn load_lists(args: &ComplianceArgs, inputs: &mut Vec<crate::inputs::InputFile>) -> Result<Lists> {
     let sanctions = match &args.sdn {
         Some(dir) => Some(load_sanctions(dir, inputs)?),
         None => None,
     };
     let overrides = load_overrides(args.overrides.as_deref(), inputs)?;
-    Ok(check(
-        book,
-        as_of,
-        sanctions.as_ref().map(|s| &s.index),
-        &overrides,
-        &CheckConfig::default(),
-    ))
+    Ok(Lists {
+        sanctions,
+        overrides,
+    })
 }
