@@ -1195,3 +1195,42 @@ fn a_reference_spelt_like_a_word_still_matches_exactly() {
         exceptions_csv(&o.exceptions)
     );
 }
+
+#[test]
+fn a_line_with_one_investments_own_reference_is_not_given_to_its_one_typo_neighbour() {
+    // ISS-000010 is not_received (no money expected this period); ISS-000011 (one character apart) expects
+    // the same amount. A wire quoting ISS-000010 is investment 10's money arriving against its
+    // status, not a mistyped ISS-000011.
+    // Made in July and never received: out of the period's scope, so no movement of its own.
+    let mut not_received = investment(10, 1, M::Wire, S::NotReceived, "5000.00", "2026-07-01");
+    not_received.received_at = None;
+    let b = book(
+        vec![
+            investor(1, "Ada", "Lovelace"),
+            investor(2, "Dmitri", "Ivanov"),
+        ],
+        vec![
+            not_received,
+            investment(11, 2, M::Wire, S::Invested, "5000.00", "2026-10-05"),
+        ],
+    );
+    let l = line(
+        1,
+        "2026-10-05",
+        500_000,
+        Some("ADA LOVELACE"),
+        "FEDWIRE CREDIT OBI: ISS-000010",
+    );
+    let o = run(&b, &[l], &[]);
+    assert!(o.matches.is_empty(), "{:?}", o.matches);
+    let codes: Vec<(&str, Option<i64>)> = o
+        .exceptions
+        .iter()
+        .map(|e| (e.code.as_str(), e.investment_id))
+        .collect();
+    assert!(
+        codes.contains(&("STATUS_MISMATCH", Some(10))),
+        "{}",
+        exceptions_csv(&o.exceptions)
+    );
+}

@@ -402,9 +402,11 @@ pub(crate) fn run(
         "engine: pass exact_reference"
     );
     pass_exact(&mut st)?;
+    // Lines still open that carry an investment's own key (whatever its status): never given
+    // to another investment whose reference is one typo away.
+    st.book_hit = book_key_hits(&st, input);
     tracing::debug!("engine: pass fuzzy_reference");
     pass_fuzzy_reference(&mut st);
-    st.book_hit = book_key_hits(&st, input);
     tracing::debug!("engine: pass payout_report");
     pass_payouts(&mut st, input.payouts);
     // Refund and return debits first: a refund with its own debit line is not one a processor
@@ -594,6 +596,10 @@ fn one_apart(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).filter(|(x, y)| x != y).count() <= 1
 }
 
+/// Pass 1b: a line token one character away from an open movement's reference (a typo, an O for
+/// a 0), when exactly one such movement also fits the amount. A line still open that carries an
+/// investment's own key exactly (`book_hit`: its money arrived against its status, or twice) is
+/// that investment's, never a typo of its neighbour's.
 fn pass_fuzzy_reference(st: &mut State<'_>) {
     // (masked-key hash, movement) for every position of every open movement's reference,
     // sorted: one binary search per masked form of a line token.
@@ -624,12 +630,12 @@ fn pass_fuzzy_reference(st: &mut State<'_>) {
     let mut lens: Vec<usize> = refs.iter().flatten().map(String::len).collect();
     lens.sort_unstable();
     lens.dedup();
-    let used = &st.used;
+    let (used, book_hit) = (&st.used, &st.book_hit);
     let cands: Vec<(usize, Vec<usize>)> = st
         .lines
         .par_iter()
         .enumerate()
-        .filter(|(l, _)| !used[*l])
+        .filter(|(l, _)| !used[*l] && book_hit[*l].is_none())
         .map(|(l, line)| {
             let mut v: Vec<usize> = Vec::new();
             for k in &line.keys {

@@ -271,6 +271,12 @@ fn write_all(cfg: &GenConfig, dir: &Path) -> Result<DatasetSummary, GenError> {
     api?;
     statements?;
     let payout_rows = payout_rows?;
+    if w.undecidable_plants > 0 {
+        tracing::warn!(
+            "{} money plants kept an amount a namesake's line could fit; their planted exceptions may not be decidable",
+            w.undecidable_plants
+        );
+    }
     render::write_dataset_json(dir, &w, &m, cfg.seed, cfg.investments, &api_key)?;
     let _ = w.period.first_day().year();
     Ok(DatasetSummary {

@@ -130,6 +130,8 @@ impl Money {
 
 struct Ctx<'w> {
     w: &'w World,
+    /// Every investment's reference: a mangled reference must not be another's.
+    references: std::collections::HashSet<&'w str>,
     r: R,
     ctr: u64,
     lines: [Vec<Line>; 4],
@@ -270,7 +272,14 @@ impl Ctx<'_> {
                     'B' => '8',
                     _ => 'X',
                 };
-                (c.into_iter().collect(), "reference mangled")
+                let mangled: String = c.into_iter().collect();
+                // A typo that lands on another investment's reference is that investment's
+                // reference to any reader: the line would be undecidable, so it keeps its own.
+                if self.references.contains(mangled.as_str()) {
+                    (r.replace('-', ""), "reference without dash")
+                } else {
+                    (mangled, "reference mangled")
+                }
             }
             3 => (
                 format!(
@@ -472,6 +481,7 @@ impl Ctx<'_> {
 pub(crate) fn build(w: &World, seed: u64) -> Money {
     let mut c = Ctx {
         w,
+        references: w.invs.iter().map(|i| i.reference.as_str()).collect(),
         r: R::new(seed, 2),
         ctr: 0,
         lines: [Vec::new(), Vec::new(), Vec::new(), Vec::new()],

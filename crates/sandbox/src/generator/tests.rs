@@ -791,7 +791,8 @@ fn picks_sdn_names_from_a_real_list() {
 fn money_plants_have_no_namesake_payment_of_their_amount() {
     // Dense enough in family names that drawn amounts collide and must be moved.
     let w = world::build(&cfg(6000, 11, false));
-    let words: Vec<Vec<String>> = w.investors.iter().map(world::name_words).collect();
+    assert_eq!(w.undecidable_plants, 0);
+    let words: Vec<Vec<String>> = w.investors.iter().map(world::namesake_keys).collect();
     let mut checked = 0;
     for p in &w.invs {
         let partner = match p.xplant {
@@ -813,7 +814,7 @@ fn money_plants_have_no_namesake_payment_of_their_amount() {
                 .any(|x| words[q.investor].contains(x));
             assert!(
                 !shared || world::amounts_apart(p.amount_c, q.amount_c),
-                "plant {} ({} {}) and investment {} ({} {}) share a family name and an amount",
+                "plant {} ({} {}) and investment {} ({} {}) are namesakes with one amount",
                 p.id,
                 w.investors[p.investor].last,
                 p.amount_c,
@@ -824,4 +825,33 @@ fn money_plants_have_no_namesake_payment_of_their_amount() {
         }
     }
     assert!(checked >= 100, "{checked} plants checked");
+}
+
+#[test]
+fn plant_family_names_are_nobodys_namesakes() {
+    use super::names::{ACCENTED, ANGLO, CYRILLIC, GREEK, PLANT_FAMILY, VIETNAMESE};
+    let pools: std::collections::HashSet<String> = [ANGLO, ACCENTED, VIETNAMESE, CYRILLIC, GREEK]
+        .iter()
+        .flat_map(|p| p.lasts.iter().flat_map(|&(m, f)| [m, f]))
+        .flat_map(|n| world::word_keys([n]))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for f in PLANT_FAMILY {
+        let k = world::word_keys([*f]);
+        assert_eq!(k.len(), 1, "{f}");
+        assert!(
+            !pools.contains(&k[0]),
+            "{f} is a namesake of a pool's family name"
+        );
+        assert!(
+            seen.insert(k[0].clone()),
+            "{f} is a namesake of another plant family"
+        );
+    }
+    // The keys see through gendered and similar forms.
+    assert_eq!(
+        world::word_keys(["Καραγιάννη"]),
+        world::word_keys(["Καραγιάννης"])
+    );
+    assert_eq!(world::word_keys(["García"]), world::word_keys(["Garside"]));
 }

@@ -291,6 +291,9 @@ pub(crate) struct World {
     pub snapshot: NaiveDateTime,
     /// Planted violation intents (plan kind, investment id) for notes.
     pub planted: Vec<(&'static str, i64)>,
+    /// Money plants that kept an amount a namesake's line could fit (no free amount was found;
+    /// see `Builder::distinct_amount`): their planted exception may not be decidable.
+    pub undecidable_plants: usize,
 }
 
 const EXCL_COMMON: &[&str] = &["KP", "IR", "CU", "SY", "RU", "BY"];
@@ -365,34 +368,61 @@ struct Builder<'a> {
     reuse_intl: Vec<usize>,
     reuse_ira: Vec<usize>,
     pinv: Vec<Inv>,
-    /// Amounts of the investments so far by each word of their investor's names (lower case),
-    /// built at the first money plant: see [`Builder::distinct_amount`].
-    by_name_word: Option<std::collections::HashMap<String, Vec<i64>>>,
+    /// Amounts of the investments so far by their investor's namesake keys
+    /// ([`namesake_keys`]), built at the first money plant: see [`Builder::distinct_amount`].
+    by_name_word: Option<ByKey>,
     /// Where the next search of [`names::PLANT_FAMILY`] starts.
     plant_family_next: usize,
     /// Investment references drawn so far.
     references: std::collections::HashSet<String>,
-    /// Amounts of the money plants by each word of their investors' names (see
+    /// Amounts of the money plants by their investors' namesake keys (see
     /// [`Builder::clear_of_plants`]).
-    plant_amounts: std::collections::HashMap<String, Vec<i64>>,
+    plant_amounts: ByKey,
 }
 
-/// The words of an investor's family and entity names, folded to lower-case ASCII as a bank
-/// writes them (`Νικολάου` and `Nikolaou` are one word on a statement): what a bank line of a
-/// namesake (spouse, family company) shares with them.
-pub(crate) fn name_words(p: &Investor) -> Vec<String> {
-    let mut w: Vec<String> = std::iter::once(p.last.as_str())
-        .chain(p.entity_name.as_deref())
-        .flat_map(|n| {
-            n.split(|c: char| !c.is_alphabetic())
-                .map(names::ascii_token)
-                .filter(|x| !x.is_empty())
-                .collect::<Vec<_>>()
-        })
+/// The keys under which an investor counts as a namesake of another: the first three letters of
+/// each word of their family and entity names, folded to lower-case ASCII as a bank writes them
+/// (`Νικολάου` and `Nikolaou` are one word on a statement). A bank line names its payer loosely (a spouse, a truncated or
+/// misspelt name, the other gender's form of a family name such as `Καραγιάννη` and
+/// `Καραγιάννης`), and the engine scores names by similarity, so `Garside` must count as a
+/// namesake of `García`, not only `García` itself.
+pub(crate) fn namesake_keys(p: &Investor) -> Vec<String> {
+    word_keys(std::iter::once(p.last.as_str()).chain(p.entity_name.as_deref()))
+}
+
+/// [`namesake_keys`] of names given as text.
+pub(crate) fn word_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut k: Vec<String> = names
+        .into_iter()
+        .flat_map(|n| n.split(|c: char| !c.is_alphabetic()))
+        .map(names::ascii_token)
+        .filter(|x| !x.is_empty())
+        .map(|w| w.chars().take(3).collect())
         .collect();
-    w.sort();
-    w.dedup();
-    w
+    k.sort();
+    k.dedup();
+    k
+}
+
+/// How many increments [`Builder::distinct_amount`] searches from the wanted amount with a
+/// family name of [`names::PLANT_FAMILY`] when 200 leave none free.
+const WIDE_STEPS: i64 = 5_000;
+
+/// Amounts (cents) by namesake key ([`namesake_keys`]), ordered for nearest-neighbour lookups.
+type ByKey = std::collections::HashMap<String, std::collections::BTreeSet<i64>>;
+
+/// Whether `a` is [`amounts_apart`] from every amount filed under any of `keys` in `index`.
+/// Checking the nearest amount on each side is enough: moving `b` away from `a` only makes them
+/// more apart.
+fn clear_of(index: &ByKey, keys: &[String], a: i64) -> bool {
+    keys.iter().all(|k| {
+        index.get(k).is_none_or(|set| {
+            set.range(..=a)
+                .next_back()
+                .is_none_or(|&b| amounts_apart(a, b))
+                && set.range(a..).next().is_none_or(|&b| amounts_apart(a, b))
+        })
+    })
 }
 
 /// Whether a money plant's amount `a` cannot be taken for a namesake's payment of `b`: more than
@@ -443,6 +473,7 @@ pub(crate) fn build(cfg: &GenConfig) -> World {
             biz,
             snapshot,
             planted: Vec::new(),
+            undecidable_plants: 0,
         },
         cf_total_c: 0,
         reuse_dom: Vec::new(),
@@ -452,7 +483,7 @@ pub(crate) fn build(cfg: &GenConfig) -> World {
         by_name_word: None,
         plant_family_next: 0,
         references: std::collections::HashSet::with_capacity(n),
-        plant_amounts: std::collections::HashMap::new(),
+        plant_amounts: ByKey::new(),
     };
     b.offerings(plant_v);
 
@@ -1126,8 +1157,8 @@ impl Builder<'_> {
         // Investments after the first money plant join the namesake index too (the plants'
         // own amounts are added by `distinct_amount`).
         if !history && let Some(index) = self.by_name_word.as_mut() {
-            for w in name_words(&self.world.investors[investor]) {
-                index.entry(w).or_default().push(amount);
+            for k in namesake_keys(&self.world.investors[investor]) {
+                index.entry(k).or_default().insert(amount);
             }
         }
         self.pinv.push(Inv {
@@ -1452,22 +1483,23 @@ impl Builder<'_> {
     }
 
     /// An amount for a money plant of investors `who` (one, or the two of an ambiguity plant,
-    /// who share a family name) in offering `off`, starting from `want`: more than 2 % away
-    /// from every other investment of an investor sharing a word of their family name
-    /// ([`name_words`]). A planted exception must be decidable from the data, as the compliance
-    /// plants keep margins: an investment planted without its money next to a namesake's
-    /// unreferenced wire of the same amount (a spouse's, a family company's) is a true
-    /// ambiguity, not the planted exception. Steps by the offering's increment, up to its
-    /// maximum, then down to its minimum. When no step is free (at a million investments every
-    /// family name of the pools has thousands of investments), the plant's investors take a
-    /// family name of [`names::PLANT_FAMILY`] where one is; `want` when none is.
+    /// who share a family name) in offering `off`, starting from `want`: [`amounts_apart`] from
+    /// every other investment of a namesake ([`namesake_keys`]). A planted exception must be
+    /// decidable from the data, as the compliance plants keep margins: an investment planted
+    /// without its money next to a namesake's unreferenced wire of the same amount (a spouse's,
+    /// a family company's) is a true ambiguity, not the planted exception. Steps by the
+    /// offering's increment, up to 200 steps up (within its maximum), then down (within its
+    /// minimum). When no step is free (at a million investments every family name of the pools
+    /// has thousands of investments), the plant's investors take a family name of
+    /// [`names::PLANT_FAMILY`] where one is, searched 200 steps each way and then, for the
+    /// busiest months, up to [`WIDE_STEPS`]. Only when none is free is `want` kept, and
+    /// [`World::undecidable_plants`] counts it.
     fn distinct_amount(&mut self, off: usize, who: &[usize], want: i64) -> i64 {
         if self.by_name_word.is_none() {
-            let mut m: std::collections::HashMap<String, Vec<i64>> =
-                std::collections::HashMap::new();
+            let mut m = ByKey::new();
             for inv in self.pinv.iter().filter(|i| !i.history) {
-                for w in name_words(&self.world.investors[inv.investor]) {
-                    m.entry(w).or_default().push(inv.amount_c);
+                for k in namesake_keys(&self.world.investors[inv.investor]) {
+                    m.entry(k).or_default().insert(inv.amount_c);
                 }
             }
             self.by_name_word = Some(m);
@@ -1477,53 +1509,52 @@ impl Builder<'_> {
         let Some(index) = self.by_name_word.as_mut() else {
             return want;
         };
-        let search = |index: &std::collections::HashMap<String, Vec<i64>>, words: &[String]| {
-            let free = |a: i64| {
-                words.iter().all(|w| {
-                    index
-                        .get(w)
-                        .is_none_or(|v| v.iter().all(|&b| amounts_apart(a, b)))
-                })
-            };
-            let up = (0..200).map(|k| want + k * inc).take_while(|&a| a <= max);
-            let down = (1..200).map(|k| want - k * inc).take_while(|&a| a >= min);
-            up.chain(down).find(|&a| free(a))
+        let search = |index: &ByKey, keys: &[String], steps: i64| {
+            let up = (0..steps).map(|k| want + k * inc).take_while(|&a| a <= max);
+            let down = (1..steps).map(|k| want - k * inc).take_while(|&a| a >= min);
+            up.chain(down).find(|&a| clear_of(index, keys, a))
         };
-        let mut words: Vec<String> = who
+        let mut keys: Vec<String> = who
             .iter()
-            .flat_map(|&i| name_words(&self.world.investors[i]))
+            .flat_map(|&i| namesake_keys(&self.world.investors[i]))
             .collect();
-        words.sort();
-        words.dedup();
-        let mut found = search(index, &words);
-        if found.is_none() {
-            let n = names::PLANT_FAMILY.len();
+        keys.sort();
+        keys.dedup();
+        let mut found = search(index, &keys, 200);
+        let n = names::PLANT_FAMILY.len();
+        for steps in [200, WIDE_STEPS] {
+            if found.is_some() {
+                break;
+            }
             for k in 0..n {
                 let family = names::PLANT_FAMILY[(self.plant_family_next + k) % n];
-                let w = vec![family.to_lowercase()];
-                if let Some(a) = search(index, &w) {
+                let family_keys = word_keys([family]);
+                if let Some(a) = search(index, &family_keys, steps) {
                     self.plant_family_next = (self.plant_family_next + k + 1) % n;
                     for &i in who {
                         self.world.investors[i].last = family.to_string();
                     }
-                    words = w;
+                    keys = family_keys;
                     found = Some(a);
                     break;
                 }
             }
         }
+        if found.is_none() {
+            self.world.undecidable_plants += 1;
+        }
         let amount = found.unwrap_or(want);
-        for w in words {
-            index.entry(w.clone()).or_default().push(amount);
-            self.plant_amounts.entry(w).or_default().push(amount);
+        for k in keys {
+            index.entry(k.clone()).or_default().insert(amount);
+            self.plant_amounts.entry(k).or_default().insert(amount);
         }
         amount
     }
 
     /// `amount` for an investment of `investor` in offering `off` made after money plants, moved
-    /// by the offering's increment (down to `floor` first, then up to `cap`) when a plant of an
-    /// investor sharing a family-name word ([`name_words`]) has an amount not
-    /// [`amounts_apart`] from it: the line this investment's money brings would fit the plant.
+    /// by the offering's increment (down to `floor` first, then up to `cap`) when a plant of a
+    /// namesake ([`namesake_keys`]) has an amount not [`amounts_apart`] from it: the line this
+    /// investment's money brings would fit the plant.
     fn clear_of_plants(
         &self,
         off: usize,
@@ -1535,14 +1566,8 @@ impl Builder<'_> {
         if self.plant_amounts.is_empty() {
             return amount;
         }
-        let words = name_words(&self.world.investors[investor]);
-        let free = |a: i64| {
-            words.iter().all(|w| {
-                self.plant_amounts
-                    .get(w)
-                    .is_none_or(|v| v.iter().all(|&b| amounts_apart(a, b)))
-            })
-        };
+        let keys = namesake_keys(&self.world.investors[investor]);
+        let free = |a: i64| clear_of(&self.plant_amounts, &keys, a);
         if free(amount) {
             return amount;
         }
