@@ -633,6 +633,11 @@ mod tests {
         assert!(s("Μαρία Μακρή", "MARK WALKER") < 0.85);
         assert!(s("Μαρία Μακρή", "MARIA MAKRI") > 0.9);
         assert!(s("Wei Wei", "WEI WEI") > 0.99);
+        // A given name alone does not carry a family name of another length: every letter of
+        // SMITH finds a partner in MERRIWEATHER's wide Jaro window (0.71 unpenalised).
+        assert!(s("Megan Merriweather", "MEGAN SMITH") < 0.85);
+        assert!(s("Megan Merriweather", "MEGAN MERIWEATHER") > 0.9);
+        assert!(s("Grace Fitzgerald", "GRACE FITZGERALT") > 0.9);
     }
 
     #[test]
