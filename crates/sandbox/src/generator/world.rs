@@ -370,7 +370,7 @@ struct Builder<'a> {
     pinv: Vec<Inv>,
     /// Amounts of the investments so far by their investor's namesake keys
     /// ([`namesake_keys`]), built at the first money plant: see [`Builder::distinct_amount`].
-    by_name_word: Option<ByKey>,
+    by_namesake_key: Option<ByKey>,
     /// Where the next search of [`names::PLANT_FAMILY`] starts.
     plant_family_next: usize,
     /// Investment references drawn so far.
@@ -382,10 +382,10 @@ struct Builder<'a> {
 
 /// The keys under which an investor counts as a namesake of another: the first three letters of
 /// each word of their family and entity names, folded to lower-case ASCII as a bank writes them
-/// (`Νικολάου` and `Nikolaou` are one word on a statement). A bank line names its payer loosely (a spouse, a truncated or
-/// misspelt name, the other gender's form of a family name such as `Καραγιάννη` and
-/// `Καραγιάννης`), and the engine scores names by similarity, so `Garside` must count as a
-/// namesake of `García`, not only `García` itself.
+/// (`Νικολάου` and `Nikolaou` are one word on a statement). A bank line names its payer loosely
+/// (a spouse, a truncated or misspelt name, the other gender's form of a family name such as
+/// `Καραγιάννη` and `Καραγιάννης`), and the engine scores names by similarity, so `Garside` must
+/// count as a namesake of `García`, not only `García` itself.
 pub(crate) fn namesake_keys(p: &Investor) -> Vec<String> {
     word_keys(std::iter::once(p.last.as_str()).chain(p.entity_name.as_deref()))
 }
@@ -480,7 +480,7 @@ pub(crate) fn build(cfg: &GenConfig) -> World {
         reuse_intl: Vec::new(),
         reuse_ira: Vec::new(),
         pinv: Vec::with_capacity(n),
-        by_name_word: None,
+        by_namesake_key: None,
         plant_family_next: 0,
         references: std::collections::HashSet::with_capacity(n),
         plant_amounts: ByKey::new(),
@@ -1156,7 +1156,7 @@ impl Builder<'_> {
         let _ = kind;
         // Investments after the first money plant join the namesake index too (the plants'
         // own amounts are added by `distinct_amount`).
-        if !history && let Some(index) = self.by_name_word.as_mut() {
+        if !history && let Some(index) = self.by_namesake_key.as_mut() {
             for k in namesake_keys(&self.world.investors[investor]) {
                 index.entry(k).or_default().insert(amount);
             }
@@ -1491,22 +1491,22 @@ impl Builder<'_> {
     /// offering's increment, up to 200 steps up (within its maximum), then down (within its
     /// minimum). When no step is free (at a million investments every family name of the pools
     /// has thousands of investments), the plant's investors take a family name of
-    /// [`names::PLANT_FAMILY`] where one is, searched 200 steps each way and then, for the
-    /// busiest months, up to [`WIDE_STEPS`]. Only when none is free is `want` kept, and
+    /// [`names::PLANT_FAMILY`] where one is, searched 200 steps each way and then, when those
+    /// are crowded too, up to [`WIDE_STEPS`]. Only when none is free is `want` kept, and
     /// [`World::undecidable_plants`] counts it.
     fn distinct_amount(&mut self, off: usize, who: &[usize], want: i64) -> i64 {
-        if self.by_name_word.is_none() {
+        if self.by_namesake_key.is_none() {
             let mut m = ByKey::new();
             for inv in self.pinv.iter().filter(|i| !i.history) {
                 for k in namesake_keys(&self.world.investors[inv.investor]) {
                     m.entry(k).or_default().insert(inv.amount_c);
                 }
             }
-            self.by_name_word = Some(m);
+            self.by_namesake_key = Some(m);
         }
         let o = &self.world.offerings[off];
         let (min, inc, max) = (o.min_c, o.inc_c.max(1), o.max_c.unwrap_or(i64::MAX / 4));
-        let Some(index) = self.by_name_word.as_mut() else {
+        let Some(index) = self.by_namesake_key.as_mut() else {
             return want;
         };
         let search = |index: &ByKey, keys: &[String], steps: i64| {
