@@ -132,8 +132,11 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         Payouts(load::LoadedPayouts),
     }
     let parse = || -> Result<Vec<Parsed>> {
+        // One task per file (rayon would otherwise run the last two files one after the other
+        // on one core).
         files
             .into_par_iter()
+            .with_max_len(1)
             .map(|(is_statement, name, path, bytes)| -> Result<Parsed> {
                 if is_statement {
                     let loaded = load::load_statement_from_bytes(&name, &bytes, &opts)
@@ -231,22 +234,29 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         carry_forward: carry.as_ref(),
         period: recon_period,
     };
-    let (findings, outcome) = rayon::join(
-        || {
-            super::check::run_checks(
-                &book,
-                period.last_day(),
-                &args.compliance,
-                &mut compliance_inputs,
-            )
-        },
-        || match prepared {
-            Some(prepared) => engine::reconcile_prepared(&input, &tolerances, prepared),
-            None => tieout_reconcile::baseline::reconcile(&input, &tolerances),
-        },
-    );
+    let checks = || {
+        super::check::run_checks(
+            &book,
+            period.last_day(),
+            &args.compliance,
+            &mut compliance_inputs,
+        )
+    };
+    let (outcome, findings) = match prepared {
+        // The checks run beside the engine's ordered passes (its tokenising takes every core).
+        Some(prepared) => {
+            let (run, findings) = engine::reconcile_beside(&input, &tolerances, prepared, checks);
+            (run.map(|(o, scratch)| (o, Some(scratch))), findings)
+        }
+        None => {
+            let (findings, outcome) = rayon::join(checks, || {
+                tieout_reconcile::baseline::reconcile(&input, &tolerances)
+            });
+            (outcome.map(|o| (o, None)), findings)
+        }
+    };
     let findings = findings?;
-    let mut outcome = outcome.context("reconciling")?;
+    let (mut outcome, scratch) = outcome.context("reconciling")?;
     inputs.extend(compliance_inputs);
     inputs.extend(statement_inputs);
     inputs.extend(late_inputs);
@@ -276,6 +286,14 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     stage.write("open-items.json", open_text.as_bytes())?;
     // The big texts are not needed past here (freed at exit like the rest).
     std::mem::forget((matches_text, exceptions_text));
+    // The engine's working memory: the reports reuse it (freed on a background thread);
+    // without them the process ends soon, and freeing millions of small allocations one by one
+    // would only cost a core about a second at a million investments.
+    if args.no_reports {
+        std::mem::forget(scratch);
+    } else {
+        drop(scratch);
+    }
 
     let run_id = run_id(&args, &inputs);
     if !args.no_reports {

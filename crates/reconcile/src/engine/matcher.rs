@@ -13,7 +13,7 @@ use super::frames::{self, DayCharge, LineRow, MoveState};
 use super::subset::{self, Subset};
 use super::text::{
     COVERAGE_TOKEN_MIN, Rail, business_days, family_tokens, key_shaped, key_tokens, line_rail,
-    name_similarity, name_tokens, norm_key, raw_key_shaped, token_best,
+    name_similarity, name_tokens, norm_key, norm_key_into, raw_key_shaped, token_best,
 };
 use super::tolerances::Tolerances;
 use super::{
@@ -302,13 +302,15 @@ impl<'a> State<'a> {
     }
 }
 
-/// Runs every pass and the final checks.
-pub(crate) fn run(
+/// Runs every pass and the final checks, with `beside` on another core once the lines are
+/// tokenised (see [`super::reconcile_beside`]).
+pub(crate) fn run<R: Send>(
     input: &ReconInput<'_>,
     tol: &Tolerances,
     moves: Vec<Movement>,
     out_of_scope: Vec<expected::OutOfScope>,
-) -> Result<ReconOutcome, ReconError> {
+    beside: impl FnOnce() -> R + Send,
+) -> (Result<(ReconOutcome, Scratch), ReconError>, R) {
     tracing::debug!("engine: tokenise lines");
     let batch_words: Vec<String> = tol.batch_words.iter().map(|w| w.to_uppercase()).collect();
     // A line token is kept only if it can be some key: key-shaped, or spelt like one of the
@@ -366,19 +368,49 @@ pub(crate) fn run(
             }
         })
         .collect();
+    tracing::debug!("engine: frames");
+    let frames = frames::movements_frame(&moves).and_then(|m| {
+        frames::lines_frame(lines.iter().map(|l| LineRow {
+            file: &l.src.file,
+            statement_row: l.src.statement_row,
+            amount: l.amount,
+            date: l.date,
+            keys: &l.keys,
+            is_batch: l.is_batch,
+        }))
+        .map(|l| (m, l))
+    });
+    let (move_frame, line_frame) = match frames {
+        Ok(f) => f,
+        Err(e) => return (Err(frame_err(e)), beside()),
+    };
+    // The passes are ordered and mostly sequential: `beside` fills the other core meanwhile.
+    rayon::join(
+        || {
+            passes(
+                input,
+                tol,
+                lines,
+                moves,
+                (move_frame, line_frame),
+                out_of_scope,
+            )
+        },
+        beside,
+    )
+}
+
+/// The ordered passes, classification, conservation and the summary.
+fn passes<'a>(
+    input: &ReconInput<'a>,
+    tol: &'a Tolerances,
+    lines: Vec<Line<'a>>,
+    moves: Vec<Movement>,
+    (move_frame, line_frame): (polars::prelude::DataFrame, polars::prelude::DataFrame),
+    out_of_scope: Vec<expected::OutOfScope>,
+) -> Result<(ReconOutcome, Scratch), ReconError> {
     let n_lines = lines.len();
     let n_moves = moves.len();
-    tracing::debug!("engine: frames");
-    let move_frame = frames::movements_frame(&moves).map_err(frame_err)?;
-    let line_frame = frames::lines_frame(lines.iter().map(|l| LineRow {
-        file: &l.src.file,
-        statement_row: l.src.statement_row,
-        amount: l.amount,
-        date: l.date,
-        keys: &l.keys,
-        is_batch: l.is_batch,
-    }))
-    .map_err(frame_err)?;
     let mut st = State {
         tol,
         lines,
@@ -456,19 +488,21 @@ fn pass_exact(st: &mut State<'_>) -> Result<(), ReconError> {
         frames::exploded_keys(&st.line_frame, frames::c::LINE_IDX).map_err(frame_err)?;
     let move_keys =
         frames::exploded_keys(&st.move_frame, frames::c::MOVEMENT_IDX).map_err(frame_err)?;
+    tracing::debug!("engine: exact join");
     let cands =
         frames::exact_candidates(&line_keys, &move_keys, st.lines.len()).map_err(frame_err)?;
-    let mut claims: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    tracing::debug!("engine: exact claims");
+    // (movement, line): each line claims at most one movement.
+    let mut claims: Vec<(usize, usize)> = Vec::new();
     for (l, c) in cands.iter().enumerate() {
-        let c: Vec<usize> = c
-            .iter()
-            .copied()
-            .filter(|&m| st.sign_ok(m, l) && !st.done[m])
-            .collect();
-        match c.len() {
-            0 => {}
-            1 => claims.entry(c[0]).or_default().push(l),
+        let open = |m: &usize| st.sign_ok(*m, l) && !st.done[*m];
+        // Most lines carry one investment's key: no allocation for them.
+        let mut it = c.iter().copied().filter(open);
+        match (it.next(), it.next()) {
+            (None, _) => {}
+            (Some(m), None) => claims.push((m, l)),
             _ => {
+                let c: Vec<usize> = c.iter().copied().filter(open).collect();
                 let amount = st.lines[l].amount;
                 let sum: Cents = c.iter().map(|&m| st.moves[m].expected).sum();
                 if (amount - sum).abs() <= st.tol.batch_abs_cents {
@@ -481,7 +515,7 @@ fn pass_exact(st: &mut State<'_>) -> Result<(), ReconError> {
                     .filter(|&m| st.moves[m].amount_diff(amount, st.tol).is_some())
                     .collect();
                 if within.len() == 1 {
-                    claims.entry(within[0]).or_default().push(l);
+                    claims.push((within[0], l));
                 } else {
                     let ids: Vec<String> = c
                         .iter()
@@ -503,13 +537,20 @@ fn pass_exact(st: &mut State<'_>) -> Result<(), ReconError> {
             }
         }
     }
-    for (m, mut ls) in claims {
-        ls.sort_by_key(|&l| (st.lines[l].date, l));
+    // By movement, then each movement's lines by date and row order.
+    claims.par_sort_unstable_by_key(|&(m, l)| (m, st.lines[l].date, l));
+    let mut ls: Vec<usize> = Vec::new();
+    let mut within: Vec<Option<Cents>> = Vec::new();
+    for group in claims.chunk_by(|a, b| a.0 == b.0) {
+        let m = group[0].0;
+        ls.clear();
+        ls.extend(group.iter().map(|&(_, l)| l));
         let expected = st.moves[m].expected;
-        let within: Vec<Option<Cents>> = ls
-            .iter()
-            .map(|&l| st.moves[m].amount_diff(st.lines[l].amount, st.tol))
-            .collect();
+        within.clear();
+        within.extend(
+            ls.iter()
+                .map(|&l| st.moves[m].amount_diff(st.lines[l].amount, st.tol)),
+        );
         let total: Cents = ls.iter().map(|&l| st.lines[l].amount).sum();
         if ls.len() >= 2
             && within.iter().all(Option::is_none)
@@ -2105,25 +2146,38 @@ fn book_key_hits(st: &State<'_>, input: &ReconInput<'_>) -> Vec<Option<usize>> {
         .filter(|(l, _)| !st.used[*l])
         .flat_map(|(_, line)| line.keys.iter().map(String::as_str))
         .collect();
-    let hits: Vec<(String, usize)> = input
+    // Each key is normalised into one buffer per task: no allocation per investment.
+    let hits: Vec<(&str, usize)> = input
         .book
         .investments
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(i, inv)| {
-            [
-                inv.reference_id.as_deref(),
-                inv.payment_intent_id.as_deref(),
-            ]
-            .into_iter()
-            .flatten()
-            .map(norm_key)
-            .filter(|k| k.len() >= super::text::MIN_KEY_LEN && open_keys.contains(k.as_str()))
-            .map(move |k| (k, i))
-            .collect::<Vec<_>>()
-        })
-        .collect();
-    let mut book_keys: HashMap<String, usize> = HashMap::default();
+        .fold(
+            || (Vec::new(), String::new()),
+            |(mut hits, mut buf), (i, inv)| {
+                for raw in [
+                    inv.reference_id.as_deref(),
+                    inv.payment_intent_id.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    norm_key_into(raw, &mut buf);
+                    if buf.len() >= super::text::MIN_KEY_LEN
+                        && let Some(&k) = open_keys.get(buf.as_str())
+                    {
+                        hits.push((k, i));
+                    }
+                }
+                (hits, buf)
+            },
+        )
+        .map(|(hits, _)| hits)
+        .reduce(Vec::new, |mut a, b| {
+            a.extend(b);
+            a
+        });
+    let mut book_keys: HashMap<&str, usize> = HashMap::default();
     for (k, i) in hits {
         let e = book_keys.entry(k).or_insert(i);
         *e = (*e).min(i);
@@ -2137,7 +2191,7 @@ fn book_key_hits(st: &State<'_>, input: &ReconInput<'_>) -> Vec<Option<usize>> {
             }
             line.keys
                 .iter()
-                .filter_map(|k| book_keys.get(k))
+                .filter_map(|k| book_keys.get(k.as_str()))
                 .copied()
                 .min()
         })
@@ -2511,34 +2565,50 @@ fn conservation(st: &State<'_>) -> Result<(), ReconError> {
 /// of small allocations) to a thread that frees it while the caller writes its outputs. Freeing
 /// it here took a second and a half of one core at a million investments; the result does not
 /// depend on it. When no thread can be started it is freed here.
-fn free_in_background(
-    lines: Vec<Line<'_>>,
+/// What a run owns once it is over (see [`super::Scratch`]). The lines borrow the statement;
+/// what they own is moved out (no copy of the strings) so that it can cross to another thread.
+pub(crate) struct Scratch {
+    lines: Vec<(Vec<String>, Vec<String>, Vec<u16>, String)>,
     moves: Vec<Movement>,
     frames: (polars::prelude::DataFrame, polars::prelude::DataFrame),
-) {
-    // The lines borrow the statement; what they own is moved out (in place, no copy of the
-    // strings) so that it can cross to the other thread.
-    type Owned = (Vec<String>, Vec<String>, Vec<u16>, String);
-    let owned: Vec<Owned> = lines
-        .into_iter()
-        .map(|l| (l.keys, l.names, l.pfx, l.upper))
-        .collect();
-    if owned.len() + moves.len() < 10_000 {
-        // Small runs (tests, a month of one offering): a thread costs more than the frees.
-        return;
+}
+
+impl Scratch {
+    fn new(
+        lines: Vec<Line<'_>>,
+        moves: Vec<Movement>,
+        frames: (polars::prelude::DataFrame, polars::prelude::DataFrame),
+    ) -> Self {
+        let lines = lines
+            .into_iter()
+            .map(|l| (l.keys, l.names, l.pfx, l.upper))
+            .collect();
+        Self {
+            lines,
+            moves,
+            frames,
+        }
     }
-    let work = (owned, moves, frames);
-    // On a spawn error the closure, and with it the data, is dropped right here.
-    let _ = std::thread::Builder::new()
-        .name("tieout-free".into())
-        .spawn(move || drop(work));
+
+    /// Frees it all on a thread of its own (right here for a small run, where a thread costs
+    /// more than the frees).
+    pub(crate) fn free_in_background(self) {
+        if self.lines.len() + self.moves.len() < 10_000 {
+            return;
+        }
+        let work = (self.lines, self.moves, self.frames);
+        // On a spawn error the closure, and with it the data, is dropped right here.
+        let _ = std::thread::Builder::new()
+            .name("tieout-free".into())
+            .spawn(move || drop(work));
+    }
 }
 
 fn finish(
     st: State<'_>,
     input: &ReconInput<'_>,
     mut open: Vec<OpenItem>,
-) -> Result<ReconOutcome, ReconError> {
+) -> Result<(ReconOutcome, Scratch), ReconError> {
     let mut s = ReconSummary {
         lines: st.lines.len(),
         rows_rejected: input.rejects.len(),
@@ -2654,8 +2724,8 @@ fn finish(
     ignored_investments
         .par_sort_by(|a, b| (a.investment_id, &a.movement).cmp(&(b.investment_id, &b.movement)));
     open.sort_by(|a, b| (a.investment_id, &a.kind).cmp(&(b.investment_id, &b.kind)));
-    free_in_background(st.lines, st.moves, (st.move_frame, st.line_frame));
-    Ok(ReconOutcome {
+    let scratch = Scratch::new(st.lines, st.moves, (st.move_frame, st.line_frame));
+    let outcome = ReconOutcome {
         matches,
         exceptions,
         ignored_lines,
@@ -2666,7 +2736,8 @@ fn finish(
             items: open,
         },
         summary: s,
-    })
+    };
+    Ok((outcome, scratch))
 }
 
 #[cfg(test)]

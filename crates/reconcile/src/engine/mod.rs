@@ -361,6 +361,43 @@ pub fn reconcile_prepared(
     tol: &Tolerances,
     prepared: Prepared<'_>,
 ) -> Result<ReconOutcome, ReconError> {
+    reconcile_beside(input, tol, prepared, || ())
+        .0
+        .map(|(outcome, _scratch)| outcome)
+}
+
+/// The engine's working memory after a run: the tokenised statement lines, the expected
+/// movements and their frames, millions of small allocations at a million investments. Dropping
+/// it frees them on a background thread (about a second of one core's time at that size); a
+/// process that is about to exit may `std::mem::forget` it instead.
+pub struct Scratch {
+    inner: Option<matcher::Scratch>,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.take() {
+            inner.free_in_background();
+        }
+    }
+}
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scratch").finish_non_exhaustive()
+    }
+}
+
+/// [`reconcile_prepared`], with `beside` run on another core while the engine works through its
+/// ordered passes (which leave a core idle much of the time: only the tokenising before them is
+/// spread over every core). `beside` runs exactly once, whatever the run's result. The engine's
+/// working memory is handed back as [`Scratch`].
+pub fn reconcile_beside<R: Send>(
+    input: &ReconInput<'_>,
+    tol: &Tolerances,
+    prepared: Prepared<'_>,
+    beside: impl FnOnce() -> R + Send,
+) -> (Result<(ReconOutcome, Scratch), ReconError>, R) {
     let same_carry = match (prepared.carry, input.carry_forward) {
         (None, None) => true,
         (Some(a), Some(b)) => std::ptr::eq(a, b),
@@ -371,8 +408,14 @@ pub fn reconcile_prepared(
         || !same_carry
         || prepared.tol != tol
     {
-        return Err(ReconError::PreparedMismatch);
+        return (Err(ReconError::PreparedMismatch), beside());
     }
-    tol.validate()?;
-    matcher::run(input, tol, prepared.moves, prepared.out_of_scope)
+    if let Err(e) = tol.validate() {
+        return (Err(e.into()), beside());
+    }
+    let (outcome, r) = matcher::run(input, tol, prepared.moves, prepared.out_of_scope, beside);
+    (
+        outcome.map(|(o, inner)| (o, Scratch { inner: Some(inner) })),
+        r,
+    )
 }

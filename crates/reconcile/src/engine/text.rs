@@ -6,10 +6,20 @@ use chrono::{Datelike, NaiveDate};
 /// Normalises a key (reference id, `pi_…`, `po_…`): ASCII alphanumerics and `_`, upper case.
 /// Hyphens, spaces and other punctuation are dropped so `INV-00123` and `inv00123` agree.
 pub(crate) fn norm_key(s: &str) -> String {
-    s.chars()
-        .filter(|&c| key_char(c))
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    let mut k = String::with_capacity(s.len());
+    norm_key_into(s, &mut k);
+    k
+}
+
+/// [`norm_key`] into `out` (cleared first), for loops that normalise many keys into one buffer.
+pub(crate) fn norm_key_into(s: &str, out: &mut String) {
+    out.clear();
+    // Kept characters are ASCII: a byte scan gives the same characters as a `char` scan.
+    out.extend(
+        s.bytes()
+            .filter(|&b| key_char(char::from(b)))
+            .map(|b| char::from(b.to_ascii_uppercase())),
+    );
 }
 
 /// The characters [`norm_key`] keeps.

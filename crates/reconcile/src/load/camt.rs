@@ -18,11 +18,20 @@ use std::borrow::Cow;
 
 use chrono::NaiveDate;
 use quick_xml::events::Event;
+use rayon::prelude::*;
 use tieout_domain::Cents;
 
 use super::values::{DecimalSeparator, parse_amount};
 use super::{LoadError, LoadedStatement};
 use crate::model::{Reject, SourceFormat, StatedBalance, StatementLine};
+
+/// What one entry yields, numbered in document order afterwards.
+enum EntryRow {
+    /// The entry is rejected (one row).
+    Reject(Reject),
+    /// One line (an expanded batch yields one per transaction).
+    Line(StatementLine),
+}
 
 #[derive(Debug, Default)]
 struct Node<'a> {
@@ -562,37 +571,38 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
             .or(grp_created);
         let stmt_ccy = stmt.text_at(&["Acct", "Ccy"]).map(str::to_string);
 
-        for entry in stmt.all("Ntry") {
+        // Entries are read in parallel (each builds its own subtree), then numbered in document
+        // order: every entry yields its rows (lines or one reject), each taking the next row.
+        let entries: Vec<&Node<'_>> = stmt.all("Ntry").collect();
+        let entry_lines: Vec<u32> = entries.iter().map(|e| lines.line(e.start)).collect();
+        let one_entry = |entry: &Node<'_>, line: u32| -> Result<Vec<EntryRow>, LoadError> {
             let ntry_tree = parse_entry(file, text, entry)?;
             let ntry = &ntry_tree;
-            let line = lines.line(ntry.start);
+            let mut rows: Vec<EntryRow> = Vec::new();
             let raw = text
                 .get(ntry.start..ntry.end)
                 .unwrap_or("")
                 .trim()
                 .to_string();
-            let reject = |column: &str, reason: String, row_no: u32| {
-                let _ = row_no;
-                Reject {
+            let reject = |column: &str, reason: String| {
+                EntryRow::Reject(Reject {
                     file: file.to_string(),
                     row: line,
                     column: Some(column.to_string()),
                     reason,
                     raw: raw.clone(),
-                }
+                })
             };
             let status = ntry
                 .text_at(&["Sts", "Cd"])
                 .or_else(|| ntry.text_at(&["Sts"]))
                 .unwrap_or("BOOK");
             if status != "BOOK" {
-                row_no += 1;
-                out.rejects.push(reject(
+                rows.push(reject(
                     "Sts",
                     format!("entry status `{status}` is not booked (BOOK); not counted as money"),
-                    row_no,
                 ));
-                continue;
+                return Ok(rows);
             }
             let ind = ntry.text_at(&["CdtDbtInd"]);
             let entry_amt = match ntry
@@ -601,15 +611,12 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
             {
                 Some(Ok(a)) => a,
                 Some(Err(e)) => {
-                    row_no += 1;
-                    out.rejects.push(reject("Amt", e, row_no));
-                    continue;
+                    rows.push(reject("Amt", e));
+                    return Ok(rows);
                 }
                 None => {
-                    row_no += 1;
-                    out.rejects
-                        .push(reject("Amt", "entry has no amount".into(), row_no));
-                    continue;
+                    rows.push(reject("Amt", "entry has no amount".into()));
+                    return Ok(rows);
                 }
             };
             let reversal = ntry
@@ -622,13 +629,11 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
             let booking = date_of(ntry.child("BookgDt"));
             let value = date_of(ntry.child("ValDt"));
             let Some(booking_date) = booking.or(value).or(stmt_date) else {
-                row_no += 1;
-                out.rejects.push(reject(
+                rows.push(reject(
                     "BookgDt",
                     "entry has no booking date, value date or statement date".into(),
-                    row_no,
                 ));
-                continue;
+                return Ok(rows);
             };
             let acct_ref = ntry.text_at(&["AcctSvcrRef"]).map(str::to_string);
             let ntry_ref = ntry.text_at(&["NtryRef"]).map(str::to_string);
@@ -661,7 +666,6 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
                         amount: Cents,
                         bank_ref: Option<String>,
                         entry_ref: Option<String>,
-                        row: u32,
                         note: Option<String>| {
                 let mut desc: Vec<String> = Vec::new();
                 if reversal {
@@ -685,7 +689,8 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
                 });
                 StatementLine {
                     file: file.to_string(),
-                    statement_row: row,
+                    // Numbered in document order once every entry is read.
+                    statement_row: 0,
                     format: SourceFormat::Camt053,
                     account: account.clone(),
                     bank_ref,
@@ -718,17 +723,20 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
                     })
                     .or_else(|| Some(format!("entry@line{line}")));
                 for (tx, amt) in txs.iter().zip(&tx_amounts) {
-                    row_no += 1;
                     let bref = tx
                         .text_at(&["Refs", "AcctSvcrRef"])
                         .map(str::to_string)
                         .or_else(|| acct_ref.clone())
                         .or_else(|| ntry_ref.clone());
-                    out.lines
-                        .push(make(Some(tx), *amt, bref, entry_ref.clone(), row_no, None));
+                    rows.push(EntryRow::Line(make(
+                        Some(tx),
+                        *amt,
+                        bref,
+                        entry_ref.clone(),
+                        None,
+                    )));
                 }
             } else {
-                row_no += 1;
                 let tx = if txs.len() == 1 {
                     txs.first().copied()
                 } else {
@@ -742,8 +750,25 @@ pub(crate) fn parse_camt(file: &str, text: &str) -> Result<LoadedStatement, Load
                             .map(str::to_string)
                     })
                     .or_else(|| ntry_ref.clone());
-                out.lines
-                    .push(make(tx, entry_amt, bref, None, row_no, note));
+                rows.push(EntryRow::Line(make(tx, entry_amt, bref, None, note)));
+            }
+            Ok(rows)
+        };
+        let entry_rows: Vec<Result<Vec<EntryRow>, LoadError>> = entries
+            .par_iter()
+            .zip(entry_lines.par_iter())
+            .map(|(entry, &line)| one_entry(entry, line))
+            .collect();
+        for rows in entry_rows {
+            for row in rows? {
+                row_no += 1;
+                match row {
+                    EntryRow::Reject(r) => out.rejects.push(r),
+                    EntryRow::Line(mut l) => {
+                        l.statement_row = row_no;
+                        out.lines.push(l);
+                    }
+                }
             }
         }
         // Opening and closing in different currencies cannot be rolled forward: no stated
