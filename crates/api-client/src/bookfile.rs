@@ -23,8 +23,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use tieout_domain::{
-    AccreditationType, Book, InvestmentStatus, InvestorType, KycStatus, OfferingStatus,
-    OfferingType, PaymentMethod, WatchlistScreening,
+    AccreditationType, Book, Investment, InvestmentStatus, Investor, InvestorType, KycStatus,
+    OfferingStatus, OfferingType, PaymentMethod, WatchlistScreening,
 };
 
 /// The file name inside a snapshot directory.
@@ -143,16 +143,15 @@ pub fn decode(bytes: &[u8]) -> Result<Book, DecodeError> {
     for _ in 0..n_off {
         offerings.push(ro.offering().map_err(|e| e.shift(start))?);
     }
-    // Both sections are located first (block heads only), then decoded side by side: each
-    // ends with a single-threaded concatenation of its blocks, and the two overlap.
+    // Both sections are located first (block heads only), then decoded side by side.
     let investor_blocks = block_slices(&mut r)?;
     let investment_blocks = block_slices(&mut r)?;
     if r.at != bytes.len() {
         return Err(r.err("trailing bytes"));
     }
     let (investors, investments) = rayon::join(
-        || decode_blocks(investor_blocks, |r| r.investor()),
-        || decode_blocks(investment_blocks, |r| r.investment()),
+        || decode_blocks(investor_blocks, blank_investor, |r| r.investor()),
+        || decode_blocks(investment_blocks, blank_investment, |r| r.investment()),
     );
     let (investors, investments) = (investors?, investments?);
     Ok(Book {
@@ -174,37 +173,117 @@ fn block_slices<'b>(r: &mut R<'b>) -> Result<Vec<Block<'b>>, DecodeError> {
     }
     let mut slices = Vec::with_capacity(heads.len());
     for (records, len) in heads {
+        // Every record takes at least one byte: a count beyond that is a damaged file (and would
+        // size the result by it).
+        if records > len {
+            return Err(r.err("block claims more records than it has bytes"));
+        }
         let start = r.at;
         slices.push((records, start, r.take(len)?));
     }
     Ok(slices)
 }
 
-/// Decodes a section's blocks in parallel, in order.
+/// Decodes a section's blocks in parallel, in order, each straight into its place in the result.
+/// The result is first filled (in parallel) with `blank` records, which the decoded ones replace:
+/// decoding block by block and concatenating the blocks afterwards would copy the whole section
+/// once more on a single core, into memory the kernel must first zero (most of a million-record
+/// book's load time).
 fn decode_blocks<T: Send>(
     slices: Vec<Block<'_>>,
+    blank: fn() -> T,
     dec: impl Fn(&mut R<'_>) -> Result<T, DecodeError> + Sync,
 ) -> Result<Vec<T>, DecodeError> {
-    let parts: Vec<Vec<T>> = slices
+    let total: usize = slices.iter().map(|s| s.0).sum();
+    let mut out: Vec<T> = Vec::new();
+    (0..total)
         .into_par_iter()
-        .map(|(records, start, b)| {
+        .map(|_| blank())
+        .collect_into_vec(&mut out);
+    let mut places: Vec<&mut [T]> = Vec::with_capacity(slices.len());
+    let mut rest = out.as_mut_slice();
+    for &(records, _, _) in &slices {
+        let (place, tail) = std::mem::take(&mut rest).split_at_mut(records);
+        places.push(place);
+        rest = tail;
+    }
+    slices
+        .into_par_iter()
+        .zip(places)
+        .try_for_each(|((_, start, b), place)| {
             let mut br = R { b, at: 0 };
-            let mut v = Vec::with_capacity(records.min(BLOCK));
-            for _ in 0..records {
-                v.push(dec(&mut br).map_err(|e| e.shift(start))?);
+            for slot in place.iter_mut() {
+                *slot = dec(&mut br).map_err(|e| e.shift(start))?;
             }
             if br.at != b.len() {
                 return Err(br.err("block has trailing bytes").shift(start));
             }
-            Ok(v)
-        })
-        .collect::<Result<_, _>>()?;
-    let total = parts.iter().map(Vec::len).sum();
-    let mut out = Vec::with_capacity(total);
-    for p in parts {
-        out.extend(p);
-    }
+            Ok(())
+        })?;
     Ok(out)
+}
+
+/// An investor record that decoding replaces (allocates nothing).
+fn blank_investor() -> Investor {
+    Investor {
+        id: 0,
+        investor_type: InvestorType::Other(String::new()),
+        user_id: None,
+        entity_id: None,
+        first_name: String::new(),
+        last_name: String::new(),
+        display_name: None,
+        individual_name: None,
+        email: None,
+        date_of_birth: None,
+        country: None,
+        state: None,
+        citizenship: None,
+        us_person: None,
+        accredited: None,
+        accreditation_type: None,
+        net_worth: None,
+        annual_income: None,
+        regcf_invested_this_year: None,
+        regcf_invested_other_platforms: None,
+        kyc_status: KycStatus::Other(String::new()),
+        tax_id: None,
+    }
+}
+
+/// An investment record that decoding replaces (allocates nothing).
+fn blank_investment() -> Investment {
+    Investment {
+        id: 0,
+        offering_id: 0,
+        investor_id: 0,
+        amount: Decimal::ZERO,
+        quantity: None,
+        price: None,
+        price_fees: None,
+        price_payment_processing_fees: None,
+        shares_amount: None,
+        bonus_shares: None,
+        status: InvestmentStatus::Other(String::new()),
+        payment_method: PaymentMethod::Other(String::new()),
+        payment_intent_id: None,
+        reference_id: None,
+        investor_name: None,
+        accredited: None,
+        accreditation_type: None,
+        net_worth: None,
+        annual_income: None,
+        us_person: None,
+        regcf_invested_this_year: None,
+        watchlist: Vec::new(),
+        processing_issue_statuses: None,
+        created_at: None,
+        processed_at: None,
+        received_at: None,
+        invested_at: None,
+        refunded_at: None,
+        updated_at: None,
+    }
 }
 
 impl DecodeError {
@@ -901,6 +980,22 @@ mod tests {
         assert_eq!(sources(&other).unwrap(), None);
         assert!(decode(&other).is_err());
         assert!(sources(b"NOTABOOK....").is_err());
+    }
+
+    #[test]
+    fn a_block_claiming_more_records_than_bytes_is_refused_before_anything_is_sized_by_it() {
+        // An empty book ends with its two sections' block counts (0, 0); the second becomes one
+        // block of 2^40 records in one byte.
+        let mut bytes = encode(&Book::default(), &[]);
+        assert_eq!(bytes.pop(), Some(0));
+        let mut w = W(Vec::new());
+        w.uvar(1);
+        w.uvar(1 << 40);
+        w.uvar(1);
+        w.0.push(0);
+        bytes.extend(w.0);
+        let e = decode(&bytes).unwrap_err();
+        assert!(e.reason.contains("more records than"), "{e:?}");
     }
 
     proptest! {

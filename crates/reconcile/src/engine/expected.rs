@@ -149,8 +149,15 @@ pub(crate) struct Movement {
     pub keys: Vec<String>,
     pub reference_id: Option<String>,
     pub payment_intent_id: Option<String>,
+    /// Name tokens of every name the payer may use (empty until [`fill_names`] when
+    /// `names_from` is set).
     pub names: Arc<Vec<Vec<String>>>,
+    /// The names themselves (same).
     pub display_names: Arc<Vec<String>>,
+    /// Where the names come from, until [`fill_names`] has read them: the investment (index
+    /// into the book's investments). Only the movements the name passes see need names, so
+    /// most are never read (looking every investment's investor up costs a cache miss each).
+    pub names_from: Option<u32>,
     /// The investment's status as the platform reports it (unknown values kept).
     pub status: InvestmentStatus,
     pub req: Req,
@@ -243,30 +250,12 @@ pub(crate) fn build(
     tol: &Tolerances,
     carry: &[OpenItem],
 ) -> Result<(Vec<Movement>, Vec<OutOfScope>), ReconError> {
-    // Each investor's display names and their name tokens, once (shared by its investments).
-    let investor_names: Vec<SharedNames> = book
-        .investors
-        .par_iter()
-        .map(|i| {
-            let mut d: Vec<String> = Vec::with_capacity(3);
-            d.push(i.full_name());
-            d.extend(i.display_name.iter().cloned());
-            d.extend(i.individual_name.iter().cloned());
-            let (d, n) = names_of(d);
-            (Arc::new(d), Arc::new(n))
-        })
-        .collect();
-    let investors: rustc_hash::FxHashMap<i64, usize> = book
-        .investors
-        .iter()
-        .enumerate()
-        .map(|(k, i)| (i.id, k))
-        .collect();
+    let no_names: SharedNames = (Arc::new(Vec::new()), Arc::new(Vec::new()));
     let look_from = period.first - Duration::days(tol.lookback_days);
     // One investment at a time, in parallel; the results are concatenated in book order.
     // Appends one investment's movements and out-of-scope entries to `acc`.
     let per_investment = |acc: &mut (Vec<Movement>, Vec<OutOfScope>),
-                          inv: &Investment|
+                          (i, inv): (usize, &Investment)|
      -> Result<(), ReconError> {
         let (moves, out) = acc;
         // At most three movements per investment (credit, refund, ACH return); each is the
@@ -293,25 +282,6 @@ pub(crate) fn build(
                 keys.push(k);
             }
         }
-        let cached = investors.get(&inv.investor_id).map(|&k| &investor_names[k]);
-        let own = inv
-            .investor_name
-            .as_deref()
-            .filter(|n| !n.trim().is_empty());
-        let (display_names, names) = match (cached, own) {
-            // The investment's own name is one the investor already has (or none).
-            (Some((d, n)), own) if own.is_none_or(|o| d.iter().any(|x| x == o)) => {
-                (Arc::clone(d), Arc::clone(n))
-            }
-            (cached, own) => {
-                let mut d: Vec<String> = own.iter().map(|n| n.to_string()).collect();
-                if let Some((cd, _)) = cached {
-                    d.extend(cd.iter().cloned());
-                }
-                let (d, n) = names_of(d);
-                (Arc::new(d), Arc::new(n))
-            }
-        };
         let credit_amt = if matches!(method, Method::Card | Method::Ach) {
             net
         } else {
@@ -331,8 +301,12 @@ pub(crate) fn build(
             keys,
             reference_id: inv.reference_id.clone(),
             payment_intent_id: inv.payment_intent_id.clone(),
-            names,
-            display_names,
+            names: Arc::clone(&no_names.1),
+            display_names: Arc::clone(&no_names.0),
+            names_from: Some(u32::try_from(i).map_err(|_| ReconError::Amount {
+                investment_id: inv.id,
+                field: "index (more than 2^32 investments)",
+            })?),
             status: inv.status.clone(),
             req: Req::Required,
             carried: None,
@@ -485,6 +459,7 @@ pub(crate) fn build(
     let runs: Vec<(Vec<Movement>, Vec<OutOfScope>)> = book
         .investments
         .par_iter()
+        .enumerate()
         .try_fold(
             || (Vec::new(), Vec::new()),
             |mut acc, inv| per_investment(&mut acc, inv).map(|()| acc),
@@ -539,6 +514,7 @@ pub(crate) fn build(
             payment_intent_id: item.payment_intent_id.clone(),
             names: Arc::new(names),
             display_names: Arc::new(item.names.clone()),
+            names_from: None,
             status: InvestmentStatus::from_wire(&item.status),
             req: Req::Required,
             carried: Some(item.first_open_period_end),
@@ -570,6 +546,82 @@ impl Patch {
             ..base
         }
     }
+}
+
+/// Reads the names of the movements `wanted` picks (among those whose names are not read yet):
+/// the investor's full, display and individual names, plus the investment's own investor name
+/// when the investor does not already have it. Movements of one investor share one copy.
+pub(crate) fn fill_names(
+    book: &Book,
+    moves: &mut [Movement],
+    wanted: impl Fn(usize) -> bool + Sync,
+) {
+    let pending: Vec<bool> = (0..moves.len())
+        .into_par_iter()
+        .map(|m| moves[m].names_from.is_some() && wanted(m))
+        .collect();
+    let need: rustc_hash::FxHashSet<i64> = moves
+        .iter()
+        .zip(&pending)
+        .filter(|(_, p)| **p)
+        .filter_map(|(mv, _)| mv.investor_id)
+        .collect();
+    // The book's last investor of each id wins (as a map built in book order would have it).
+    let found: Vec<(i64, usize)> = book
+        .investors
+        .par_iter()
+        .enumerate()
+        .filter(|(_, i)| need.contains(&i.id))
+        .map(|(k, i)| (i.id, k))
+        .collect();
+    let mut at: rustc_hash::FxHashMap<i64, usize> = rustc_hash::FxHashMap::default();
+    at.extend(found);
+    let shared: rustc_hash::FxHashMap<i64, SharedNames> = at
+        .into_par_iter()
+        .map(|(id, k)| {
+            let i = &book.investors[k];
+            let mut d: Vec<String> = Vec::with_capacity(3);
+            d.push(i.full_name());
+            d.extend(i.display_name.iter().cloned());
+            d.extend(i.individual_name.iter().cloned());
+            let (d, n) = names_of(d);
+            (id, (Arc::new(d), Arc::new(n)))
+        })
+        .collect();
+    moves
+        .par_iter_mut()
+        .zip(pending)
+        .filter(|(_, p)| *p)
+        .for_each(|(mv, _)| {
+            let Some(inv) = mv
+                .names_from
+                .take()
+                .and_then(|i| book.investments.get(i as usize))
+            else {
+                return;
+            };
+            let cached = mv.investor_id.and_then(|id| shared.get(&id));
+            let own = inv
+                .investor_name
+                .as_deref()
+                .filter(|n| !n.trim().is_empty());
+            let (display_names, names) = match (cached, own) {
+                // The investment's own name is one the investor already has (or none).
+                (Some((d, n)), own) if own.is_none_or(|o| d.iter().any(|x| x == o)) => {
+                    (Arc::clone(d), Arc::clone(n))
+                }
+                (cached, own) => {
+                    let mut d: Vec<String> = own.iter().map(|n| n.to_string()).collect();
+                    if let Some((cd, _)) = cached {
+                        d.extend(cd.iter().cloned());
+                    }
+                    let (d, n) = names_of(d);
+                    (Arc::new(d), Arc::new(n))
+                }
+            };
+            mv.names = names;
+            mv.display_names = display_names;
+        });
 }
 
 /// An investor's display names and their name tokens, shared by its movements.

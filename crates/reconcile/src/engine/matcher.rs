@@ -443,6 +443,11 @@ fn passes<'a>(
     pass_payouts(&mut st, input.payouts);
     // Refund and return debits first: a refund with its own debit line is not one a processor
     // netted inside a payout (pass 3 nets the refunds still open on a payout's day).
+    // The name passes (and the open items) read names: those of the movements still open.
+    tracing::debug!("engine: names of the open movements");
+    let done = std::mem::take(&mut st.done);
+    expected::fill_names(input.book, &mut st.moves, |m| !done[m]);
+    st.done = done;
     tracing::debug!("engine: pass refund_pair / ach_return_pair");
     pass_fuzzy(&mut st, false);
     tracing::debug!("engine: pass batches");
