@@ -1,8 +1,9 @@
-//! The engine's columnar side: expected movements and statement lines as polars frames (money
-//! as i64 cents, dates as `Date`, keys as strings), and the set-oriented steps that run on them:
+//! The engine's columnar side: expected movements as a polars frame (money as i64 cents, dates
+//! as `Date`), and the set-oriented steps that run on frames:
 //!
-//! * [`exact_candidates`] — pass 1's candidate pairs, an inner join of the exploded
-//!   `(line_idx, key)` frame against the `(movement_idx, key)` frame;
+//! * [`exact_candidates`] — pass 1's candidate pairs, an inner join of a `(line_idx, key hash)`
+//!   frame against a `(movement_idx, key hash)` frame (64-bit hashes join far faster than
+//!   strings; every pair is checked against the keys themselves afterwards);
 //! * [`day_totals`] — a batch line's candidate charges summed per settlement day and method;
 //! * [`method_summary`] / [`exception_counts`] — the summary's per-method figures and the
 //!   exception counts per code.
@@ -23,7 +24,6 @@ pub(crate) mod c {
     pub const MOVEMENT_IDX: &str = "movement_idx";
     pub const LINE_IDX: &str = "line_idx";
     pub const KEY: &str = "key";
-    pub const KEYS: &str = "keys";
     pub const INVESTMENT_ID: &str = "investment_id";
     pub const KIND: &str = "kind";
     pub const METHOD: &str = "method";
@@ -31,11 +31,6 @@ pub(crate) mod c {
     pub const ALT_CENTS: &str = "alt_cents";
     pub const DATE: &str = "date";
     pub const SHADOW: &str = "shadow";
-    pub const FILE: &str = "file";
-    pub const STATEMENT_ROW: &str = "statement_row";
-    pub const AMOUNT_CENTS: &str = "amount_cents";
-    pub const BOOKING_DATE: &str = "booking_date";
-    pub const IS_BATCH: &str = "is_batch";
     pub const DAY: &str = "day";
     pub const SUM_CENTS: &str = "sum_cents";
     pub const N: &str = "n";
@@ -52,7 +47,7 @@ fn idx_u32(i: usize) -> PolarsResult<u32> {
 
 /// One row per expected movement: `movement_idx` (u32, the matcher's index), `investment_id`,
 /// `kind`, `method`, `expected_cents` (i64), `alt_cents` (nullable i64), `date` (Date),
-/// `shadow` (bool); plus `keys`, the movement's normalised exact keys as a list of strings.
+/// `shadow` (bool).
 pub(crate) fn movements_frame(moves: &[Movement]) -> PolarsResult<DataFrame> {
     let idx: Vec<u32> = (0..moves.len()).map(idx_u32).collect::<PolarsResult<_>>()?;
     DataFrame::new(
@@ -94,133 +89,87 @@ pub(crate) fn movements_frame(moves: &[Movement]) -> PolarsResult<DataFrame> {
                 c::SHADOW.into(),
                 moves.iter().map(|m| m.is_shadow()).collect::<Vec<bool>>(),
             ),
-            key_list(moves.iter().map(|m| m.keys.as_slice())),
         ],
     )
 }
 
-/// A `List(String)` column of key tokens (typed even when every list is empty).
-fn key_list<'a>(keys: impl ExactSizeIterator<Item = &'a [String]>) -> Column {
-    let mut b = ListStringChunkedBuilder::new(c::KEYS.into(), keys.len(), keys.len() * 2);
-    for k in keys {
-        b.append_values_iter(k.iter().map(String::as_str));
-    }
-    b.finish().into_series().into()
+/// The 64-bit hash keys are joined by (FxHash of the bytes): equal keys hash equally;
+/// different keys that collide are told apart by [`exact_candidates`]' check.
+fn key_hash(k: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    k.hash(&mut h);
+    h.finish()
 }
 
-/// What the lines frame needs of one tokenised statement line.
-pub(crate) struct LineRow<'a> {
-    /// Statement file.
-    pub file: &'a str,
-    /// Statement row.
-    pub statement_row: u32,
-    /// Signed cents.
-    pub amount: Cents,
-    /// Booking date.
-    pub date: chrono::NaiveDate,
-    /// Normalised key tokens of the line's texts.
-    pub keys: &'a [String],
-    /// The text names a processor settlement.
-    pub is_batch: bool,
-}
-
-/// One row per statement line: `line_idx` (u32), `file`, `statement_row`, `amount_cents` (i64),
-/// `booking_date` (Date), `is_batch` (bool) and `keys` (list of key tokens).
-pub(crate) fn lines_frame<'a>(
-    lines: impl ExactSizeIterator<Item = LineRow<'a>>,
+/// `(id_col, key)`: one row per key of each entry of `keys` (its index and the key's hash).
+fn key_hash_frame(
+    id_col: &str,
+    keys: &[&[String]],
+    hash: fn(&str) -> u64,
 ) -> PolarsResult<DataFrame> {
-    let n = lines.len();
+    let n: usize = keys.iter().map(|k| k.len()).sum();
     let mut idx = Vec::with_capacity(n);
-    let mut file = Vec::with_capacity(n);
-    let mut row = Vec::with_capacity(n);
-    let mut amount = Vec::with_capacity(n);
-    let mut date = Vec::with_capacity(n);
-    let mut batch = Vec::with_capacity(n);
-    let mut keys = Vec::with_capacity(n);
-    for (i, l) in lines.enumerate() {
-        idx.push(idx_u32(i)?);
-        file.push(l.file);
-        row.push(l.statement_row);
-        amount.push(l.amount);
-        date.push(l.date);
-        batch.push(l.is_batch);
-        keys.push(l.keys);
+    let mut h = Vec::with_capacity(n);
+    for (i, ks) in keys.iter().enumerate() {
+        let i = idx_u32(i)?;
+        for k in ks.iter() {
+            idx.push(i);
+            h.push(hash(k));
+        }
     }
     DataFrame::new(
         n,
         vec![
-            Column::new(c::LINE_IDX.into(), idx),
-            Column::new(c::FILE.into(), file),
-            Column::new(c::STATEMENT_ROW.into(), row),
-            Column::new(c::AMOUNT_CENTS.into(), amount),
-            Series::new(c::BOOKING_DATE.into(), date).into(),
-            Column::new(c::IS_BATCH.into(), batch),
-            key_list(keys.into_iter()),
-        ],
-    )
-}
-
-/// `(id_col, keys)`: one row per entry of `keys`, `id_col` its index (for the benchmark hook).
-pub(crate) fn keys_frame(id_col: &str, keys: &[Vec<String>]) -> PolarsResult<DataFrame> {
-    let idx: Vec<u32> = (0..keys.len()).map(idx_u32).collect::<PolarsResult<_>>()?;
-    DataFrame::new(
-        keys.len(),
-        vec![
             Column::new(id_col.into(), idx),
-            key_list(keys.iter().map(Vec::as_slice)),
+            Column::new(c::KEY.into(), h),
         ],
     )
 }
 
-/// `(id_col, key)`: the frame's `keys` list exploded to one row per key (rows without keys drop
-/// out).
-pub(crate) fn exploded_keys(frame: &DataFrame, id_col: &str) -> PolarsResult<DataFrame> {
-    frame
-        .select([id_col, c::KEYS])?
-        .explode(
-            [c::KEYS],
-            ExplodeOptions {
-                empty_as_null: false,
-                keep_nulls: false,
-            },
-        )?
-        .lazy()
-        .rename([c::KEYS], [c::KEY], true)
-        .filter(col(c::KEY).is_not_null())
-        .collect()
+/// Pass 1's candidates: for each line (an entry of `line_keys`), the sorted, distinct movements
+/// one of whose exact keys is one of the line's key tokens — an inner join of
+/// `(line_idx, key hash)` with `(movement_idx, key hash)`, each pair then checked on the keys.
+pub(crate) fn exact_candidates(
+    line_keys: &[&[String]],
+    move_keys: &[&[String]],
+) -> PolarsResult<Vec<Vec<usize>>> {
+    exact_candidates_by(line_keys, move_keys, key_hash)
 }
 
-/// Pass 1's candidates: for each line, the sorted, distinct movements one of whose exact keys is
-/// a token of the line — an inner join of `(line_idx, key)` with `(movement_idx, key)`.
-pub(crate) fn exact_candidates(
-    line_keys: &DataFrame,
-    move_keys: &DataFrame,
-    n_lines: usize,
+fn exact_candidates_by(
+    line_keys: &[&[String]],
+    move_keys: &[&[String]],
+    hash: fn(&str) -> u64,
 ) -> PolarsResult<Vec<Vec<usize>>> {
-    let pairs = line_keys
-        .clone()
+    let lines = key_hash_frame(c::LINE_IDX, line_keys, hash)?;
+    let moves = key_hash_frame(c::MOVEMENT_IDX, move_keys, hash)?;
+    let pairs = lines
         .lazy()
         .join(
-            move_keys.clone().lazy(),
+            moves.lazy(),
             [col(c::KEY)],
             [col(c::KEY)],
             JoinArgs::new(JoinType::Inner),
         )
         .select([col(c::LINE_IDX), col(c::MOVEMENT_IDX)])
-        .unique(None, UniqueKeepStrategy::Any)
-        .sort(
-            [c::LINE_IDX, c::MOVEMENT_IDX],
-            SortMultipleOptions::default(),
-        )
         .collect()?;
-    let mut out = vec![Vec::new(); n_lines];
+    let mut out = vec![Vec::new(); line_keys.len()];
     let ls = pairs.column(c::LINE_IDX)?.u32()?;
     let ms = pairs.column(c::MOVEMENT_IDX)?.u32()?;
     for (l, m) in ls.into_no_null_iter().zip(ms.into_no_null_iter()) {
-        let slot = out
-            .get_mut(l as usize)
-            .ok_or_else(|| polars_err!(ComputeError: "join returned line {l} out of range"))?;
-        slot.push(m as usize);
+        let (l, m) = (l as usize, m as usize);
+        let (Some(lk), Some(mk)) = (line_keys.get(l), move_keys.get(m)) else {
+            return Err(polars_err!(ComputeError: "join returned a pair ({l}, {m}) out of range"));
+        };
+        // Equal hashes of different keys are no candidate.
+        if lk.iter().any(|k| mk.contains(k)) {
+            out[l].push(m);
+        }
+    }
+    for c in &mut out {
+        c.sort_unstable();
+        c.dedup();
     }
     Ok(out)
 }
@@ -436,56 +385,51 @@ mod tests {
         assert_eq!(t.len(), 2);
     }
 
+    fn keys(k: &[&[&str]]) -> Vec<Vec<String>> {
+        k.iter()
+            .map(|v| v.iter().map(|s| s.to_string()).collect())
+            .collect()
+    }
+
+    fn slices(k: &[Vec<String>]) -> Vec<&[String]> {
+        k.iter().map(Vec::as_slice).collect()
+    }
+
     #[test]
     fn exact_join_pairs_lines_with_movements_by_key() {
-        let line_keys = DataFrame::new(
-            4,
-            vec![
-                Column::new(c::LINE_IDX.into(), vec![0u32, 0, 1, 2]),
-                Column::new(c::KEY.into(), vec!["INV-1", "PI_9", "PI_9", "NOPE"]),
-            ],
-        )
-        .unwrap();
-        let move_keys = DataFrame::new(
-            3,
-            vec![
-                Column::new(c::MOVEMENT_IDX.into(), vec![5u32, 3, 5]),
-                Column::new(c::KEY.into(), vec!["INV-1", "PI_9", "PI_9"]),
-            ],
-        )
-        .unwrap();
-        let c = exact_candidates(&line_keys, &move_keys, 4).unwrap();
+        let lines = keys(&[&["INV-1", "PI_9"], &["PI_9"], &["NOPE"], &[]]);
+        let moves = keys(&[&[], &[], &[], &["PI_9"], &[], &["INV-1", "PI_9"]]);
+        let c = exact_candidates(&slices(&lines), &slices(&moves)).unwrap();
         assert_eq!(c, vec![vec![3, 5], vec![3, 5], vec![], vec![]]);
     }
 
     #[test]
-    fn exploded_join_with_no_keys_at_all_is_empty_not_an_error() {
-        let lines = keys_frame(c::LINE_IDX, &[vec!["A1".into()], vec![]]).unwrap();
-        let moves = keys_frame(c::MOVEMENT_IDX, &[vec![], vec![]]).unwrap();
-        let lk = exploded_keys(&lines, c::LINE_IDX).unwrap();
-        let mk = exploded_keys(&moves, c::MOVEMENT_IDX).unwrap();
-        assert_eq!(lk.height(), 1);
-        assert_eq!(mk.height(), 0);
-        let c = exact_candidates(&lk, &mk, 2).unwrap();
+    fn exact_join_with_no_keys_at_all_is_empty_not_an_error() {
+        let lines = keys(&[&["A1"], &[]]);
+        let moves = keys(&[&[], &[]]);
+        let c = exact_candidates(&slices(&lines), &slices(&moves)).unwrap();
         assert_eq!(c, vec![Vec::<usize>::new(), vec![]]);
+        assert_eq!(
+            exact_candidates(&[], &[]).unwrap(),
+            Vec::<Vec<usize>>::new()
+        );
     }
 
     #[test]
-    fn exploded_join_matches_any_key_of_a_movement() {
-        let lines = keys_frame(
-            c::LINE_IDX,
-            &[vec!["X".into(), "PI_2".into()], vec!["REF1".into()], vec![]],
-        )
-        .unwrap();
-        let moves = keys_frame(
-            c::MOVEMENT_IDX,
-            &[vec!["REF1".into(), "PI_1".into()], vec!["PI_2".into()]],
-        )
-        .unwrap();
-        let lk = exploded_keys(&lines, c::LINE_IDX).unwrap();
-        let mk = exploded_keys(&moves, c::MOVEMENT_IDX).unwrap();
-        let c = exact_candidates(&lk, &mk, 3).unwrap();
+    fn exact_join_matches_any_key_of_a_movement() {
+        let lines = keys(&[&["X", "PI_2"], &["REF1"], &[]]);
+        let moves = keys(&[&["REF1", "PI_1"], &["PI_2"]]);
+        let c = exact_candidates(&slices(&lines), &slices(&moves)).unwrap();
         assert_eq!(c, vec![vec![1], vec![0], vec![]]);
+    }
+
+    #[test]
+    fn keys_whose_hashes_collide_are_no_candidates() {
+        // Every key hashes alike: only the check on the keys themselves tells them apart.
+        let lines = keys(&[&["REF1"], &["REF2", "PI_1"], &["NOPE"]]);
+        let moves = keys(&[&["REF1", "PI_1"], &["PI_2"]]);
+        let c = exact_candidates_by(&slices(&lines), &slices(&moves), |_| 7).unwrap();
+        assert_eq!(c, vec![vec![0], vec![0], vec![]]);
     }
 
     #[test]

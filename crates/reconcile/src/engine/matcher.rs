@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use tieout_domain::{Cents, Severity, format_cents};
 
 use super::expected::{self, Method, MoveKind, Movement, Req};
-use super::frames::{self, DayCharge, LineRow, MoveState};
+use super::frames::{self, DayCharge, MoveState};
 use super::subset::{self, Subset};
 use super::text::{
     COVERAGE_TOKEN_MIN, Rail, business_days, family_tokens, key_shaped, key_tokens, line_rail,
@@ -87,8 +87,6 @@ struct State<'a> {
     moves: Vec<Movement>,
     /// `moves` as a frame (see [`frames::movements_frame`]).
     move_frame: polars::prelude::DataFrame,
-    /// `lines` as a frame (see [`frames::lines_frame`]).
-    line_frame: polars::prelude::DataFrame,
     used: Vec<bool>,
     done: Vec<bool>,
     matches: Vec<(MatchRow, usize, usize)>,
@@ -369,33 +367,13 @@ pub(crate) fn run<R: Send>(
         })
         .collect();
     tracing::debug!("engine: frames");
-    let frames = frames::movements_frame(&moves).and_then(|m| {
-        frames::lines_frame(lines.iter().map(|l| LineRow {
-            file: &l.src.file,
-            statement_row: l.src.statement_row,
-            amount: l.amount,
-            date: l.date,
-            keys: &l.keys,
-            is_batch: l.is_batch,
-        }))
-        .map(|l| (m, l))
-    });
-    let (move_frame, line_frame) = match frames {
+    let move_frame = match frames::movements_frame(&moves) {
         Ok(f) => f,
         Err(e) => return (Err(frame_err(e)), beside()),
     };
     // The passes are ordered and mostly sequential: `beside` fills the other core meanwhile.
     rayon::join(
-        || {
-            passes(
-                input,
-                tol,
-                lines,
-                moves,
-                (move_frame, line_frame),
-                out_of_scope,
-            )
-        },
+        || passes(input, tol, lines, moves, move_frame, out_of_scope),
         beside,
     )
 }
@@ -406,7 +384,7 @@ fn passes<'a>(
     tol: &'a Tolerances,
     lines: Vec<Line<'a>>,
     moves: Vec<Movement>,
-    (move_frame, line_frame): (polars::prelude::DataFrame, polars::prelude::DataFrame),
+    move_frame: polars::prelude::DataFrame,
     out_of_scope: Vec<expected::OutOfScope>,
 ) -> Result<(ReconOutcome, Scratch), ReconError> {
     let n_lines = lines.len();
@@ -416,7 +394,6 @@ fn passes<'a>(
         lines,
         moves,
         move_frame,
-        line_frame,
         used: vec![false; n_lines],
         done: vec![false; n_moves],
         matches: Vec::new(),
@@ -489,13 +466,10 @@ fn frame_err(e: polars::prelude::PolarsError) -> ReconError {
 
 fn pass_exact(st: &mut State<'_>) -> Result<(), ReconError> {
     // Candidate pairs: (line_idx, token) ⋈ (movement_idx, key), distinct, sorted per line.
-    let line_keys =
-        frames::exploded_keys(&st.line_frame, frames::c::LINE_IDX).map_err(frame_err)?;
-    let move_keys =
-        frames::exploded_keys(&st.move_frame, frames::c::MOVEMENT_IDX).map_err(frame_err)?;
+    let line_keys: Vec<&[String]> = st.lines.iter().map(|l| l.keys.as_slice()).collect();
+    let move_keys: Vec<&[String]> = st.moves.iter().map(|m| m.keys.as_slice()).collect();
     tracing::debug!("engine: exact join");
-    let cands =
-        frames::exact_candidates(&line_keys, &move_keys, st.lines.len()).map_err(frame_err)?;
+    let cands = frames::exact_candidates(&line_keys, &move_keys).map_err(frame_err)?;
     tracing::debug!("engine: exact claims");
     // (movement, line): each line claims at most one movement.
     let mut claims: Vec<(usize, usize)> = Vec::new();
@@ -2575,15 +2549,11 @@ fn conservation(st: &State<'_>) -> Result<(), ReconError> {
 pub(crate) struct Scratch {
     lines: Vec<(Vec<String>, Vec<String>, Vec<u16>, String)>,
     moves: Vec<Movement>,
-    frames: (polars::prelude::DataFrame, polars::prelude::DataFrame),
+    frame: polars::prelude::DataFrame,
 }
 
 impl Scratch {
-    fn new(
-        lines: Vec<Line<'_>>,
-        moves: Vec<Movement>,
-        frames: (polars::prelude::DataFrame, polars::prelude::DataFrame),
-    ) -> Self {
+    fn new(lines: Vec<Line<'_>>, moves: Vec<Movement>, frame: polars::prelude::DataFrame) -> Self {
         let lines = lines
             .into_iter()
             .map(|l| (l.keys, l.names, l.pfx, l.upper))
@@ -2591,7 +2561,7 @@ impl Scratch {
         Self {
             lines,
             moves,
-            frames,
+            frame,
         }
     }
 
@@ -2601,7 +2571,7 @@ impl Scratch {
         if self.lines.len() + self.moves.len() < 10_000 {
             return;
         }
-        let work = (self.lines, self.moves, self.frames);
+        let work = (self.lines, self.moves, self.frame);
         // On a spawn error the closure, and with it the data, is dropped right here.
         let _ = std::thread::Builder::new()
             .name("tieout-free".into())
@@ -2729,7 +2699,7 @@ fn finish(
     ignored_investments
         .par_sort_by(|a, b| (a.investment_id, &a.movement).cmp(&(b.investment_id, &b.movement)));
     open.sort_by(|a, b| (a.investment_id, &a.kind).cmp(&(b.investment_id, &b.kind)));
-    let scratch = Scratch::new(st.lines, st.moves, (st.move_frame, st.line_frame));
+    let scratch = Scratch::new(st.lines, st.moves, st.move_frame);
     let outcome = ReconOutcome {
         matches,
         exceptions,

@@ -4,7 +4,8 @@
 //! Passes (each match records its rule and a score in [0, 1]):
 //! 1. `exact_reference` — reference_id / payment_intent_id / processor ids found as tokens in a
 //!    line's description, references or counterparty (one tokenisation per line; candidates from
-//!    a polars inner join of the exploded `(line, token)` frame with the `(movement, key)` frame).
+//!    a polars inner join of a `(line, token hash)` frame with a `(movement, key hash)` frame,
+//!    every pair then checked on the keys themselves).
 //!    Two lines carrying the same reference that add up → `split_payment`; a second full payment
 //!    → DUPLICATE_PAYMENT.
 //!    `fuzzy_reference` — a reference with exactly one character mangled, when the amount fits
@@ -289,22 +290,16 @@ pub struct ReconOutcome {
 
 /// Pass 1's exact-key candidate generation on its own (a hook for the benchmark): for each
 /// line's key tokens, the sorted, distinct indices of the movements one of whose keys equals one
-/// of them — the same exploded-frame polars join the engine runs. Keys are compared as given.
+/// of them — the same polars join (on key hashes, checked on the keys) the engine runs. Keys are
+/// compared as given.
 #[doc(hidden)]
 pub fn exact_key_candidates(
     line_keys: &[Vec<String>],
     movement_keys: &[Vec<String>],
 ) -> Result<Vec<Vec<usize>>, ReconError> {
-    let run = || {
-        let lines = frames::keys_frame(frames::c::LINE_IDX, line_keys)?;
-        let moves = frames::keys_frame(frames::c::MOVEMENT_IDX, movement_keys)?;
-        frames::exact_candidates(
-            &frames::exploded_keys(&lines, frames::c::LINE_IDX)?,
-            &frames::exploded_keys(&moves, frames::c::MOVEMENT_IDX)?,
-            line_keys.len(),
-        )
-    };
-    run().map_err(|e| ReconError::Frame(e.to_string()))
+    let lines: Vec<&[String]> = line_keys.iter().map(Vec::as_slice).collect();
+    let moves: Vec<&[String]> = movement_keys.iter().map(Vec::as_slice).collect();
+    frames::exact_candidates(&lines, &moves).map_err(|e| ReconError::Frame(e.to_string()))
 }
 
 /// Runs the reconciliation.
