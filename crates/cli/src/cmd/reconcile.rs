@@ -201,7 +201,16 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     );
     let prepared = prepared.context("reconciling")?;
     let parsed = parsed?;
-    let mut lines: Vec<StatementLine> = Vec::new();
+    // Sized once: growing it file by file would copy the lines read so far each time.
+    let mut lines: Vec<StatementLine> = Vec::with_capacity(
+        parsed
+            .iter()
+            .map(|p| match p {
+                Parsed::Statement(s) => s.lines.len(),
+                Parsed::Payouts(_) => 0,
+            })
+            .sum(),
+    );
     let mut balances: Vec<StatedBalance> = Vec::new();
     let mut rejects: Vec<Reject> = Vec::new();
     let mut control_breaks: Vec<Reject> = Vec::new();

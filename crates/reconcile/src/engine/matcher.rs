@@ -733,20 +733,30 @@ fn is_fee_like(item: &PayoutItem) -> bool {
 
 fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
     let mut payouts: BTreeMap<String, Payout<'_>> = BTreeMap::new();
+    let mut buf = String::new();
     for it in items {
         let Some(pid) = it.payout_id.as_deref() else {
             continue;
         };
-        let c = it.reporting_category.to_ascii_lowercase();
-        if c == "payout" || c == "payout_reversal" {
+        let c = it.reporting_category.as_str();
+        if c.eq_ignore_ascii_case("payout") || c.eq_ignore_ascii_case("payout_reversal") {
             continue;
         }
-        let p = payouts.entry(norm_key(pid)).or_insert_with(|| Payout {
-            id: pid.to_string(),
-            items: Vec::new(),
-            net: 0,
-            date: None,
-        });
+        norm_key_into(pid, &mut buf);
+        if !payouts.contains_key(buf.as_str()) {
+            payouts.insert(
+                buf.clone(),
+                Payout {
+                    id: pid.to_string(),
+                    items: Vec::new(),
+                    net: 0,
+                    date: None,
+                },
+            );
+        }
+        let Some(p) = payouts.get_mut(buf.as_str()) else {
+            continue;
+        };
         p.items.push(it);
         p.net += it.net_cents;
         p.date = p.date.max(it.payout_date);
@@ -796,10 +806,22 @@ fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
             taken.insert(c[0].1);
         }
     }
-    let mut pi_index: HashMap<String, Vec<usize>> = HashMap::default();
+    // The movements of the payment intents the claimed payouts carry (each normalised into
+    // one buffer: no string per movement).
+    let wanted: HashSet<String> = claimed
+        .keys()
+        .filter_map(|k| payouts.get(k))
+        .flat_map(|p| p.items.iter())
+        .filter_map(|it| it.payment_intent_id.as_deref())
+        .map(norm_key)
+        .collect();
+    let mut pi_index: HashMap<&str, Vec<usize>> = HashMap::default();
     for (m, mv) in st.moves.iter().enumerate() {
         if let Some(pi) = mv.payment_intent_id.as_deref() {
-            pi_index.entry(norm_key(pi)).or_default().push(m);
+            norm_key_into(pi, &mut buf);
+            if let Some(k) = wanted.get(buf.as_str()) {
+                pi_index.entry(k.as_str()).or_default().push(m);
+            }
         }
     }
     for (k, l) in claimed {
@@ -808,13 +830,16 @@ fn pass_payouts(st: &mut State<'_>, items: &[PayoutItem]) {
         let mut attributed: Cents = 0;
         let mut unattributed: Vec<String> = Vec::new();
         let mut items = p.items.clone();
-        items.sort_by_key(|i| (i.file.clone(), i.row));
+        items.sort_by(|a, b| (a.file.as_str(), a.row).cmp(&(b.file.as_str(), b.row)));
         for it in items {
             let cat = it.reporting_category.to_ascii_lowercase();
             let target = it
                 .payment_intent_id
                 .as_deref()
-                .and_then(|pi| pi_index.get(&norm_key(pi)))
+                .and_then(|pi| {
+                    norm_key_into(pi, &mut buf);
+                    pi_index.get(buf.as_str())
+                })
                 .and_then(|ms| {
                     let want: &[MoveKind] = if it.net_cents >= 0 {
                         &[MoveKind::Credit]
@@ -2672,18 +2697,15 @@ fn finish(
     files.sort_unstable();
     files.dedup();
     let rank = |f: &str| files.binary_search(&f).unwrap_or(usize::MAX);
-    let mut keyed: Vec<((usize, u32, i64), MatchRow)> = st
-        .matches
-        .into_iter()
-        .map(|(r, _, _)| {
-            (
-                (rank(&r.statement_file), r.statement_row, r.investment_id),
-                r,
-            )
-        })
-        .collect();
-    keyed.par_sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.rule.cmp(&b.1.rule)));
-    let matches: Vec<MatchRow> = keyed.into_iter().map(|(_, r)| r).collect();
+    // Sorted where they are (a match's file is its line's file).
+    let line_rank: Vec<usize> = st.lines.par_iter().map(|l| rank(&l.src.file)).collect();
+    let mut matches = st.matches;
+    matches.par_sort_by(|a, b| {
+        (line_rank[a.1], a.0.statement_row, a.0.investment_id)
+            .cmp(&(line_rank[b.1], b.0.statement_row, b.0.investment_id))
+            .then_with(|| a.0.rule.cmp(&b.0.rule))
+    });
+    let matches: Vec<MatchRow> = matches.into_iter().map(|(r, _, _)| r).collect();
     let mut exceptions: Vec<ExceptionRow> = st.excs.into_iter().map(|e| e.row).collect();
     exceptions.par_sort_by(ExceptionRow::output_order);
     let mut ignored_lines: Vec<IgnoredLine> = st.ign_lines.into_iter().map(|(_, i)| i).collect();
