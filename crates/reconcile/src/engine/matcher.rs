@@ -2569,10 +2569,13 @@ fn conservation(st: &State<'_>) -> Result<(), ReconError> {
 /// of small allocations) to a thread that frees it while the caller writes its outputs. Freeing
 /// it here took a second and a half of one core at a million investments; the result does not
 /// depend on it. When no thread can be started it is freed here.
+/// What a tokenised line owns: its keys, name tokens, name prefixes and upper-cased text.
+type LineOwned = (Vec<String>, Vec<String>, Vec<u16>, String);
+
 /// What a run owns once it is over (see [`super::Scratch`]). The lines borrow the statement;
 /// what they own is moved out (no copy of the strings) so that it can cross to another thread.
 pub(crate) struct Scratch {
-    lines: Vec<(Vec<String>, Vec<String>, Vec<u16>, String)>,
+    lines: Vec<LineOwned>,
     moves: Vec<Movement>,
     frame: polars::prelude::DataFrame,
 }
