@@ -157,7 +157,7 @@ pub(crate) struct Movement {
     /// Where the names come from, until [`fill_names`] has read them: the investment (index
     /// into the book's investments). Only the movements the name passes see need names, so
     /// most are never read (looking every investment's investor up costs a cache miss each).
-    pub names_from: Option<u32>,
+    pub names_from: Option<usize>,
     /// The investment's status as the platform reports it (unknown values kept).
     pub status: InvestmentStatus,
     pub req: Req,
@@ -303,10 +303,7 @@ pub(crate) fn build(
             payment_intent_id: inv.payment_intent_id.clone(),
             names: Arc::clone(&no_names.1),
             display_names: Arc::clone(&no_names.0),
-            names_from: Some(u32::try_from(i).map_err(|_| ReconError::Amount {
-                investment_id: inv.id,
-                field: "index (more than 2^32 investments)",
-            })?),
+            names_from: Some(i),
             status: inv.status.clone(),
             req: Req::Required,
             carried: None,
@@ -593,11 +590,7 @@ pub(crate) fn fill_names(
         .zip(pending)
         .filter(|(_, p)| *p)
         .for_each(|(mv, _)| {
-            let Some(inv) = mv
-                .names_from
-                .take()
-                .and_then(|i| book.investments.get(i as usize))
-            else {
+            let Some(inv) = mv.names_from.take().and_then(|i| book.investments.get(i)) else {
                 return;
             };
             let cached = mv.investor_id.and_then(|id| shared.get(&id));
