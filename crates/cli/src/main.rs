@@ -100,9 +100,40 @@ enum Command {
     Gen(GenArgs),
     /// Serve a dataset as a local Issuer API on loopback.
     Sandbox(SandboxArgs),
+    /// Sign off a run as its preparer or reviewer (bound to the run's manifest hash).
+    Signoff(SignoffArgs),
     /// Build (or rebuild) a snapshot's binary book, book.bin, from its JSONL files; pulls and
     /// `gen` write it themselves, so this is for snapshots made by older versions.
     Book(BookArgs),
+}
+
+/// `tieout signoff`.
+#[derive(Debug, Args)]
+pub struct SignoffArgs {
+    /// The run folder (as written by `tieout reconcile`).
+    #[arg(long = "run", value_name = "DIR")]
+    pub run: PathBuf,
+    /// `preparer` or `reviewer` (a reviewer signs after a preparer, and is someone else).
+    #[arg(long, value_enum)]
+    pub role: SignoffRole,
+    /// Who signs.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// A note kept with the sign-off.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Report layouts folder the run used (defaults to the built-in copies of templates/).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// Who signs off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SignoffRole {
+    /// Prepared the month end.
+    Preparer,
+    /// Reviewed it.
+    Reviewer,
 }
 
 /// `tieout book`.
@@ -192,6 +223,11 @@ pub struct ReconcileArgs {
     /// Previous period's open-items.json.
     #[arg(long, value_name = "FILE")]
     pub carry_forward: Option<PathBuf>,
+    /// Decisions on this period's exceptions: the filled-in exceptions.xlsx, or a CSV with
+    /// exception_id,decision,match_investment_id,note,decided_by; repeatable (a later file's
+    /// decision on the same item wins).
+    #[arg(long = "decisions", value_name = "FILE")]
+    pub decisions: Vec<PathBuf>,
     /// Sanctions list and overrides.
     #[command(flatten)]
     pub compliance: ComplianceArgs,
@@ -275,6 +311,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => cmd::generate::run(a),
         Command::Sandbox(a) => cmd::sandbox::run(a),
         Command::Book(a) => cmd::book::run(a),
+        Command::Signoff(a) => cmd::signoff::run(a),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

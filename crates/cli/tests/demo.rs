@@ -312,6 +312,7 @@ fn report_models_of_the_demo_are_snapshot_stable() {
         rejects: &rejects,
         statement_lines: &lines,
         findings: &findings,
+        close: None,
     };
     let models = tieout_report::build_models(&input).unwrap();
     insta::assert_json_snapshot!("demo_regulator_model", models.regulator);

@@ -10,6 +10,7 @@
 //! the clock.
 
 pub mod baseline;
+pub mod close;
 pub mod engine;
 pub mod load;
 pub mod model;

@@ -145,6 +145,9 @@ pub enum ExceptionCode {
     AmbiguousMatch,
     /// Opening + credits − debits ≠ closing on a statement.
     BalanceBreak,
+    /// A recorded decision no longer fits the run (unknown id, investment gone or not open,
+    /// amounts that do not tie): it names the decision file and row.
+    StaleDecision,
 }
 
 impl ExceptionCode {
@@ -160,6 +163,7 @@ impl ExceptionCode {
             Self::RefundDue => "REFUND_DUE",
             Self::AmbiguousMatch => "AMBIGUOUS_MATCH",
             Self::BalanceBreak => "BALANCE_BREAK",
+            Self::StaleDecision => "STALE_DECISION",
         }
     }
 }

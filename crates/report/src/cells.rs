@@ -5,21 +5,21 @@
 //! layout templates, so column order, headings and widths stay data.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tieout_domain::{Cents, format_cents};
 
 /// An amount of money in cents, typed so renderers format it as currency.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money(pub Cents);
 
 /// An identifier (investor id, investment id, row number): a number shown without separators.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Id(pub i64);
 
 /// A percentage in basis points (1/100 of a percent): `1234` is 12.34%.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Pct(pub i64);
 
@@ -42,7 +42,7 @@ impl Pct {
 }
 
 /// One typed cell value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Cell {
     /// Plain text.
     Text(String),
@@ -164,7 +164,7 @@ pub trait TableRow {
 macro_rules! table_row {
     ($(#[$m:meta])* $name:ident { $( $(#[$fm:meta])* $f:ident : $t:ty ),* $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
         pub struct $name { $( $(#[$fm])* pub $f: $t, )* }
 
         impl $crate::cells::TableRow for $name {
@@ -186,7 +186,7 @@ macro_rules! table_row {
 pub(crate) use table_row;
 
 /// The totals line under a table: a label and the values of some columns.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
     /// Label shown in the first column (e.g. `Total`).
     pub label: String,
@@ -202,7 +202,7 @@ impl Totals {
 }
 
 /// A table of rows with an optional totals line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table<R> {
     /// Rows in display order.
     pub rows: Vec<R>,

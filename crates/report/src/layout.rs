@@ -94,6 +94,9 @@ pub struct ColumnLayout {
     /// Wrap long text onto up to four lines in the PDF (else it is cut with an ellipsis).
     #[serde(default)]
     pub wrap: bool,
+    /// Only in the XLSX (the worksheet's id and decision columns), not in the PDF.
+    #[serde(default)]
+    pub xlsx_only: bool,
 }
 
 /// One table of a report.
@@ -171,12 +174,23 @@ title = "Summary by code"
 columns = [
   { key = "kind", heading = "Kind", width = 24 },
   { key = "severity", heading = "Severity", width = 16 },
-  { key = "code", heading = "Code", width = 50 },
+  { key = "issue", heading = "Issue", width = 50, wrap = true },
+  { key = "code", heading = "Code", width = 36, wrap = true },
   { key = "count", heading = "Count", width = 16 },
   { key = "amount", heading = "Amount", width = 24 },
   { key = "next_action", heading = "Next action", width = 102, wrap = true },
 ]
 "#;
+
+impl TableLayout {
+    /// The table as the PDF shows it: without the XLSX-only columns.
+    pub fn pdf_view(&self) -> TableLayout {
+        TableLayout {
+            columns: self.columns.iter().filter(|c| !c.xlsx_only).cloned().collect(),
+            ..self.clone()
+        }
+    }
+}
 
 /// The layout of an optional table: the report's own when its layout file defines it, else
 /// the built-in default (`None` for a name that has no default).

@@ -19,9 +19,11 @@ use tieout_reconcile::model::{ExceptionRow, MatchRow, Reject, StatementLine};
 
 pub mod bizdays;
 pub mod cells;
+pub mod close;
 pub mod layout;
 pub mod models;
 pub mod pdf;
+pub mod worksheet;
 pub mod xlsx;
 
 #[cfg(test)]
@@ -85,7 +87,7 @@ pub enum ReportError {
 }
 
 /// The reporting period: one calendar month.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Period {
     /// `YYYY-MM`.
     pub month: String,
@@ -140,6 +142,8 @@ pub struct ReportInput<'a> {
     pub statement_lines: &'a [StatementLine],
     /// Compliance findings.
     pub findings: &'a [Finding],
+    /// Decisions applied, ids and what changed since last month (`None`: a run without them).
+    pub close: Option<&'a close::CloseView<'a>>,
 }
 
 /// Builds the models and writes every report into `out_dir` (created if missing):

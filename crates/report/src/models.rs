@@ -25,7 +25,7 @@ pub const HOLDERS_12G: i64 = 2_000;
 pub const NON_ACCREDITED_HOLDERS_12G: i64 = 500;
 
 /// The page header every report carries.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ReportHeader {
     /// Period.
     pub period: Period,
@@ -246,8 +246,12 @@ impl FundsReceived {
 table_row! {
     /// One reconciliation exception.
     ReconExceptionRow {
+        /// Stable id (what a decision names).
+        exception_id: String,
         /// Severity.
         severity: String,
+        /// What the exception is, in words.
+        issue: String,
         /// Exception code.
         code: String,
         /// Investment id.
@@ -262,14 +266,26 @@ table_row! {
         detail: String,
         /// What to do next.
         next_action: String,
+        /// The standing decision (kept open, cleared), to be changed or left.
+        decision: Option<String>,
+        /// Investments a `match` pairs the line with (comma-separated).
+        match_investment_id: Option<String>,
+        /// Why.
+        note: Option<String>,
+        /// Who decided.
+        decided_by: Option<String>,
     }
 }
 
 table_row! {
     /// One compliance finding.
     FindingRow {
+        /// Stable id (what a decision names).
+        exception_id: String,
         /// Severity.
         severity: String,
+        /// What the rule found, in words.
+        issue: String,
         /// Rule code.
         code: String,
         /// Investment id.
@@ -286,6 +302,14 @@ table_row! {
         detail: String,
         /// What to do next.
         next_action: String,
+        /// The standing decision (kept open, cleared), to be changed or left.
+        decision: Option<String>,
+        /// Not used for findings (kept so both sheets share the decision columns).
+        match_investment_id: Option<String>,
+        /// Why.
+        note: Option<String>,
+        /// Who decided.
+        decided_by: Option<String>,
     }
 }
 
@@ -312,6 +336,8 @@ table_row! {
         kind: String,
         /// Worst severity of the group.
         severity: String,
+        /// What the items are, in words.
+        issue: String,
         /// Exception or rule code (`REJECTED_LINE` for rejects).
         code: String,
         /// Number of items.
@@ -444,6 +470,8 @@ table_row! {
 table_row! {
     /// One group of compliance findings.
     IssueRow {
+        /// What the rule found, in words.
+        issue: String,
         /// Rule code.
         code: String,
         /// Worst severity.
@@ -458,7 +486,7 @@ table_row! {
 }
 
 /// One day of the cumulative chart.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DailyPoint {
     /// Day.
     pub date: NaiveDate,
@@ -469,7 +497,7 @@ pub struct DailyPoint {
 }
 
 /// The board pack.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct BoardReport {
     /// Progress by offering.
     pub progress: Table<ProgressRow>,
@@ -483,6 +511,8 @@ pub struct BoardReport {
     pub exception_age: Table<StatusRow>,
     /// Top compliance issues (at most 8).
     pub top_issues: Table<IssueRow>,
+    /// The verdict in words (the first thing the board pack says).
+    pub verdict: crate::close::Verdict,
 }
 
 /// Column keys of a report table, for layout validation.
@@ -1038,10 +1068,13 @@ pub fn exception_next_action(code: ExceptionCode) -> &'static str {
         ExceptionCode::DuplicatePayment => "Refund the duplicate payment to the investor.",
         ExceptionCode::RefundDue => "Send the refund and record it on the platform.",
         ExceptionCode::AmbiguousMatch => {
-            "Choose the right investment by hand and record the pairing in the overrides file."
+            "Choose the right investment: decide `match` with its id on the line's row in exceptions.xlsx and re-run with --decisions."
         }
         ExceptionCode::BalanceBreak => {
             "Request a corrected or complete statement from the bank; check for missing files or days."
+        }
+        ExceptionCode::StaleDecision => {
+            "Read why the decision no longer fits and decide the item again in this run's exceptions.xlsx."
         }
     }
 }
@@ -1085,12 +1118,19 @@ pub const REJECT_NEXT_ACTION: &str =
 
 fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
     let last = ctx.input.period.last;
+    let close = ctx.input.close;
+    let standing = |id: &str| close.and_then(|c| c.standing.get(id));
     let mut recon: Vec<(Severity, i64, ReconExceptionRow)> = ctx
         .input
         .exceptions
         .iter()
         .zip(&ctx.exception_line_dates)
-        .map(|(e, line_date)| {
+        .enumerate()
+        .map(|(k, (e, line_date))| {
+            let exception_id = close
+                .and_then(|c| c.exception_ids.get(k).cloned())
+                .unwrap_or_default();
+            let decided = standing(&exception_id).cloned();
             let line_date = *line_date;
             let inv_date = e
                 .investment_id
@@ -1099,6 +1139,7 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
             let age = line_date.or(inv_date).map(|d| (last - d).num_days());
             let row = ReconExceptionRow {
                 severity: e.severity.as_str().to_string(),
+                issue: crate::close::exception_words(e.code).to_string(),
                 code: e.code.as_str().to_string(),
                 investment_id: e.investment_id.map(Id),
                 statement: match (&e.statement_file, e.statement_row) {
@@ -1110,6 +1151,11 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
                 age_days: age,
                 detail: e.detail.clone(),
                 next_action: exception_next_action(e.code).to_string(),
+                decision: decided.as_ref().map(|d| d.decision.as_str().to_string()),
+                match_investment_id: None,
+                note: decided.as_ref().map(|d| d.note.clone()),
+                decided_by: decided.as_ref().map(|d| d.decided_by.clone()),
+                exception_id,
             };
             (e.severity, e.amount_cents.saturating_abs(), row)
         })
@@ -1138,13 +1184,19 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
         .input
         .findings
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(k, f)| {
+            let exception_id = close
+                .and_then(|c| c.finding_ids.get(k).cloned())
+                .unwrap_or_default();
+            let decided = standing(&exception_id).cloned();
             let inv = f.investment_id.and_then(|id| ctx.investments.get(&id));
             let amount = inv.map(|i| ctx.amount(i));
             let investor_id = f.investor_id.or(inv.map(|i| i.investor_id));
             let offering_id = f.offering_id.or(inv.map(|i| i.offering_id));
             let row = FindingRow {
                 severity: f.severity.as_str().to_string(),
+                issue: crate::close::rule_words(f.code).to_string(),
                 code: f.code.as_str().to_string(),
                 investment_id: f.investment_id.map(Id),
                 investor: investor_id.map(|id| ctx.investor_name(id)),
@@ -1153,6 +1205,11 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
                 citation: f.citation.clone(),
                 detail: f.detail.clone(),
                 next_action: finding_next_action(f.code).to_string(),
+                decision: decided.as_ref().map(|d| d.decision.as_str().to_string()),
+                match_investment_id: None,
+                note: decided.as_ref().map(|d| d.note.clone()),
+                decided_by: decided.as_ref().map(|d| d.decided_by.clone()),
+                exception_id,
             };
             (f.severity, amount.unwrap_or(0).saturating_abs(), f, row)
         })
@@ -1237,6 +1294,7 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
                     }
                     .into(),
                     severity: sev.as_str().to_string(),
+                    issue: crate::close::code_words(&code),
                     code,
                     count,
                     amount: Money(amount),
@@ -1258,6 +1316,7 @@ fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
         summary.push(ExceptionSummaryRow {
             kind: "Rejected lines".into(),
             severity: String::new(),
+            issue: "Statement rows that could not be read".into(),
             code: "REJECTED_LINE".into(),
             count: reject_rows.len() as i64,
             amount: Money(0),
@@ -1901,6 +1960,7 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
     let mut issues: Vec<IssueRow> = groups
         .into_iter()
         .map(|(code, (sev, count, amount, citation))| IssueRow {
+            issue: crate::close::rule_words(code).to_string(),
             code: code.as_str().to_string(),
             severity: sev.as_str().to_string(),
             count,
@@ -1954,6 +2014,7 @@ fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
             rows: issues,
             totals: None,
         },
+        verdict: crate::close::verdict(ctx.input),
     }
 }
 

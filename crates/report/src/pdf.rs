@@ -20,6 +20,11 @@ use crate::layout::{
 };
 use crate::models::ReportModels;
 
+mod board;
+mod subset;
+
+pub use board::{BoardDoc, board_pages, board_pdf};
+
 const REGULAR_TTF: &[u8] = include_bytes!("../../../templates/fonts/DejaVuSans.ttf");
 const BOLD_TTF: &[u8] = include_bytes!("../../../templates/fonts/DejaVuSans-Bold.ttf");
 
@@ -115,6 +120,11 @@ impl Fonts {
             w += cw;
             out.push(c);
         }
+        // Never mid-word when a whole word fits: cut at the last space.
+        let cut_mid_word = s[out.len()..].chars().next().is_some_and(|c| !c.is_whitespace());
+        if cut_mid_word && let Some(sp) = out.rfind(' ').filter(|&i| i > 0) {
+            out.truncate(sp);
+        }
         let trimmed = out.trim_end();
         if trimmed.is_empty() && ell > max {
             return String::new();
@@ -160,6 +170,15 @@ pub struct Doc<'a> {
 impl<'a> Doc<'a> {
     /// Starts a document with the first page.
     pub fn new(fonts: &'a Fonts, layout: &ReportLayout, models: &ReportModels) -> Doc<'a> {
+        Self::with_header(fonts, layout, &models.header)
+    }
+
+    /// Starts a document with the first page, from the page header alone.
+    pub fn with_header(
+        fonts: &'a Fonts,
+        layout: &ReportLayout,
+        header: &crate::models::ReportHeader,
+    ) -> Doc<'a> {
         let (pw, ph) = match layout.paper {
             Paper::Letter => (612.0, 792.0),
             Paper::A4 => (595.28, 841.89),
@@ -168,7 +187,7 @@ impl<'a> Doc<'a> {
             Orientation::Portrait => (pw, ph),
             Orientation::Landscape => (ph, pw),
         };
-        let p = &models.header.period;
+        let p = &header.period;
         let mut d = Doc {
             fonts,
             w,
@@ -178,11 +197,11 @@ impl<'a> Doc<'a> {
             title: layout.title.clone(),
             header_right: format!(
                 "Period {} ({} to {})   Run {}",
-                p.month, p.first, p.last, models.header.run_id
+                p.month, p.first, p.last, header.run_id
             ),
             footer_left: format!(
                 "tieout · {} · period {} · run {}",
-                layout.title, p.month, models.header.run_id
+                layout.title, p.month, header.run_id
             ),
         };
         d.new_page();
@@ -377,6 +396,13 @@ impl<'a> Doc<'a> {
 
     /// Renders a table: title, header (repeated on every page), rows, totals.
     pub fn table(&mut self, tl: &TableLayout, table: &dyn DynTable, default_size: f32) {
+        let pdf_view;
+        let tl = if tl.columns.iter().any(|c| c.xlsx_only) {
+            pdf_view = tl.pdf_view();
+            &pdf_view
+        } else {
+            tl
+        };
         let size = tl.font_size.unwrap_or(default_size);
         let row_h = size * 1.65;
         let mm = 72.0 / 25.4;
@@ -590,17 +616,26 @@ pub fn to_bytes(
     doc.metadata.info.creator = "tieout".into();
     doc.metadata.info.identifier = run_id.into();
     doc.metadata.info.subject = format!("{title}, run {run_id}");
-    doc.resources.fonts.map.insert(
-        FontId(REGULAR_ID.into()),
-        PdfFont::new(fonts.regular.clone()),
-    );
-    doc.resources
-        .fonts
-        .map
-        .insert(FontId(BOLD_ID.into()), PdfFont::new(fonts.bold.clone()));
+    // Each face cut down to the glyphs the pages draw (the whole face if that fails).
+    let used = subset::used_chars(&pages);
+    for (id, face, bytes) in [
+        (REGULAR_ID, &fonts.regular, REGULAR_TTF),
+        (BOLD_ID, &fonts.bold, BOLD_TTF),
+    ] {
+        let font = used
+            .get(id)
+            .and_then(|chars| subset::subset_font(face, bytes, chars))
+            .unwrap_or_else(|| face.clone());
+        doc.resources
+            .fonts
+            .map
+            .insert(FontId(id.into()), PdfFont::new(font));
+    }
     doc.with_pages(pages);
     let opts = PdfSaveOptions {
         optimize: true,
+        // printpdf subsets only with its `text_layout` feature: the faces given above are
+        // already subsets (see `subset`).
         subset_fonts: false,
         secure: true,
         image_optimization: None,
@@ -825,7 +860,7 @@ pub fn layout_report(
             }
         }
         "regulator" => regulator(&mut d, models, layout, size)?,
-        "board" => board(&mut d, models, layout, size)?,
+        "board" => board::board(&mut d, &models.board, &board::unsigned_lines(), layout, size)?,
         other => {
             return Err(ReportError::Layout {
                 file: format!("reports/{other}.toml"),
@@ -881,149 +916,6 @@ fn regulator(
         d.table(caps, &m.issuer_caps, size);
     }
     Ok(())
-}
-
-fn board(
-    d: &mut Doc<'_>,
-    models: &ReportModels,
-    layout: &ReportLayout,
-    size: f32,
-) -> Result<(), ReportError> {
-    let b = &models.board;
-    let get = |t: &str| {
-        layout.table(t).ok_or_else(|| ReportError::Layout {
-            file: "reports/board.toml".into(),
-            message: format!("missing table `{t}`"),
-        })
-    };
-    d.table(get("progress")?, &b.progress, size);
-    d.table(get("by_method")?, &b.by_method, size);
-    chart(d, b, layout);
-    d.table(get("reconciliation")?, &b.reconciliation, size);
-    d.table(get("exception_age")?, &b.exception_age, size);
-    d.table(get("top_issues")?, &b.top_issues, size);
-    Ok(())
-}
-
-/// A round axis maximum ≥ `v` (1, 2, 2.5 or 5 × 10^k), in cents.
-fn nice_max(v: i64) -> i64 {
-    if v <= 0 {
-        return 100_000;
-    }
-    let mut base: i64 = 1;
-    while base.saturating_mul(10) <= v {
-        base = base.saturating_mul(10);
-    }
-    for tenths in [10, 20, 25, 50, 100] {
-        let c = base.saturating_mul(tenths) / 10;
-        if c >= v {
-            return c;
-        }
-    }
-    base.saturating_mul(10)
-}
-
-fn dollars_short(cents: i64) -> String {
-    let d = cents / 100;
-    if d >= 1_000_000 && d % 1_000_000 == 0 {
-        format!("{}M", d / 1_000_000)
-    } else if d >= 1_000_000 {
-        format!("{}.{}M", d / 1_000_000, (d % 1_000_000) / 100_000)
-    } else if d >= 1_000 && d % 1_000 == 0 {
-        format!("{}k", d / 1_000)
-    } else {
-        crate::cells::format_int(d)
-    }
-}
-
-fn chart(d: &mut Doc<'_>, b: &crate::models::BoardReport, layout: &ReportLayout) {
-    let height = 170.0;
-    d.ensure(height + 40.0);
-    d.y -= 3.0;
-    d.text(d.left(), d.y, layout.label("chart"), 9.5, true, 0.0);
-    d.y -= 12.0;
-    let left = d.left() + 42.0;
-    let right = d.left() + d.usable_width() - 10.0;
-    let top = d.y - 4.0;
-    let bottom = top - height + 28.0;
-    let grey = rgb(0.55, 0.55, 0.55);
-    let max = b.daily.iter().map(|p| p.cumulative.0).max().unwrap_or(0);
-    let ymax = nice_max(max);
-    // Grid and y ticks.
-    for i in 0..=4 {
-        let v = ymax / 4 * i;
-        let y = bottom + (top - bottom) * i as f32 / 4.0;
-        if i > 0 {
-            d.polyline(&[(left, y), (right, y)], 0.3, rgb(0.85, 0.85, 0.85));
-        }
-        d.polyline(&[(left - 3.0, y), (left, y)], 0.6, grey.clone());
-        let label = dollars_short(v);
-        let w = d.fonts.width(&label, 6.5, false);
-        d.text(left - 5.0 - w, y - 2.2, &label, 6.5, false, 0.2);
-    }
-    // Axes.
-    d.polyline(
-        &[(left, top + 4.0), (left, bottom), (right, bottom)],
-        0.8,
-        rgb(0.2, 0.2, 0.2),
-    );
-    let n = b.daily.len();
-    let x_of = |i: usize| {
-        if n <= 1 {
-            left
-        } else {
-            left + (right - left) * i as f32 / (n - 1) as f32
-        }
-    };
-    // X ticks: every 5th day and the last.
-    for (i, p) in b.daily.iter().enumerate() {
-        if i % 5 == 0 || i + 1 == n {
-            let x = x_of(i);
-            d.polyline(&[(x, bottom), (x, bottom - 3.0)], 0.6, grey.clone());
-            let label = p.date.format("%m-%d").to_string();
-            let w = d.fonts.width(&label, 6.5, false);
-            d.text(x - w / 2.0, bottom - 11.0, &label, 6.5, false, 0.2);
-        }
-    }
-    if max == 0 {
-        let msg = layout.label("no_receipts").to_string();
-        let w = d.fonts.width(&msg, 8.0, false);
-        d.text(
-            (left + right - w) / 2.0,
-            (top + bottom) / 2.0,
-            &msg,
-            8.0,
-            false,
-            0.4,
-        );
-    } else {
-        let pts: Vec<(f32, f32)> = b
-            .daily
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                (
-                    x_of(i),
-                    bottom + (top - bottom) * (p.cumulative.0 as f64 / ymax as f64) as f32,
-                )
-            })
-            .collect();
-        d.polyline(&pts, 1.6, rgb(0.12, 0.36, 0.66));
-        if let Some(last) = b.daily.last() {
-            let label = format!("Total {}", tieout_domain::format_cents(last.cumulative.0));
-            let w = d.fonts.width(&label, 7.0, true);
-            let (x, y) = pts.last().copied().unwrap_or((right, top));
-            d.text(
-                (x - w).max(left + 4.0),
-                (y + 5.0).min(top + 2.0),
-                &label,
-                7.0,
-                true,
-                0.1,
-            );
-        }
-    }
-    d.y = bottom - 26.0;
 }
 
 /// Renders one report to `path`.

@@ -635,3 +635,44 @@ fn long_detail_tables_are_summarised_in_the_pdf_and_complete_in_the_xlsx() {
         1 + 3 + 1
     );
 }
+
+#[test]
+fn the_board_pack_opens_with_the_verdict_and_who_signed() {
+    use crate::close::{Signoff, SignoffFile};
+    use crate::pdf::{BoardDoc, board_pages, board_pdf};
+    let f = fixture();
+    let m = build_models(&f.input()).unwrap();
+    let layouts = Layouts::embedded().unwrap();
+    let fonts = Fonts::embedded().unwrap();
+    let doc = BoardDoc {
+        header: m.header.clone(),
+        document_time: f.period.document_time(),
+        board: m.board.clone(),
+    };
+    let signed = SignoffFile {
+        format: 1,
+        signoffs: vec![Signoff {
+            role: "preparer".into(),
+            name: "Ελευθερία Παπαδοπούλου".into(),
+            note: None,
+            signed_at: "2026-11-02T09:00:00Z".into(),
+            run_id: m.header.run_id.clone(),
+            manifest_sha256: "abc".into(),
+        }],
+    };
+    let lines = signed.lines(&m.header.run_id, "abc");
+    let pages = board_pages(&doc, &lines, &layouts, &fonts).unwrap();
+    let first = page_texts(&pages)[0].join("|");
+    assert!(first.contains(&m.board.verdict.headline[..20]), "{first}");
+    assert!(first.contains("not reconciled"), "{first}");
+    assert!(first.contains("Prepared by: Ελευθερία Παπαδοπούλου"), "{first}");
+    assert!(first.contains("Reviewed by: not signed off yet"), "{first}");
+    // The verdict comes before any table.
+    let verdict_at = first.find("not reconciled").unwrap();
+    let table_at = first.find("Raise progress").unwrap();
+    assert!(verdict_at < table_at);
+    // Only the glyphs used are embedded: far below the two whole faces (~1 MB of TTF).
+    let bytes = board_pdf(&doc, &lines, &layouts, &fonts).unwrap();
+    assert!(bytes.len() < 200_000, "board pack of {} bytes", bytes.len());
+    assert!(bytes.windows(10).any(|w| w == b"/FontFile2"), "fonts are embedded");
+}

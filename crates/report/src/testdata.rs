@@ -30,6 +30,7 @@ impl Fixture {
             rejects: &self.rejects,
             statement_lines: &self.lines,
             findings: &self.findings,
+            close: None,
         }
     }
 }

@@ -179,9 +179,14 @@ fn write_table(
     )?;
     let ncols = tl.columns.len();
     let last_col = u16::try_from(ncols.saturating_sub(1)).unwrap_or(u16::MAX);
+    let keys: Vec<Option<usize>> = tl
+        .columns
+        .iter()
+        .map(|c| table.keys().iter().position(|k| *k == c.key))
+        .collect();
     for (i, c) in tl.columns.iter().enumerate() {
         let col = u16::try_from(i).unwrap_or(u16::MAX);
-        ws.set_column_width(col, c.xlsx_width.unwrap_or(f64::from(c.width)))?;
+        ws.set_column_width(col, crate::worksheet::column_width(c, table, keys[i]))?;
     }
     ws.set_freeze_panes(1, 0)?;
     for (i, c) in tl.columns.iter().enumerate() {
@@ -233,6 +238,7 @@ fn write_table(
         }
     }
     ws.autofilter(0, 0, n, last_col)?;
+    crate::worksheet::decision_dropdown(ws, &tl.columns, n)?;
     if let Some(t) = table.totals() {
         let row = n + 1;
         for (i, c) in tl.columns.iter().enumerate() {
@@ -278,6 +284,9 @@ pub fn build_workbook(
         .set_creation_datetime(&excel_dt(document_time).map_err(err)?);
     wb.set_properties(&props);
     let f = Formats::new();
+    if name == "exceptions" {
+        crate::worksheet::instructions(&mut wb).map_err(err)?;
+    }
     for t in &layout.tables {
         let table: &dyn DynTable = match (name, t.name.as_str()) {
             ("investor-register", "by_offering") => &models.investor_register.by_offering,

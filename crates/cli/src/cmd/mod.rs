@@ -2,10 +2,12 @@
 
 pub mod book;
 pub mod check;
+pub mod close;
 pub mod generate;
 pub mod pull;
 pub mod reconcile;
 pub mod sandbox;
+pub mod signoff;
 
 /// A multi-threaded tokio runtime for the network-facing commands.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

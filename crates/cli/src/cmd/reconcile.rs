@@ -13,8 +13,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::json;
 use tieout_domain::{Finding, Severity, findings_csv};
+use tieout_reconcile::close;
 use tieout_reconcile::engine::{
-    self, OpenItems, ReconInput, ReconOutcome, Tolerances, exceptions_csv, matches_csv, rejects_csv,
+    self, OpenItems, ReconInput, ReconOutcome, Tolerances, matches_csv_with, rejects_csv,
 };
 use tieout_reconcile::load::{self, BankProfile, LoadOptions};
 use tieout_reconcile::{
@@ -163,10 +164,12 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     };
     // Read before the parsing (the expected movements need them), listed after the statements.
     let mut late_inputs: Vec<InputFile> = Vec::new();
+    let mut carried_decisions = Vec::new();
     let carry = match &args.carry_forward {
         Some(p) => {
             let text = String::from_utf8(read_input(p, "carry_forward", &mut late_inputs)?)
                 .with_context(|| format!("{} is not UTF-8", p.display()))?;
+            carried_decisions = super::close::carried(Some(&text))?;
             Some(
                 OpenItems::from_json(&text)
                     .with_context(|| format!("reading the open items {}", p.display()))?,
@@ -174,6 +177,8 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         }
         None => None,
     };
+    let decision_files = super::close::read_decisions(&args.decisions, &mut late_inputs)?;
+    let previous_signoffs = super::close::previous_signoffs(&args.out)?;
     let tolerances = match &args.tolerances {
         Some(p) => {
             let text = String::from_utf8(read_input(p, "tolerances", &mut late_inputs)?)
@@ -264,12 +269,31 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
             (outcome.map(|o| (o, None)), findings)
         }
     };
-    let findings = findings?;
+    let mut findings = findings?;
     let (mut outcome, scratch) = outcome.context("reconciling")?;
     inputs.extend(compliance_inputs);
     inputs.extend(statement_inputs);
     inputs.extend(late_inputs);
     add_control_breaks(&mut outcome, &control_breaks);
+    // Decisions: last month's standing ones, then this month's files.
+    let closing = tieout_reconcile::close::apply(
+        &tieout_reconcile::close::CloseInput {
+            book: &book,
+            lines: &lines,
+            tolerances: &tolerances,
+            period_end: period.last_day(),
+            carried: &carried_decisions,
+            files: &decision_files,
+        },
+        &mut outcome,
+        &mut findings,
+    );
+    let since_last = super::close::since_last(
+        carry.as_ref(),
+        carried_decisions.len(),
+        &outcome,
+        period.last_day(),
+    );
 
     // 5. Outputs.
     steps.step("writing outputs");
@@ -277,14 +301,19 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     let ((matches_text, exceptions_text), (rejects_text, (findings_text, open_text))) = rayon::join(
         || {
             rayon::join(
-                || matches_csv(&outcome.matches),
-                || exceptions_csv(&outcome.exceptions),
+                || matches_csv_with(&outcome.matches, &closing.manual),
+                || close::exceptions_csv(&closing.exception_ids, &outcome.exceptions),
             )
         },
         || {
             rayon::join(
                 || rejects_csv(&rejects),
-                || (findings_csv(&findings), outcome.open_items.to_json()),
+                || {
+                    (
+                        findings_csv(&findings),
+                        close::open_items_json(&outcome.open_items, &closing.carry()),
+                    )
+                },
             )
         },
     );
@@ -293,6 +322,10 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     stage.write("rejects.csv", rejects_text.as_bytes())?;
     stage.write("findings.csv", findings_text.as_bytes())?;
     stage.write("open-items.json", open_text.as_bytes())?;
+    stage.write(
+        "resolved.csv",
+        close::resolved_csv(&closing.resolved).as_bytes(),
+    )?;
     // The big texts are not needed past here (freed at exit like the rest).
     std::mem::forget((matches_text, exceptions_text));
     // The engine's working memory: the reports reuse it (freed on a background thread);
@@ -310,6 +343,13 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         let layouts = tieout_report::layout::Layouts::load(args.templates.as_deref())
             .context("loading report layouts")?;
         let rperiod = tieout_report::Period::of_month(period);
+        let view = tieout_report::close::CloseView {
+            exception_ids: &closing.exception_ids,
+            finding_ids: &closing.finding_ids,
+            standing: &closing.standing,
+            resolved: &closing.resolved,
+            since_last: since_last.as_ref(),
+        };
         let rinput = tieout_report::ReportInput {
             period: &rperiod,
             run_id: &run_id,
@@ -320,8 +360,20 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
             rejects: &rejects,
             statement_lines: &lines,
             findings: &findings,
+            close: Some(&view),
         };
-        tieout_report::render_all(&rinput, &layouts, stage.path()).context("rendering reports")?;
+        let models = tieout_report::build_models(&rinput).context("building the reports")?;
+        tieout_report::render_models(&models, rinput.document_time, &layouts, stage.path())
+            .context("rendering reports")?;
+        // What the board pack is drawn from: `tieout signoff` renders it again from this.
+        let board = tieout_report::pdf::BoardDoc {
+            header: models.header.clone(),
+            document_time: rinput.document_time,
+            board: models.board.clone(),
+        };
+        let mut text = serde_json::to_string_pretty(&board)?;
+        text.push('\n');
+        stage.write("board.json", text.as_bytes())?;
     }
 
     let verdict = verdict(&outcome, &findings, &rejects);
@@ -332,10 +384,27 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
         &outcome,
         &findings,
         &rejects,
+        &closing,
         verdict,
         stage.path(),
     )?;
     stage.write("manifest.json", manifest.as_bytes())?;
+    if !args.no_reports {
+        // The board pack with the sign-offs that apply (an earlier run's show as no longer
+        // applying; they are kept in this run's signoff.json).
+        let signoffs = previous_signoffs.unwrap_or_default();
+        if !signoffs.signoffs.is_empty() {
+            let mut text = serde_json::to_string_pretty(&signoffs)?;
+            text.push('\n');
+            stage.write("signoff.json", text.as_bytes())?;
+        }
+        super::close::render_board(
+            stage.path(),
+            &signoffs,
+            &sha256_bytes(manifest.as_bytes()),
+            args.templates.as_deref(),
+        )?;
+    }
     steps.finish();
     let out = stage.commit()?;
 
@@ -421,13 +490,20 @@ fn manifest(
     outcome: &ReconOutcome,
     findings: &[Finding],
     rejects: &[Reject],
+    closing: &tieout_reconcile::close::Closing,
     verdict: Verdict,
     dir: &Path,
 ) -> Result<String> {
     let mut outputs = Vec::new();
     for rel in list_files(dir)? {
         let rel_s = display_path(&rel);
-        if rel_s == "manifest.json" || rel_s.starts_with("snapshot/") {
+        // The board pack is a rendering of board.json (hashed here) and the sign-offs, drawn
+        // after this manifest; signoff.json binds to this manifest's hash.
+        if rel_s == "manifest.json"
+            || rel_s == "board.pdf"
+            || rel_s == "signoff.json"
+            || rel_s.starts_with("snapshot/")
+        {
             continue;
         }
         let p = dir.join(&rel);
@@ -462,6 +538,7 @@ fn manifest(
             "statements": args.statements.iter().map(|p| display_path(p)).collect::<Vec<_>>(),
             "payouts": args.payouts.iter().map(|p| display_path(p)).collect::<Vec<_>>(),
             "carry_forward": args.carry_forward.as_ref().map(|p| display_path(p)),
+            "decisions": args.decisions.iter().map(|p| display_path(p)).collect::<Vec<_>>(),
             "sdn": args.compliance.sdn.as_ref().map(|p| display_path(p)),
             "overrides": args.compliance.overrides.as_ref().map(|p| display_path(p)),
             "tolerances": args.tolerances.as_ref().map(|p| display_path(p)),
@@ -490,8 +567,22 @@ fn manifest(
             "findings_by_severity": by_severity,
             "findings_by_rule": by_rule,
             "open_items": outcome.open_items.items.len(),
+            "resolved": closing.resolved.len(),
+            "standing_decisions": closing.standing.len(),
         },
+        "decisions": closing.files.iter().zip(&args.decisions).map(|(f, p)| json!({
+            "path": display_path(p),
+            "sha256": f.sha256,
+            "decisions": f.decisions,
+            "applied": f.applied,
+            "stale": f.stale,
+        })).collect::<Vec<_>>(),
         "outputs": outputs,
+        "renderings": if args.no_reports { json!([]) } else { json!([{
+            "path": "board.pdf",
+            "from": ["board.json", "signoff.json"],
+            "note": "the board pack is drawn from board.json with the sign-offs that apply to this manifest; tieout signoff draws it again",
+        }]) },
     });
     let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');

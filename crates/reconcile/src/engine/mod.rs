@@ -72,7 +72,7 @@ use tieout_domain::{Book, Cents};
 
 use crate::model::{ExceptionRow, MatchRow, PayoutItem, Reject, StatedBalance, StatementLine};
 
-pub use output::{exceptions_csv, matches_csv, rejects_csv};
+pub use output::{ManualNotes, exceptions_csv, matches_csv, matches_csv_with, rejects_csv};
 pub use tolerances::{MethodTolerance, Tolerances, TolerancesError};
 
 /// The reconciliation period, both days inclusive.

@@ -53,8 +53,17 @@ fn num_field(w: &mut csv::Writer<Vec<u8>>, buf: &mut String, v: impl std::fmt::D
 }
 
 /// `matches.csv`: investment_id,statement_file,statement_row,statement_ref,rule,score,
-/// expected_cents,bank_cents,difference_cents — sorted by file, row, investment id, rule.
+/// expected_cents,bank_cents,difference_cents,decided_by,note — sorted by file, row, investment
+/// id, rule. The last two are empty here (see [`matches_csv_with`]).
 pub fn matches_csv(rows: &[MatchRow]) -> String {
+    matches_csv_with(rows, &std::collections::BTreeMap::new())
+}
+
+/// Who decided a manual match and why, by (statement file, row, investment id).
+pub type ManualNotes = std::collections::BTreeMap<(String, u32, i64), (String, String)>;
+
+/// [`matches_csv`] with the decider and note of each manual match (rule `manual`) in `manual`.
+pub fn matches_csv_with(rows: &[MatchRow], manual: &ManualNotes) -> String {
     let mut sorted: Vec<&MatchRow> = rows.iter().collect();
     sorted.par_sort_by(|a, b| {
         (&a.statement_file, a.statement_row, a.investment_id, &a.rule).cmp(&(
@@ -74,6 +83,8 @@ pub fn matches_csv(rows: &[MatchRow]) -> String {
         "expected_cents",
         "bank_cents",
         "difference_cents",
+        "decided_by",
+        "note",
     ];
     par_csv(&header, &sorted, |w, r, buf| {
         num_field(w, buf, r.investment_id);
@@ -85,6 +96,14 @@ pub fn matches_csv(rows: &[MatchRow]) -> String {
         num_field(w, buf, r.expected_cents);
         num_field(w, buf, r.bank_cents);
         num_field(w, buf, r.difference_cents);
+        let note = if r.rule == "manual" && !manual.is_empty() {
+            manual.get(&(r.statement_file.clone(), r.statement_row, r.investment_id))
+        } else {
+            None
+        };
+        let (by, why) = note.map_or(("", ""), |(b, n)| (b.as_str(), n.as_str()));
+        let _ = w.write_field(by);
+        let _ = w.write_field(why);
     })
 }
 
@@ -164,7 +183,7 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(
             lines[1],
-            "1,a.csv,9,\"R,1\",exact_reference,0.970,100,75,-25"
+            "1,a.csv,9,\"R,1\",exact_reference,0.970,100,75,-25,,"
         );
         assert!(lines[2].starts_with("2,b.csv,1,"));
     }
