@@ -258,11 +258,9 @@ fn reconciliation_precision_recall_and_planted_exceptions_in_every_format() {
                 payouts: &payouts.items as &[PayoutItem],
                 balances: &balances,
                 rejects: &rejects,
+                control_breaks: &[],
                 carry_forward: None,
-                period: engine::Period {
-                    first: period.first_day(),
-                    last: period.last_day(),
-                },
+                period,
             };
             let out = engine::reconcile(&input, &Tolerances::default())
                 .unwrap_or_else(|e| panic!("seed {seed} {format}: {e}"));
