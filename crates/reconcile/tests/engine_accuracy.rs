@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use tieout_domain::PaymentMethod;
-use tieout_reconcile::engine::{Period, ReconInput, Tolerances, reconcile};
+use tieout_reconcile::engine::{ReconInput, Tolerances, reconcile};
 use tieout_reconcile::load::{LoadOptions, load_payouts, load_statement};
 use tieout_sandbox::generator::{GenConfig, Period as GenPeriod, generate};
 
@@ -63,16 +63,14 @@ fn run_one(seed: u64, n: usize) -> Vec<String> {
         payouts.extend(p.items);
         rejects.extend(p.rejects);
     }
-    let period = Period {
-        first: gp.first_day(),
-        last: gp.last_day(),
-    };
+    let period = gp;
     let input = ReconInput {
         book: &book,
         lines: &lines,
         payouts: &payouts,
         balances: &balances,
         rejects: &rejects,
+        control_breaks: &[],
         carry_forward: None,
         period,
     };

@@ -64,7 +64,7 @@ proptest! {
             if reverse { row += 1; let mut c = l.clone(); c.statement_row = row; c.amount_cents = -c.amount_cents; lines.push(c); }
             lines.push(l);
         }
-        let input = ReconInput { book: &b, lines: &lines, payouts: &[], balances: &[], rejects: &[], carry_forward: None, period: period() };
+        let input = ReconInput { book: &b, lines: &lines, payouts: &[], balances: &[], rejects: &[], control_breaks: &[], carry_forward: None, period: period() };
         // reconcile() itself returns Err(Conservation) when a line or movement is lost or double-counted.
         let o = reconcile(&input, &Tolerances::default()).unwrap();
         let s = &o.summary;
