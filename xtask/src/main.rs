@@ -72,9 +72,19 @@ fn cargo() -> String {
 
 /// Builds the `tieout` binary with the given profile and returns its path.
 fn build_tieout(release: bool) -> Result<PathBuf> {
+    build_bins(release, false)
+}
+
+/// Builds `tieout` and, with `baseline`, the bench-only `tieout-baseline` (one cargo run, so
+/// both link the same build of the libraries); returns the path of `tieout`, beside which
+/// `tieout-baseline` lies.
+fn build_bins(release: bool, baseline: bool) -> Result<PathBuf> {
     let mut cmd = Command::new(cargo());
     cmd.current_dir(root())
         .args(["build", "--package", "tieout", "--bin", "tieout"]);
+    if baseline {
+        cmd.args(["--package", "tieout-bench", "--bin", "tieout-baseline"]);
+    }
     if release {
         cmd.arg("--release");
     }
