@@ -157,7 +157,8 @@ struct Measured {
 /// Runs `tieout bench`.
 pub fn run(args: &[String]) -> Result<ExitCode> {
     let opts = parse(args)?;
-    let bin = build_bins(true, opts.baseline)?;
+    let bin = build_bins(true, true)?;
+    let scorer = bin.with_file_name(format!("tieout-score{}", std::env::consts::EXE_SUFFIX));
     let baseline_bin =
         bin.with_file_name(format!("tieout-baseline{}", std::env::consts::EXE_SUFFIX));
     // Datasets are cached per tieout version and generator source: a changed generator makes
@@ -305,7 +306,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             .and_then(|v| v["counts"]["statement_lines"].as_u64())
             .unwrap_or(lines);
         let mut engine_row = row(n, "reconcile", &m, lines, "statement lines", &spread);
-        let accuracy = crate::score::score(&data, &out("reconcile"))
+        let accuracy = crate::score::score(&scorer, &data, &out("reconcile"))
             .with_context(|| format!("scoring the {n} run against its ground truth"))?;
         let accuracy_row = Row {
             wall: None,

@@ -75,15 +75,22 @@ fn build_tieout(release: bool) -> Result<PathBuf> {
     build_bins(release, false)
 }
 
-/// Builds `tieout` and, with `baseline`, the bench-only `tieout-baseline` (one cargo run, so
-/// both link the same build of the libraries); returns the path of `tieout`, beside which
-/// `tieout-baseline` lies.
-fn build_bins(release: bool, baseline: bool) -> Result<PathBuf> {
+/// Builds `tieout` and, with `bench`, the bench-only `tieout-baseline` and `tieout-score` (one
+/// cargo run, so all link the same build of the libraries); returns the path of `tieout`,
+/// beside which the others lie.
+fn build_bins(release: bool, bench: bool) -> Result<PathBuf> {
     let mut cmd = Command::new(cargo());
     cmd.current_dir(root())
         .args(["build", "--package", "tieout", "--bin", "tieout"]);
-    if baseline {
-        cmd.args(["--package", "tieout-bench", "--bin", "tieout-baseline"]);
+    if bench {
+        cmd.args([
+            "--package",
+            "tieout-bench",
+            "--bin",
+            "tieout-baseline",
+            "--bin",
+            "tieout-score",
+        ]);
     }
     if release {
         cmd.arg("--release");
