@@ -197,11 +197,14 @@ impl<'a> Doc<'a> {
             title: layout.title.clone(),
             header_right: format!(
                 "Period {} ({} to {})   Run {}",
-                p.month, p.first, p.last, header.run_id
+                p,
+                p.first_day(),
+                p.last_day(),
+                header.run_id
             ),
             footer_left: format!(
                 "tieout · {} · period {} · run {}",
-                layout.title, p.month, header.run_id
+                layout.title, p, header.run_id
             ),
         };
         d.new_page();

@@ -1,73 +1,11 @@
-//! The closing steps of `tieout reconcile`: decision files read at the edge, decisions applied
-//! (`tieout_reconcile::close`), the closing outputs (`resolved.csv`, `board.json`) and the
-//! board pack rendered with the sign-offs that apply.
+//! The closing steps of `tieout reconcile` and `tieout signoff` at the edge: the sign-offs an
+//! earlier run left in the output folder, and the board pack drawn from `board.json` with the
+//! sign-offs that apply (decisions are read by `tieout::inputs` and applied in the pipeline).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
-use tieout_reconcile::close::{self, CarriedDecision, DecisionFile};
-use tieout_reconcile::engine::{OpenItems, ReconOutcome};
-use tieout_report::close::{SignoffFile, SinceLast};
-
-use crate::inputs::{InputFile, read_input};
-use crate::outdir::sha256_bytes;
-
-/// Reads and parses every `--decisions` file (recorded in `inputs` with role `decisions`).
-pub fn read_decisions(paths: &[PathBuf], inputs: &mut Vec<InputFile>) -> Result<Vec<DecisionFile>> {
-    let mut out = Vec::new();
-    for p in paths {
-        let bytes = read_input(p, "decisions", inputs)?;
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .with_context(|| format!("{} has no file name", p.display()))?;
-        let decisions = close::read::parse(&name, &bytes)
-            .with_context(|| format!("reading the decisions {}", p.display()))?;
-        out.push(DecisionFile {
-            name,
-            sha256: sha256_bytes(&bytes),
-            decisions,
-        });
-    }
-    Ok(out)
-}
-
-/// The standing decisions of last month's `open-items.json` text.
-pub fn carried(text: Option<&str>) -> Result<Vec<CarriedDecision>> {
-    match text {
-        Some(t) => close::carried_decisions(t).context("reading the carried decisions"),
-        None => Ok(Vec::new()),
-    }
-}
-
-/// What changed since last month: `carry` is last month's open items (when given).
-pub fn since_last(
-    carry: Option<&OpenItems>,
-    carried_decisions: usize,
-    outcome: &ReconOutcome,
-    period_end: chrono::NaiveDate,
-) -> Option<SinceLast> {
-    let carry = carry?;
-    let still = outcome
-        .open_items
-        .items
-        .iter()
-        .filter(|o| o.first_open_period_end < period_end)
-        .count();
-    let carried_ids: std::collections::HashSet<i64> =
-        carry.items.iter().map(|o| o.investment_id).collect();
-    let new = outcome
-        .exceptions
-        .iter()
-        .filter(|e| e.investment_id.is_none_or(|i| !carried_ids.contains(&i)))
-        .count();
-    Some(SinceLast {
-        previous_period_end: carry.period_end,
-        carried_in: carry.items.len() + carried_decisions,
-        carried_still_open: still,
-        new_this_period: new,
-    })
-}
+use tieout_report::close::SignoffFile;
 
 /// The sign-offs recorded in `out` by an earlier run into the same folder (kept in the new
 /// run's `signoff.json`, where they show as no longer applying unless the run is the same).

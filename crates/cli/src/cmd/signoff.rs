@@ -10,7 +10,7 @@
 use anyhow::{Context, Result, bail};
 use tieout_report::close::{Signoff, SignoffFile};
 
-use crate::outdir::{sha256_bytes, sha256_file};
+use tieout::outdir::{sha256_bytes, sha256_file};
 use crate::{Outcome, SignoffArgs, SignoffRole};
 
 /// Runs `tieout signoff`.
