@@ -15,9 +15,9 @@ use tieout_reconcile::close;
 use tieout_reconcile::engine::{
     self, ReconInput, ReconOutcome, Scratch, matches_csv_with, rejects_csv,
 };
-use tieout_report::close::SinceLast;
 use tieout_reconcile::load::{self, LoadOptions};
 use tieout_reconcile::{PayoutItem, Reject, StatedBalance, StatementLine};
+use tieout_report::close::SinceLast;
 
 use crate::config::RunConfig;
 use crate::error::RunError;
@@ -385,7 +385,10 @@ pub fn output_texts(result: &RunResult) -> Vec<(&'static str, String)> {
         ("rejects.csv", rejects),
         ("findings.csv", findings),
         ("open-items.json", open_items),
-        ("resolved.csv", close::resolved_csv(&result.closing.resolved)),
+        (
+            "resolved.csv",
+            close::resolved_csv(&result.closing.resolved),
+        ),
     ]
 }
 

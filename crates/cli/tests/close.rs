@@ -17,8 +17,10 @@ fn root() -> PathBuf {
 }
 
 fn dataset() -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(root().join("testdata/demo/dataset.json")).unwrap())
-        .unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(root().join("testdata/demo/dataset.json")).unwrap(),
+    )
+    .unwrap()
 }
 
 fn tieout(args: &[&str]) -> Output {
@@ -33,7 +35,11 @@ fn tieout(args: &[&str]) -> Output {
 /// The demo month end into `out`, with `extra` arguments.
 fn demo_run(out: &Path, extra: &[&str]) -> Output {
     let ds = dataset();
-    let mut args: Vec<String> = vec!["reconcile".into(), "--snapshot".into(), "testdata/demo/api".into()];
+    let mut args: Vec<String> = vec![
+        "reconcile".into(),
+        "--snapshot".into(),
+        "testdata/demo/api".into(),
+    ];
     for s in ds["demo"]["statements"].as_array().unwrap() {
         args.push("--statement".into());
         args.push(format!("testdata/demo/{}", s.as_str().unwrap()));
@@ -43,8 +49,14 @@ fn demo_run(out: &Path, extra: &[&str]) -> Output {
         args.push(format!("testdata/demo/{}", p.as_str().unwrap()));
     }
     args.extend(
-        ["--sdn", "testdata/sdn-fictional", "--period", ds["period"].as_str().unwrap(), "--out"]
-            .map(String::from),
+        [
+            "--sdn",
+            "testdata/sdn-fictional",
+            "--period",
+            ds["period"].as_str().unwrap(),
+            "--out",
+        ]
+        .map(String::from),
     );
     args.push(out.to_string_lossy().into_owned());
     args.extend(extra.iter().map(|s| s.to_string()));
@@ -112,8 +124,11 @@ fn fill_worksheet(
     for (r, row) in rows.iter().enumerate() {
         let mut cells: Vec<String> = row.iter().map(text).collect();
         if r > 0 {
-            let named: BTreeMap<String, String> =
-                headings.iter().cloned().zip(cells.iter().cloned()).collect();
+            let named: BTreeMap<String, String> = headings
+                .iter()
+                .cloned()
+                .zip(cells.iter().cloned())
+                .collect();
             if let Some((decision, ids, note)) = pick(&named) {
                 cells[dc] = decision.into();
                 cells[mc] = ids;
@@ -145,7 +160,12 @@ fn decisions_from_the_workbook_close_the_month_and_carry_to_the_next() {
     let tmp = tempfile::tempdir().unwrap();
     let run1 = tmp.path().join("run1");
     let o = demo_run(&run1, &[]);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let exc1 = read_csv(&run1.join("exceptions.csv"));
     let id_of = |code: &str, file: &str, row: &str, inv: &str| -> String {
         exc1.iter()
@@ -167,7 +187,7 @@ fn decisions_from_the_workbook_close_the_month_and_carry_to_the_next() {
 
     // The worksheet: decision columns with a drop-down, an instructions sheet.
     let produced = run1.join("exceptions.xlsx");
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&produced).unwrap();
+    let wb: calamine::Xlsx<_> = calamine::open_workbook(&produced).unwrap();
     assert_eq!(wb.sheet_names()[0], "Instructions");
     let decisions = tmp.path().join("exceptions.xlsx");
     let filled = fill_worksheet(&produced, &decisions, |r| {
@@ -175,13 +195,25 @@ fn decisions_from_the_workbook_close_the_month_and_carry_to_the_next() {
         if *id == ambiguous_line {
             Some(("match", "120".into(), "payer confirmed by phone".into()))
         } else if *id == debit {
-            Some(("write_off", String::new(), "bank charge, agreed with the bank".into()))
+            Some((
+                "write_off",
+                String::new(),
+                "bank charge, agreed with the bank".into(),
+            ))
         } else if *id == bad {
             Some(("match", "999999".into(), "typo in the id".into()))
         } else if *id == kept {
-            Some(("keep_open", String::new(), "investor says the wire is on its way".into()))
+            Some((
+                "keep_open",
+                String::new(),
+                "investor says the wire is on its way".into(),
+            ))
         } else if *id == refund {
-            Some(("refund_sent", String::new(), "refunded from the operating account".into()))
+            Some((
+                "refund_sent",
+                String::new(),
+                "refunded from the operating account".into(),
+            ))
         } else {
             None
         }
@@ -191,7 +223,12 @@ fn decisions_from_the_workbook_close_the_month_and_carry_to_the_next() {
     // Run 2 with the decisions.
     let run2 = tmp.path().join("run2");
     let o = demo_run(&run2, &["--decisions", decisions.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let matches = read_csv(&run2.join("matches.csv"));
     let manual: Vec<_> = matches.iter().filter(|m| m["rule"] == "manual").collect();
     assert_eq!(manual.len(), 1, "{manual:?}");
@@ -217,15 +254,25 @@ fn decisions_from_the_workbook_close_the_month_and_carry_to_the_next() {
     assert_eq!(wo["decided_by"], "Ana Controller");
     assert_eq!(wo["note"], "bank charge, agreed with the bank");
     assert_eq!(wo["decision_file_sha256"], sha);
-    assert!(resolved.iter().any(|r| r["exception_id"] == refund && r["decision"] == "refund_sent"));
-    let stale: Vec<_> = exc2.iter().filter(|e| e["code"] == "STALE_DECISION").collect();
+    assert!(
+        resolved
+            .iter()
+            .any(|r| r["exception_id"] == refund && r["decision"] == "refund_sent")
+    );
+    let stale: Vec<_> = exc2
+        .iter()
+        .filter(|e| e["code"] == "STALE_DECISION")
+        .collect();
     assert_eq!(stale.len(), 1, "{stale:?}");
     assert!(
         stale[0]["detail"].contains("999999") && stale[0]["detail"].contains("does not exist"),
         "{}",
         stale[0]["detail"]
     );
-    assert!(stale[0]["detail"].contains(&bad), "the stale decision names the item");
+    assert!(
+        stale[0]["detail"].contains(&bad),
+        "the stale decision names the item"
+    );
     assert_eq!(stale[0]["statement_file"], "exceptions.xlsx");
     // The undecided items keep their ids.
     for id in ids(&exc1) {
@@ -235,15 +282,20 @@ fn decisions_from_the_workbook_close_the_month_and_carry_to_the_next() {
     }
 
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(run2.join("manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(run2.join("manifest.json")).unwrap())
+            .unwrap();
     let d = &manifest["decisions"][0];
     assert_eq!(d["sha256"], sha.as_str());
     assert_eq!(d["decisions"], 5);
     assert_eq!(d["applied"], 4);
     assert_eq!(d["stale"], 1);
     let m1: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(run1.join("manifest.json")).unwrap()).unwrap();
-    assert_ne!(m1["run_id"], manifest["run_id"], "new decisions, new run id");
+        serde_json::from_str(&std::fs::read_to_string(run1.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_ne!(
+        m1["run_id"], manifest["run_id"],
+        "new decisions, new run id"
+    );
 
     // The next month: November, nothing of October's decided items is asked again.
     let nov = tmp.path().join("nov.csv");
@@ -269,7 +321,12 @@ fn decisions_from_the_workbook_close_the_month_and_carry_to_the_next() {
         "--out",
         run3.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let exc3 = read_csv(&run3.join("exceptions.csv"));
     for e in &exc3 {
         assert!(
@@ -281,12 +338,17 @@ fn decisions_from_the_workbook_close_the_month_and_carry_to_the_next() {
     // The kept item is still open, under the same id, with its decision carried.
     assert!(ids(&exc3).contains(&kept), "{:?}", ids(&exc3));
     let rows = sheet(&run3.join("exceptions.xlsx"), "Reconciliation");
-    let (ic, dc, bc) = (col(&rows, "Exception ID"), col(&rows, "Decision"), col(&rows, "Decided by"));
+    let (ic, dc, bc) = (
+        col(&rows, "Exception ID"),
+        col(&rows, "Decision"),
+        col(&rows, "Decided by"),
+    );
     let row = rows.iter().find(|r| text(&r[ic]) == kept).unwrap();
     assert_eq!(text(&row[dc]), "keep_open");
     assert_eq!(text(&row[bc]), "Ana Controller");
     let open3: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(run3.join("open-items.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(run3.join("open-items.json")).unwrap())
+            .unwrap();
     let carried = open3["decisions"]
         .as_array()
         .unwrap()
@@ -305,7 +367,11 @@ fn exception_ids_are_stable_across_runs_of_the_same_inputs() {
     let ia = ids(&read_csv(&a.join("exceptions.csv")));
     let ib = ids(&read_csv(&b.join("exceptions.csv")));
     assert_eq!(ia, ib);
-    assert_eq!(ia.len(), ia.iter().collect::<std::collections::BTreeSet<_>>().len(), "unique");
+    assert_eq!(
+        ia.len(),
+        ia.iter().collect::<std::collections::BTreeSet<_>>().len(),
+        "unique"
+    );
     assert!(ia.iter().all(|i| i.starts_with("X-")));
 }
 
@@ -316,20 +382,70 @@ fn a_signoff_of_an_older_run_does_not_apply_to_a_newer_one() {
     assert_eq!(demo_run(&run, &[]).status.code(), Some(1));
     let dir = run.to_str().unwrap();
     // A reviewer cannot sign before the preparer.
-    let o = tieout(&["signoff", "--run", dir, "--role", "reviewer", "--name", "Bo Reviewer"]);
+    let o = tieout(&[
+        "signoff",
+        "--run",
+        dir,
+        "--role",
+        "reviewer",
+        "--name",
+        "Bo Reviewer",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    let o = tieout(&["signoff", "--run", dir, "--role", "preparer", "--name", "Ana Controller", "--note", "October close"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = tieout(&[
+        "signoff",
+        "--run",
+        dir,
+        "--role",
+        "preparer",
+        "--name",
+        "Ana Controller",
+        "--note",
+        "October close",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // The preparer cannot review their own run.
-    let o = tieout(&["signoff", "--run", dir, "--role", "reviewer", "--name", "ana controller"]);
+    let o = tieout(&[
+        "signoff",
+        "--run",
+        dir,
+        "--role",
+        "reviewer",
+        "--name",
+        "ana controller",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    let o = tieout(&["signoff", "--run", dir, "--role", "reviewer", "--name", "Bo Reviewer"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = tieout(&[
+        "signoff",
+        "--run",
+        dir,
+        "--role",
+        "reviewer",
+        "--name",
+        "Bo Reviewer",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let read = |dir: &Path| -> (tieout_report::close::SignoffFile, String, String) {
-        let s = serde_json::from_str(&std::fs::read_to_string(dir.join("signoff.json")).unwrap()).unwrap();
+        let s = serde_json::from_str(&std::fs::read_to_string(dir.join("signoff.json")).unwrap())
+            .unwrap();
         let m: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
-        (s, m["run_id"].as_str().unwrap().to_string(), sha256(&dir.join("manifest.json")))
+            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
+                .unwrap();
+        (
+            s,
+            m["run_id"].as_str().unwrap().to_string(),
+            sha256(&dir.join("manifest.json")),
+        )
     };
     let (s1, run_id1, sha1) = read(&run);
     assert_eq!(s1.valid(&run_id1, &sha1).len(), 2, "prepared and reviewed");
@@ -348,20 +464,54 @@ fn a_signoff_of_an_older_run_does_not_apply_to_a_newer_one() {
         ),
     )
     .unwrap();
-    assert_eq!(demo_run(&run, &["--decisions", decisions.to_str().unwrap()]).status.code(), Some(1));
+    assert_eq!(
+        demo_run(&run, &["--decisions", decisions.to_str().unwrap()])
+            .status
+            .code(),
+        Some(1)
+    );
     let (s2, run_id2, sha2) = read(&run);
     assert_ne!(run_id1, run_id2);
-    assert_eq!(s2.signoffs.len(), 2, "the earlier sign-offs are kept, visibly");
-    assert!(s2.valid(&run_id2, &sha2).is_empty(), "and do not apply to the new run");
+    assert_eq!(
+        s2.signoffs.len(),
+        2,
+        "the earlier sign-offs are kept, visibly"
+    );
+    assert!(
+        s2.valid(&run_id2, &sha2).is_empty(),
+        "and do not apply to the new run"
+    );
     let lines = s2.lines(&run_id2, &sha2).join("\n");
     assert!(lines.contains("Prepared by: not signed off yet"), "{lines}");
-    assert!(lines.contains(&format!("No longer applies: Ana Controller signed as preparer on {}", s1.signoffs[0].signed_at)), "{lines}");
+    assert!(
+        lines.contains(&format!(
+            "No longer applies: Ana Controller signed as preparer on {}",
+            s1.signoffs[0].signed_at
+        )),
+        "{lines}"
+    );
     // A reviewer cannot sign the new run on the strength of the old preparer.
-    let o = tieout(&["signoff", "--run", dir, "--role", "reviewer", "--name", "Bo Reviewer"]);
+    let o = tieout(&[
+        "signoff",
+        "--run",
+        dir,
+        "--role",
+        "reviewer",
+        "--name",
+        "Bo Reviewer",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     // A changed run folder cannot be signed.
     std::fs::write(run.join("matches.csv"), "tampered").unwrap();
-    let o = tieout(&["signoff", "--run", dir, "--role", "preparer", "--name", "Ana Controller"]);
+    let o = tieout(&[
+        "signoff",
+        "--run",
+        dir,
+        "--role",
+        "preparer",
+        "--name",
+        "Ana Controller",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("matches.csv differs"));
 }

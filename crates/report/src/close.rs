@@ -94,20 +94,31 @@ impl SignoffFile {
         let valid = self.valid(run_id, manifest_sha256);
         let mut out = Vec::new();
         for role in ["preparer", "reviewer"] {
-            let label = if role == "preparer" { "Prepared by" } else { "Reviewed by" };
+            let label = if role == "preparer" {
+                "Prepared by"
+            } else {
+                "Reviewed by"
+            };
             match valid.get(role) {
                 Some(s) => out.push(format!(
                     "{label}: {} on {}{}",
                     s.name,
                     s.signed_at,
-                    s.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+                    s.note
+                        .as_ref()
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default()
                 )),
                 None => out.push(format!(
                     "{label}: not signed off yet (tieout signoff --role {role})"
                 )),
             }
         }
-        for s in self.signoffs.iter().filter(|s| !s.applies_to(run_id, manifest_sha256)) {
+        for s in self
+            .signoffs
+            .iter()
+            .filter(|s| !s.applies_to(run_id, manifest_sha256))
+        {
             out.push(format!(
                 "No longer applies: {} signed as {} on {} for run {}{}; the reports have changed since.",
                 s.name,
@@ -192,7 +203,11 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// The verdict of a run, from its report input.
 pub fn verdict(input: &ReportInput<'_>) -> Verdict {
     let open = input.exceptions.len();
-    let at_stake: i64 = input.exceptions.iter().map(|e| e.amount_cents.saturating_abs()).sum();
+    let at_stake: i64 = input
+        .exceptions
+        .iter()
+        .map(|e| e.amount_cents.saturating_abs())
+        .sum();
     let violations = input
         .findings
         .iter()
@@ -201,7 +216,10 @@ pub fn verdict(input: &ReportInput<'_>) -> Verdict {
     let rejects = input.rejects.len();
     let reconciled = open == 0 && violations == 0 && rejects == 0;
     let headline = if reconciled {
-        format!("{}: reconciled. Every statement line and investment is accounted for.", input.period.month)
+        format!(
+            "{}: reconciled. Every statement line and investment is accounted for.",
+            input.period.month
+        )
     } else {
         let mut why = Vec::new();
         if open > 0 {
@@ -212,12 +230,24 @@ pub fn verdict(input: &ReportInput<'_>) -> Verdict {
             ));
         }
         if violations > 0 {
-            why.push(plural(violations, "compliance violation", "compliance violations"));
+            why.push(plural(
+                violations,
+                "compliance violation",
+                "compliance violations",
+            ));
         }
         if rejects > 0 {
-            why.push(plural(rejects, "unreadable statement row", "unreadable statement rows"));
+            why.push(plural(
+                rejects,
+                "unreadable statement row",
+                "unreadable statement rows",
+            ));
         }
-        format!("{}: not reconciled — {}.", input.period.month, why.join(", "))
+        format!(
+            "{}: not reconciled — {}.",
+            input.period.month,
+            why.join(", ")
+        )
     };
     let mut lines = Vec::new();
     // The open exceptions by kind, largest amount first.
@@ -233,13 +263,23 @@ pub fn verdict(input: &ReportInput<'_>) -> Verdict {
     if !groups.is_empty() {
         let parts: Vec<String> = groups
             .iter()
-            .map(|(c, n, a)| format!("{} ({n}, {})", exception_words(*c).to_lowercase(), format_cents(*a)))
+            .map(|(c, n, a)| {
+                format!(
+                    "{} ({n}, {})",
+                    exception_words(*c).to_lowercase(),
+                    format_cents(*a)
+                )
+            })
             .collect();
         lines.push(format!("Open exceptions: {}.", parts.join("; ")));
     }
     if violations > 0 {
         let mut by_rule: BTreeMap<RuleCode, usize> = BTreeMap::new();
-        for f in input.findings.iter().filter(|f| f.severity == Severity::Violation) {
+        for f in input
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Violation)
+        {
             *by_rule.entry(f.code).or_default() += 1;
         }
         let parts: Vec<String> = by_rule
@@ -299,13 +339,19 @@ mod tests {
     fn a_signoff_of_another_run_or_manifest_does_not_apply() {
         let f = SignoffFile {
             format: 1,
-            signoffs: vec![s("preparer", "Ana", "old", "a"), s("reviewer", "Bo", "new", "x")],
+            signoffs: vec![
+                s("preparer", "Ana", "old", "a"),
+                s("reviewer", "Bo", "new", "x"),
+            ],
         };
         assert!(f.valid("new", "b").is_empty());
         assert_eq!(f.valid("new", "x").len(), 1);
         let lines = f.lines("new", "b").join("\n");
         assert!(lines.contains("Prepared by: not signed off yet"), "{lines}");
-        assert!(lines.contains("No longer applies: Ana signed as preparer"), "{lines}");
+        assert!(
+            lines.contains("No longer applies: Ana signed as preparer"),
+            "{lines}"
+        );
     }
 
     #[test]
@@ -313,7 +359,10 @@ mod tests {
         for c in RuleCode::ALL {
             assert_ne!(code_words(c.as_str()), c.as_str());
         }
-        assert_eq!(code_words("AMBIGUOUS_MATCH"), "Payment that fits two investments equally");
+        assert_eq!(
+            code_words("AMBIGUOUS_MATCH"),
+            "Payment that fits two investments equally"
+        );
         assert_eq!(code_words("REJECTED_LINE"), "REJECTED_LINE");
     }
 }

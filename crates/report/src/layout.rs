@@ -186,7 +186,12 @@ impl TableLayout {
     /// The table as the PDF shows it: without the XLSX-only columns.
     pub fn pdf_view(&self) -> TableLayout {
         TableLayout {
-            columns: self.columns.iter().filter(|c| !c.xlsx_only).cloned().collect(),
+            columns: self
+                .columns
+                .iter()
+                .filter(|c| !c.xlsx_only)
+                .cloned()
+                .collect(),
             ..self.clone()
         }
     }

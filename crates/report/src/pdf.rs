@@ -121,7 +121,10 @@ impl Fonts {
             out.push(c);
         }
         // Never mid-word when a whole word fits: cut at the last space.
-        let cut_mid_word = s[out.len()..].chars().next().is_some_and(|c| !c.is_whitespace());
+        let cut_mid_word = s[out.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| !c.is_whitespace());
         if cut_mid_word && let Some(sp) = out.rfind(' ').filter(|&i| i > 0) {
             out.truncate(sp);
         }
@@ -863,7 +866,13 @@ pub fn layout_report(
             }
         }
         "regulator" => regulator(&mut d, models, layout, size)?,
-        "board" => board::board(&mut d, &models.board, &board::unsigned_lines(), layout, size)?,
+        "board" => board::board(
+            &mut d,
+            &models.board,
+            &board::unsigned_lines(),
+            layout,
+            size,
+        )?,
         other => {
             return Err(ReportError::Layout {
                 file: format!("reports/{other}.toml"),

@@ -665,7 +665,10 @@ fn the_board_pack_opens_with_the_verdict_and_who_signed() {
     let first = page_texts(&pages)[0].join("|");
     assert!(first.contains(&m.board.verdict.headline[..20]), "{first}");
     assert!(first.contains("not reconciled"), "{first}");
-    assert!(first.contains("Prepared by: Ελευθερία Παπαδοπούλου"), "{first}");
+    assert!(
+        first.contains("Prepared by: Ελευθερία Παπαδοπούλου"),
+        "{first}"
+    );
     assert!(first.contains("Reviewed by: not signed off yet"), "{first}");
     // The verdict comes before any table.
     let verdict_at = first.find("not reconciled").unwrap();
@@ -674,5 +677,8 @@ fn the_board_pack_opens_with_the_verdict_and_who_signed() {
     // Only the glyphs used are embedded: far below the two whole faces (~1 MB of TTF).
     let bytes = board_pdf(&doc, &lines, &layouts, &fonts).unwrap();
     assert!(bytes.len() < 200_000, "board pack of {} bytes", bytes.len());
-    assert!(bytes.windows(10).any(|w| w == b"/FontFile2"), "fonts are embedded");
+    assert!(
+        bytes.windows(10).any(|w| w == b"/FontFile2"),
+        "fonts are embedded"
+    );
 }

@@ -71,26 +71,74 @@ pub fn instructions(wb: &mut Workbook) -> Result<(), XlsxError> {
     let lines: &[(&str, bool)] = &[
         ("How to close the month in this workbook", true),
         ("", false),
-        ("1. Open the Reconciliation and Findings sheets. Each row is one open item; its Exception ID names it in every run.", false),
-        ("2. For each item you decide, fill in Decision (drop-down), Note (why) and Decided by (your name).", false),
-        ("   Leave Decision blank for items you do not decide now: they stay open.", false),
-        ("3. Save the workbook and run the month end again with it: tieout reconcile … --decisions exceptions.xlsx", false),
-        ("   (a CSV with the columns exception_id,decision,match_investment_id,note,decided_by works too; --decisions may be repeated).", false),
+        (
+            "1. Open the Reconciliation and Findings sheets. Each row is one open item; its Exception ID names it in every run.",
+            false,
+        ),
+        (
+            "2. For each item you decide, fill in Decision (drop-down), Note (why) and Decided by (your name).",
+            false,
+        ),
+        (
+            "   Leave Decision blank for items you do not decide now: they stay open.",
+            false,
+        ),
+        (
+            "3. Save the workbook and run the month end again with it: tieout reconcile … --decisions exceptions.xlsx",
+            false,
+        ),
+        (
+            "   (a CSV with the columns exception_id,decision,match_investment_id,note,decided_by works too; --decisions may be repeated).",
+            false,
+        ),
         ("", false),
         ("Decisions", true),
-        ("match — the statement line pays the investment(s) in Match investment ID(s): one id, or several separated by commas for a batch.", false),
-        ("   The money must tie within the matching tolerances; it becomes a match with rule `manual` in matches.csv, with your name and note.", false),
-        ("accept_difference — with investment ids: match although the amounts differ; without: accept an amount difference as it is.", false),
-        ("write_off — close the item with a reason (a bank fee, an immaterial difference).", false),
-        ("refund_sent / return_to_sender — the money went back to the investor or the sender.", false),
-        ("keep_open — leave it open; the decision and its history are carried to next month (open-items.json), so you are not asked again.", false),
-        ("false_positive — the item is not what it looks like; on a sanctions or AML screening hit it clears the hit like a recorded override.", false),
+        (
+            "match — the statement line pays the investment(s) in Match investment ID(s): one id, or several separated by commas for a batch.",
+            false,
+        ),
+        (
+            "   The money must tie within the matching tolerances; it becomes a match with rule `manual` in matches.csv, with your name and note.",
+            false,
+        ),
+        (
+            "accept_difference — with investment ids: match although the amounts differ; without: accept an amount difference as it is.",
+            false,
+        ),
+        (
+            "write_off — close the item with a reason (a bank fee, an immaterial difference).",
+            false,
+        ),
+        (
+            "refund_sent / return_to_sender — the money went back to the investor or the sender.",
+            false,
+        ),
+        (
+            "keep_open — leave it open; the decision and its history are carried to next month (open-items.json), so you are not asked again.",
+            false,
+        ),
+        (
+            "false_positive — the item is not what it looks like; on a sanctions or AML screening hit it clears the hit like a recorded override.",
+            false,
+        ),
         ("", false),
         ("What happens next", true),
-        ("Closed items move to resolved.csv with who decided, why and the SHA-256 of the decision file; the manifest lists every decision file.", false),
-        ("A decision that no longer fits (the id is unknown, the investment is gone or already matched, the money does not tie) is never dropped:", false),
-        ("it becomes a STALE_DECISION exception naming the decision file and row. Decide it again in the new workbook.", false),
-        ("A run with new decisions has a new run id: sign-offs of the earlier run no longer apply (tieout signoff).", false),
+        (
+            "Closed items move to resolved.csv with who decided, why and the SHA-256 of the decision file; the manifest lists every decision file.",
+            false,
+        ),
+        (
+            "A decision that no longer fits (the id is unknown, the investment is gone or already matched, the money does not tie) is never dropped:",
+            false,
+        ),
+        (
+            "it becomes a STALE_DECISION exception naming the decision file and row. Decide it again in the new workbook.",
+            false,
+        ),
+        (
+            "A run with new decisions has a new run id: sign-offs of the earlier run no longer apply (tieout signoff).",
+            false,
+        ),
     ];
     for (i, (text, is_head)) in lines.iter().enumerate() {
         let row = u32::try_from(i).unwrap_or(u32::MAX);

@@ -10,15 +10,19 @@
 use anyhow::{Context, Result, bail};
 use tieout_report::close::{Signoff, SignoffFile};
 
-use tieout::outdir::{sha256_bytes, sha256_file};
 use crate::{Outcome, SignoffArgs, SignoffRole};
+use tieout::outdir::{sha256_bytes, sha256_file};
 
 /// Runs `tieout signoff`.
 pub fn run(args: SignoffArgs) -> Result<Outcome> {
     let dir = &args.run;
     let manifest_path = dir.join("manifest.json");
-    let manifest_bytes = std::fs::read(&manifest_path)
-        .with_context(|| format!("reading {} (is this a run folder?)", manifest_path.display()))?;
+    let manifest_bytes = std::fs::read(&manifest_path).with_context(|| {
+        format!(
+            "reading {} (is this a run folder?)",
+            manifest_path.display()
+        )
+    })?;
     let manifest_sha = sha256_bytes(&manifest_bytes);
     let manifest: serde_json::Value =
         serde_json::from_slice(&manifest_bytes).context("reading manifest.json")?;
@@ -63,15 +67,13 @@ pub fn run(args: SignoffArgs) -> Result<Outcome> {
             None => bail!(
                 "run {run_id} has no preparer sign-off for this manifest; the preparer signs first"
             ),
-            Some(p) if p.name.trim().eq_ignore_ascii_case(name) => bail!(
-                "{name} prepared run {run_id}; the reviewer must be someone else"
-            ),
+            Some(p) if p.name.trim().eq_ignore_ascii_case(name) => {
+                bail!("{name} prepared run {run_id}; the reviewer must be someone else")
+            }
             Some(_) => {}
         }
     }
-    let signed_at = chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string();
+    let signed_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     file.format = 1;
     file.signoffs.push(Signoff {
         role: role.into(),

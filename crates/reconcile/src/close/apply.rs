@@ -6,9 +6,7 @@ use chrono::NaiveDate;
 use tieout_domain::{Book, Finding, RuleCode, Severity};
 
 use super::ids::{LineIndex, exception_ids, finding_ids};
-use super::{
-    CarriedDecision, Decision, DecisionFile, DecisionKind, HistoryEntry, ResolvedItem,
-};
+use super::{CarriedDecision, Decision, DecisionFile, DecisionKind, HistoryEntry, ResolvedItem};
 use crate::engine::{OpenItem, ReconOutcome, Tolerances};
 use crate::model::{ExceptionCode, ExceptionRow, MatchRow, StatementLine};
 
@@ -95,12 +93,24 @@ struct State<'a, 'o> {
 }
 
 fn source(d: &Decision, sha: &str) -> String {
-    let sheet = d.sheet.as_ref().map(|s| format!(" sheet {s}")).unwrap_or_default();
-    format!("{} (sha256 {}){sheet} row {}", d.file, &sha[..sha.len().min(12)], d.row)
+    let sheet = d
+        .sheet
+        .as_ref()
+        .map(|s| format!(" sheet {s}"))
+        .unwrap_or_default();
+    format!(
+        "{} (sha256 {}){sheet} row {}",
+        d.file,
+        &sha[..sha.len().min(12)],
+        d.row
+    )
 }
 
 fn is_screening(code: RuleCode) -> bool {
-    matches!(code, RuleCode::SanctionsNameMatch | RuleCode::AmlWatchlistHit)
+    matches!(
+        code,
+        RuleCode::SanctionsNameMatch | RuleCode::AmlWatchlistHit
+    )
 }
 
 /// Applies carried and file decisions to `outcome` and `findings` (see [`super`]).
@@ -255,7 +265,10 @@ impl State<'_, '_> {
         let Some(target) = self.by_id.get(&d.exception_id).copied() else {
             let reason = match self.closed_by.get(&d.exception_id) {
                 Some(by) => format!("the item was already closed by {by}"),
-                None => "no exception or finding of this run has this id (unknown, or no longer open)".into(),
+                None => {
+                    "no exception or finding of this run has this id (unknown, or no longer open)"
+                        .into()
+                }
             };
             return Err((reason, 0));
         };
@@ -263,8 +276,15 @@ impl State<'_, '_> {
             Target::Finding(i) => self.decide_finding(d, sha, i),
             Target::Exception(i) => {
                 if !self.exc[i].2 {
-                    let by = self.closed_by.get(&d.exception_id).cloned().unwrap_or_default();
-                    return Err((format!("the item was already closed by {by}"), self.exc[i].1.amount_cents));
+                    let by = self
+                        .closed_by
+                        .get(&d.exception_id)
+                        .cloned()
+                        .unwrap_or_default();
+                    return Err((
+                        format!("the item was already closed by {by}"),
+                        self.exc[i].1.amount_cents,
+                    ));
                 }
                 match d.kind {
                     DecisionKind::Match => self.manual_match(d, sha, i),
@@ -304,7 +324,16 @@ impl State<'_, '_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn standing(&mut self, id: &str, kind: &str, code: &str, inv: Option<i64>, d: &Decision, sha: &str, exception: Option<ExceptionRow>) {
+    fn standing(
+        &mut self,
+        id: &str,
+        kind: &str,
+        code: &str,
+        inv: Option<i64>,
+        d: &Decision,
+        sha: &str,
+        exception: Option<ExceptionRow>,
+    ) {
         let entry = self.history(d, sha);
         let c = self
             .out
@@ -333,7 +362,15 @@ impl State<'_, '_> {
     fn keep(&mut self, d: &Decision, sha: &str, i: usize) {
         let (id, e, _) = self.exc[i].clone();
         let carried_line = e.statement_file.is_some().then(|| e.clone());
-        self.standing(&id, "reconciliation", e.code.as_str(), e.investment_id, d, sha, carried_line);
+        self.standing(
+            &id,
+            "reconciliation",
+            e.code.as_str(),
+            e.investment_id,
+            d,
+            sha,
+            carried_line,
+        );
     }
 
     fn decide_finding(&mut self, d: &Decision, sha: &str, i: usize) -> Result<(), (String, i64)> {
@@ -341,7 +378,15 @@ impl State<'_, '_> {
         let id = self.fids[i].clone();
         match d.kind {
             DecisionKind::KeepOpen => {
-                self.standing(&id, "compliance", f.code.as_str(), f.investment_id, d, sha, None);
+                self.standing(
+                    &id,
+                    "compliance",
+                    f.code.as_str(),
+                    f.investment_id,
+                    d,
+                    sha,
+                    None,
+                );
                 Ok(())
             }
             DecisionKind::FalsePositive if is_screening(f.code) => {
@@ -368,7 +413,15 @@ impl State<'_, '_> {
                     decision_row: Some(d.row),
                 });
                 clear_finding(&mut self.findings[i], &d.decided_by, &d.note, &src);
-                self.standing(&id, "compliance", f.code.as_str(), f.investment_id, d, sha, None);
+                self.standing(
+                    &id,
+                    "compliance",
+                    f.code.as_str(),
+                    f.investment_id,
+                    d,
+                    sha,
+                    None,
+                );
                 Ok(())
             }
             DecisionKind::FalsePositive => Err((
@@ -405,7 +458,10 @@ impl State<'_, '_> {
         {
             *n = n.saturating_sub(1);
             if *n == 0 {
-                self.outcome.summary.exceptions_by_code.remove(e.code.as_str());
+                self.outcome
+                    .summary
+                    .exceptions_by_code
+                    .remove(e.code.as_str());
             }
         }
         // An investment's exception closed by a decision is not carried to next month.
@@ -466,13 +522,19 @@ impl State<'_, '_> {
             ));
         };
         let Some(line) = self.lines.get(&file, row) else {
-            return Err((format!("{file} row {row} is not among this run's statement lines"), at_stake));
+            return Err((
+                format!("{file} row {row} is not among this run's statement lines"),
+                at_stake,
+            ));
         };
         let line_cents = at_stake;
         let mut items: Vec<OpenItem> = Vec::new();
         for &inv in &d.match_investment_ids {
             if !self.investment_exists(inv) {
-                return Err((format!("investment {inv} does not exist in the snapshot"), at_stake));
+                return Err((
+                    format!("investment {inv} does not exist in the snapshot"),
+                    at_stake,
+                ));
             }
             let open = self.outcome.open_items.items.iter().find(|o| {
                 o.investment_id == inv && o.expected_cents.signum() == line_cents.signum()
@@ -487,7 +549,11 @@ impl State<'_, '_> {
                         ),
                         None => format!(
                             "investment {inv} has no open {} this period",
-                            if line_cents < 0 { "refund or return" } else { "payment" }
+                            if line_cents < 0 {
+                                "refund or return"
+                            } else {
+                                "payment"
+                            }
                         ),
                     };
                     return Err((why, at_stake));
@@ -512,7 +578,11 @@ impl State<'_, '_> {
         // The matches: each investment takes its expected cents, the last one the rest.
         let mut left = line_cents;
         for (k, o) in items.iter().enumerate() {
-            let bank = if k + 1 == items.len() { left } else { o.expected_cents };
+            let bank = if k + 1 == items.len() {
+                left
+            } else {
+                o.expected_cents
+            };
             left -= bank;
             self.outcome.matches.push(MatchRow {
                 investment_id: o.investment_id,
@@ -566,13 +636,21 @@ impl State<'_, '_> {
     }
 
     fn stale_decision(&mut self, d: &Decision, reason: &str, amount: i64) {
-        let sheet = d.sheet.as_ref().map(|s| format!(", sheet {s}")).unwrap_or_default();
+        let sheet = d
+            .sheet
+            .as_ref()
+            .map(|s| format!(", sheet {s}"))
+            .unwrap_or_default();
         let invs = if d.match_investment_ids.is_empty() {
             String::new()
         } else {
             format!(
                 " of investment {}",
-                d.match_investment_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+                d.match_investment_ids
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         self.stale.push(ExceptionRow {
@@ -632,9 +710,11 @@ fn clear_finding(f: &mut Finding, by: &str, note: &str, source: &str) {
         return;
     }
     f.severity = Severity::Info;
-    f.figures.push(("override_decided_by".into(), by.to_string()));
+    f.figures
+        .push(("override_decided_by".into(), by.to_string()));
     f.figures.push(("override_note".into(), note.to_string()));
-    f.figures.push(("override_source".into(), source.to_string()));
+    f.figures
+        .push(("override_source".into(), source.to_string()));
     let base = f.detail.trim_end_matches('.').to_string();
     f.detail = format!("{base}; cleared as a false positive by {by} ({source}): {note}.");
 }
@@ -814,7 +894,12 @@ mod tests {
         fn id(&self, code: ExceptionCode) -> String {
             let lines = LineIndex::new(&self.lines, &self.outcome.exceptions);
             let ids = exception_ids(&self.outcome.exceptions, &lines);
-            let k = self.outcome.exceptions.iter().position(|e| e.code == code).unwrap();
+            let k = self
+                .outcome
+                .exceptions
+                .iter()
+                .position(|e| e.code == code)
+                .unwrap();
             ids[k].clone()
         }
     }
@@ -825,18 +910,31 @@ mod tests {
         let credit = c.id(ExceptionCode::UnmatchedCredit);
         let out = c.run(&[], vec![decision(&credit, DecisionKind::Match, &[7])]);
         assert_eq!(out.files[0].stale, 1);
-        let stale = c.outcome.exceptions.iter().find(|e| e.code == ExceptionCode::StaleDecision).unwrap();
+        let stale = c
+            .outcome
+            .exceptions
+            .iter()
+            .find(|e| e.code == ExceptionCode::StaleDecision)
+            .unwrap();
         assert!(stale.detail.contains("does not tie"), "{}", stale.detail);
         assert!(c.outcome.matches.is_empty());
 
         let mut c = Case::new();
-        let out = c.run(&[], vec![decision(&credit, DecisionKind::AcceptDifference, &[7])]);
+        let out = c.run(
+            &[],
+            vec![decision(&credit, DecisionKind::AcceptDifference, &[7])],
+        );
         assert_eq!(out.files[0].applied, 1);
         assert_eq!(c.outcome.matches.len(), 1);
         assert_eq!(c.outcome.matches[0].rule, "manual");
         assert_eq!(c.outcome.matches[0].difference_cents, 1_000);
         // The line's and the investment's exceptions are both closed; 7 is not carried.
-        assert!(c.outcome.exceptions.iter().all(|e| e.code == ExceptionCode::UnmatchedDebit));
+        assert!(
+            c.outcome
+                .exceptions
+                .iter()
+                .all(|e| e.code == ExceptionCode::UnmatchedDebit)
+        );
         assert!(c.outcome.open_items.items.is_empty());
         assert_eq!(out.resolved.len(), 2);
     }
@@ -859,7 +957,10 @@ mod tests {
         let out = next.run(&carry, vec![]);
         assert_eq!(out.exception_ids, vec![debit.clone()]);
         assert_eq!(out.standing[&debit].history.len(), 1);
-        assert_eq!(next.outcome.exceptions[0].code, ExceptionCode::UnmatchedDebit);
+        assert_eq!(
+            next.outcome.exceptions[0].code,
+            ExceptionCode::UnmatchedDebit
+        );
     }
 
     #[test]
@@ -868,10 +969,18 @@ mod tests {
         let fid = crate::close::ids::finding_ids(&c.findings)[0].clone();
         let out = c.run(&[], vec![decision(&fid, DecisionKind::FalsePositive, &[])]);
         assert_eq!(c.findings[0].severity, Severity::Info);
-        assert!(c.findings[0].detail.contains("cleared as a false positive by ana"));
+        assert!(
+            c.findings[0]
+                .detail
+                .contains("cleared as a false positive by ana")
+        );
         let mut next = Case::new();
         next.run(&out.carry(), vec![]);
-        assert_eq!(next.findings[0].severity, Severity::Info, "carried to next month");
+        assert_eq!(
+            next.findings[0].severity,
+            Severity::Info,
+            "carried to next month"
+        );
     }
 
     #[test]
@@ -893,8 +1002,18 @@ mod tests {
             .filter(|e| e.code == ExceptionCode::StaleDecision)
             .map(|e| e.detail.as_str())
             .collect();
-        assert!(details.iter().any(|d| d.contains("no exception or finding")), "{details:?}");
-        assert!(details.iter().any(|d| d.contains("investment 8 does not exist")), "{details:?}");
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("no exception or finding")),
+            "{details:?}"
+        );
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains("investment 8 does not exist")),
+            "{details:?}"
+        );
         assert_eq!(out.exception_ids.len(), c.outcome.exceptions.len());
     }
 }

@@ -55,14 +55,22 @@ fn short_hash(prefix: &str, key: &str) -> String {
 /// What identifies a statement line across re-exports of its file: the bank's reference when
 /// it gives one, else the line's content.
 fn line_key(line: &StatementLine) -> String {
-    match line.bank_ref.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+    match line
+        .bank_ref
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
         Some(r) => format!("ref {r}"),
         None => format!(
             "content {} {} {} {}",
             line.booking_date,
             line.amount_cents,
             line.counterparty.as_deref().unwrap_or("").trim(),
-            line.description.split_whitespace().collect::<Vec<_>>().join(" ")
+            line.description
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
     }
 }

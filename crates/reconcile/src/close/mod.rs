@@ -210,7 +210,9 @@ pub struct ResolvedItem {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecisionError {
     /// A required column is missing.
-    #[error("{file}: no `{column}` column (need exception_id,decision,match_investment_id,note,decided_by)")]
+    #[error(
+        "{file}: no `{column}` column (need exception_id,decision,match_investment_id,note,decided_by)"
+    )]
     MissingColumn {
         /// File.
         file: String,

@@ -79,7 +79,10 @@ fn row(
     })?;
     let exception_id = get(Some(cols.id));
     if exception_id.is_empty() {
-        return Err(err("exception_id", "a decision needs the exception id it decides".into()));
+        return Err(err(
+            "exception_id",
+            "a decision needs the exception id it decides".into(),
+        ));
     }
     let mut match_investment_ids = Vec::new();
     for part in get(cols.match_ids)
@@ -241,7 +244,10 @@ mod tests {
     fn a_bad_row_names_file_row_and_column() {
         let csv = "exception_id,decision,match_investment_id,note,decided_by\nX-1,mtach,,,ana\n";
         let e = parse("d.csv", csv.as_bytes()).unwrap_err().to_string();
-        assert!(e.contains("d.csv") && e.contains("row 2") && e.contains("decision"), "{e}");
+        assert!(
+            e.contains("d.csv") && e.contains("row 2") && e.contains("decision"),
+            "{e}"
+        );
         let csv = "exception_id,decision,match_investment_id,note,decided_by\nX-1,match,12x,,ana\n";
         let e = parse("d.csv", csv.as_bytes()).unwrap_err().to_string();
         assert!(e.contains("match_investment_id"), "{e}");

@@ -41,12 +41,17 @@ pub fn board_pdf(
 ) -> Result<Vec<u8>, ReportError> {
     let layout = layouts.get("board")?;
     let pages = board_pages(doc, signoff_lines, layouts, fonts)?;
-    to_bytes(pages, fonts, &layout.title, &doc.header.run_id, doc.document_time).map_err(
-        |message| ReportError::Pdf {
-            path: "board.pdf".into(),
-            message,
-        },
+    to_bytes(
+        pages,
+        fonts,
+        &layout.title,
+        &doc.header.run_id,
+        doc.document_time,
     )
+    .map_err(|message| ReportError::Pdf {
+        path: "board.pdf".into(),
+        message,
+    })
 }
 
 /// The board pack's pages (see [`board_pdf`]).
@@ -94,7 +99,14 @@ fn verdict_block(d: &mut Doc<'_>, v: &Verdict, signoff_lines: &[String]) {
         let grey = if bold { 0.0 } else { 0.45 };
         for l in d.fonts.wrap(s, w, 8.5, false, 3) {
             d.ensure(12.0);
-            d.text(x, d.y, &l, 8.5, bold && s.contains(':') && !s.contains("not signed"), grey);
+            d.text(
+                x,
+                d.y,
+                &l,
+                8.5,
+                bold && s.contains(':') && !s.contains("not signed"),
+                grey,
+            );
             d.y -= 11.5;
         }
     }
@@ -246,4 +258,3 @@ fn chart(d: &mut Doc<'_>, b: &BoardReport, layout: &ReportLayout) {
     }
     d.y = bottom - 26.0;
 }
-
