@@ -218,13 +218,13 @@ pub fn verdict(input: &ReportInput<'_>) -> Verdict {
     let headline = if reconciled {
         format!(
             "{}: reconciled. Every statement line and investment is accounted for.",
-            input.period.month
+            input.period
         )
     } else {
         let mut why = Vec::new();
         if open > 0 {
             why.push(format!(
-                "{} with {} at stake",
+                "{} with ${} at stake",
                 plural(open, "open exception", "open exceptions"),
                 format_cents(at_stake)
             ));
@@ -245,7 +245,7 @@ pub fn verdict(input: &ReportInput<'_>) -> Verdict {
         }
         format!(
             "{}: not reconciled — {}.",
-            input.period.month,
+            input.period,
             why.join(", ")
         )
     };
@@ -265,8 +265,8 @@ pub fn verdict(input: &ReportInput<'_>) -> Verdict {
             .iter()
             .map(|(c, n, a)| {
                 format!(
-                    "{} ({n}, {})",
-                    exception_words(*c).to_lowercase(),
+                    "{} ({n}, ${})",
+                    exception_words(*c),
                     format_cents(*a)
                 )
             })
@@ -284,7 +284,7 @@ pub fn verdict(input: &ReportInput<'_>) -> Verdict {
         }
         let parts: Vec<String> = by_rule
             .iter()
-            .map(|(c, n)| format!("{} ({n})", rule_words(*c).to_lowercase()))
+            .map(|(c, n)| format!("{} ({n})", rule_words(*c)))
             .collect();
         lines.push(format!("Compliance violations: {}.", parts.join("; ")));
     } else {
