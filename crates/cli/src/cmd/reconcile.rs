@@ -22,7 +22,7 @@ use tieout_reconcile::{
 };
 
 use crate::inputs::{InputFile, display_path, read_input};
-use crate::outdir::{StagedDir, list_files, sha256_bytes, sha256_file};
+use crate::outdir::{Access, StagedDir, list_files, sha256_bytes, sha256_file};
 use crate::{Outcome, ReconcileArgs};
 
 /// The run's verdict, as written to the manifest.
@@ -48,7 +48,36 @@ impl Verdict {
 
 /// Runs `tieout reconcile`.
 pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
-    let stage = StagedDir::new(&args.out)?;
+    // Every file and folder the run reads: none may lie inside --out (checked, with the
+    // folder's own contents, before anything is written).
+    let read: Vec<&Path> = args
+        .snapshot
+        .iter()
+        .chain(&args.statements)
+        .chain(&args.payouts)
+        .chain(&args.bank_profile)
+        .chain(&args.carry_forward)
+        .chain(&args.compliance.sdn)
+        .chain(&args.compliance.overrides)
+        .chain(&args.tolerances)
+        .chain(&args.templates)
+        .map(|p| p.as_path())
+        .collect();
+    if let Some(snap) = &args.snapshot_out
+        && crate::outdir::overlap(snap, &args.out)
+    {
+        bail!(
+            "--snapshot-out {} and --out {} overlap; the raw snapshot (unmasked tax ids) goes in a folder of its own, beside the reports",
+            snap.display(),
+            args.out.display()
+        );
+    }
+    let access = if args.group_readable {
+        Access::Group
+    } else {
+        Access::Owner
+    };
+    let stage = StagedDir::new(&args.out, &read, access)?;
     let steps = Steps::new(quiet);
     let mut inputs: Vec<InputFile> = Vec::new();
 
@@ -56,9 +85,14 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     let snapshot_dir = match (&args.snapshot, &args.api.api_url) {
         (Some(dir), _) => dir.clone(),
         (None, Some(url)) => {
+            let Some(dir) = args.snapshot_out.clone() else {
+                bail!(
+                    "--api-url needs --snapshot-out DIR: the pulled snapshot holds unmasked tax ids and is kept in a folder of its own (owner-only), not among the reports"
+                );
+            };
             steps.step("pulling the snapshot");
-            let dir = stage.path().join("snapshot");
-            steps.suspend(|| super::pull::pull_snapshot(&args.api, url, None, &dir, quiet))?;
+            steps
+                .suspend(|| super::pull::pull_snapshot(&args.api, url, None, &dir, &read, quiet))?;
             dir
         }
         (None, None) => bail!("give either --snapshot DIR or --api-url URL"),
@@ -446,9 +480,11 @@ fn manifest(
     let s = &outcome.summary;
     let source = match (&args.snapshot, &args.api.api_url) {
         (Some(dir), _) => json!({ "snapshot": display_path(dir) }),
-        (None, Some(url)) => {
-            json!({ "api_url": redact_url(url), "api_key_env": args.api.api_key_env })
-        }
+        (None, Some(url)) => json!({
+            "api_url": redact_url(url),
+            "api_key_env": args.api.api_key_env,
+            "snapshot_out": args.snapshot_out.as_ref().map(|p| display_path(p)),
+        }),
         _ => json!(null),
     };
     let doc = json!({
