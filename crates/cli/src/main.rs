@@ -235,6 +235,14 @@ pub struct ReconcileArgs {
     /// owner-only 0600/0700). The snapshot stays owner-only.
     #[arg(long)]
     pub group_readable: bool,
+    /// Most non-empty cells an XLSX statement's sheet may hold (a bigger one is refused with a
+    /// clear error before it is read).
+    #[arg(long, value_name = "N", default_value_t = 20_000_000)]
+    pub xlsx_max_cells: u64,
+    /// Most MiB one part of an XLSX statement (a sheet, the shared strings) may inflate to
+    /// (zip bombs are refused; twice this for all parts together).
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    pub xlsx_max_mib: u64,
     /// Skip PDF/XLSX rendering (CSV outputs and manifest only).
     #[arg(long)]
     pub no_reports: bool,

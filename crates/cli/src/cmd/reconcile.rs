@@ -112,6 +112,13 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
             }
             None => None,
         },
+        xlsx_limits: load::XlsxLimits {
+            max_cells: args.xlsx_max_cells,
+            // The rectangle the rows span may be sparser than the cells, within reason.
+            max_grid_cells: args.xlsx_max_cells.saturating_mul(5) / 2,
+            max_part_bytes: args.xlsx_max_mib.saturating_mul(1 << 20),
+            max_total_bytes: args.xlsx_max_mib.saturating_mul(2 << 20),
+        },
         ..LoadOptions::default()
     };
     // Names are checked and files read in argument order, while the snapshot loads (decoding
