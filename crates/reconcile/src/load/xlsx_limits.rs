@@ -78,7 +78,10 @@ pub fn check_xlsx(file: &str, bytes: &[u8], limits: &XlsxLimits) -> Result<(), L
         let Ok(part) = zip.by_index(i) else {
             continue;
         };
-        let name = part.name().to_string();
+        let name = match part.name() {
+            Ok(n) => n.into_owned(),
+            Err(_) => String::from_utf8_lossy(part.name_raw()).into_owned(),
+        };
         let is_sheet = name.starts_with("xl/worksheets/") && name.ends_with(".xml");
         let is_strings = name == "xl/sharedStrings.xml";
         if !is_sheet && !is_strings {
@@ -239,10 +242,10 @@ fn scan_sheet<R: Read>(
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
                 let name = e.local_name();
                 match name.as_ref() {
-                    b"dimension" => {
+                    "dimension" => {
                         if let Ok(Some(a)) = e.try_get_attribute("ref") {
                             let v = a.value;
-                            let mut ends = v.split(|b| *b == b':').filter_map(cell_ref);
+                            let mut ends = v.split(':').filter_map(|p| cell_ref(p.as_bytes()));
                             if let (Some(a), Some(b)) = (ends.next(), ends.next()) {
                                 let rows = a.0.abs_diff(b.0) + 1;
                                 let cols = a.1.abs_diff(b.1) + 1;
@@ -257,11 +260,12 @@ fn scan_sheet<R: Read>(
                             }
                         }
                     }
-                    b"row" => {
-                        let r =
-                            e.try_get_attribute("r").ok().flatten().and_then(|a| {
-                                std::str::from_utf8(&a.value).ok()?.parse::<u64>().ok()
-                            });
+                    "row" => {
+                        let r = e
+                            .try_get_attribute("r")
+                            .ok()
+                            .flatten()
+                            .and_then(|a| a.value.trim().parse::<u64>().ok());
                         row = match r {
                             Some(n) if n > 0 => n - 1,
                             _ if rows_seen => row + 1,
@@ -270,7 +274,7 @@ fn scan_sheet<R: Read>(
                         rows_seen = true;
                         next_col = 0;
                     }
-                    b"c" => {
+                    "c" => {
                         out.cells += 1;
                         if out.cells > limits.max_cells {
                             return Err(ScanError::Cells(out.cells));
@@ -279,7 +283,7 @@ fn scan_sheet<R: Read>(
                             .try_get_attribute("r")
                             .ok()
                             .flatten()
-                            .and_then(|a| cell_ref(&a.value));
+                            .and_then(|a| cell_ref(a.value.as_bytes()));
                         let (cr, cc) = at.unwrap_or((row, next_col));
                         next_col = cc + 1;
                         min_r = min_r.min(cr);
