@@ -5,7 +5,8 @@ use rust_decimal::Decimal;
 use tieout_domain::*;
 use tieout_reconcile::model::*;
 
-use crate::{Period, ReportInput};
+use crate::ReportInput;
+use tieout_domain::Period;
 
 pub struct Fixture {
     pub period: Period,
@@ -23,7 +24,7 @@ impl Fixture {
         ReportInput {
             period: &self.period,
             run_id: &self.run_id,
-            document_time: self.period.document_time(),
+            document_time: crate::document_time(&self.period),
             book: &self.book,
             matches: &self.matches,
             exceptions: &self.exceptions,
@@ -361,7 +362,7 @@ pub fn fixture() -> Fixture {
         ),
     ];
     Fixture {
-        period: Period::parse_month("2026-10").unwrap(),
+        period: Period::parse("2026-10").unwrap(),
         run_id: "run-3f9a2c1d".into(),
         book,
         matches,

@@ -9,8 +9,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tieout_api::snapshot::{self, Manifest, Progress, PullOptions};
 use tieout_api::{ApiKey, Client, ClientConfig};
 
-use crate::outdir::{Access, StagedDir};
 use crate::{ApiArgs, Outcome, PullArgs};
+use tieout::outdir::{Access, StagedDir};
 
 /// Runs `tieout pull`.
 pub fn run(args: PullArgs, quiet: bool) -> Result<Outcome> {

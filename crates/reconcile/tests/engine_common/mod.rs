@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
+use tieout_domain::Period;
 use tieout_domain::{
     Book, Investment, InvestmentStatus, Investor, InvestorType, KycStatus, PaymentMethod,
 };
-use tieout_reconcile::engine::{Period, ReconInput, ReconOutcome, Tolerances, reconcile};
+use tieout_reconcile::engine::{ReconInput, ReconOutcome, Tolerances, reconcile};
 use tieout_reconcile::{PayoutItem, SourceFormat, StatementLine};
 
 pub fn d(s: &str) -> NaiveDate {
@@ -16,10 +17,7 @@ pub fn d(s: &str) -> NaiveDate {
 }
 
 pub fn period() -> Period {
-    Period {
-        first: d("2026-10-01"),
-        last: d("2026-10-31"),
-    }
+    Period::new(2026, 10).unwrap()
 }
 
 pub fn investor(id: i64, first: &str, last: &str) -> Investor {
@@ -154,6 +152,7 @@ pub fn run(book: &Book, lines: &[StatementLine], payouts: &[PayoutItem]) -> Reco
         payouts,
         balances: &[],
         rejects: &[],
+        control_breaks: &[],
         carry_forward: None,
         period: period(),
     };
