@@ -36,7 +36,7 @@ fn count(m: &Manifest, endpoint: &str) -> u64 {
 }
 
 /// Pulls into `out` with progress bars on a terminal: staged beside it and moved into place
-/// when complete (see [`crate::outdir`]: a folder holding anything but an earlier snapshot, or
+/// when complete (see [`tieout::outdir`]: a folder holding anything but an earlier snapshot, or
 /// one of `inputs`, is refused), owner-only (files 0600, folders 0700) since the snapshot
 /// holds unmasked tax ids.
 pub fn pull_snapshot(
