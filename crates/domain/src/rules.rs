@@ -333,15 +333,11 @@ fn per_investment(r: &Row<'_>, cfg: &CheckConfig) -> Vec<Finding> {
                     RuleCode::InvestorUnderage,
                     Severity::Violation,
                     "age of majority (state law; 18 in most states)",
-                    vec![
-                        fig("date_of_birth", dob),
-                        fig("age", age),
-                        fig("age_of_majority", cfg.age_of_majority),
-                    ],
+                    // The date of birth itself stays in the investor register (PII).
+                    vec![fig("age", age), fig("age_of_majority", cfg.age_of_majority)],
                     format!(
-                        "{}; born {} the investor was {} years old, under the age of majority of {}.",
+                        "{}; the investor was {} years old, under the age of majority of {}.",
                         r.bought(),
-                        dob,
                         age,
                         cfg.age_of_majority
                     ),
@@ -1047,7 +1043,8 @@ pub fn findings_csv(findings: &[Finding]) -> String {
             id(f.investment_id),
             id(f.investor_id),
             id(f.offering_id),
-            f.detail.clone(),
+            // Details quote input text (names, references): never a formula in a spreadsheet.
+            crate::safe_text::csv_text(&f.detail).into_owned(),
         ]);
     }
     let bytes = w.into_inner().unwrap_or_default();
