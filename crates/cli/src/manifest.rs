@@ -30,6 +30,10 @@ pub struct Manifest {
     pub counts: Counts,
     /// Every decision file: its SHA-256 and what it applied.
     pub decisions: Vec<DecisionRecord>,
+    /// Files written after this manifest and so not hashed in it: `board.pdf` (drawn from
+    /// `board.json`, hashed here, and the sign-offs that apply) and `signoff.json` (which
+    /// binds to this manifest's hash).
+    pub after_manifest: Vec<&'static str>,
     /// Every output written (but the manifest itself and a pulled snapshot).
     pub outputs: Vec<OutputFile>,
 }
@@ -235,6 +239,11 @@ impl Manifest {
                     stale: f.stale,
                 })
                 .collect(),
+            after_manifest: if config.reports {
+                vec!["board.pdf", "signoff.json"]
+            } else {
+                vec!["signoff.json"]
+            },
             outputs,
         }
     }

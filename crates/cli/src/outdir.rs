@@ -324,6 +324,17 @@ fn collect_owned(base: &Path, rel: &Path, out: &mut BTreeSet<PathBuf>, depth: u3
             }
         }
     }
+    // Written after the manifest (the board pack with its sign-offs, signoff.json).
+    for p in doc
+        .get("after_manifest")
+        .and_then(|o| o.as_array())
+        .into_iter()
+        .flatten()
+    {
+        if let Some(p) = p.as_str().and_then(safe) {
+            out.insert(p);
+        }
+    }
     if let Some(files) = doc.get("sha256").and_then(|s| s.as_object()) {
         for k in files.keys() {
             if let Some(p) = safe(k) {

@@ -243,11 +243,7 @@ pub fn verdict(input: &ReportInput<'_>) -> Verdict {
                 "unreadable statement rows",
             ));
         }
-        format!(
-            "{}: not reconciled — {}.",
-            input.period,
-            why.join(", ")
-        )
+        format!("{}: not reconciled — {}.", input.period, why.join(", "))
     };
     let mut lines = Vec::new();
     // The open exceptions by kind, largest amount first.
@@ -263,13 +259,7 @@ pub fn verdict(input: &ReportInput<'_>) -> Verdict {
     if !groups.is_empty() {
         let parts: Vec<String> = groups
             .iter()
-            .map(|(c, n, a)| {
-                format!(
-                    "{} ({n}, ${})",
-                    exception_words(*c),
-                    format_cents(*a)
-                )
-            })
+            .map(|(c, n, a)| format!("{} ({n}, ${})", exception_words(*c), format_cents(*a)))
             .collect();
         lines.push(format!("Open exceptions: {}.", parts.join("; ")));
     }
