@@ -646,7 +646,7 @@ fn the_board_pack_opens_with_the_verdict_and_who_signed() {
     let fonts = Fonts::embedded().unwrap();
     let doc = BoardDoc {
         header: m.header.clone(),
-        document_time: f.period.document_time(),
+        document_time: crate::document_time(&f.period),
         board: m.board.clone(),
     };
     let signed = SignoffFile {

@@ -842,16 +842,18 @@ mod tests {
 
     impl Case {
         fn new() -> Self {
-            let mut outcome = ReconOutcome::default();
-            outcome.exceptions = vec![
-                exc(ExceptionCode::UnmatchedCredit, Some(1), None, 10_000),
-                exc(ExceptionCode::UnmatchedInvestment, None, Some(7), 9_000),
-                exc(ExceptionCode::UnmatchedDebit, Some(2), None, -500),
-            ];
-            outcome.open_items = OpenItems {
-                format: 1,
-                period_end: Some(day(31)),
-                items: vec![open_item(7, 9_000)],
+            let outcome = ReconOutcome {
+                exceptions: vec![
+                    exc(ExceptionCode::UnmatchedCredit, Some(1), None, 10_000),
+                    exc(ExceptionCode::UnmatchedInvestment, None, Some(7), 9_000),
+                    exc(ExceptionCode::UnmatchedDebit, Some(2), None, -500),
+                ],
+                open_items: OpenItems {
+                    format: 1,
+                    period_end: Some(day(31)),
+                    items: vec![open_item(7, 9_000)],
+                },
+                ..ReconOutcome::default()
             };
             Case {
                 lines: vec![line(1, 10_000), line(2, -500)],
