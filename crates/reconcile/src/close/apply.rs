@@ -845,13 +845,13 @@ mod tests {
             let outcome = ReconOutcome {
                 exceptions: vec![
                     exc(ExceptionCode::UnmatchedCredit, Some(1), None, 10_000),
-                    exc(ExceptionCode::UnmatchedInvestment, None, Some(7), 9_000),
+                    exc(ExceptionCode::UnmatchedInvestment, None, Some(7), 2_000),
                     exc(ExceptionCode::UnmatchedDebit, Some(2), None, -500),
                 ],
                 open_items: OpenItems {
                     format: 1,
                     period_end: Some(day(31)),
-                    items: vec![open_item(7, 9_000)],
+                    items: vec![open_item(7, 2_000)],
                 },
                 ..ReconOutcome::default()
             };
@@ -929,7 +929,7 @@ mod tests {
         assert_eq!(out.files[0].applied, 1);
         assert_eq!(c.outcome.matches.len(), 1);
         assert_eq!(c.outcome.matches[0].rule, "manual");
-        assert_eq!(c.outcome.matches[0].difference_cents, 1_000);
+        assert_eq!(c.outcome.matches[0].difference_cents, 8_000);
         // The line's and the investment's exceptions are both closed; 7 is not carried.
         assert!(
             c.outcome
