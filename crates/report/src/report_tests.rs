@@ -672,7 +672,7 @@ fn the_board_pack_opens_with_the_verdict_and_who_signed() {
     assert!(first.contains("Reviewed by: not signed off yet"), "{first}");
     // The verdict comes before any table.
     let verdict_at = first.find("not reconciled").unwrap();
-    let table_at = first.find("Raise progress").unwrap();
+    let table_at = first.find("|Raise progress|").unwrap();
     assert!(verdict_at < table_at);
     // Only the glyphs used are embedded: far below the two whole faces (~1 MB of TTF).
     let bytes = board_pdf(&doc, &lines, &layouts, &fonts).unwrap();
