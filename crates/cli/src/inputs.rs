@@ -47,7 +47,8 @@ pub struct Sanctions {
 }
 
 /// Reads an OFAC legacy CSV set from a folder: `sdn.csv` required; `alt.csv`, `add.csv`,
-/// `sdn_comments.csv` when present. Malformed records are kept as rejects and logged.
+/// `sdn_comments.csv` when present. A malformed record is an error; comment, alias and address
+/// rows whose entry `sdn.csv` does not have are a logged warning naming every one.
 pub fn load_sanctions(dir: &Path, inputs: &mut Vec<InputFile>) -> Result<Sanctions> {
     let sdn_path = dir.join("sdn.csv");
     if !sdn_path.exists() {
@@ -78,6 +79,11 @@ pub fn load_sanctions(dir: &Path, inputs: &mut Vec<InputFile>) -> Result<Sanctio
         .with_context(|| format!("parsing the OFAC list in {}", dir.display()))?;
     for r in &list.rejects {
         tracing::warn!("OFAC list record set aside: {r}");
+    }
+    // Rows whose entry sdn.csv no longer has (files fetched on different days): a warning
+    // naming every one of them; screening goes on.
+    if let Some(w) = list.orphan_warning() {
+        tracing::warn!("{w}");
     }
     let index = SanctionsIndex::build(&list);
     Ok(Sanctions { list, index })

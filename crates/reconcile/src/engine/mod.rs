@@ -56,6 +56,7 @@
 //! The summary's per-method figures and exception counts are polars `group_by` aggregations over
 //! the movements frame (see `frames`: money as i64 cents, dates as `Date`).
 
+pub mod currency;
 mod expected;
 mod frames;
 mod matcher;
@@ -408,9 +409,26 @@ pub fn reconcile_beside<R: Send>(
     if let Err(e) = tol.validate() {
         return (Err(e.into()), beside());
     }
+    // Lines in another currency than the investments' never reach the passes.
+    let aside = currency::set_aside(input);
+    let same_ccy;
+    let input = match &aside {
+        Some(a) => {
+            same_ccy = ReconInput {
+                lines: &a.lines,
+                balances: &a.balances,
+                ..*input
+            };
+            &same_ccy
+        }
+        None => input,
+    };
     let (outcome, r) = matcher::run(input, tol, prepared.moves, prepared.out_of_scope, beside);
-    (
-        outcome.map(|(o, inner)| (o, Scratch { inner: Some(inner) })),
-        r,
-    )
+    let outcome = outcome.map(|(mut o, inner)| {
+        if let Some(a) = aside {
+            a.merge_into(&mut o);
+        }
+        (o, Scratch { inner: Some(inner) })
+    });
+    (outcome, r)
 }
