@@ -70,7 +70,7 @@ fn orphan_comment_alias_and_address_rows_are_a_warning_naming_each_and_screening
         "individual",
         "DOB 03 Mar 1961",
     ) + &sdn_row(502, "ZANDVOORT MARITIME SERVICES", "", "");
-    let comments = "501,\" nationality Iran.\"\r\n\
+    let comments = "501,\"; nationality Iran.\"\r\n\
                     777,\"Linked To: SOMETHING GONE.\"\r\n\
                     778,\"Secondary sanctions risk: removed entry.\"\r\n";
     let alt = "501,9001,\"aka\",\"QUARTERMAINE, Otti\",-0- \r\n\

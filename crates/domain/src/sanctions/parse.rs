@@ -252,7 +252,23 @@ fn records(
                     n -= 1; // blank line
                     continue;
                 }
-                let line = record.position().map(|p| p.line()).unwrap_or(line);
+                // The reader reports a record's position before the previous record's line
+                // terminator: step over it to the record's own first line.
+                let line = record
+                    .position()
+                    .map(|p| {
+                        let bytes = text.as_bytes();
+                        let mut b = usize::try_from(p.byte()).unwrap_or(usize::MAX);
+                        let mut l = p.line();
+                        while b < bytes.len() && (bytes[b] == b'\r' || bytes[b] == b'\n') {
+                            if bytes[b] == b'\n' && b > 0 {
+                                l += 1;
+                            }
+                            b += 1;
+                        }
+                        l
+                    })
+                    .unwrap_or(line);
                 if record.len() != file.fields() {
                     let raw: String = record.iter().collect::<Vec<_>>().join(",");
                     let shown: String = raw.chars().take(60).collect();

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use tieout_domain::Cents;
 
-use super::profile::{BankProfile, ColumnRole, DateFormat, Encoding, SignConvention};
+use super::profile::{BankProfile, ColumnRole, DateFormat, SignConvention};
 use super::values::{
     DayOrder, DecimalSeparator, excel_serial, parse_amount, parse_date,
 };
