@@ -533,8 +533,17 @@ fn shapes_from_real_files_read_without_a_profile() {
     assert_eq!(
         bals[0][..],
         [
-            "neg.xml", "AT611904300234573201", "EUR", "2026-10-31", "100.00", "0.00", "47.29",
-            "52.71", "52.71", "0.00", "yes"
+            "neg.xml",
+            "AT611904300234573201",
+            "EUR",
+            "2026-10-31",
+            "100.00",
+            "0.00",
+            "47.29",
+            "52.71",
+            "52.71",
+            "0.00",
+            "yes"
         ]
     );
     assert!(stdout.contains("read cleanly"), "{stdout}");
@@ -553,6 +562,9 @@ fn shapes_from_real_files_read_without_a_profile() {
     let amounts: Vec<&str> = lines.iter().map(|r| r[7].as_str()).collect();
     assert_eq!(amounts, vec!["1500.00", "-250.35"]);
     assert_eq!(lines[0][12], "Dep\u{f3}sito");
-    assert!(stdout.contains("opening balance 100.00 stated on line 1"), "{stdout}");
+    assert!(
+        stdout.contains("opening balance 100.00 stated on line 1"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Windows-1252"), "{stdout}");
 }

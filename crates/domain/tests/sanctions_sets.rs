@@ -21,9 +21,7 @@ fn sdn_row(num: i64, name: &str, kind: &str, remarks: &str) -> String {
     } else {
         format!("\"{remarks}\"")
     };
-    format!(
-        "{num},\"{name}\",{kind},\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,{remarks}\r\n"
-    )
+    format!("{num},\"{name}\",{kind},\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,{remarks}\r\n")
 }
 
 fn index_of(sdn: &str) -> SanctionsIndex {
@@ -50,13 +48,7 @@ fn person(index: &SanctionsIndex, name: &str, dob: Option<&str>) -> Option<Scree
 
 fn entity(index: &SanctionsIndex, name: &str) -> Option<ScreenHit> {
     index
-        .screen_name(
-            name,
-            Partition::Entity,
-            None,
-            &[],
-            &ScreenConfig::default(),
-        )
+        .screen_name(name, Partition::Entity, None, &[], &ScreenConfig::default())
         .into_iter()
         .next()
 }
@@ -109,7 +101,10 @@ fn orphan_comment_alias_and_address_rows_are_a_warning_naming_each_and_screening
         "add.csv record 2 (line 2)",
         "ent_num 780",
     ] {
-        assert!(warning.contains(needle), "`{needle}` missing from: {warning}");
+        assert!(
+            warning.contains(needle),
+            "`{needle}` missing from: {warning}"
+        );
     }
     // The rows that do have their entry are applied; screening finds the entry and its alias.
     let q = &list.entries[0];
@@ -204,7 +199,8 @@ fn company_names_need_more_than_one_word_and_generic_words_in_common() {
     // One distinctive word in common, the descriptive generic words differ: review at most.
     let hit = entity(&index, "Washington Holdings LLC");
     assert!(
-        hit.as_ref().is_none_or(|h| h.level != MatchLevel::Match && h.score < 0.90),
+        hit.as_ref()
+            .is_none_or(|h| h.level != MatchLevel::Match && h.score < 0.90),
         "{hit:?}"
     );
     if let Some(h) = &hit {

@@ -130,7 +130,10 @@ fn small_sample_parses_with_reported_orphans() {
         "{warning}"
     );
     for o in &list.orphans {
-        assert!(warning.contains(&o.to_string()), "{o} missing from {warning}");
+        assert!(
+            warning.contains(&o.to_string()),
+            "{o} missing from {warning}"
+        );
     }
     // ... and the strict parser screens the set
     let strict = SanctionsList::parse(&set.files()).unwrap();

@@ -47,11 +47,7 @@ fn the_same_statement_in_usd_matches_both() {
     let (b, lines) = month();
     let o = run(&b, &lines, &[]);
     assert_eq!(o.matches.len(), 2, "{:?}", o.exceptions);
-    assert!(
-        o.exceptions
-            .iter()
-            .all(|e| e.code != C::CurrencyMismatch)
-    );
+    assert!(o.exceptions.iter().all(|e| e.code != C::CurrencyMismatch));
 }
 
 #[test]
@@ -78,7 +74,10 @@ fn a_eur_statement_against_usd_investments_matches_nothing() {
         );
         assert!(!e.detail.contains('$'), "{}", e.detail);
     }
-    assert_eq!(mism[0].detail.split(" on ").next(), Some("A credit of EUR 2,500.00"));
+    assert_eq!(
+        mism[0].detail.split(" on ").next(),
+        Some("A credit of EUR 2,500.00")
+    );
     // The investments whose money did not come are open, as without the statement.
     let unmatched: Vec<i64> = o
         .exceptions

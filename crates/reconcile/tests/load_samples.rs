@@ -326,7 +326,8 @@ fn csv_headerless_samples_load_without_a_profile_as_with_one() {
     ] {
         let p = s.join("csv").join(f);
         // No header row: the columns are placed by their content, and the notes say so.
-        let auto = load_statement(&p, &LoadOptions::default()).unwrap_or_else(|e| panic!("{f}: {e}"));
+        let auto =
+            load_statement(&p, &LoadOptions::default()).unwrap_or_else(|e| panic!("{f}: {e}"));
         assert!(auto.rejects.is_empty(), "{f}: {:?}", auto.rejects);
         assert!(
             auto.notes.iter().any(|n| n.contains("no header row")),

@@ -58,7 +58,10 @@ fn headerless_type_date_text_amount_with_parentheses() {
     assert!(l.rejects.is_empty(), "{:?}", l.rejects);
     // The first column holds DEBIT/CREDIT and CHECK: a type, not a direction; the signs are
     // the amounts' own (parentheses = negative). `$.23` on a DEBIT row is +0.23 as written.
-    assert_eq!(amounts(&l), vec![-8_500, -2_000, -700, 352_000, 155_852, 23]);
+    assert_eq!(
+        amounts(&l),
+        vec![-8_500, -2_000, -700, 352_000, 155_852, 23]
+    );
     assert_eq!(
         dates(&l),
         vec![
@@ -72,10 +75,18 @@ fn headerless_type_date_text_amount_with_parentheses() {
     );
     assert_eq!(l.lines[0].type_code.as_deref(), Some("DEBIT"));
     assert_eq!(l.lines[1].description, "CHECK 2656");
-    assert!(l.notes.iter().any(|n| n.contains("no header row")), "{:?}", l.notes);
+    assert!(
+        l.notes.iter().any(|n| n.contains("no header row")),
+        "{:?}",
+        l.notes
+    );
     // No currency anywhere: USD, and said.
     assert!(currencies(&l).iter().all(|c| *c == "USD"));
-    assert!(l.notes.iter().any(|n| n.contains("read as USD")), "{:?}", l.notes);
+    assert!(
+        l.notes.iter().any(|n| n.contains("read as USD")),
+        "{:?}",
+        l.notes
+    );
 }
 
 #[test]
@@ -91,10 +102,17 @@ fn uk_paid_out_paid_in_pounds_in_windows_1252() {
     let l = load("uk.csv", &cp1252(f));
     assert!(l.rejects.is_empty(), "{:?}", l.rejects);
     assert_eq!(amounts(&l), vec![-6_000, 50_000, -1_250_000]);
-    assert_eq!(dates(&l), vec![d(2013, 11, 7), d(2013, 11, 5), d(2013, 11, 4)]);
+    assert_eq!(
+        dates(&l),
+        vec![d(2013, 11, 7), d(2013, 11, 5), d(2013, 11, 4)]
+    );
     assert_eq!(l.lines[0].description, "CARD PAYMENT TO CAFÉ NERO");
     assert_eq!(currencies(&l), vec!["GBP"; 3]);
-    assert!(l.notes.iter().any(|n| n.contains("Windows-1252")), "{:?}", l.notes);
+    assert!(
+        l.notes.iter().any(|n| n.contains("Windows-1252")),
+        "{:?}",
+        l.notes
+    );
     // Newest first: opening = 596.19 + 12,500.00 (before the oldest row); closing 1,036.19.
     assert_eq!(l.balances.len(), 1);
     assert_eq!(
@@ -123,7 +141,10 @@ fn austrian_semicolons_explicit_plus_and_dotted_dates() {
     let l = load("at.csv", f.as_bytes());
     assert!(l.rejects.is_empty(), "{:?}", l.rejects);
     assert_eq!(amounts(&l), vec![-3_170, 12_000, -123_456]);
-    assert_eq!(dates(&l), vec![d(2014, 1, 14), d(2014, 1, 31), d(2014, 2, 3)]);
+    assert_eq!(
+        dates(&l),
+        vec![d(2014, 1, 14), d(2014, 1, 31), d(2014, 2, 3)]
+    );
     assert_eq!(l.lines[2].value_date, Some(d(2014, 2, 4)));
     assert_eq!(currencies(&l), vec!["EUR"; 3]);
     assert_eq!(l.lines[1].description, "Gutschrift Gehalt Jänner");
@@ -146,7 +167,12 @@ fn card_export_with_spaces_after_commas_and_a_trailing_dc_column() {
     assert_eq!(amounts(&l), vec![-1_250, 10_000, -125_000, 4_000]);
     assert_eq!(
         dates(&l),
-        vec![d(2013, 12, 3), d(2013, 12, 4), d(2013, 12, 15), d(2013, 12, 16)]
+        vec![
+            d(2013, 12, 3),
+            d(2013, 12, 4),
+            d(2013, 12, 15),
+            d(2013, 12, 16)
+        ]
     );
     assert_eq!(l.lines[0].description, "STARBUCKS #123, SEATTLE");
 }
@@ -171,7 +197,9 @@ fn brazilian_opening_balance_row_is_a_balance_not_a_credit() {
     );
     assert!(l.balance_breaks().is_empty());
     assert!(
-        l.notes.iter().any(|n| n.contains("opening balance 100.00 stated on line 1")),
+        l.notes
+            .iter()
+            .any(|n| n.contains("opening balance 100.00 stated on line 1")),
         "{:?}",
         l.notes
     );
@@ -184,20 +212,33 @@ fn unpadded_year_first_dates_and_day_month_order_per_file() {
         b"2012/3/22,COFFEE,-3.50\n2012/3/9,SALARY,2000.00\n2012/12/1,RENT,-900.00\n",
     );
     assert!(l.rejects.is_empty(), "{:?}", l.rejects);
-    assert_eq!(dates(&l), vec![d(2012, 3, 22), d(2012, 3, 9), d(2012, 12, 1)]);
+    assert_eq!(
+        dates(&l),
+        vec![d(2012, 3, 22), d(2012, 3, 9), d(2012, 12, 1)]
+    );
     // One row with a day above 12 in first place decides the whole file: day first, also for
     // the rows that could be read either way.
     let l = load(
         "dmy.csv",
         b"01/02/2015,A,-1.00\n03/04/2015,B,-2.00\n21/11/2015,C,-3.00\n",
     );
-    assert_eq!(dates(&l), vec![d(2015, 2, 1), d(2015, 4, 3), d(2015, 11, 21)]);
-    assert!(l.notes.iter().any(|n| n.contains("day first")), "{:?}", l.notes);
+    assert_eq!(
+        dates(&l),
+        vec![d(2015, 2, 1), d(2015, 4, 3), d(2015, 11, 21)]
+    );
+    assert!(
+        l.notes.iter().any(|n| n.contains("day first")),
+        "{:?}",
+        l.notes
+    );
     let l = load(
         "mdy.csv",
         b"01/02/2015,A,-1.00\n03/04/2015,B,-2.00\n11/21/2015,C,-3.00\n",
     );
-    assert_eq!(dates(&l), vec![d(2015, 1, 2), d(2015, 3, 4), d(2015, 11, 21)]);
+    assert_eq!(
+        dates(&l),
+        vec![d(2015, 1, 2), d(2015, 3, 4), d(2015, 11, 21)]
+    );
     // Both orders in one file: refused, not guessed.
     let e = load_statement_from_bytes(
         "mixed.csv",
@@ -211,7 +252,9 @@ fn unpadded_year_first_dates_and_day_month_order_per_file() {
 #[test]
 fn utf8_with_bom_and_a_header() {
     let mut f = b"\xEF\xBB\xBF".to_vec();
-    f.extend_from_slice("Date,Description,Amount,Currency\n2026-10-01,Überweisung Müller,1.234,56,EUR\n".as_bytes());
+    f.extend_from_slice(
+        "Date,Description,Amount,Currency\n2026-10-01,Überweisung Müller,1.234,56,EUR\n".as_bytes(),
+    );
     // `1.234,56` in a comma-separated file must be quoted; written as the bank would.
     let f = String::from_utf8(f)
         .unwrap()

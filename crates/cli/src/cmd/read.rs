@@ -124,8 +124,10 @@ fn balance_checks(l: &LoadedStatement) -> Vec<BalanceCheck> {
                         }
                 })
                 .collect();
-            let currencies: BTreeSet<&str> =
-                covered.iter().filter_map(|x| x.currency.as_deref()).collect();
+            let currencies: BTreeSet<&str> = covered
+                .iter()
+                .filter_map(|x| x.currency.as_deref())
+                .collect();
             BalanceCheck {
                 file: b.file.clone(),
                 account: b.account.clone(),
@@ -197,10 +199,18 @@ fn balances_csv(checks: &[BalanceCheck]) -> Result<String> {
 fn file_summary(name: &str, l: &LoadedStatement, checks: &[BalanceCheck]) -> String {
     use std::fmt::Write;
     let mut s = String::new();
-    let format = l.lines.first().map(|x| format_name(x.format)).unwrap_or("-");
+    let format = l
+        .lines
+        .first()
+        .map(|x| format_name(x.format))
+        .unwrap_or("-");
     let credits: Cents = l.lines.iter().map(|x| x.amount_cents.max(0)).sum();
     let debits: Cents = l.lines.iter().map(|x| x.amount_cents.min(0)).sum();
-    let currencies: BTreeSet<&str> = l.lines.iter().filter_map(|x| x.currency.as_deref()).collect();
+    let currencies: BTreeSet<&str> = l
+        .lines
+        .iter()
+        .filter_map(|x| x.currency.as_deref())
+        .collect();
     let _ = writeln!(
         s,
         "{name}: {format}, {} lines ({} credits {}, {} debits {}) in {}; {} rows rejected",
@@ -232,12 +242,18 @@ fn file_summary(name: &str, l: &LoadedStatement, checks: &[BalanceCheck]) -> Str
             if b.ties() {
                 "ties".to_string()
             } else {
-                format!("does NOT tie (difference {})", decimal(b.stated_closing - b.computed()))
+                format!(
+                    "does NOT tie (difference {})",
+                    decimal(b.stated_closing - b.computed())
+                )
             }
         );
     }
     if checks.is_empty() {
-        let _ = writeln!(s, "  no stated balances: the roll-forward cannot be checked");
+        let _ = writeln!(
+            s,
+            "  no stated balances: the roll-forward cannot be checked"
+        );
     }
     for c in &l.control_breaks {
         let _ = writeln!(s, "  trailer (line {}): {}", c.row, c.reason);

@@ -93,7 +93,10 @@ fn starts_record(prev: u8, rest: &str) -> Option<usize> {
         16 => digits(field) == 3 && field.get(3) == Some(&b','),
         // a signed or empty control total
         49 | 98 | 99 => {
-            let f = field.strip_prefix(b"-").or_else(|| field.strip_prefix(b"+")).unwrap_or(field);
+            let f = field
+                .strip_prefix(b"-")
+                .or_else(|| field.strip_prefix(b"+"))
+                .unwrap_or(field);
             let n = digits(f);
             f.get(n).is_some_and(|b| *b == b',' || *b == b'/')
         }
@@ -141,68 +144,68 @@ fn split_records(file: &str, text: &str) -> Result<(Vec<Record>, Vec<Reject>), L
             continue;
         }
         for trimmed in packed_records(whole) {
-        let b = trimmed.as_bytes();
-        let code_ok = b.len() >= 2
-            && b[0].is_ascii_digit()
-            && b[1].is_ascii_digit()
-            && (b.len() == 2 || b[2] == b',' || b[2] == b'/');
-        let code = if code_ok {
-            (b[0] - b'0') * 10 + (b[1] - b'0')
-        } else {
-            255
-        };
-        if recs.is_empty() && code != 1 {
-            return Err(LoadError::Bai2 {
-                file: file.to_string(),
-                line: line_no,
-                reason: if code_ok {
-                    format!(
-                        "first record has code `{}`, expected `01` (file header): `{}`",
-                        &trimmed[..2],
-                        trimmed
-                    )
-                } else {
-                    format!(
-                        "first line does not start with a record code: `{}`",
-                        trimmed.chars().take(60).collect::<String>()
-                    )
-                },
-            });
-        }
-        let body = if trimmed.len() > 3 {
-            strip_terminator(&trimmed[3..])
-        } else {
-            ""
-        };
-        match code {
-            88 => {
-                let Some(prev) = recs.last_mut() else {
-                    continue;
-                };
-                prev.body.push(JOIN);
-                prev.body.push_str(body);
-                prev.raw.push('\n');
-                prev.raw.push_str(trimmed);
-                prev.physical += 1;
+            let b = trimmed.as_bytes();
+            let code_ok = b.len() >= 2
+                && b[0].is_ascii_digit()
+                && b[1].is_ascii_digit()
+                && (b.len() == 2 || b[2] == b',' || b[2] == b'/');
+            let code = if code_ok {
+                (b[0] - b'0') * 10 + (b[1] - b'0')
+            } else {
+                255
+            };
+            if recs.is_empty() && code != 1 {
+                return Err(LoadError::Bai2 {
+                    file: file.to_string(),
+                    line: line_no,
+                    reason: if code_ok {
+                        format!(
+                            "first record has code `{}`, expected `01` (file header): `{}`",
+                            &trimmed[..2],
+                            trimmed
+                        )
+                    } else {
+                        format!(
+                            "first line does not start with a record code: `{}`",
+                            trimmed.chars().take(60).collect::<String>()
+                        )
+                    },
+                });
             }
-            1 | 2 | 3 | 16 | 49 | 98 | 99 => recs.push(Record {
-                code,
-                line: line_no,
-                body: body.to_string(),
-                raw: trimmed.to_string(),
-                physical: 1,
-            }),
-            _ => rejects.push(Reject {
-                file: file.to_string(),
-                row: line_no,
-                column: Some("record code".into()),
-                reason: format!(
-                    "unknown BAI2 record code `{}` (expected 01, 02, 03, 16, 88, 49, 98 or 99)",
-                    trimmed.get(..2).unwrap_or(trimmed)
-                ),
-                raw: trimmed.to_string(),
-            }),
-        }
+            let body = if trimmed.len() > 3 {
+                strip_terminator(&trimmed[3..])
+            } else {
+                ""
+            };
+            match code {
+                88 => {
+                    let Some(prev) = recs.last_mut() else {
+                        continue;
+                    };
+                    prev.body.push(JOIN);
+                    prev.body.push_str(body);
+                    prev.raw.push('\n');
+                    prev.raw.push_str(trimmed);
+                    prev.physical += 1;
+                }
+                1 | 2 | 3 | 16 | 49 | 98 | 99 => recs.push(Record {
+                    code,
+                    line: line_no,
+                    body: body.to_string(),
+                    raw: trimmed.to_string(),
+                    physical: 1,
+                }),
+                _ => rejects.push(Reject {
+                    file: file.to_string(),
+                    row: line_no,
+                    column: Some("record code".into()),
+                    reason: format!(
+                        "unknown BAI2 record code `{}` (expected 01, 02, 03, 16, 88, 49, 98 or 99)",
+                        trimmed.get(..2).unwrap_or(trimmed)
+                    ),
+                    raw: trimmed.to_string(),
+                }),
+            }
         }
     }
     if recs.is_empty() {
@@ -812,7 +815,13 @@ mod tests {
         // The whole file on one physical line, every record ended by `/`.
         let packed = GOOD
             .lines()
-            .map(|l| if l.ends_with('/') { l.to_string() } else { format!("{l}/") })
+            .map(|l| {
+                if l.ends_with('/') {
+                    l.to_string()
+                } else {
+                    format!("{l}/")
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ");
         let l = load(&packed);
@@ -867,8 +876,12 @@ mod tests {
         let l = load(&s.replace("16,495,200,", "16,905,200,"));
         assert_eq!(l.lines.len(), 2);
         assert_eq!(l.rejects.len(), 1);
-        assert_eq!(l.rejects[0].row, 4);
-        assert!(l.rejects[0].raw.starts_with("16,905,200"), "{:?}", l.rejects);
+        assert_eq!(l.rejects[0].row, 3);
+        assert!(
+            l.rejects[0].raw.starts_with("16,905,200"),
+            "{:?}",
+            l.rejects
+        );
     }
 
     #[test]

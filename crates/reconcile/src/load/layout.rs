@@ -44,6 +44,13 @@ enum Kind {
 /// A value a date column holds: parses as a date and looks like one (separators or a month
 /// name, or eight digits), never a bare number (an amount, a check number, a serial).
 fn date_like(v: &str) -> bool {
+    // A plain number (`20.00`, `46298`) is an amount or a serial, not a written date.
+    let plain_number = v.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && v.matches('.').count() <= 1
+        && !(v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit()));
+    if plain_number {
+        return false;
+    }
     let has_sep = v.contains(['/', '-', '.', ' ']);
     let digits = v.bytes().filter(u8::is_ascii_digit).count();
     let shaped = has_sep || (digits >= 8 && v.as_bytes()[..8].iter().all(u8::is_ascii_digit));
@@ -130,7 +137,10 @@ fn rolls(data: &[&GridRow], balance: usize, delta: &dyn Fn(&GridRow) -> Cents) -
     let sep = DecimalSeparator::Auto;
     let (mut asc, mut desc) = (0, 0);
     for w in data.windows(2) {
-        let (b0, b1) = (cents(cell(w[0], balance), sep), cents(cell(w[1], balance), sep));
+        let (b0, b1) = (
+            cents(cell(w[0], balance), sep),
+            cents(cell(w[1], balance), sep),
+        );
         if b0 + delta(w[1]) == b1 {
             asc += 1;
         }
@@ -205,7 +215,10 @@ pub(crate) fn infer(data: &[&GridRow]) -> Result<Inferred, String> {
     };
     let sep = DecimalSeparator::Auto;
     // Debit/credit order of a pair: by the signs written, else by the running balance.
-    let pair_order = |a: usize, b: usize, balance: Option<usize>| -> Result<(usize, usize), String> {
+    let pair_order = |a: usize,
+                      b: usize,
+                      balance: Option<usize>|
+     -> Result<(usize, usize), String> {
         let (an, ap) = signs(a);
         let (bn, bp) = signs(b);
         if (an || bp) && !(ap || bn) {
@@ -215,8 +228,12 @@ pub(crate) fn infer(data: &[&GridRow]) -> Result<Inferred, String> {
             return Ok((b, a));
         }
         if let Some(bc) = balance {
-            let ab = rolls(&sample, bc, &|r| cents(cell(r, b), sep).abs() - cents(cell(r, a), sep).abs());
-            let ba = rolls(&sample, bc, &|r| cents(cell(r, a), sep).abs() - cents(cell(r, b), sep).abs());
+            let ab = rolls(&sample, bc, &|r| {
+                cents(cell(r, b), sep).abs() - cents(cell(r, a), sep).abs()
+            });
+            let ba = rolls(&sample, bc, &|r| {
+                cents(cell(r, a), sep).abs() - cents(cell(r, b), sep).abs()
+            });
             if ab > ba {
                 return Ok((a, b));
             }
@@ -282,7 +299,11 @@ pub(crate) fn infer(data: &[&GridRow]) -> Result<Inferred, String> {
         n => {
             return Err(format!(
                 "{n} columns hold amounts ({}); which is the transaction amount is not clear",
-                money.iter().map(|&i| col_name(i)).collect::<Vec<_>>().join(", ")
+                money
+                    .iter()
+                    .map(|&i| col_name(i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }
@@ -292,9 +313,17 @@ pub(crate) fn infer(data: &[&GridRow]) -> Result<Inferred, String> {
             roles[i] = Some(ColumnRole::CrDr);
         }
     }
-    for &i in &of(Kind::Word) {
-        if !roles.contains(&Some(ColumnRole::Type)) {
-            roles[i] = Some(ColumnRole::Type);
+    // Without free text, the column of a few repeated words (`Check`, `Deposit`) is the
+    // description; beside free text, it is the transaction type.
+    let mut texts = of(Kind::Text);
+    let words = of(Kind::Word);
+    if texts.is_empty() {
+        texts = words.clone();
+    } else {
+        for &i in &words {
+            if !roles.contains(&Some(ColumnRole::Type)) {
+                roles[i] = Some(ColumnRole::Type);
+            }
         }
     }
     for &i in &of(Kind::Currency) {
@@ -304,13 +333,15 @@ pub(crate) fn infer(data: &[&GridRow]) -> Result<Inferred, String> {
     }
     // Description: the text column with the most distinct values (longest on a tie); a
     // second text column of single tokens with digits is the reference.
-    let texts = of(Kind::Text);
     let score = |i: usize| {
         let d: BTreeSet<&str> = sample.iter().map(|r| cell(r, i)).collect();
         let len: usize = sample.iter().map(|r| cell(r, i).len()).sum();
         (d.len(), len)
     };
-    if let Some(&desc) = texts.iter().max_by_key(|&&i| (score(i), std::cmp::Reverse(i))) {
+    if let Some(&desc) = texts
+        .iter()
+        .max_by_key(|&&i| (score(i), std::cmp::Reverse(i)))
+    {
         roles[desc] = Some(ColumnRole::Description);
     }
     let reference = texts
@@ -337,7 +368,10 @@ pub(crate) fn infer(data: &[&GridRow]) -> Result<Inferred, String> {
         .filter_map(|i| roles[i].map(|r| format!("{} {}", col_name(i), r.as_str())))
         .collect::<Vec<_>>()
         .join(", ");
-    notes.insert(0, format!("no header row: columns placed by their content: {placed}"));
+    notes.insert(
+        0,
+        format!("no header row: columns placed by their content: {placed}"),
+    );
     Ok(Inferred { roles, notes })
 }
 
@@ -364,7 +398,9 @@ pub(crate) fn written_currency(data: &[&GridRow], money_cols: &[usize]) -> Optio
             }
         }
     }
-    (found.len() == 1).then(|| found.into_iter().next()).flatten()
+    (found.len() == 1)
+        .then(|| found.into_iter().next())
+        .flatten()
 }
 
 /// The statement's stated balance from its opening/closing balance rows (`stated`: opening?,
@@ -383,7 +419,11 @@ pub(crate) fn stated_balance(
         .filter(|s| s.0)
         .min_by_key(|s| (s.1, s.3))
         .copied();
-    let closing = stated.iter().filter(|s| !s.0).max_by_key(|s| (s.1, s.3)).copied();
+    let closing = stated
+        .iter()
+        .filter(|s| !s.0)
+        .max_by_key(|s| (s.1, s.3))
+        .copied();
     for (what, s) in [("opening", opening), ("closing", closing)] {
         if let Some((_, _, c, line)) = s {
             notes.push(format!(
@@ -392,8 +432,12 @@ pub(crate) fn stated_balance(
             ));
         }
     }
-    let open = opening.map(|s| s.2).or(derived.as_ref().map(|d| d.opening_cents));
-    let close = closing.map(|s| s.2).or(derived.as_ref().map(|d| d.closing_cents));
+    let open = opening
+        .map(|s| s.2)
+        .or(derived.as_ref().map(|d| d.opening_cents));
+    let close = closing
+        .map(|s| s.2)
+        .or(derived.as_ref().map(|d| d.closing_cents));
     match (open, close) {
         (Some(o), Some(c)) => Some(crate::model::StatedBalance {
             file: file.to_string(),
@@ -452,10 +496,16 @@ pub(crate) fn balance_row_kind(r: &GridRow) -> Option<bool> {
     for c in r.cells.iter() {
         let folded = deunicode::deunicode(c.trim()).to_ascii_lowercase();
         let t = folded.trim_matches(|ch: char| !ch.is_ascii_alphanumeric());
-        if OPENING.iter().any(|w| t == *w || t.starts_with(&format!("{w} "))) {
+        if OPENING
+            .iter()
+            .any(|w| t == *w || t.starts_with(&format!("{w} ")))
+        {
             return Some(true);
         }
-        if CLOSING.iter().any(|w| t == *w || t.starts_with(&format!("{w} "))) {
+        if CLOSING
+            .iter()
+            .any(|w| t == *w || t.starts_with(&format!("{w} ")))
+        {
             return Some(false);
         }
     }
@@ -515,7 +565,7 @@ mod tests {
     #[test]
     fn columns_by_content() {
         assert_eq!(
-            roles("DEBIT,2011/12/24,\"HOST 03719 MO\",($85.00)\nCHECK,2010/12/24,\"CHECK 2656\",($20.00)\nCREDIT,2008/12/24,\"Some Company PPD ID: 59728\",$3520.00\n").unwrap(),
+            roles("DEBIT,2011/12/24,\"HOST 03719 MO\",($85.00)\nCHECK,2010/12/24,\"CHECK 2656\",($20.00)\nCREDIT,2008/12/24,\"Some Company PPD ID: 59728\",$3520.00\nDEBIT,2007/12/24,\"GITHUB 0412\",($7.00)\nCREDIT,2006/12/24,\"Blarg PPD ID: 00jah\",$1558.52\nDEBIT,2005/12/24,\"WEBSITE-BAL\",($12.23)\n").unwrap(),
             vec![Some(Type), Some(BookingDate), Some(Description), Some(Amount)]
         );
         // Withdrawal / deposit with 0 placeholders, check numbers, running balance.
@@ -525,8 +575,16 @@ mod tests {
         );
         // A D/C column after an amount.
         assert_eq!(
-            roles("12/03/2013, 12.50, STARBUCKS 123, D\n12/04/2013, 100.00, PAYMENT THANK YOU, C\n").unwrap(),
-            vec![Some(BookingDate), Some(Amount), Some(Description), Some(CrDr)]
+            roles(
+                "12/03/2013, 12.50, STARBUCKS 123, D\n12/04/2013, 100.00, PAYMENT THANK YOU, C\n"
+            )
+            .unwrap(),
+            vec![
+                Some(BookingDate),
+                Some(Amount),
+                Some(Description),
+                Some(CrDr)
+            ]
         );
     }
 

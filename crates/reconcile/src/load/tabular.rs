@@ -3,14 +3,12 @@
 use chrono::NaiveDate;
 use tieout_domain::Cents;
 
-use super::profile::{BankProfile, ColumnRole, DateFormat, SignConvention};
-use super::values::{
-    DayOrder, DecimalSeparator, excel_serial, parse_amount, parse_date,
-};
 use super::grid::GridRow;
 use super::headers::role_for_header;
 use super::layout::{CREDIT_WORDS, DEBIT_WORDS};
+use super::profile::{BankProfile, ColumnRole, DateFormat, SignConvention};
 use super::sign::{self, Direction};
+use super::values::{DayOrder, DecimalSeparator, excel_serial, parse_amount, parse_date};
 use super::{LoadError, LoadedStatement};
 use crate::model::{Reject, SourceFormat, StatedBalance, StatementLine};
 
@@ -490,7 +488,12 @@ pub(crate) fn parse_table(
         None => {
             let values: Vec<&str> = data
                 .iter()
-                .flat_map(|r| [Some(booking_col), value_col].into_iter().flatten().map(|c| r.get(c)))
+                .flat_map(|r| {
+                    [Some(booking_col), value_col]
+                        .into_iter()
+                        .flatten()
+                        .map(|c| r.get(c))
+                })
                 .collect();
             let (o, why) = super::layout::day_order(&values, sep == DecimalSeparator::Comma)
                 .map_err(|reason| LoadError::UnsureColumns {
@@ -504,7 +507,9 @@ pub(crate) fn parse_table(
                 })?;
             let numeric = values.iter().any(|v| {
                 let b = v.as_bytes();
-                b.len() >= 6 && b[0].is_ascii_digit() && b[1..3].iter().any(|&c| matches!(c, b'/' | b'.' | b'-'))
+                b.len() >= 6
+                    && b[0].is_ascii_digit()
+                    && b[1..3].iter().any(|&c| matches!(c, b'/' | b'.' | b'-'))
             });
             if numeric && matches!(p.date_format, DateFormat::Auto) {
                 notes.push(format!(
@@ -876,5 +881,4 @@ mod tests {
         );
         assert!(grid_from_cells(Vec::new()).is_empty());
     }
-
 }
