@@ -17,6 +17,8 @@
 
 pub mod calendar;
 pub mod finding;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod model;
 pub mod money;
 pub mod period;

@@ -16,7 +16,7 @@ use tieout_reconcile::load::{self, BankProfile, LoadOptions, LoadedStatement};
 use tieout_reconcile::{SourceFormat, StatementLine};
 
 use crate::Outcome;
-use crate::outdir::StagedDir;
+use tieout::outdir::StagedDir;
 
 /// `tieout read`.
 #[derive(Debug, clap::Args)]
