@@ -112,6 +112,7 @@ fn a_mixed_file_matches_only_its_usd_lines_and_checks_the_eur_balance_in_eur() {
         payouts: &[],
         balances: &balances,
         rejects: &[],
+        control_breaks: &[],
         carry_forward: None,
         period: period(),
     };

@@ -86,8 +86,9 @@ pub(crate) fn set_aside(input: &ReconInput<'_>) -> Option<SetAside> {
         })
     };
     let mut balances = Vec::new();
-    let mut checked: BTreeMap<(String, Option<String>), (String, Vec<&StatedBalance>)> =
-        BTreeMap::new();
+    // (file, account) → (currency, its balances)
+    type Statement<'b> = (String, Vec<&'b StatedBalance>);
+    let mut checked: BTreeMap<(String, Option<String>), Statement<'_>> = BTreeMap::new();
     for b in input.balances {
         match in_foreign(b) {
             None => balances.push(b.clone()),

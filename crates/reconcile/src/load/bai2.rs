@@ -69,7 +69,7 @@ fn strip_terminator(line: &str) -> &str {
 /// (`AB/GS/RPFILE0001`) or in text (`08/18/23 Invoice`) is not followed by one.
 fn starts_record(prev: u8, rest: &str) -> Option<usize> {
     let skipped = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-    let r = rest[skipped..].as_bytes();
+    let r = &rest.as_bytes()[skipped..];
     if r.len() < 3 || !r[0].is_ascii_digit() || !r[1].is_ascii_digit() || r[2] != b',' {
         return None;
     }

@@ -105,7 +105,7 @@ fn kind_of(values: &[&str]) -> Kind {
         return Kind::Integer;
     }
     let ev: Vec<Option<bool>> = vals.iter().map(|v| money_evidence(v)).collect();
-    if ev.iter().all(Option::is_some) && ev.iter().any(|e| *e == Some(true)) {
+    if ev.iter().all(Option::is_some) && ev.contains(&Some(true)) {
         return Kind::Money;
     }
     let distinct: BTreeSet<String> = vals.iter().map(|v| up(v)).collect();
@@ -118,7 +118,7 @@ fn kind_of(values: &[&str]) -> Kind {
     Kind::Text
 }
 
-fn cell<'r>(r: &'r GridRow, i: usize) -> &'r str {
+fn cell(r: &GridRow, i: usize) -> &str {
     r.get(i)
 }
 
