@@ -31,7 +31,7 @@ use tieout_domain::{
 pub const BOOK_FILE: &str = "book.bin";
 const MAGIC: &[u8; 8] = b"TIEOBOOK";
 /// Bumped whenever the layout or a domain type's fields change.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Records per block.
 const BLOCK: usize = 16_384;
 
@@ -375,6 +375,7 @@ impl W {
             id,
             issuer_id,
             name,
+            description,
             slug,
             offering_type,
             status,
@@ -389,6 +390,7 @@ impl W {
             excluded_countries,
             included_countries,
             deadline,
+            timezone,
             created_at,
             opened_at,
             accepts_accredited,
@@ -419,6 +421,8 @@ impl W {
         self.otime(opened_at);
         self.obool(accepts_accredited);
         self.obool(accepts_non_accredited);
+        self.ostr(description);
+        self.ostr(timezone);
     }
 
     fn investor(&mut self, i: &tieout_domain::Investor) {
@@ -740,6 +744,8 @@ impl<'a> R<'a> {
             opened_at: self.otime()?,
             accepts_accredited: self.obool()?,
             accepts_non_accredited: self.obool()?,
+            description: self.ostr()?,
+            timezone: self.ostr()?,
         })
     }
 
@@ -859,6 +865,7 @@ mod tests {
             id: 7,
             issuer_id: Some(3),
             name: "Ωmega Brewing — Reg CF".into(),
+            description: Some("Tier 2 offering".into()),
             slug: "omega".into(),
             offering_type: OfferingType::from_wire("cf"),
             status: OfferingStatus::from_wire("some_future_status"),
@@ -875,6 +882,7 @@ mod tests {
             excluded_countries: vec!["KP".into(), "IR".into()],
             included_countries: vec![],
             deadline: NaiveDate::from_ymd_opt(2026, 12, 31),
+            timezone: Some("US/Pacific".into()),
             created_at: dt("2025-01-02T03:04:05.123456789Z"),
             opened_at: None,
             accepts_accredited: Some(true),

@@ -15,6 +15,7 @@
 // Cent amounts are written `2_500_00` (dollars_cents) on purpose.
 #![allow(clippy::inconsistent_digit_grouping)]
 
+pub mod countries;
 pub mod finding;
 pub mod model;
 pub mod money;
@@ -27,4 +28,4 @@ pub use finding::{Finding, RuleCode};
 pub use model::*;
 pub use money::{Cents, cents_to_decimal, decimal_to_cents, format_cents};
 pub use period::{Period, PeriodError};
-pub use rules::{CheckConfig, check, findings_csv};
+pub use rules::{CheckConfig, check, findings_csv, in_scope_on};
