@@ -40,6 +40,21 @@ pub use findings_csv::findings_csv;
 pub use offering::rega_tier;
 pub use regcf::{IssuerCapPosition, regcf_issuer_positions};
 
+/// What the rules do not model because the data cannot support it, in plain sentences for the
+/// regulator report's notes (the same list as `RULES.md` § Not modelled): silence on these is not
+/// compliance.
+pub const NOT_MODELLED: &[&str] = &[
+    "Spouses' joint Reg CF limit (instruction to 17 CFR 227.100(a)(2)): spouses are not linked in the data; each investor is judged alone.",
+    "Rule 501(e) exclusions from the 506(b) purchaser count (relatives sharing a home, entities owned by purchasers): not linked in the data, so they are counted as separate purchasers; sophistication (230.506(b)(2)(ii)) is not checkable.",
+    "506(c) verification (17 CFR 230.506(c)(2)(ii)): the Issuer API carries no verification evidence; no figure here says an investor was verified.",
+    "Reg CF issuer cap aggregation with affiliates and predecessors (instruction to 227.100(a)(1)): only offerings with the same issuer id are added up.",
+    "Section 12(g) holders of record per class and the $10,000,000 total-assets test: the data has neither classes nor the issuer's assets; holder counts are purchasers with funds taken, for information only.",
+    "Form C-U dates are computed from receipts; whether the intermediary's frequent progress updates make the 50%/100% filings unnecessary is not known; a final Form C-U is dated only when more than the target was accepted and the deadline is known.",
+    "Regulation A tier and exchange listing are read from the offering's name and description (or pinned); an unknown tier makes the purchase limit a warning.",
+    "Age of majority is 18 everywhere (19 in AL and NE, 21 in MS are not applied); net worth is taken as stated (primary-residence and 60-day debt rules of 230.501(a)(5)(i) not recomputed).",
+    "Regulation S offshore transaction and directed selling efforts (17 CFR 230.903(a)) are not in the data.",
+];
+
 /// Tunables of [`check`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckConfig {

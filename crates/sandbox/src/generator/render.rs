@@ -471,7 +471,12 @@ fn offering_json(o: &super::world::Offering, w: &World) -> String {
             "description",
             &format!(
                 "{company}: {} offering of {} through the Issuance platform.",
-                o.kind.wire(),
+                // The Reg A offering states its tier, as an offering circular does.
+                if o.kind == OffKind::RegA {
+                    "reg_a Tier 2"
+                } else {
+                    o.kind.wire()
+                },
                 sec
             ),
         )
