@@ -15,6 +15,7 @@
 // Cent amounts are written `2_500_00` (dollars_cents) on purpose.
 #![allow(clippy::inconsistent_digit_grouping)]
 
+pub mod calendar;
 pub mod countries;
 pub mod finding;
 pub mod model;
@@ -22,6 +23,7 @@ pub mod money;
 pub mod period;
 pub mod rules;
 pub mod sanctions;
+pub mod similarity;
 pub mod thresholds;
 
 pub use finding::{Finding, RuleCode};

@@ -10,6 +10,12 @@ use tieout_domain::sanctions::{
     MatchLevel, SanctionsIndex, SanctionsList, ScreenConfig, ScreenHit, SdnError, SdnFile, SdnFiles,
 };
 
+/// Whether this run is CI (`CI=true`), where the samples folder is always present: a missing
+/// folder is then a failure, never a silent pass.
+fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
 fn samples() -> Option<PathBuf> {
     let p = std::env::var("TIEOUT_SAMPLES")
         .map(PathBuf::from)
@@ -22,6 +28,11 @@ fn samples() -> Option<PathBuf> {
     if p.join("ofac").is_dir() {
         Some(p.join("ofac"))
     } else {
+        assert!(
+            !on_ci(),
+            "samples folder not found at {} (CI=true: CI always has ../shared/samples)",
+            p.display()
+        );
         eprintln!("SKIPPED: samples folder not found at {}", p.display());
         None
     }

@@ -5,6 +5,12 @@ use std::path::{Path, PathBuf};
 
 use tieout_reconcile::load::{BankProfile, LoadError, LoadOptions, load_payouts, load_statement};
 
+/// Whether this run is CI (`CI=true`), where the samples folder is always present: a missing
+/// folder is then a failure, never a silent pass.
+fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
 fn samples() -> Option<PathBuf> {
     let p = std::env::var("TIEOUT_SAMPLES")
         .map(PathBuf::from)
@@ -17,6 +23,11 @@ fn samples() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
+        assert!(
+            !on_ci(),
+            "samples folder not found at {} (CI=true: CI always has ../shared/samples)",
+            p.display()
+        );
         eprintln!("SKIPPED: samples folder not found at {}", p.display());
         None
     }

@@ -17,7 +17,6 @@ use serde::Serialize;
 use tieout_domain::{Book, Finding};
 use tieout_reconcile::model::{ExceptionRow, MatchRow, Reject, StatementLine};
 
-pub mod bizdays;
 pub mod cells;
 pub mod layout;
 pub mod models;

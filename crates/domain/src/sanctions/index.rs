@@ -9,6 +9,7 @@ use super::countries::iso2;
 use super::normalize::{Token, display_order, fold, name_tokens};
 use super::parse::{AliasKind, SanctionsList, SdnDob, SdnType};
 use crate::model::Investor;
+use crate::similarity::{jaro_winkler, length_penalised};
 
 /// Screening thresholds (a documented policy control).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -281,8 +282,8 @@ impl std::fmt::Debug for SanctionsIndex {
     }
 }
 
-/// Token similarity: Jaro-Winkler (prefix 4, boost threshold 0.7), × (1 − 0.3 × (0.9 − r) / 0.9)
-/// when the length ratio r is below 0.9, × 0.9 when the first letters differ. Tokens of ≤ 2
+/// Token similarity: Jaro-Winkler (prefix 4, boost threshold 0.7), discounted when the lengths
+/// differ ([`length_penalised`]: × (1 − 0.3 × (0.9 − r) / 0.9) when the ratio r is below 0.9), × 0.9 when the first letters differ. Tokens of ≤ 2
 /// letters must be equal.
 pub fn token_similarity(a: &str, b: &str) -> f64 {
     if a == b {
@@ -292,11 +293,7 @@ pub fn token_similarity(a: &str, b: &str) -> f64 {
     if la <= 2 || lb <= 2 {
         return 0.0;
     }
-    let mut s = strsim::jaro_winkler(a, b);
-    let ratio = la.min(lb) as f64 / la.max(lb) as f64;
-    if ratio < 0.9 {
-        s *= 1.0 - 0.3 * (0.9 - ratio) / 0.9;
-    }
+    let mut s = length_penalised(jaro_winkler(a, b), la, lb);
     if a.as_bytes().first() != b.as_bytes().first() {
         s *= 0.9;
     }

@@ -1,65 +1,35 @@
 //! The reconciliation engine: expected movements from the snapshot against statement lines and
 //! processor payout reports, in ordered, explainable passes.
 //!
-//! Passes (each match records its rule and a score in [0, 1]):
-//! 1. `exact_reference` — reference_id / payment_intent_id / processor ids found as tokens in a
-//!    line's description, references or counterparty (one tokenisation per line; candidates from
-//!    a polars inner join of a `(line, token hash)` frame with a `(movement, key hash)` frame,
-//!    every pair then checked on the keys themselves).
-//!    Two lines carrying the same reference that add up → `split_payment`; a second full payment
-//!    → DUPLICATE_PAYMENT.
-//!    `fuzzy_reference` — a reference with exactly one character mangled, when the amount fits
-//!    and only one open investment carries it (masked-key hash lookups, no pairwise scan).
-//!    A line still open after these that carries the reference or payment intent of any book
-//!    investment (one out of scope this period, or already paid) belongs to that investment: the
-//!    name passes never offer it to another one, and classification reports it against its own
-//!    (STATUS_MISMATCH, DUPLICATE_PAYMENT).
-//! 2. `payout_report` — a bank line carrying `po_…`, or equal to a payout's net total within the
-//!    payout date window, is broken down into the payout's items, each tied to its investment
-//!    by payment_intent_id.
-//! 3. `refund_pair` / `ach_return_pair` — refund and return debits paired with their investment
-//!    (pass 6's logic, run before the batches: a refund with its own debit line is not one a
-//!    processor netted inside a payout).
-//! 4. `batch_day_total` / `batch_subset_sum` / `batch_partial` — without a report, a batch credit
-//!    is explained by one day's receipt-dated card/ACH/crypto credits (day totals from a polars
-//!    `group_by([day, method])`), or by one card day plus one ACH day (different settlement
-//!    lags) less the card/ACH refunds of the line's day (one item may be left out when the
-//!    difference is exactly its cents, and only its), or by a bounded, deterministic subset-sum
-//!    that must find exactly one combination within its work budget (otherwise: exception,
-//!    never a guess). A line that states its item count (`… 186 ITEMS`) whose receipt-dated
-//!    charges of one method and day are most of it (fewer items, less money; one such day, and
-//!    the lag its file's other settlements showed) is matched to them (`batch_partial`) and the
-//!    rest of the line is an UNMATCHED_CREDIT — unless a bounded subset-sum over the charges
-//!    without a receipt date finds exactly the missing items. Candidates come only from
-//!    offerings whose money has been matched in the line's file (≥ 2 % of that offering's
-//!    matches) or nowhere yet; two rounds, so a settlement explained first frees its charges.
-//! 5. `amount_date_name` — amount within the method's tolerance, booking date inside the
-//!    directional business-day window, fuzzy counterparty name (FBO custodian names, truncation,
-//!    misspelling, transliteration; both the given and the family name must be on the line;
-//!    a surname-only hit — spouse, family company, trust — counts as a weak name when the amount
-//!    is exact; a credit above its expected amount needs a near-certain name).
-//!    Score = 0.45·name + 0.35·amount + 0.20·date.
-//!    Global greedy by score with deterministic tie-breaks (whole-name coverage, line order,
-//!    then investment); when another investor's name + amount evidence is within
-//!    `ambiguity_epsilon` and their whole names are not clearly apart (coverage of every name
-//!    token, e.g. `HUU PHUOC BUI` tells Hữu Phước Bùi from Hữu Phước Đặng) the line is
-//!    AMBIGUOUS_MATCH (a different date inside the window does not tell two payers apart); a
-//!    candidate beaten that way is deferred to the other investor. Candidates come from an
-//!    index keyed by pairs of name prefixes, family-name tokens and one-prefix/initial lines
-//!    (every line that can pass the name test), ordered by amount: one binary search per key.
-//! 6. `split_payment` — one investment paid by two or three lines of the same payer.
+//! A run ([`run`]) tokenises the statement lines once ([`line`]), then applies ordered passes to
+//! an exclusive-assignment state ([`state`]): each line's cents and each expected movement end
+//! in exactly one place. The passes, in order (each module's doc explains its rule):
+//! 1. [`passes::exact`] — exact references and payment intents;
+//!    [`passes::fuzzy_reference`] — one mangled character;
+//! 2. [`passes::payouts`] — processor payout reports;
+//! 3. [`passes::names`] over debits — refund and return pairs;
+//! 4. [`passes::batches`] — settlement batches without a report;
+//! 5. [`passes::names`] over credits — amount + date window + name;
+//! 6. [`passes::splits`] — one investment paid by two or three lines.
 //!
 //! A movement carried forward from a previous run that finds its money is matched with rule
-//! `carry_forward`. At the end, conservation is checked: every statement line's cents are split
-//! exactly across matches, exceptions and ignored parts, and every expected movement is in
-//! exactly one of matched / exception / ignored. A violation is a bug: [`ReconError::Conservation`].
-//! The summary's per-method figures and exception counts are polars `group_by` aggregations over
-//! the movements frame (see `frames`: money as i64 cents, dates as `Date`).
+//! `carry_forward`. What is left is classified ([`classify`]), stated balances are rolled
+//! forward ([`balance`]), conservation is checked ([`conservation`]: a violation is a bug,
+//! [`ReconError::Conservation`]) and the outcome and summary are built ([`outcome`]; per-method
+//! figures and exception counts are polars `group_by` aggregations over the movements frame, see
+//! `frames`: money as i64 cents, dates as `Date`).
 
+mod balance;
+mod classify;
+mod conservation;
 mod expected;
 mod frames;
-mod matcher;
+mod line;
+mod outcome;
 mod output;
+mod passes;
+mod run;
+mod state;
 pub mod subset;
 mod text;
 mod tolerances;
@@ -366,7 +336,7 @@ pub fn reconcile_prepared(
 /// it frees them on a background thread (about a second of one core's time at that size); a
 /// process that is about to exit may `std::mem::forget` it instead.
 pub struct Scratch {
-    inner: Option<matcher::Scratch>,
+    inner: Option<outcome::Scratch>,
 }
 
 impl Drop for Scratch {
@@ -408,7 +378,7 @@ pub fn reconcile_beside<R: Send>(
     if let Err(e) = tol.validate() {
         return (Err(e.into()), beside());
     }
-    let (outcome, r) = matcher::run(input, tol, prepared.moves, prepared.out_of_scope, beside);
+    let (outcome, r) = run::run(input, tol, prepared.moves, prepared.out_of_scope, beside);
     (
         outcome.map(|(o, inner)| (o, Scratch { inner: Some(inner) })),
         r,

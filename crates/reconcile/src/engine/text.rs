@@ -1,7 +1,7 @@
 //! Text helpers: key tokens (references, processor ids), name tokens and similarity, business
 //! days. Each statement line is tokenised once; matching is hash lookups, never a regex per pair.
 
-use chrono::{Datelike, NaiveDate};
+use tieout_domain::similarity::{jaro_winkler, length_penalised};
 
 /// Normalises a key (reference id, `pi_…`, `po_…`): ASCII alphanumerics and `_`, upper case.
 /// Hyphens, spaces and other punctuation are dropped so `INV-00123` and `inv00123` agree.
@@ -196,85 +196,7 @@ fn token_similarity(a: &str, b: &str) -> f64 {
         // Truncated by the bank's field width.
         return 0.95;
     }
-    // Jaro-Winkler is generous to tokens of very different lengths (`SMITH` scores 0.71 against
-    // `MERRIWEATHER`: every letter of the short one finds a partner in the long one's window),
-    // so a length ratio under 0.9 costs up to 30 % (the sanctions scorer's rule).
-    let ratio = short.len() as f64 / long.len() as f64;
-    let s = jaro_winkler(a, b);
-    if ratio < 0.9 {
-        s * (1.0 - 0.3 * (0.9 - ratio) / 0.9)
-    } else {
-        s
-    }
-}
-
-/// Jaro-Winkler similarity, the same arithmetic as `strsim::jaro_winkler` (so the same scores),
-/// without its per-call allocation for tokens of up to 64 bytes of ASCII (every name token is
-/// ASCII upper case: see [`name_tokens`]); anything else goes to `strsim`. It runs for every
-/// candidate pair of the amount + date + name pass, where an allocation per call was most of
-/// the cost at a million investments.
-fn jaro_winkler(a: &str, b: &str) -> f64 {
-    const MAX: usize = 64;
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if !a.is_ascii() || !b.is_ascii() || a.len() > MAX || b.len() > MAX {
-        return strsim::jaro_winkler(
-            std::str::from_utf8(a).unwrap_or_default(),
-            std::str::from_utf8(b).unwrap_or_default(),
-        );
-    }
-    let (a_len, b_len) = (a.len(), b.len());
-    let sim = if a_len == 0 && b_len == 0 {
-        1.0
-    } else if a_len == 0 || b_len == 0 {
-        0.0
-    } else {
-        let search_range = (a_len.max(b_len) / 2).saturating_sub(1);
-        let mut a_flags = [false; MAX];
-        let mut b_flags = [false; MAX];
-        let mut matches = 0_usize;
-        for (i, a_elem) in a.iter().enumerate() {
-            let min_bound = i.saturating_sub(search_range);
-            let max_bound = b_len.min(i + search_range + 1);
-            for j in min_bound..max_bound {
-                if *a_elem == b[j] && !b_flags[j] {
-                    a_flags[i] = true;
-                    b_flags[j] = true;
-                    matches += 1;
-                    break;
-                }
-            }
-        }
-        let mut transpositions = 0_usize;
-        if matches != 0 {
-            let mut k = 0;
-            for i in 0..a_len {
-                if a_flags[i] {
-                    while !b_flags[k] {
-                        k += 1;
-                    }
-                    if a[i] != b[k] {
-                        transpositions += 1;
-                    }
-                    k += 1;
-                }
-            }
-        }
-        transpositions /= 2;
-        if matches == 0 {
-            0.0
-        } else {
-            ((matches as f64 / a_len as f64)
-                + (matches as f64 / b_len as f64)
-                + ((matches - transpositions) as f64 / matches as f64))
-                / 3.0
-        }
-    };
-    if sim > 0.7 {
-        let prefix_length = a.iter().take(4).zip(b).take_while(|(x, y)| x == y).count();
-        sim + 0.1 * prefix_length as f64 * (1.0 - sim)
-    } else {
-        sim
-    }
+    length_penalised(jaro_winkler(a, b), short.len(), long.len())
 }
 
 /// Common Vietnamese family names (romanised, upper case): written first in the native order,
@@ -528,44 +450,9 @@ pub(crate) fn line_rail(type_code: Option<&str>, upper: &str) -> Rail {
 /// Least token similarity that counts as a token being present on a line.
 pub(crate) const COVERAGE_TOKEN_MIN: f64 = 0.8;
 
-fn weekdays_through(d: NaiveDate) -> i64 {
-    // Day 1 of the common era (0001-01-01) is a Monday in the proleptic Gregorian calendar.
-    let n = i64::from(d.num_days_from_ce());
-    (n / 7) * 5 + (n % 7).min(5)
-}
-
-/// Signed number of business days (Mon–Fri, no holiday calendar) from `from` to `to`:
-/// weekdays in (from, to]. Same day → 0; a weekend `to` counts as the Friday before.
-pub(crate) fn business_days(from: NaiveDate, to: NaiveDate) -> i64 {
-    weekdays_through(to) - weekdays_through(from)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Weekday;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn business_days_agree_with_a_calendar_walk() {
-        let start = d("2026-09-20");
-        for off in 0..40 {
-            let to = start + chrono::Duration::days(off);
-            let mut walk = 0;
-            let mut x = start;
-            while x < to {
-                x = x.succ_opt().unwrap();
-                if !matches!(x.weekday(), Weekday::Sat | Weekday::Sun) {
-                    walk += 1;
-                }
-            }
-            assert_eq!(business_days(start, to), walk, "to {to}");
-            assert_eq!(business_days(to, start), -walk);
-        }
-    }
 
     #[test]
     fn raw_key_shape_agrees_with_the_normalised_key() {
@@ -703,41 +590,6 @@ mod tests {
         assert!(s > 0.9, "{s}");
         let s = name_similarity(&name_tokens("John Smith"), &name_tokens("ACME HOLDINGS"));
         assert!(s < 0.7, "{s}");
-    }
-
-    #[test]
-    fn jaro_winkler_equals_strsim() {
-        let words = [
-            "",
-            "A",
-            "AB",
-            "JOHN",
-            "JON",
-            "JONH",
-            "MICHAEL",
-            "MICHEAL",
-            "SMITH",
-            "SMYTHE",
-            "ALEXANDRA",
-            "ALEXANDRIA",
-            "DIXON",
-            "DICKSONX",
-            "MARTHA",
-            "MARHTA",
-            "DWAYNE",
-            "DUANE",
-            "NGUYEN",
-            "NGUYENVANANHTHEQUICKBROWNFOXJUMPSOVERTHELAZYDOGANDKEEPSGOINGON",
-        ];
-        for a in words {
-            for b in words {
-                assert_eq!(
-                    jaro_winkler(a, b).to_bits(),
-                    strsim::jaro_winkler(a, b).to_bits(),
-                    "{a} / {b}"
-                );
-            }
-        }
     }
 
     #[test]

@@ -757,6 +757,12 @@ fn xlsx_has_typed_cells_and_every_line() {
     }
 }
 
+/// Whether this run is CI (`CI=true`), where the samples folder is always present: a missing
+/// folder is then a failure, never a silent pass.
+fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
 #[test]
 fn picks_sdn_names_from_a_real_list() {
     let dir = std::env::var("TIEOUT_SAMPLES").unwrap_or_else(|_| {
@@ -764,6 +770,10 @@ fn picks_sdn_names_from_a_real_list() {
     });
     let path = Path::new(&dir).join("ofac/sdn.csv");
     if !path.is_file() {
+        assert!(
+            !on_ci(),
+            "samples folder not found at {dir} (CI=true: CI always has ../shared/samples)"
+        );
         eprintln!("SKIPPED: samples folder not found at {dir}");
         return;
     }

@@ -1,0 +1,343 @@
+//! End of run: what is left. Lines and movements the passes did not settle become exceptions,
+//! ignored items with a reason, or open items to carry forward.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use rayon::prelude::*;
+use tieout_domain::calendar::weekdays_between;
+use tieout_domain::{Cents, Severity};
+
+use crate::engine::expected::{MoveKind, Movement, Req};
+use crate::engine::state::*;
+use crate::engine::text::{key_shaped, norm_key, norm_key_into, raw_key_shaped};
+use crate::engine::{IgnoredInvestment, OpenItem, ReconInput};
+use crate::model::ExceptionCode;
+
+pub(crate) const TRANSFER_WORDS: &[&str] = &[
+    "DISBURS",
+    "TRANSFER",
+    "ESCROW RELEASE",
+    "CLOSING",
+    "BOOK TRANSFER",
+    "INTERNAL",
+];
+pub(crate) const FEE_WORDS: &[&str] = &["FEE", "SERVICE CHARGE", "SVC CHG", "CHARGE"];
+
+/// The keys (normalised reference ids and payment intent ids, of the book's investments and of
+/// the movements, which include carried items) that are not [`key_shaped`]: spelt like words.
+pub(crate) fn word_like_keys(book: &tieout_domain::Book, moves: &[Movement]) -> HashSet<String> {
+    let word_like = |k: &String| k.len() >= super::text::MIN_KEY_LEN && !key_shaped(k);
+    let from_book = book.investments.par_iter().flat_map_iter(|inv| {
+        [
+            inv.reference_id.as_deref(),
+            inv.payment_intent_id.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|raw| !raw_key_shaped(raw))
+        .map(norm_key)
+        .filter(word_like)
+    });
+    let from_moves = moves
+        .par_iter()
+        .flat_map_iter(|m| m.keys.iter().filter(|k| word_like(k)).cloned());
+    from_book.chain(from_moves).collect()
+}
+
+/// For every line still open after the exact passes, the book investment whose reference id or
+/// payment intent id it carries (the lowest index when several): one parallel scan of the book
+/// against the open lines' keys.
+pub(crate) fn book_key_hits(state: &State<'_>, input: &ReconInput<'_>) -> Vec<Option<usize>> {
+    let open_keys: HashSet<&str> = state
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(l, _)| !state.used[*l])
+        .flat_map(|(_, line)| line.keys.iter().map(String::as_str))
+        .collect();
+    // Each key is normalised into one buffer per task: no allocation per investment.
+    let hits: Vec<(&str, usize)> = input
+        .book
+        .investments
+        .par_iter()
+        .enumerate()
+        .fold(
+            || (Vec::new(), String::new()),
+            |(mut hits, mut buf), (i, inv)| {
+                for raw in [
+                    inv.reference_id.as_deref(),
+                    inv.payment_intent_id.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    norm_key_into(raw, &mut buf);
+                    if buf.len() >= super::text::MIN_KEY_LEN
+                        && let Some(&k) = open_keys.get(buf.as_str())
+                    {
+                        hits.push((k, i));
+                    }
+                }
+                (hits, buf)
+            },
+        )
+        .map(|(hits, _)| hits)
+        .reduce(Vec::new, |mut a, b| {
+            a.extend(b);
+            a
+        });
+    let mut book_keys: HashMap<&str, usize> = HashMap::default();
+    for (k, i) in hits {
+        let e = book_keys.entry(k).or_insert(i);
+        *e = (*e).min(i);
+    }
+    state
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(l, line)| {
+            if state.used[l] {
+                return None;
+            }
+            line.keys
+                .iter()
+                .filter_map(|k| book_keys.get(k.as_str()))
+                .copied()
+                .min()
+        })
+        .collect()
+}
+
+pub(crate) fn classify_lines(state: &mut State<'_>, input: &ReconInput<'_>) {
+    // Bank fees.
+    for l in 0..state.lines.len() {
+        let line = &state.lines[l];
+        if state.used[l] {
+            continue;
+        }
+        if line.amount == 0 {
+            state.ignore_line(l, 0, "zero-amount line".into());
+        } else if line.amount < 0
+            && -line.amount <= state.tol.bank_fee_max_cents
+            && line.has_word(FEE_WORDS)
+            && state.book_hit[l].is_none()
+        {
+            state.ignore_line(l, line.amount, "bank fee".into());
+        }
+    }
+    // Inter-account transfers (escrow disbursement out of one account, into another).
+    let mut credits: HashMap<Cents, Vec<usize>> = HashMap::default();
+    for (l, line) in state.lines.iter().enumerate() {
+        if !state.used[l] && line.amount > 0 {
+            credits.entry(line.amount).or_default().push(l);
+        }
+    }
+    for l in 0..state.lines.len() {
+        let line = &state.lines[l];
+        if state.used[l] || line.amount >= 0 {
+            continue;
+        }
+        let acct = (line.src.account.clone(), line.src.file.clone());
+        let mut c: Vec<(i64, usize)> = credits
+            .get(&-line.amount)
+            .into_iter()
+            .flatten()
+            .filter(|&&c| {
+                let other = &state.lines[c];
+                !state.used[c]
+                    && (other.src.account.clone(), other.src.file.clone()) != acct
+                    && other
+                        .src
+                        .account
+                        .as_ref()
+                        .is_none_or(|a| Some(a) != line.src.account.as_ref())
+                    && (other.date - line.date).num_days().abs() <= state.tol.transfer_days
+                    && (line.has_word(TRANSFER_WORDS) || other.has_word(TRANSFER_WORDS))
+            })
+            .map(|&c| ((state.lines[c].date - line.date).num_days().abs(), c))
+            .collect();
+        c.sort_unstable();
+        if let Some(&(_, c)) = c.first() {
+            let (a, b) = (state.lines[l].label(), state.lines[c].label());
+            let (la, ca) = (state.lines[l].amount, state.lines[c].amount);
+            state.ignore_line(l, la, format!("inter-account transfer, paired with {b}"));
+            state.ignore_line(c, ca, format!("inter-account transfer, paired with {a}"));
+        }
+    }
+    for l in 0..state.lines.len() {
+        if state.used[l] {
+            continue;
+        }
+        let line = &state.lines[l];
+        let a = line.amount;
+        if let Some(i) = state.book_hit[l] {
+            let inv = &input.book.investments[i];
+            let (code, detail) = if a < 0 {
+                (
+                    ExceptionCode::StatusMismatch,
+                    format!(
+                        "Debit of {} references investment {} whose status is {}; no refund or return is recorded on the platform — update the status or recall the payment.",
+                        money(a.saturating_abs()),
+                        inv.id,
+                        inv.status
+                    ),
+                )
+            } else if inv.status.funds_taken()
+                || inv.status == tieout_domain::InvestmentStatus::Refunded
+            {
+                (
+                    ExceptionCode::DuplicatePayment,
+                    format!(
+                        "Credit of {} references investment {} ({}) whose payment is already accounted for; confirm with the investor and return the duplicate.",
+                        money(a),
+                        inv.id,
+                        inv.status
+                    ),
+                )
+            } else {
+                (
+                    ExceptionCode::StatusMismatch,
+                    format!(
+                        "Credit of {} references investment {} whose status is {} and is not expected this period; update the status or return the funds.",
+                        money(a),
+                        inv.id,
+                        inv.status
+                    ),
+                )
+            };
+            state.line_exception(code, l, a, Some(inv.id), None, detail);
+            continue;
+        }
+        if let Some(m) = state.dup_hint[l] {
+            let inv = state.moves[m].investment_id;
+            state.line_exception(
+                ExceptionCode::DuplicatePayment,
+                l,
+                a,
+                Some(inv),
+                None,
+                format!("Same payer and amount ({}) as the line matched to investment {inv}; likely paid twice — confirm and return the duplicate.", money(a)),
+            );
+            continue;
+        }
+        if let Some((code, detail)) = state.batch_hint[l].clone() {
+            state.line_exception(code, l, a, None, None, detail);
+            continue;
+        }
+        let (code, detail) = if a > 0 {
+            (
+                ExceptionCode::UnmatchedCredit,
+                format!(
+                    "Credit of {} on {} matches no investment; identify the payer and record the investment or return the funds.",
+                    money(a),
+                    line.date
+                ),
+            )
+        } else {
+            (
+                ExceptionCode::UnmatchedDebit,
+                format!(
+                    "Debit of {} on {} matches no refund, return or disbursement; find its authorisation.",
+                    money(a.saturating_abs()),
+                    line.date
+                ),
+            )
+        };
+        state.line_exception(code, l, a, None, None, detail);
+    }
+}
+
+pub(crate) fn classify_moves(state: &mut State<'_>, input: &ReconInput<'_>) -> Vec<OpenItem> {
+    let mut open = Vec::new();
+    let period = input.period;
+    for m in 0..state.moves.len() {
+        if state.done[m] {
+            continue;
+        }
+        let movement = &state.moves[m];
+        match &movement.req {
+            Req::Optional(reason) | Req::Shadow { reason, .. } => {
+                let ign = IgnoredInvestment {
+                    investment_id: movement.investment_id,
+                    movement: movement.kind.label().into(),
+                    expected_cents: movement.expected,
+                    reason: reason.to_string(),
+                };
+                state.ignored_movements.push((Some(m), ign));
+                state.done[m] = true;
+            }
+            Req::Required => {
+                let movement = state.moves[m].clone();
+                let t = movement.tolerance(state.tol);
+                let in_transit = movement.kind == MoveKind::Credit
+                    && weekdays_between(movement.date, period.last) < t.window_max_days;
+                let since = movement
+                    .carried
+                    .map(|d| format!(" (open since the period ending {d})"))
+                    .unwrap_or_default();
+                let (code, sev, detail) = if let Some(lbl) = state.ambiguous_movement[m].clone() {
+                    (
+                        ExceptionCode::AmbiguousMatch,
+                        Severity::Warning,
+                        format!(
+                            "Investment {} ({}) has candidate money on {lbl} that fits another investment equally well; assign it by hand.",
+                            movement.investment_id,
+                            money(movement.expected)
+                        ),
+                    )
+                } else if movement.kind == MoveKind::Refund {
+                    (
+                        ExceptionCode::StatusMismatch,
+                        Severity::Warning,
+                        format!(
+                            "Platform says investment {} was refunded on {} but no refund debit of {} was found{since}; confirm the refund was sent.",
+                            movement.investment_id,
+                            movement.date,
+                            money(movement.expected.saturating_abs())
+                        ),
+                    )
+                } else if in_transit {
+                    (
+                        ExceptionCode::UnmatchedInvestment,
+                        Severity::Info,
+                        format!(
+                            "Investment {} ({}, {}) dated {} may still be in transit after the period end; carried forward{since}.",
+                            movement.investment_id,
+                            money(movement.expected),
+                            movement.method.label(),
+                            movement.date
+                        ),
+                    )
+                } else {
+                    (
+                        ExceptionCode::UnmatchedInvestment,
+                        Severity::Warning,
+                        format!(
+                            "No statement line for investment {} ({}, {}) dated {}{since}; confirm the money arrived or correct the status.",
+                            movement.investment_id,
+                            money(movement.expected),
+                            movement.method.label(),
+                            movement.date
+                        ),
+                    )
+                };
+                state.movement_exception(code, sev, m, detail);
+                open.push(OpenItem {
+                    investment_id: movement.investment_id,
+                    kind: movement.kind.label().into(),
+                    method: movement.method.label().into(),
+                    status: movement.status.as_wire().to_string(),
+                    expected_cents: movement.expected,
+                    alt_cents: movement.alt,
+                    date: movement.date,
+                    reference_id: movement.reference_id.clone(),
+                    payment_intent_id: movement.payment_intent_id.clone(),
+                    names: movement.display_names.to_vec(),
+                    code: code.as_str().into(),
+                    first_open_period_end: movement.carried.unwrap_or(period.last),
+                });
+            }
+        }
+    }
+    open
+}

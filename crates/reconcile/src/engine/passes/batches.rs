@@ -1,0 +1,608 @@
+//! Pass 4, `batch_day_total` / `batch_subset_sum` / `batch_partial`: without a report, a batch
+//! credit is explained by one day's receipt-dated card/ACH/crypto credits (day totals from a
+//! polars `group_by([day, method])`), or by one card day plus one ACH day (different settlement
+//! lags) less the card/ACH refunds of the line's day (one item may be left out when the
+//! difference is exactly its cents, and only its), or by a bounded, deterministic subset-sum
+//! that must find exactly one combination within its work budget (otherwise: exception, never a
+//! guess).
+//!
+//! A line that states its item count (`… 186 ITEMS`) whose receipt-dated charges of one method
+//! and day are most of it (fewer items, less money; one such day, and the lag its file's other
+//! settlements showed) is matched to them (`batch_partial`) and the rest of the line is an
+//! UNMATCHED_CREDIT — unless a bounded subset-sum over the charges without a receipt date finds
+//! exactly the missing items.
+//!
+//! Candidates come only from offerings whose money has been matched in the line's file (≥ 2 % of
+//! that offering's matches) or nowhere yet; two rounds, so a settlement explained first frees its
+//! charges.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
+
+use chrono::{Duration, NaiveDate};
+use tieout_domain::Cents;
+use tieout_domain::calendar::weekdays_between;
+
+use crate::engine::ReconError;
+use crate::engine::expected::{Method, MoveKind};
+use crate::engine::frames::{self, DayCharge};
+use crate::engine::run::frame_err;
+use crate::engine::state::*;
+use crate::engine::subset::{self, Subset};
+use crate::model::ExceptionCode;
+
+pub(crate) fn pass_batches(state: &mut State<'_>) -> Result<(), ReconError> {
+    let mut by_date: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
+    for (m, movement) in state.moves.iter().enumerate() {
+        if movement.kind == MoveKind::Credit
+            && movement.method.batched()
+            && !movement.is_shadow()
+            && !state.done[m]
+            && movement.expected > 0
+        {
+            by_date.entry(movement.date).or_default().push(m);
+        }
+    }
+    // Card/ACH refunds a processor nets inside the payout of the refund's day.
+    let mut refunds: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
+    for (m, movement) in state.moves.iter().enumerate() {
+        if movement.kind == MoveKind::Refund
+            && matches!(movement.method, Method::Card | Method::Ach)
+            && !movement.is_shadow()
+            && !state.done[m]
+            && movement.alt.unwrap_or(movement.expected) < 0
+        {
+            refunds.entry(movement.date).or_default().push(m);
+        }
+    }
+    // Negative net payouts (refunds that day exceeded charges) net charges against refunds.
+    for l in 0..state.lines.len() {
+        if !state.used[l] && state.lines[l].amount < 0 && state.lines[l].is_batch {
+            batch_negative(state, l);
+        }
+    }
+    if by_date.is_empty() {
+        return Ok(());
+    }
+    // Two rounds: a settlement explained in the first round takes its charges out of the
+    // candidate days of another (a processor payout and a direct ACH batch share ACH days).
+    // Settlement lags (business days from receipt to the line) each file's settlements have
+    // shown so far, per method: a batch whose core could be one of several days takes the
+    // day its file's other settlements agree on.
+    let mut lags: Lags = BTreeMap::new();
+    for _round in 0..2 {
+        let mut progress = false;
+        // Which statement files each offering's money has been matched in so far (exact
+        // references, payout reports, refunds), counting a file only when it holds at least 2 %
+        // of the offering's matches (one stray match does not make a file the offering's): a
+        // settlement line only draws on offerings seen in its own file (or not seen yet).
+        let mut counts: HashMap<i64, BTreeMap<&str, usize>> = HashMap::default();
+        for (_, l, m) in &state.matches {
+            if let Some(o) = state.moves[*m].offering_id {
+                *counts
+                    .entry(o)
+                    .or_default()
+                    .entry(state.lines[*l].src.file.as_str())
+                    .or_default() += 1;
+            }
+        }
+        let offering_files: HashMap<i64, std::collections::BTreeSet<&str>> = counts
+            .into_iter()
+            .map(|(o, files)| {
+                let total: usize = files.values().sum();
+                let set = files
+                    .into_iter()
+                    .filter(|(_, n)| n * 50 >= total)
+                    .map(|(f, _)| f)
+                    .collect();
+                (o, set)
+            })
+            .collect();
+        for l in 0..state.lines.len() {
+            // Only lines that say they are settlements (`batch_words`): keeps this pass off the
+            // investor wires and bounds its work.
+            if state.used[l] || state.lines[l].amount <= 0 || !state.lines[l].is_batch {
+                continue;
+            }
+            progress |= batch_line(state, l, &by_date, &refunds, &offering_files, &mut lags)?;
+        }
+        if !progress {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Settlement lags seen per (statement file, method).
+pub(crate) type Lags = BTreeMap<(String, Method), std::collections::BTreeSet<i64>>;
+
+/// Records the lag of each method whose receipt-dated charges in `parts` share one day.
+pub(crate) fn learn_lags(state: &State<'_>, l: usize, parts: &[(usize, Cents)], lags: &mut Lags) {
+    let ld = state.lines[l].date;
+    let mut seen: BTreeMap<Method, std::collections::BTreeSet<i64>> = BTreeMap::new();
+    for &(m, _) in parts {
+        let movement = &state.moves[m];
+        if movement.kind == MoveKind::Credit && movement.receipt_dated {
+            seen.entry(movement.method)
+                .or_default()
+                .insert(weekdays_between(ld, movement.date));
+        }
+    }
+    for (method, days) in seen {
+        if days.len() == 1 {
+            lags.entry((state.lines[l].src.file.clone(), method))
+                .or_default()
+                .extend(days);
+        }
+    }
+}
+
+/// The item count a settlement line states (`ACH SETTLEMENT BATCH 186 ITEMS`), if any.
+pub(crate) fn stated_items(upper: &str) -> Option<usize> {
+    let words: Vec<&str> = upper.split_whitespace().collect();
+    words.windows(2).find_map(|w| {
+        (w[1] == "ITEMS" || w[1] == "ITEM")
+            .then(|| w[0].parse::<usize>().ok())
+            .flatten()
+            .filter(|n| *n > 0)
+    })
+}
+
+/// Accepts `parts` (movement, cents) of batch line `l`. With `absorb`, the last part takes
+/// whatever remains of the line so its cents are fully attributed.
+pub(crate) fn accept_parts(
+    state: &mut State<'_>,
+    l: usize,
+    parts: &[(usize, Cents)],
+    rule: &str,
+    score: f64,
+    absorb: bool,
+) {
+    let line_amount = state.lines[l].amount;
+    let mut attributed = 0;
+    for (i, &(m, e)) in parts.iter().enumerate() {
+        let bank = if absorb && i + 1 == parts.len() {
+            line_amount - attributed
+        } else {
+            e
+        };
+        attributed += bank;
+        state.accept(m, l, rule, score, e, bank);
+    }
+}
+
+/// One positive settlement line of pass 3; returns whether it was explained (wholly or, for a
+/// stated item count, in part).
+pub(crate) fn batch_line(
+    state: &mut State<'_>,
+    l: usize,
+    by_date: &BTreeMap<NaiveDate, Vec<usize>>,
+    refunds: &BTreeMap<NaiveDate, Vec<usize>>,
+    offering_files: &HashMap<i64, std::collections::BTreeSet<&str>>,
+    lags: &mut Lags,
+) -> Result<bool, ReconError> {
+    let max_lag = [&state.tol.card, &state.tol.ach, &state.tol.crypto]
+        .iter()
+        .map(|t| t.window_max_days)
+        .max()
+        .unwrap_or(5);
+    let ld = state.lines[l].date;
+    let lo = ld - Duration::days(max_lag * 2 + 4);
+    let file = state.lines[l].src.file.as_str();
+    // An offering whose money has so far been seen only in other statement files does not
+    // settle into this one (`offering_files`).
+    let here = |m: usize| {
+        state.moves[m]
+            .offering_id
+            .and_then(|o| offering_files.get(&o))
+            .is_none_or(|fs| fs.contains(file))
+    };
+    let cands: Vec<usize> = by_date
+        .range(lo..=ld)
+        .flat_map(|(_, ms)| ms.iter().copied())
+        .filter(|&m| !state.done[m] && here(m) && state.window_ok(m, ld).is_some())
+        .collect();
+    if cands.is_empty() {
+        return Ok(false);
+    }
+    let amount = state.lines[l].amount;
+    // A: one business day's total, per group.
+    let groups: [fn(Method) -> bool; 4] = [
+        |m| matches!(m, Method::Card | Method::Ach),
+        |m| m == Method::Card,
+        |m| m == Method::Ach,
+        |m| m == Method::Crypto,
+    ];
+    let mut hits: Vec<Vec<(usize, Cents)>> = Vec::new();
+    let push_hit = |mut set: Vec<(usize, Cents)>, hits: &mut Vec<Vec<(usize, Cents)>>| {
+        set.sort_unstable();
+        if !set.is_empty() && !hits.contains(&set) {
+            hits.push(set);
+        }
+    };
+    // Day totals use receipt-dated charges only: another date says nothing about the day a
+    // processor settles the charge (those are left to the subset search).
+    let mut days: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    let mut charges: Vec<DayCharge> = Vec::with_capacity(cands.len());
+    for &m in cands.iter().filter(|&&m| state.moves[m].receipt_dated) {
+        let day = weekdays_between(ld, state.moves[m].date);
+        days.entry(day).or_default().push(m);
+        charges.push(DayCharge {
+            day,
+            method: state.moves[m].method,
+            expected: state.moves[m].expected,
+        });
+    }
+    let members = |day: i64, g: fn(Method) -> bool, state: &State<'_>| -> Vec<(usize, Cents)> {
+        days.get(&day)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&m| g(state.moves[m].method))
+            .map(|m| (m, state.moves[m].expected))
+            .collect()
+    };
+    // Day totals per method from the frame; a group's members are listed only when its total
+    // fits.
+    let totals = frames::day_totals(&charges).map_err(frame_err)?;
+    for (&day, t) in &totals {
+        let per_group = [
+            (t.card.0 + t.ach.0, t.card.1 + t.ach.1),
+            t.card,
+            t.ach,
+            t.crypto,
+        ];
+        for (g, (sum, n)) in groups.iter().zip(per_group) {
+            // A one-item day total is fine here: the line says it is a settlement.
+            if n == 0 || (sum - amount).abs() > state.tol.batch_abs_cents {
+                continue;
+            }
+            push_hit(members(day, *g, state), &mut hits);
+        }
+    }
+    // A2: a processor payout settles card and ACH charges with different lags (card T+2, ACH
+    // T+4) and nets the refunds made on its own day: one card day + one ACH day (either may be
+    // absent) − that day's card/ACH refunds (the gross goes back to the payer).
+    let refund_parts: Vec<(usize, Cents)> = refunds
+        .range(ld - Duration::days(3)..=ld)
+        .flat_map(|(_, ms)| ms.iter().copied())
+        .filter(|&m| !state.done[m] && here(m) && weekdays_between(state.moves[m].date, ld) == 0)
+        .map(|m| (m, state.moves[m].alt.unwrap_or(state.moves[m].expected)))
+        .collect();
+    let refund_total: Cents = refund_parts.iter().map(|p| p.1).sum();
+    let card_days: Vec<Option<(i64, Cents)>> = std::iter::once(None)
+        .chain(
+            totals
+                .iter()
+                .filter(|(_, t)| t.card.1 > 0)
+                .map(|(d, t)| Some((*d, t.card.0))),
+        )
+        .collect();
+    let ach_days: Vec<Option<(i64, Cents)>> = std::iter::once(None)
+        .chain(
+            totals
+                .iter()
+                .filter(|(_, t)| t.ach.1 > 0)
+                .map(|(d, t)| Some((*d, t.ach.0))),
+        )
+        .collect();
+    let refund_options: &[bool] = if refund_parts.is_empty() {
+        &[false]
+    } else {
+        &[false, true]
+    };
+    for cd in &card_days {
+        for ad in &ach_days {
+            if cd.is_none() && ad.is_none() {
+                continue;
+            }
+            for &with_refunds in refund_options {
+                let sum = cd.map_or(0, |x| x.1)
+                    + ad.map_or(0, |x| x.1)
+                    + if with_refunds { refund_total } else { 0 };
+                // With the day's refunds, one item may belong elsewhere (a refund with its own
+                // debit line not found yet, a charge settled in another payout): the difference
+                // must then be exactly one item's cents, and only one item's.
+                let mut left_out: Option<usize> = None;
+                if (sum - amount).abs() > state.tol.batch_abs_cents {
+                    if !with_refunds || state.tol.batch_abs_cents != 0 {
+                        continue;
+                    }
+                    let d = sum - amount;
+                    let mut hit = refund_parts
+                        .iter()
+                        .map(|p| p.0)
+                        .chain(
+                            cd.iter()
+                                .flat_map(|(d, _)| members(*d, groups[1], state))
+                                .map(|p| p.0),
+                        )
+                        .chain(
+                            ad.iter()
+                                .flat_map(|(d, _)| members(*d, groups[2], state))
+                                .map(|p| p.0),
+                        )
+                        .filter(|&m| {
+                            let movement = &state.moves[m];
+                            let c = if movement.kind == MoveKind::Refund {
+                                movement.alt.unwrap_or(movement.expected)
+                            } else {
+                                movement.expected
+                            };
+                            c == d
+                        });
+                    match (hit.next(), hit.next()) {
+                        (Some(m), None) => left_out = Some(m),
+                        _ => continue,
+                    }
+                }
+                let mut set: Vec<(usize, Cents)> = Vec::new();
+                if let Some((d, _)) = cd {
+                    set.extend(members(*d, groups[1], state));
+                }
+                if let Some((d, _)) = ad {
+                    set.extend(members(*d, groups[2], state));
+                }
+                if with_refunds {
+                    set.extend(refund_parts.iter().copied());
+                }
+                set.retain(|p| Some(p.0) != left_out);
+                push_hit(set, &mut hits);
+            }
+        }
+    }
+    tracing::debug!(
+        line = %state.lines[l].label(),
+        amount,
+        candidates = cands.len(),
+        refunds = refund_parts.len(),
+        refund_total,
+        hits = hits.len(),
+        days = ?totals.iter().map(|(d, t)| (*d, t.card, t.ach)).collect::<Vec<_>>(),
+        "engine: batch line"
+    );
+    if hits.len() == 1 {
+        let set = hits.remove(0);
+        learn_lags(state, l, &set, lags);
+        accept_parts(state, l, &set, "batch_day_total", 0.95, true);
+        return Ok(true);
+    }
+    // B: bounded subset-sum per group (Stripe methods together; crypto alone).
+    let mut outcome: Option<(ExceptionCode, String)> = None;
+    for g in [groups[0], groups[3]] {
+        let set: Vec<usize> = cands
+            .iter()
+            .copied()
+            .filter(|&m| g(state.moves[m].method))
+            .collect();
+        if set.len() < 2 {
+            continue;
+        }
+        if set.len() > state.tol.subset_sum_max_candidates {
+            outcome = Some((
+                ExceptionCode::UnmatchedCredit,
+                format!(
+                    "Looks like a batch settlement but {} candidate investments are in its window (limit {}); supply the processor payout report.",
+                    set.len(),
+                    state.tol.subset_sum_max_candidates
+                ),
+            ));
+            continue;
+        }
+        let amounts: Vec<Cents> = set.iter().map(|&m| state.moves[m].expected).collect();
+        match subset::find_unique(
+            &amounts,
+            amount,
+            state.tol.batch_abs_cents,
+            2,
+            state.tol.subset_sum_budget,
+        ) {
+            Subset::Unique(ix) => {
+                let parts: Vec<(usize, Cents)> = ix
+                    .iter()
+                    .map(|&i| (set[i], state.moves[set[i]].expected))
+                    .collect();
+                learn_lags(state, l, &parts, lags);
+                accept_parts(state, l, &parts, "batch_subset_sum", 0.8, true);
+                return Ok(true);
+            }
+            Subset::Multiple => {
+                outcome = Some((ExceptionCode::AmbiguousMatch, "Batch settlement: several combinations of investments add up to this amount; supply the processor payout report or assign by hand.".into()));
+            }
+            Subset::GaveUp => {
+                outcome = Some((ExceptionCode::UnmatchedCredit, "Batch settlement: the subset search ran out of its work budget without a proven answer; supply the processor payout report.".into()));
+            }
+            Subset::NotFound => {}
+        }
+    }
+    // C: a batch that states its item count (`ACH SETTLEMENT BATCH 186 ITEMS`) and whose
+    // receipt-dated charges of one method and one day are most of it (fewer items, less money):
+    // those charges are its core. The rest are credits whose settlement day their date cannot
+    // give (a failed ACH dated by `processed_at` is still swept before it is returned): a
+    // bounded subset-sum over them with exactly the missing count, else the rest of the line is
+    // an exception. Accepted only when exactly one (method, day) core fits.
+    if let Some(n_items) = stated_items(&state.lines[l].upper) {
+        let mut cores: Vec<(Method, i64, Vec<usize>, Cents)> = Vec::new();
+        for (&day, ms) in &days {
+            for method in [Method::Ach, Method::Card, Method::Crypto] {
+                let f: Vec<usize> = ms
+                    .iter()
+                    .copied()
+                    .filter(|&m| state.moves[m].method == method && state.moves[m].receipt_dated)
+                    .collect();
+                let sum: Cents = f.iter().map(|&m| state.moves[m].expected).sum();
+                if !f.is_empty() && f.len() < n_items && 2 * f.len() >= n_items && sum < amount {
+                    cores.push((method, day, f, sum));
+                }
+            }
+        }
+        // Where this file's settlements have shown their lag, the core must agree with it.
+        let file = &state.lines[l].src.file;
+        cores.retain(|(method, day, _, _)| {
+            lags.get(&(file.clone(), *method))
+                .is_none_or(|d| d.contains(day))
+        });
+        if cores.len() == 1 {
+            let (method, _, core, sum) = cores.remove(0);
+            let k = n_items - core.len();
+            let rest = amount - sum;
+            let pool: Vec<usize> = by_date
+                .range(lo..=ld)
+                .flat_map(|(_, ms)| ms.iter().copied())
+                .filter(|&m| {
+                    let movement = &state.moves[m];
+                    !state.done[m]
+                        && !movement.receipt_dated
+                        && movement.method == method
+                        && here(m)
+                })
+                .collect();
+            let mut extra: Vec<usize> = Vec::new();
+            if pool.len() >= k && pool.len() <= state.tol.subset_sum_max_candidates {
+                let amounts: Vec<Cents> = pool.iter().map(|&m| state.moves[m].expected).collect();
+                if let Subset::Unique(ix) = subset::find_unique(
+                    &amounts,
+                    rest,
+                    state.tol.batch_abs_cents,
+                    1,
+                    state.tol.subset_sum_budget,
+                ) && ix.len() == k
+                {
+                    extra = ix.iter().map(|&i| pool[i]).collect();
+                }
+            }
+            let mut parts: Vec<(usize, Cents)> = core
+                .iter()
+                .chain(&extra)
+                .map(|&m| (m, state.moves[m].expected))
+                .collect();
+            parts.sort_unstable();
+            learn_lags(state, l, &parts, lags);
+            if extra.is_empty() {
+                accept_parts(state, l, &parts, "batch_partial", 0.8, false);
+                let lbl_date = state.moves[core[0]].date;
+                state.line_exception(
+                    ExceptionCode::UnmatchedCredit,
+                    l,
+                    rest,
+                    None,
+                    None,
+                    format!(
+                        "Settlement of {n_items} items: the {} {} charges dated {lbl_date} explain {}; the other {k} items ({}) are not identified (charges without a receipt date, e.g. failed ACH debits later returned) — get the batch detail from the bank or processor.",
+                        core.len(),
+                        method.label(),
+                        money(sum),
+                        money(rest)
+                    ),
+                );
+            } else {
+                accept_parts(state, l, &parts, "batch_subset_sum", 0.8, true);
+            }
+            return Ok(true);
+        }
+    }
+    if !state.used[l] {
+        state.batch_hint[l] = outcome;
+    }
+    Ok(false)
+}
+
+/// A processor settlement line with a negative amount: the day's charges (net of processing
+/// fees, positive) and refunds (the gross returned to the card or bank account, negative) whose
+/// sum is the line. Accepted only when a bounded signed subset-sum proves exactly one
+/// combination; several combinations leave an AMBIGUOUS hint, an exhausted budget an
+/// unmatched-debit hint.
+pub(crate) fn batch_negative(state: &mut State<'_>, l: usize) {
+    let ld = state.lines[l].date;
+    let amount = state.lines[l].amount;
+    let mut set: Vec<(usize, Cents)> = Vec::new();
+    for (m, movement) in state.moves.iter().enumerate() {
+        if state.done[m]
+            || movement.is_shadow()
+            || !matches!(movement.method, Method::Card | Method::Ach)
+        {
+            continue;
+        }
+        match movement.kind {
+            MoveKind::Credit if movement.expected > 0 && state.window_ok(m, ld).is_some() => {
+                set.push((m, movement.expected));
+            }
+            MoveKind::Refund => {
+                // Stripe returns the gross and keeps its fee: `alt` is the gross for card/ACH.
+                let gross = movement.alt.unwrap_or(movement.expected);
+                let max = if movement.method == Method::Card {
+                    state.tol.card.window_max_days
+                } else {
+                    state.tol.ach.window_max_days
+                };
+                if gross < 0
+                    && state.window_ok(m, ld).is_some()
+                    && weekdays_between(movement.date, ld) <= max
+                {
+                    set.push((m, gross));
+                }
+            }
+            _ => {}
+        }
+    }
+    if set.len() < 2 || !set.iter().any(|(_, a)| *a < 0) {
+        return;
+    }
+    if set.len() > state.tol.subset_sum_max_candidates {
+        state.batch_hint[l] = Some((
+            ExceptionCode::UnmatchedDebit,
+            format!(
+                "Looks like a negative batch settlement but {} candidate charges and refunds are in its window (limit {}); supply the processor payout report.",
+                set.len(),
+                state.tol.subset_sum_max_candidates
+            ),
+        ));
+        return;
+    }
+    let amounts: Vec<Cents> = set.iter().map(|(_, a)| *a).collect();
+    match subset::find_unique_signed(
+        &amounts,
+        amount,
+        state.tol.batch_abs_cents,
+        2,
+        state.tol.subset_sum_budget,
+    ) {
+        Subset::Unique(ix) => {
+            let mut attributed = 0;
+            for (k, &i) in ix.iter().enumerate() {
+                let (m, e) = set[i];
+                let bank = if k + 1 == ix.len() {
+                    amount - attributed
+                } else {
+                    e
+                };
+                attributed += bank;
+                state.accept(m, l, "batch_subset_sum", 0.8, e, bank);
+            }
+        }
+        Subset::Multiple => {
+            state.batch_hint[l] = Some((ExceptionCode::AmbiguousMatch, "Negative batch settlement: several combinations of charges and refunds add up to this amount; supply the processor payout report or assign by hand.".into()));
+        }
+        Subset::GaveUp => {
+            state.batch_hint[l] = Some((ExceptionCode::UnmatchedDebit, "Negative batch settlement: the subset search ran out of its work budget without a proven answer; supply the processor payout report.".into()));
+        }
+        Subset::NotFound => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stated_item_counts() {
+        assert_eq!(
+            stated_items("ACH SETTLEMENT BATCH 186 ITEMS CO ID:9110394857"),
+            Some(186)
+        );
+        assert_eq!(stated_items("USDC SETTLEMENT X 1 ITEM"), Some(1));
+        assert_eq!(stated_items("STRIPE TRANSFER"), None);
+        assert_eq!(stated_items("0 ITEMS"), None);
+    }
+}

@@ -1,0 +1,129 @@
+//! One run: tokenise the lines, then the ordered passes, classification, conservation and the
+//! summary.
+
+use crate::engine::balance::balance_breaks;
+use crate::engine::classify::{book_key_hits, classify_lines, classify_moves, word_like_keys};
+use crate::engine::conservation::conservation;
+use crate::engine::expected::{self, Movement};
+use crate::engine::frames::{self};
+use crate::engine::line::*;
+use crate::engine::outcome::{Scratch, finish};
+use crate::engine::passes::batches::pass_batches;
+use crate::engine::passes::exact::pass_exact;
+use crate::engine::passes::fuzzy_reference::pass_fuzzy_reference;
+use crate::engine::passes::names::pass_fuzzy;
+use crate::engine::passes::payouts::pass_payouts;
+use crate::engine::passes::splits::pass_split;
+use crate::engine::state::*;
+use crate::engine::tolerances::Tolerances;
+use crate::engine::{IgnoredInvestment, ReconError, ReconInput, ReconOutcome};
+
+/// Runs every pass and the final checks, with `beside` on another core once the lines are
+/// tokenised (see [`super::reconcile_beside`]).
+pub(crate) fn run<R: Send>(
+    input: &ReconInput<'_>,
+    tol: &Tolerances,
+    moves: Vec<Movement>,
+    out_of_scope: Vec<expected::OutOfScope>,
+    beside: impl FnOnce() -> R + Send,
+) -> (Result<(ReconOutcome, Scratch), ReconError>, R) {
+    tracing::debug!("engine: tokenise lines");
+    // A line token is kept only if it can be some key: key-shaped, or spelt like one of the
+    // keys that look like words. Every consumer of `Line::keys` (the exact join, the one-typo
+    // reference search, payout ids, the book's keys) only ever uses such tokens.
+    let word_keys = word_like_keys(input.book, &moves);
+    let lines = tokenise(input.lines, tol, &word_keys);
+    tracing::debug!("engine: frames");
+    let move_frame = match frames::movements_frame(&moves) {
+        Ok(f) => f,
+        Err(e) => return (Err(frame_err(e)), beside()),
+    };
+    // The passes are ordered and mostly sequential: `beside` fills the other core meanwhile.
+    rayon::join(
+        || passes(input, tol, lines, moves, move_frame, out_of_scope),
+        beside,
+    )
+}
+
+/// The ordered passes, classification, conservation and the summary.
+pub(crate) fn passes<'a>(
+    input: &ReconInput<'a>,
+    tol: &'a Tolerances,
+    lines: Vec<Line<'a>>,
+    moves: Vec<Movement>,
+    move_frame: polars::prelude::DataFrame,
+    out_of_scope: Vec<expected::OutOfScope>,
+) -> Result<(ReconOutcome, Scratch), ReconError> {
+    let n_lines = lines.len();
+    let n_moves = moves.len();
+    let mut state = State {
+        tol,
+        lines,
+        moves,
+        move_frame,
+        used: vec![false; n_lines],
+        done: vec![false; n_moves],
+        matches: Vec::new(),
+        exceptions: Vec::new(),
+        ignored_lines: Vec::new(),
+        ignored_movements: Vec::new(),
+        ambiguous_movement: vec![None; n_moves],
+        dup_hint: vec![None; n_lines],
+        batch_hint: vec![None; n_lines],
+        book_hit: Vec::new(),
+    };
+    tracing::debug!(
+        lines = n_lines,
+        movements = n_moves,
+        "engine: pass exact_reference"
+    );
+    pass_exact(&mut state)?;
+    // Lines still open that carry an investment's own key (whatever its status): never given
+    // to another investment whose reference is one typo away.
+    state.book_hit = book_key_hits(&state, input);
+    tracing::debug!("engine: pass fuzzy_reference");
+    pass_fuzzy_reference(&mut state);
+    tracing::debug!("engine: pass payout_report");
+    pass_payouts(&mut state, input.payouts);
+    // Refund and return debits first: a refund with its own debit line is not one a processor
+    // netted inside a payout (pass 3 nets the refunds still open on a payout's day).
+    // The name passes (and the open items) read names: those of the movements still open.
+    tracing::debug!("engine: names of the open movements");
+    let done = std::mem::take(&mut state.done);
+    expected::fill_names(input.book, &mut state.moves, |m| !done[m]);
+    state.done = done;
+    tracing::debug!("engine: pass refund_pair / ach_return_pair");
+    pass_fuzzy(&mut state, false);
+    tracing::debug!("engine: pass batches");
+    pass_batches(&mut state)?;
+    tracing::debug!("engine: pass amount_date_name");
+    pass_fuzzy(&mut state, true);
+    tracing::debug!("engine: pass split_payment");
+    pass_split(&mut state);
+    tracing::debug!("engine: classify lines");
+    classify_lines(&mut state, input);
+    tracing::debug!("engine: classify movements");
+    let open_items = classify_moves(&mut state, input);
+    for o in out_of_scope {
+        state.ignored_movements.push((
+            None,
+            IgnoredInvestment {
+                investment_id: o.investment_id,
+                movement: "none".into(),
+                expected_cents: o.expected,
+                reason: o.reason,
+            },
+        ));
+    }
+    tracing::debug!("engine: balances and conservation");
+    balance_breaks(&mut state, input);
+    conservation(&state)?;
+    tracing::debug!("engine: summary");
+    let out = finish(state, input, open_items);
+    tracing::debug!("engine: done");
+    out
+}
+
+pub(crate) fn frame_err(e: polars::prelude::PolarsError) -> ReconError {
+    ReconError::Frame(e.to_string())
+}
