@@ -518,7 +518,7 @@ fn accreditation(r: &Row<'_>, out: &mut Vec<Finding>) {
             fig("bar_since", c.bar.since),
         ],
         format!(
-            "{} claiming accreditation by {} ({}), but the stated {} of {} is not above the {} required ({}, {} since {}); the claim does not lift limits that apply to non-accredited purchasers.",
+            "{} claiming accreditation by {} ({}), but the stated {} of {} is not above the {} required ({}; in force since {}, {}); the claim does not lift limits that apply to non-accredited purchasers.",
             r.bought(),
             c.bar.what,
             t.as_wire(),
@@ -526,8 +526,8 @@ fn accreditation(r: &Row<'_>, out: &mut Vec<Finding>) {
             usd(c.stated),
             usd(c.bar.above),
             c.bar.cite,
-            c.bar.source,
-            c.bar.since
+            c.bar.since,
+            c.bar.source
         ),
     ));
 }

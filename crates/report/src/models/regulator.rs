@@ -277,7 +277,7 @@ pub(crate) fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                 figures.push(fig(
                     &format!(
                         "Holders of record (threshold {}, with total assets over ${})",
-                        SECTION_12G.holders,
+                        crate::cells::format_int(SECTION_12G.holders),
                         format_cents(SECTION_12G.total_assets)
                     ),
                     holders.len() as i64,
@@ -286,7 +286,7 @@ pub(crate) fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                 figures.push(fig(
                     &format!(
                         "Non-accredited holders (threshold {})",
-                        SECTION_12G.non_accredited_holders
+                        crate::cells::format_int(SECTION_12G.non_accredited_holders)
                     ),
                     non_acc_holders.len() as i64,
                     &c12g,
