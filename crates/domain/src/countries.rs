@@ -388,7 +388,10 @@ mod tests {
         assert_eq!(normalize_country("Atlantis"), None);
         assert_eq!(normalize_country(""), None);
         assert_eq!(Country::of(Some("  ")), Country::Missing);
-        assert_eq!(Country::of(Some("Atlantis")), Country::Unrecognised("Atlantis"));
+        assert_eq!(
+            Country::of(Some("Atlantis")),
+            Country::Unrecognised("Atlantis")
+        );
     }
 
     #[test]

@@ -441,7 +441,9 @@ fn cases() -> Vec<Case> {
 
     // --- 506(b): 36 non-accredited purchasers, one of whom buys twice.
     {
-        let investors: Vec<Investor> = (1..=36).map(|i| person(i, Some("90000"), Some("300000"))).collect();
+        let investors: Vec<Investor> = (1..=36)
+            .map(|i| person(i, Some("90000"), Some("300000")))
+            .collect();
         // Purchaser i buys on the i-th day from 2023-01-01, so the 36th is the last to start.
         let mut invs: Vec<Investment> = (1..=36i64)
             .map(|i| {
@@ -453,7 +455,11 @@ fn cases() -> Vec<Case> {
         v.push(Case {
             name: "36 non-accredited purchasers, one buying twice: one violation, on the 36th",
             rule_text: B506,
-            book: book(vec![offering(1, 1, OfferingType::RegD506b)], investors, invs),
+            book: book(
+                vec![offering(1, 1, OfferingType::RegD506b)],
+                investors,
+                invs,
+            ),
             as_of: "2023-12-31",
             codes: &[R::Regd506bNonaccreditedCount],
             expect: vec![(36, R::Regd506bNonaccreditedCount, V)],
@@ -591,7 +597,11 @@ fn cases() -> Vec<Case> {
         v.push(Case {
             name: "Reg A Tier 2: a company without revenue or net assets",
             rule_text: REGA,
-            book: book(vec![o.clone()], vec![company], vec![sale(1, 1, 1, "50000", "2023-05-01")]),
+            book: book(
+                vec![o.clone()],
+                vec![company],
+                vec![sale(1, 1, 1, "50000", "2023-05-01")],
+            ),
             as_of: "2023-12-31",
             codes: &[R::RegaTier2Limit],
             expect: vec![(1, R::DataMissing, W)],
@@ -600,7 +610,11 @@ fn cases() -> Vec<Case> {
         v.push(Case {
             name: "Reg A Tier 2 stated: $25,000 above 10% of $200,000",
             rule_text: REGA,
-            book: book(vec![o.clone()], vec![p.clone()], vec![sale(1, 1, 1, "25000", "2023-05-01")]),
+            book: book(
+                vec![o.clone()],
+                vec![p.clone()],
+                vec![sale(1, 1, 1, "25000", "2023-05-01")],
+            ),
             as_of: "2023-12-31",
             codes: &[R::RegaTier2Limit],
             expect: vec![(1, R::RegaTier2Limit, V)],
@@ -610,7 +624,11 @@ fn cases() -> Vec<Case> {
         v.push(Case {
             name: "Reg A Tier 1: no purchase limit",
             rule_text: REGA,
-            book: book(vec![o1], vec![p.clone()], vec![sale(1, 1, 1, "25000", "2023-05-01")]),
+            book: book(
+                vec![o1],
+                vec![p.clone()],
+                vec![sale(1, 1, 1, "25000", "2023-05-01")],
+            ),
             as_of: "2023-12-31",
             codes: &[R::RegaTier2Limit],
             expect: vec![],
@@ -620,7 +638,11 @@ fn cases() -> Vec<Case> {
         v.push(Case {
             name: "Reg A tier unknown: Tier-2-if-applicable warning",
             rule_text: REGA,
-            book: book(vec![ou], vec![p], vec![sale(1, 1, 1, "25000", "2023-05-01")]),
+            book: book(
+                vec![ou],
+                vec![p],
+                vec![sale(1, 1, 1, "25000", "2023-05-01")],
+            ),
             as_of: "2023-12-31",
             codes: &[R::RegaTier2Limit],
             expect: vec![(1, R::RegaTier2Limit, W)],
@@ -725,18 +747,77 @@ fn every_finding_cites_the_cfr_and_the_date_its_figure_applies_from() {
         &CheckConfig::default(),
     );
     let cap = f.iter().find(|f| f.code == R::RegcfIssuerCap).unwrap();
-    assert!(cap.detail.contains("17 CFR 227.100(a)(1)"), "{}", cap.detail);
-    assert!(cap.detail.contains("in force since 2021-03-15"), "{}", cap.detail);
+    assert!(
+        cap.detail.contains("17 CFR 227.100(a)(1)"),
+        "{}",
+        cap.detail
+    );
+    assert!(
+        cap.detail.contains("in force since 2021-03-15"),
+        "{}",
+        cap.detail
+    );
     let lim = f.iter().find(|f| f.code == R::RegcfInvestorLimit).unwrap();
-    assert!(lim.detail.contains("17 CFR 227.100(a)(2)"), "{}", lim.detail);
     assert!(
-        lim.detail.contains("floor $2,500.00, threshold $124,000.00 and cap $124,000.00 in force since 2022-09-20"),
+        lim.detail.contains("17 CFR 227.100(a)(2)"),
         "{}",
         lim.detail
     );
     assert!(
-        lim.detail.contains("greater basis in force since 2021-03-15"),
+        lim.detail.contains(
+            "floor $2,500.00, threshold $124,000.00 and cap $124,000.00 in force since 2022-09-20"
+        ),
         "{}",
         lim.detail
     );
+    assert!(
+        lim.detail
+            .contains("greater basis in force since 2021-03-15"),
+        "{}",
+        lim.detail
+    );
+}
+
+#[test]
+fn issuer_positions_for_the_regulator_report_are_per_issuer_and_agree_with_the_rule() {
+    let b = book(
+        vec![
+            offering(1, 7, OfferingType::RegCf),
+            offering(2, 7, OfferingType::RegCf),
+            offering(3, 8, OfferingType::RegCf),
+        ],
+        vec![accredited(1), accredited(2)],
+        vec![
+            sale(1, 1, 1, "3000000", "2025-11-01"),
+            sale(2, 2, 2, "2000000.01", "2026-10-31"),
+            sale(3, 3, 1, "3000000", "2026-10-01"),
+            // Before the 12-month period preceding and including 2026-10-31.
+            sale(4, 3, 2, "3000000", "2025-10-31"),
+        ],
+    );
+    let as_of = d("2026-10-31");
+    let pos = tieout_domain::rules::regcf_issuer_positions(&b, as_of);
+    let got: Vec<(Option<i64>, Vec<i64>, i64)> = pos
+        .iter()
+        .map(|p| (p.issuer_id, p.offerings.clone(), p.sold))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some(7), vec![1, 2], 500_000_001),
+            (Some(8), vec![3], 300_000_000)
+        ]
+    );
+    assert!(pos.iter().all(|p| p.cap == 500_000_000
+        && p.cap_since == d("2021-03-15")
+        && p.window_start == d("2025-11-01")));
+    let f = check(&b, as_of, None, &Overrides::new(), &CheckConfig::default());
+    let caps: Vec<i64> = f
+        .iter()
+        .filter(|f| f.code == R::RegcfIssuerCap)
+        .filter_map(|f| f.investment_id)
+        .collect();
+    // Each sale is judged on its own 12-month period: sale 3 (2026-10-01) looks back to
+    // 2025-10-02 and so counts sale 4, though the position on 2026-10-31 no longer does.
+    assert_eq!(caps, vec![2, 3], "{f:#?}");
 }

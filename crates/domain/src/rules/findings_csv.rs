@@ -31,4 +31,3 @@ pub fn findings_csv(findings: &[Finding]) -> String {
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
 }
-

@@ -141,7 +141,12 @@ pub(super) fn rega_limit(rows: &[Row<'_>], as_of: NaiveDate, cfg: &CheckConfig) 
             ("revenue", "net assets")
         };
         let total = running.min(i128::from(Cents::MAX)) as Cents;
-        let known = r.income.into_iter().chain(r.net_worth).map(|c| c.max(0)).max();
+        let known = r
+            .income
+            .into_iter()
+            .chain(r.net_worth)
+            .map(|c| c.max(0))
+            .max();
         let both = r.income.is_some() && r.net_worth.is_some();
         let limit = known.map(|k| (i128::from(k) * pct / 100) as Cents);
         if !both && limit.is_none_or(|l| i128::from(l) < running) {

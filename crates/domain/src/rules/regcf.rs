@@ -8,9 +8,7 @@ use super::{Row, fig, in_scope_on, is_type, money_fig, opt_cents, sort_rows, usd
 use crate::finding::{Finding, RuleCode};
 use crate::model::{Book, OfferingType, Severity};
 use crate::money::Cents;
-use crate::thresholds::{
-    RegCfFigure, reg_cf_investor_limit, reg_cf_on, twelve_month_window_start,
-};
+use crate::thresholds::{RegCfFigure, reg_cf_investor_limit, reg_cf_on, twelve_month_window_start};
 
 fn clamp(v: i128) -> Cents {
     v.clamp(i128::from(Cents::MIN), i128::from(Cents::MAX)) as Cents
@@ -48,8 +46,7 @@ pub(super) fn investor_limit(rows: &[Row<'_>], as_of: NaiveDate) -> Vec<Finding>
         if i == 0 || cf[i - 1].inv.investor_id != r.inv.investor_id {
             (start, lw, ly) = (i, i, i);
         }
-        let last_of_investor =
-            i + 1 == cf.len() || cf[i + 1].inv.investor_id != r.inv.investor_id;
+        let last_of_investor = i + 1 == cf.len() || cf[i + 1].inv.investor_id != r.inv.investor_id;
         let from = twelve_month_window_start(r.date);
         let year_from = jan1(r.date);
         while lw < i && cf[lw].date < from {
@@ -78,8 +75,7 @@ pub(super) fn investor_limit(rows: &[Row<'_>], as_of: NaiveDate) -> Vec<Finding>
                 r.investor.map(|v| {
                     (
                         opt_cents(v.regcf_invested_this_year).map(|c| i128::from(c.max(0))),
-                        opt_cents(v.regcf_invested_other_platforms)
-                            .map(|c| i128::from(c.max(0))),
+                        opt_cents(v.regcf_invested_other_platforms).map(|c| i128::from(c.max(0))),
                     )
                 })
             })

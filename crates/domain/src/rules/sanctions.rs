@@ -104,4 +104,3 @@ pub(super) fn sanctions_findings(
     }
     out
 }
-
