@@ -23,7 +23,7 @@
 //!   or 500 non-accredited, with total assets over $10,000,000 (17 CFR 240.12g-1); Reg CF
 //!   holders excluded under 17 CFR 240.12g-6 (effective 2016-05-16).
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Months, NaiveDate};
 
 use crate::money::Cents;
 
@@ -358,11 +358,6 @@ pub const SECTION_12G: Section12g = Section12g {
     since: ymd(2012, 4, 5),
     source: "Exchange Act §12(g)(1) as amended by JOBS Act §501; 17 CFR 240.12g-1; 17 CFR 240.12g-6",
 };
-
-/// Whether `date` is in the calendar year of `year_of`.
-pub fn same_year(date: NaiveDate, year_of: NaiveDate) -> bool {
-    date.year() == year_of.year()
-}
 
 #[cfg(test)]
 mod tests {

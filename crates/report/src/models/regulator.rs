@@ -144,7 +144,7 @@ pub(crate) fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
     // Reg CF sales per issuer in the 12-month period preceding and including the period end,
     // with the cap in force then: computed by the domain from the same scope, window and table
     // as REGCF_ISSUER_CAP, so the headroom shown here and the findings never disagree.
-    let positions = regcf_issuer_positions(&ctx.input.book, last);
+    let positions = regcf_issuer_positions(ctx.input.book, last);
     let mut caps: BTreeMap<Option<i64>, (Cents, Cents, String)> = BTreeMap::new();
     let cap_rows: Vec<IssuerCapRow> = positions
         .iter()
