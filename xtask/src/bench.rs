@@ -15,8 +15,9 @@
 //!
 //! `check`, `check+sdn` and `reconcile` run `--repeat` times (3 by default) and report the
 //! median run's wall time with the spread in the note, and the largest run's peak RSS;
-//! - `reconcile-baseline`: the same with `--engine baseline` (the plain single-threaded
-//!   comparison, `tieout_reconcile::baseline`), stopped after `--baseline-timeout` seconds;
+//! - `reconcile-baseline`: the same inputs through `tieout-baseline` (the bench-only crate
+//!   `crates/bench`: the same reading and parsing, the plain single-threaded baseline matcher),
+//!   stopped after `--baseline-timeout` seconds;
 //! - `reconcile+reports`: the same run rendering every PDF/XLSX report; `reports` is the
 //!   difference to `reconcile`.
 //!
@@ -30,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{build_tieout, root, start_sandbox};
+use crate::{build_bins, root, start_sandbox};
 
 const SEED: u64 = 7;
 const PERIOD: &str = "2026-10";
@@ -156,7 +157,10 @@ struct Measured {
 /// Runs `tieout bench`.
 pub fn run(args: &[String]) -> Result<ExitCode> {
     let opts = parse(args)?;
-    let bin = build_tieout(true)?;
+    let bin = build_bins(true, true)?;
+    let scorer = bin.with_file_name(format!("tieout-score{}", std::env::consts::EXE_SUFFIX));
+    let baseline_bin =
+        bin.with_file_name(format!("tieout-baseline{}", std::env::consts::EXE_SUFFIX));
     // Datasets are cached per tieout version and generator source: a changed generator makes
     // new datasets (its truth files would otherwise score the engine against stale plants).
     let version = format!("{}-gen{}", tieout_version(&bin)?, generator_fingerprint()?);
@@ -254,10 +258,16 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
 
         // reconcile: engine, baseline, engine with reports
         let recon = |engine: &str, reports: bool, dir: PathBuf| -> Result<Command> {
-            let mut cmd = Command::new(&bin);
-            cmd.args(["--quiet", "reconcile", "--snapshot"])
+            let mut cmd = if engine == "baseline" {
+                Command::new(&baseline_bin)
+            } else {
+                let mut cmd = Command::new(&bin);
+                cmd.args(["--quiet", "reconcile"]);
+                cmd
+            };
+            cmd.arg("--snapshot")
                 .arg(data.join("api"))
-                .args(["--period", PERIOD, "--engine", engine, "--out"])
+                .args(["--period", PERIOD, "--out"])
                 .arg(dir);
             for s in demo_list(&ds, "statements") {
                 cmd.arg("--statement").arg(data.join(s));
@@ -296,7 +306,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             .and_then(|v| v["counts"]["statement_lines"].as_u64())
             .unwrap_or(lines);
         let mut engine_row = row(n, "reconcile", &m, lines, "statement lines", &spread);
-        let accuracy = crate::score::score(&data, &out("reconcile"))
+        let accuracy = crate::score::score(&scorer, &data, &out("reconcile"))
             .with_context(|| format!("scoring the {n} run against its ground truth"))?;
         let accuracy_row = Row {
             wall: None,

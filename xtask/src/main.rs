@@ -72,9 +72,26 @@ fn cargo() -> String {
 
 /// Builds the `tieout` binary with the given profile and returns its path.
 fn build_tieout(release: bool) -> Result<PathBuf> {
+    build_bins(release, false)
+}
+
+/// Builds `tieout` and, with `bench`, the bench-only `tieout-baseline` and `tieout-score` (one
+/// cargo run, so all link the same build of the libraries); returns the path of `tieout`,
+/// beside which the others lie.
+fn build_bins(release: bool, bench: bool) -> Result<PathBuf> {
     let mut cmd = Command::new(cargo());
     cmd.current_dir(root())
         .args(["build", "--package", "tieout", "--bin", "tieout"]);
+    if bench {
+        cmd.args([
+            "--package",
+            "tieout-bench",
+            "--bin",
+            "tieout-baseline",
+            "--bin",
+            "tieout-score",
+        ]);
+    }
     if release {
         cmd.arg("--release");
     }

@@ -365,6 +365,37 @@ fn the_table_parser_reads_rows() {
 }
 
 #[test]
+fn only_the_domain_defines_a_period() {
+    let mut hits = Vec::new();
+    for dir in std::fs::read_dir(root().join("crates")).unwrap() {
+        let dir = dir.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "domain" || !dir.join("src").is_dir() {
+            continue;
+        }
+        for (f, lines) in crate_sources(&format!("crates/{name}")) {
+            for (n, line) in &lines {
+                let code = code_of(line);
+                let words: Vec<&str> = code
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                if words
+                    .windows(2)
+                    .any(|w| matches!(w[0], "struct" | "enum" | "type") && w[1] == "Period")
+                {
+                    hits.push(format!("{}:{n}", f.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        hits.is_empty(),
+        "`Period` is defined once, in tieout-domain; also defined at {hits:#?}"
+    );
+}
+
+#[test]
 fn the_source_scan_reads_past_test_items_and_expands_grouped_imports() {
     let text = "use a::b;\n#[cfg(test)]\nmod tests;\nuse std::{env, fs};\n#[cfg(test)]\nmod t {\n    use std::fs;\n}\nfn f() {}\n";
     let (lines, mods) = non_test_lines(text);

@@ -1,11 +1,15 @@
-//! Reading the run's input files (sanctions list, overrides) at the edge, so the domain crate
-//! stays pure. Every input read is recorded with its SHA-256 for the manifest.
+//! Reading a run's input files at the edge, so the library crates stay pure. Every input read
+//! is recorded with its SHA-256 for the manifest.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use tieout_domain::Book;
 use tieout_domain::sanctions::{Overrides, SanctionsIndex, SanctionsList, SdnFiles};
+use tieout_reconcile::engine::{OpenItems, Tolerances};
+use tieout_reconcile::load::BankProfile;
 
+use crate::config::{RunConfig, file_name};
+use crate::error::RunError;
 use crate::outdir::sha256_bytes;
 
 /// One input file and its hash, for the manifest.
@@ -22,8 +26,15 @@ pub struct InputFile {
 }
 
 /// Reads a file and records it.
-pub fn read_input(path: &Path, role: &str, inputs: &mut Vec<InputFile>) -> Result<Vec<u8>> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+pub fn read_input(
+    path: &Path,
+    role: &str,
+    inputs: &mut Vec<InputFile>,
+) -> Result<Vec<u8>, RunError> {
+    let bytes = std::fs::read(path).map_err(|source| RunError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
     inputs.push(InputFile {
         role: role.to_string(),
         path: display_path(path),
@@ -33,9 +44,32 @@ pub fn read_input(path: &Path, role: &str, inputs: &mut Vec<InputFile>) -> Resul
     Ok(bytes)
 }
 
+/// Reads a UTF-8 text file and records it.
+fn read_text(path: &Path, role: &str, inputs: &mut Vec<InputFile>) -> Result<String, RunError> {
+    String::from_utf8(read_input(path, role, inputs)?).map_err(|_| RunError::NotUtf8 {
+        path: path.display().to_string(),
+    })
+}
+
 /// A path as written in manifests: as given, with `/` separators.
 pub fn display_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
+}
+
+/// An OFAC legacy CSV set as read: `sdn.csv`, and `alt.csv`, `add.csv`, `sdn_comments.csv`
+/// when present.
+#[derive(Debug, Clone)]
+pub struct SdnSet {
+    /// The folder.
+    pub dir: PathBuf,
+    /// `sdn.csv`.
+    pub sdn: Vec<u8>,
+    /// `alt.csv`.
+    pub alt: Option<Vec<u8>>,
+    /// `add.csv`.
+    pub add: Option<Vec<u8>>,
+    /// `sdn_comments.csv`.
+    pub comments: Option<Vec<u8>>,
 }
 
 /// A parsed OFAC list and its screening index.
@@ -46,18 +80,16 @@ pub struct Sanctions {
     pub index: SanctionsIndex,
 }
 
-/// Reads an OFAC legacy CSV set from a folder: `sdn.csv` required; `alt.csv`, `add.csv`,
-/// `sdn_comments.csv` when present. Malformed records are kept as rejects and logged.
-pub fn load_sanctions(dir: &Path, inputs: &mut Vec<InputFile>) -> Result<Sanctions> {
+/// Reads an OFAC legacy CSV set from a folder (see [`SdnSet`]).
+pub fn read_sanctions(dir: &Path, inputs: &mut Vec<InputFile>) -> Result<SdnSet, RunError> {
     let sdn_path = dir.join("sdn.csv");
     if !sdn_path.exists() {
-        bail!(
-            "{} has no sdn.csv (an OFAC SDN legacy CSV set is expected)",
-            dir.display()
-        );
+        return Err(RunError::NoSdn {
+            dir: dir.display().to_string(),
+        });
     }
     let sdn = read_input(&sdn_path, "sdn", inputs)?;
-    let mut optional = |name: &str| -> Result<Option<Vec<u8>>> {
+    let mut optional = |name: &str| -> Result<Option<Vec<u8>>, RunError> {
         let p: PathBuf = dir.join(name);
         if p.exists() {
             Ok(Some(read_input(&p, "sdn", inputs)?))
@@ -68,30 +100,187 @@ pub fn load_sanctions(dir: &Path, inputs: &mut Vec<InputFile>) -> Result<Sanctio
     let alt = optional("alt.csv")?;
     let add = optional("add.csv")?;
     let comments = optional("sdn_comments.csv")?;
-    let files = SdnFiles {
-        sdn: &sdn,
-        alt: alt.as_deref(),
-        add: add.as_deref(),
-        comments: comments.as_deref(),
-    };
-    let list = SanctionsList::parse(&files)
-        .with_context(|| format!("parsing the OFAC list in {}", dir.display()))?;
-    for r in &list.rejects {
-        tracing::warn!("OFAC list record set aside: {r}");
+    Ok(SdnSet {
+        dir: dir.to_path_buf(),
+        sdn,
+        alt,
+        add,
+        comments,
+    })
+}
+
+impl SdnSet {
+    /// Parses and indexes the list. Malformed records are kept as rejects and logged.
+    pub fn parse(&self) -> Result<Sanctions, RunError> {
+        let files = SdnFiles {
+            sdn: &self.sdn,
+            alt: self.alt.as_deref(),
+            add: self.add.as_deref(),
+            comments: self.comments.as_deref(),
+        };
+        let list = SanctionsList::parse(&files).map_err(|source| RunError::Sdn {
+            dir: self.dir.display().to_string(),
+            source,
+        })?;
+        for r in &list.rejects {
+            tracing::warn!("OFAC list record set aside: {r}");
+        }
+        let index = SanctionsIndex::build(&list);
+        Ok(Sanctions { list, index })
     }
-    let index = SanctionsIndex::build(&list);
-    Ok(Sanctions { list, index })
+}
+
+/// Reads and parses an OFAC legacy CSV set from a folder.
+pub fn load_sanctions(dir: &Path, inputs: &mut Vec<InputFile>) -> Result<Sanctions, RunError> {
+    read_sanctions(dir, inputs)?.parse()
 }
 
 /// Reads the overrides file (recorded false-positive decisions).
-pub fn load_overrides(path: Option<&Path>, inputs: &mut Vec<InputFile>) -> Result<Overrides> {
+pub fn load_overrides(
+    path: Option<&Path>,
+    inputs: &mut Vec<InputFile>,
+) -> Result<Overrides, RunError> {
     match path {
         None => Ok(Overrides::new()),
         Some(p) => {
-            let bytes = read_input(p, "overrides", inputs)?;
-            let text = String::from_utf8(bytes)
-                .with_context(|| format!("{} is not UTF-8 text", p.display()))?;
-            Overrides::parse_csv(&text).with_context(|| format!("reading {}", p.display()))
+            let text = read_text(p, "overrides", inputs)?;
+            Overrides::parse_csv(&text).map_err(|source| RunError::Overrides {
+                path: p.display().to_string(),
+                source,
+            })
         }
     }
+}
+
+/// One statement or payout file as read.
+#[derive(Debug, Clone)]
+pub struct InputBytes {
+    /// A statement (else a payout export).
+    pub is_statement: bool,
+    /// File name (how its lines are identified).
+    pub name: String,
+    /// Path as given.
+    pub path: PathBuf,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+/// Everything a month-end run reads, read (see [`read`]).
+pub struct Inputs {
+    /// The book.
+    pub book: Book,
+    /// Statements and payout exports, in argument order (statements first).
+    pub files: Vec<InputBytes>,
+    /// The bank profile.
+    pub bank_profile: Option<BankProfile>,
+    /// The previous open items.
+    pub carry_forward: Option<OpenItems>,
+    /// Matching tolerances.
+    pub tolerances: Tolerances,
+    /// The OFAC list as read (parsed beside the matching).
+    pub sanctions: Option<SdnSet>,
+    /// Screening overrides.
+    pub overrides: Overrides,
+    /// Every file read, in manifest order: snapshot, compliance, statements, then carry-forward
+    /// and tolerances.
+    pub read: Vec<InputFile>,
+}
+
+/// Reads every input `config` names, the book from `snapshot_dir`. The snapshot loads while
+/// the statement files are read (decoding the book leaves a core idle near its end).
+pub fn read(config: &RunConfig, snapshot_dir: &Path) -> Result<Inputs, RunError> {
+    let mut compliance_inputs: Vec<InputFile> = Vec::new();
+    let mut statement_inputs: Vec<InputFile> = Vec::new();
+    let mut late_inputs: Vec<InputFile> = Vec::new();
+    let bank_profile = match &config.bank_profile {
+        Some(p) => {
+            let text = read_text(p, "bank_profile", &mut statement_inputs)?;
+            Some(
+                BankProfile::from_toml_str(&text).map_err(|source| RunError::BankProfile {
+                    path: p.display().to_string(),
+                    source,
+                })?,
+            )
+        }
+        None => None,
+    };
+    // Names are checked and files read in argument order, while the snapshot loads.
+    let read_files = || -> Result<Vec<InputBytes>, RunError> {
+        let mut files = Vec::new();
+        for (is_statement, path) in config
+            .statements
+            .iter()
+            .map(|p| (true, p))
+            .chain(config.payouts.iter().map(|p| (false, p)))
+        {
+            let name = file_name(path)?;
+            let role = if is_statement { "statement" } else { "payouts" };
+            let bytes = read_input(path, role, &mut statement_inputs)?;
+            files.push(InputBytes {
+                is_statement,
+                name,
+                path: path.clone(),
+                bytes,
+            });
+        }
+        Ok(files)
+    };
+    let (loaded, files) = rayon::join(|| tieout_api::snapshot::open_book(snapshot_dir), read_files);
+    let loaded = loaded.map_err(|source| RunError::Snapshot {
+        path: snapshot_dir.display().to_string(),
+        source,
+    })?;
+    let files = files?;
+    // What was read, hashed as read: the snapshot's manifest (which lists every JSONL file's
+    // hash) and the book, or the JSONL files themselves when the book could not serve.
+    let mut read: Vec<InputFile> = loaded
+        .read
+        .iter()
+        .map(|r| InputFile {
+            role: "snapshot".into(),
+            path: format!("snapshot/{}", r.file),
+            sha256: r.sha256.clone(),
+            bytes: r.bytes,
+        })
+        .collect();
+    let carry_forward = match &config.carry_forward {
+        Some(p) => {
+            let text = read_text(p, "carry_forward", &mut late_inputs)?;
+            Some(
+                OpenItems::from_json(&text).map_err(|source| RunError::OpenItems {
+                    path: p.display().to_string(),
+                    source,
+                })?,
+            )
+        }
+        None => None,
+    };
+    let tolerances = match &config.tolerances {
+        Some(p) => {
+            let text = read_text(p, "tolerances", &mut late_inputs)?;
+            Tolerances::from_toml_str(&text).map_err(|source| RunError::Tolerances {
+                path: p.display().to_string(),
+                source,
+            })?
+        }
+        None => Tolerances::default(),
+    };
+    let sanctions = match &config.sdn {
+        Some(dir) => Some(read_sanctions(dir, &mut compliance_inputs)?),
+        None => None,
+    };
+    let overrides = load_overrides(config.overrides.as_deref(), &mut compliance_inputs)?;
+    read.extend(compliance_inputs);
+    read.extend(statement_inputs);
+    read.extend(late_inputs);
+    Ok(Inputs {
+        book: loaded.book,
+        files,
+        bank_profile,
+        carry_forward,
+        tolerances,
+        sanctions,
+        overrides,
+        read,
+    })
 }

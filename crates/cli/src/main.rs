@@ -10,8 +10,6 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod cmd;
-mod inputs;
-mod outdir;
 
 /// mimalloc instead of the system allocator: a month-end run makes millions of small
 /// allocations from several threads (the book, statement lines, match state), and glibc's
@@ -210,19 +208,6 @@ pub struct ReconcileArgs {
     /// Skip PDF/XLSX rendering (CSV outputs and manifest only).
     #[arg(long)]
     pub no_reports: bool,
-    /// Matching implementation: `tieout` (the engine) or `baseline` (the plain single-threaded
-    /// comparison used by `cargo xtask bench`; not for real month ends).
-    #[arg(long, value_enum, default_value_t = Engine::Tieout, hide = true)]
-    pub engine: Engine,
-}
-
-/// Which matcher `tieout reconcile` runs (hidden benchmark option).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Engine {
-    /// The reconciliation engine.
-    Tieout,
-    /// `tieout_reconcile::baseline`, the benchmark's straightforward comparison.
-    Baseline,
 }
 
 /// `tieout gen`.

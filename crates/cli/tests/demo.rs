@@ -250,69 +250,42 @@ fn a_refused_key_exits_2_with_one_line_and_no_output() {
 
 #[test]
 fn report_models_of_the_demo_are_snapshot_stable() {
-    use tieout_reconcile::engine::{self, ReconInput, Tolerances};
-    use tieout_reconcile::load::{self, LoadOptions};
-
+    // The same pipeline the binary runs (`tieout::pipeline::run`): the models below are the ones
+    // `tieout reconcile` renders for the demo.
     let ds = dataset();
     let w = demo();
-    let book = tieout_api::snapshot::load_book(&w.join("api")).unwrap();
-    let period = tieout_report::Period::parse_month(ds["period"].as_str().unwrap()).unwrap();
-    let sdn = std::fs::read(root().join("testdata/sdn-fictional/sdn.csv")).unwrap();
-    let alt = std::fs::read(root().join("testdata/sdn-fictional/alt.csv")).ok();
-    let list =
-        tieout_domain::sanctions::SanctionsList::parse(&tieout_domain::sanctions::SdnFiles {
-            sdn: &sdn,
-            alt: alt.as_deref(),
-            add: None,
-            comments: None,
-        })
-        .unwrap();
-    let index = tieout_domain::sanctions::SanctionsIndex::build(&list);
-    let findings = tieout_domain::check(
-        &book,
-        period.last,
-        Some(&index),
-        &tieout_domain::sanctions::Overrides::new(),
-        &tieout_domain::CheckConfig::default(),
-    );
-    let mut lines = Vec::new();
-    let mut balances = Vec::new();
-    let mut rejects = Vec::new();
-    for s in ds["demo"]["statements"].as_array().unwrap() {
-        let l =
-            load::load_statement(&w.join(s.as_str().unwrap()), &LoadOptions::default()).unwrap();
-        lines.extend(l.lines);
-        balances.extend(l.balances);
-        rejects.extend(l.rejects);
+    let config = tieout::RunConfig {
+        source: tieout::Source::Snapshot(w.join("api")),
+        statements: ds["demo"]["statements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| w.join(s.as_str().unwrap()))
+            .collect(),
+        payouts: ds["demo"]["payouts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| w.join(s.as_str().unwrap()))
+            .collect(),
+        bank_profile: None,
+        carry_forward: None,
+        sdn: Some(root().join("testdata/sdn-fictional")),
+        overrides: None,
+        tolerances: None,
+        templates: None,
+        period: ds["period"].as_str().unwrap().parse().unwrap(),
+        out: std::env::temp_dir().join("unused"),
+        reports: true,
+        checks: tieout_domain::CheckConfig::default(),
     }
-    let payouts = load::load_payouts(&w.join("payouts/stripe-payouts.csv")).unwrap();
-    let outcome = engine::reconcile(
-        &ReconInput {
-            book: &book,
-            lines: &lines,
-            payouts: &payouts.items,
-            balances: &balances,
-            rejects: &rejects,
-            carry_forward: None,
-            period: engine::Period {
-                first: period.first,
-                last: period.last,
-            },
-        },
-        &Tolerances::default(),
-    )
+    .validate()
     .unwrap();
-    let input = tieout_report::ReportInput {
-        period: &period,
-        run_id: "demo",
-        document_time: period.document_time(),
-        book: &book,
-        matches: &outcome.matches,
-        exceptions: &outcome.exceptions,
-        rejects: &rejects,
-        statement_lines: &lines,
-        findings: &findings,
-    };
+    let inputs = tieout::inputs::read(&config, &w.join("api")).unwrap();
+    let result = tieout::pipeline::run(&config, inputs).unwrap();
+    assert_eq!(result.verdict, tieout::Verdict::Exceptions);
+    let book = &result.book;
+    let input = result.report_input(&config.period);
     let models = tieout_report::build_models(&input).unwrap();
     insta::assert_json_snapshot!("demo_regulator_model", models.regulator);
     insta::assert_json_snapshot!("demo_board_model", models.board);

@@ -18,6 +18,8 @@
 pub mod calendar;
 pub mod countries;
 pub mod finding;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod model;
 pub mod money;
 pub mod period;

@@ -9,7 +9,6 @@
 //! rejected, ignored with a reason). This crate does not talk to the network and does not read
 //! the clock.
 
-pub mod baseline;
 pub mod engine;
 pub mod load;
 pub mod model;

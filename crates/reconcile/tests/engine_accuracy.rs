@@ -1,13 +1,15 @@
 //! End-to-end accuracy over a generated dataset: precision and recall of (statement line,
-//! investment) pairs per payment method against `truth/lines.csv`, and the planted exceptions.
+//! investment) pairs per payment method against the ground truth, scored by
+//! `tieout_sandbox::truth` (the one scoring the bench uses too).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use tieout_domain::PaymentMethod;
-use tieout_reconcile::engine::{Period, ReconInput, Tolerances, reconcile};
+use tieout_reconcile::engine::{ReconInput, Tolerances, reconcile};
 use tieout_reconcile::load::{LoadOptions, load_payouts, load_statement};
 use tieout_sandbox::generator::{GenConfig, Period as GenPeriod, generate};
+use tieout_sandbox::truth::{Reported, Truth};
 
 fn method_label(m: &PaymentMethod) -> &'static str {
     match m {
@@ -19,20 +21,6 @@ fn method_label(m: &PaymentMethod) -> &'static str {
         PaymentMethod::Other(_) => "unknown",
     }
 }
-
-/// Kinds whose lines carry investors' money and should be matched (not planted as exceptions).
-const MONEY_KINDS: &[&str] = &[
-    "wire",
-    "wire_short_fee",
-    "ira_wire",
-    "ach_single",
-    "ach_batch",
-    "card_payout",
-    "stripe_sweep",
-    "crypto_settlement",
-    "refund",
-    "ach_return",
-];
 
 fn run_one(seed: u64, n: usize) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
@@ -63,200 +51,98 @@ fn run_one(seed: u64, n: usize) -> Vec<String> {
         payouts.extend(p.items);
         rejects.extend(p.rejects);
     }
-    let period = Period {
-        first: gp.first_day(),
-        last: gp.last_day(),
-    };
+    let period = gp;
     let input = ReconInput {
         book: &book,
         lines: &lines,
         payouts: &payouts,
         balances: &balances,
         rejects: &rejects,
+        control_breaks: &[],
         carry_forward: None,
         period,
     };
     let out = reconcile(&input, &Tolerances::default()).unwrap();
 
-    // Truth.
-    let mut truth_pairs: BTreeSet<(String, i64)> = BTreeSet::new();
-    let mut truth_kind: HashMap<String, String> = HashMap::new();
+    // The one scoring against ground truth (`tieout_sandbox::truth`), per payment method.
+    let truth = Truth::read(root).unwrap();
+    // camt batch items carry `<bank_ref>-<n>`: the line's key is the reference the truth lists.
+    let mut truth_refs: HashMap<String, String> = HashMap::new();
     let mut rdr = csv::Reader::from_path(root.join("truth/lines.csv")).unwrap();
     for r in rdr.records() {
         let r = r.unwrap();
-        let bref = r[2].to_string();
-        truth_kind.insert(bref.clone(), r[6].to_string());
-        for id in r[7].split(';').filter(|s| !s.is_empty()) {
-            truth_pairs.insert((bref.clone(), id.parse().unwrap()));
-        }
+        truth_refs.insert(r[2].to_string(), r[6].to_string());
     }
-    let mut planted: BTreeSet<String> = BTreeSet::new();
-    let mut planted_codes: Vec<(String, String)> = Vec::new();
-    let mut rdr = csv::Reader::from_path(root.join("truth/exceptions.csv")).unwrap();
-    for r in rdr.records() {
-        let r = r.unwrap();
-        planted.insert(r[2].to_string());
-        planted_codes.push((r[0].to_string(), r[2].to_string()));
-    }
-    let loaded_refs: BTreeSet<String> = lines
-        .iter()
-        .filter_map(|l| l.bank_ref.clone())
-        .map(|r| base_ref(&r, &truth_kind))
-        .collect();
     let method: HashMap<i64, &'static str> = book
         .investments
         .iter()
         .map(|i| (i.id, method_label(&i.payment_method)))
         .collect();
-    let mut stats: BTreeMap<&str, [usize; 4]> = BTreeMap::new(); // tp, predicted, truth, found
-    let mut predicted: BTreeSet<(String, i64)> = BTreeSet::new();
-    let mut wrong = Vec::new();
-    for m in &out.matches {
-        let r = base_ref(m.statement_ref.as_deref().unwrap_or(""), &truth_kind);
-        let key = (r.clone(), m.investment_id);
-        if !predicted.insert(key.clone()) {
-            continue;
-        }
-        let e = stats
-            .entry(method.get(&m.investment_id).copied().unwrap_or("unknown"))
-            .or_default();
-        e[1] += 1;
-        if truth_pairs.contains(&key) {
-            e[0] += 1;
-        } else {
-            wrong.push(format!(
-                "{} {} {} {}",
-                m.rule,
-                r,
-                m.investment_id,
-                truth_kind.get(&r).cloned().unwrap_or_default()
-            ));
-        }
-    }
-    let mut missed = Vec::new();
-    for (r, id) in &truth_pairs {
-        let kind = truth_kind.get(r).map(String::as_str).unwrap_or("");
-        if !loaded_refs.contains(r) || !MONEY_KINDS.contains(&kind) || planted.contains(r) {
-            continue;
-        }
-        let e = stats
-            .entry(method.get(id).copied().unwrap_or("unknown"))
-            .or_default();
-        e[2] += 1;
-        if predicted.contains(&(r.clone(), *id)) {
-            e[3] += 1;
-        } else {
-            missed.push(format!("{r} {id} {kind}"));
-        }
-    }
-    let mut report = Vec::new();
-    for (m, [tp, p, t, f]) in &stats {
-        let precision = if *p == 0 { 1.0 } else { *tp as f64 / *p as f64 };
-        let recall = if *t == 0 { 1.0 } else { *f as f64 / *t as f64 };
-        eprintln!(
-            "seed {seed} {m}: precision {precision:.4} ({tp}/{p}) recall {recall:.4} ({f}/{t})"
-        );
-        if precision < 0.99 {
-            report.push(format!("seed {seed} {m}: precision {precision:.4}"));
-        }
-        if recall < 0.97 {
-            report.push(format!("seed {seed} {m}: recall {recall:.4}"));
-        }
-    }
-    let desc = |r: &str| {
-        lines
-            .iter()
-            .find(|l| {
-                l.bank_ref
-                    .as_deref()
-                    .map(|b| base_ref(b, &truth_kind))
-                    .as_deref()
-                    == Some(r)
-            })
-            .map(|l| {
-                format!(
-                    "{} | {} | {} | {}",
-                    l.booking_date,
-                    l.amount_cents,
-                    l.counterparty.clone().unwrap_or_default(),
-                    l.description
-                )
-            })
-            .unwrap_or_default()
-    };
-    let who = |id: i64| {
-        book.investments
-            .iter()
-            .find(|i| i.id == id)
-            .map(|i| {
-                let n = book
-                    .investors
-                    .iter()
-                    .find(|v| v.id == i.investor_id)
-                    .map(|v| v.full_name())
-                    .unwrap_or_default();
-                format!(
-                    "[{} {} {} {:?} {:?} {:?}]",
-                    n,
-                    i.status,
-                    i.price.unwrap_or_default(),
-                    i.received_at.map(|t| t.date_naive()),
-                    i.reference_id,
-                    i.investor_name
-                )
-            })
-            .unwrap_or_default()
-    };
-    if std::env::var("ENGINE_DEBUG").is_ok() {
-        for w in wrong.iter().take(15) {
-            let v: Vec<&str> = w.split(' ').collect();
-            eprintln!(
-                "  wrong: {w} :: {} :: {}",
-                desc(v[1]),
-                who(v[2].parse().unwrap_or(0))
-            );
-        }
-        for w in missed.iter().take(25) {
-            let v: Vec<&str> = w.split(' ').collect();
-            eprintln!(
-                "  missed: {w} :: {} :: {}",
-                desc(v[0]),
-                who(v[1].parse().unwrap_or(0))
-            );
-        }
-    }
-    // Planted exceptions found (code and line), for the record.
-    let ours: BTreeSet<(String, String)> = out
-        .exceptions
+    let key = |l: Option<&str>| base_ref(l.unwrap_or(""), &truth_refs);
+    let found: Vec<(i64, String)> = out
+        .matches
         .iter()
-        .filter_map(|e| {
-            let l = lines.iter().find(|l| {
-                Some(&l.file) == e.statement_file.as_ref()
-                    && Some(l.statement_row) == e.statement_row
-            })?;
-            Some((
-                e.code.as_str().to_string(),
-                base_ref(l.bank_ref.as_deref().unwrap_or(""), &truth_kind),
-            ))
+        .map(|m| (m.investment_id, key(m.statement_ref.as_deref())))
+        .collect();
+    let line_ref: HashMap<(&str, u32), String> = lines
+        .iter()
+        .map(|l| {
+            (
+                (l.file.as_str(), l.statement_row),
+                key(l.bank_ref.as_deref()),
+            )
         })
         .collect();
-    let hit = planted_codes.iter().filter(|p| ours.contains(*p)).count();
+    let reported: Vec<Reported<'_>> = out
+        .exceptions
+        .iter()
+        .map(|e| Reported {
+            code: e.code.as_str(),
+            investment_id: e.investment_id,
+            line_ref: e
+                .statement_file
+                .as_deref()
+                .zip(e.statement_row)
+                .and_then(|k| line_ref.get(&k))
+                .map(String::as_str),
+            amount_cents: e.amount_cents,
+        })
+        .collect();
     if std::env::var("ENGINE_DEBUG").is_ok() {
-        for p in planted_codes.iter().filter(|p| !ours.contains(*p)) {
-            let got: Vec<&String> = ours.iter().filter(|o| o.1 == p.1).map(|o| &o.0).collect();
-            eprintln!(
-                "  planted {} {} -> ours {:?} :: {}",
-                p.0,
-                p.1,
-                got,
-                desc(&p.1)
-            );
+        for pair in found
+            .iter()
+            .filter(|p| truth.counts(p.0, &p.1) && !truth.pairs.contains(*p))
+            .take(15)
+        {
+            eprintln!("  wrong: {pair:?}");
+        }
+        let found: BTreeSet<&(i64, String)> = found.iter().collect();
+        for pair in truth.pairs.iter().filter(|p| !found.contains(p)).take(25) {
+            eprintln!("  missed: {pair:?}");
         }
     }
-    eprintln!(
-        "seed {seed}: planted line exceptions found with the same code: {hit}/{}",
-        planted_codes.iter().filter(|p| !p.1.is_empty()).count()
-    );
+    let (overall, by_method) = truth.score_by(found.iter().cloned(), &reported, |i| {
+        method.get(&i).copied().unwrap_or("unknown")
+    });
+    let mut report = Vec::new();
+    for (m, s) in &by_method {
+        eprintln!(
+            "seed {seed} {m}: precision {:.4} ({}/{}) recall {:.4} ({}/{})",
+            s.precision(),
+            s.correct,
+            s.found,
+            s.recall(),
+            s.correct,
+            s.truth
+        );
+        if s.precision() < 0.99 {
+            report.push(format!("seed {seed} {m}: precision {:.4}", s.precision()));
+        }
+        if s.recall() < 0.97 {
+            report.push(format!("seed {seed} {m}: recall {:.4}", s.recall()));
+        }
+    }
+    eprintln!("seed {seed}: {}", overall.note());
     eprintln!("seed {seed}: summary {:?}", out.summary.exceptions_by_code);
     report
 }

@@ -664,16 +664,14 @@ fn carry_forward_closes_an_item_when_money_arrives_late() {
             "2026-09-29",
         )],
     );
-    let sept = tieout_reconcile::engine::Period {
-        first: d("2026-09-01"),
-        last: d("2026-09-30"),
-    };
+    let sept = tieout_domain::Period::new(2026, 9).unwrap();
     let input = ReconInput {
         book: &b,
         lines: &[],
         payouts: &[],
         balances: &[],
         rejects: &[],
+        control_breaks: &[],
         carry_forward: None,
         period: sept,
     };
@@ -696,6 +694,7 @@ fn carry_forward_closes_an_item_when_money_arrives_late() {
         payouts: &[],
         balances: &[],
         rejects: &[],
+        control_breaks: &[],
         carry_forward: Some(&open),
         period: period(),
     };
@@ -722,6 +721,7 @@ fn balance_break_reported() {
         payouts: &[],
         balances: &bal,
         rejects: &[],
+        control_breaks: &[],
         carry_forward: None,
         period: period(),
     };
@@ -1000,6 +1000,7 @@ fn prepared_movements_give_the_same_run_and_refuse_another_input() {
         payouts: &[],
         balances: &[],
         rejects: &[],
+        control_breaks: &[],
         carry_forward: None,
         period: period(),
     };

@@ -25,6 +25,7 @@ fn synthetic_month_throughput() {
         payouts: &payouts,
         balances: &[],
         rejects: &[],
+        control_breaks: &[],
         carry_forward: None,
         period: period(),
     };

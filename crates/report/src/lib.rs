@@ -12,9 +12,8 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use serde::Serialize;
-use tieout_domain::{Book, Finding};
+use chrono::{NaiveDateTime, NaiveTime};
+use tieout_domain::{Book, Finding, Period};
 use tieout_reconcile::model::{ExceptionRow, MatchRow, Reject, StatementLine};
 
 pub mod cells;
@@ -51,9 +50,6 @@ pub enum ReportError {
         /// Amount as given.
         amount: String,
     },
-    /// The period string is not `YYYY-MM`.
-    #[error("invalid period `{0}`: expected YYYY-MM")]
-    Period(String),
     /// A font could not be read or parsed.
     #[error("font {0}: cannot parse")]
     Font(String),
@@ -83,39 +79,12 @@ pub enum ReportError {
     },
 }
 
-/// The reporting period: one calendar month.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Period {
-    /// `YYYY-MM`.
-    pub month: String,
-    /// First day of the month.
-    pub first: NaiveDate,
-    /// Last day of the month.
-    pub last: NaiveDate,
-}
-
-impl Period {
-    /// The report view of a month (its label and first and last days).
-    pub fn of_month(month: tieout_domain::Period) -> Period {
-        Period {
-            month: month.label(),
-            first: month.first_day(),
-            last: month.last_day(),
-        }
-    }
-
-    /// Parses `YYYY-MM`.
-    pub fn parse_month(s: &str) -> Result<Period, ReportError> {
-        tieout_domain::Period::parse(s)
-            .map(Period::of_month)
-            .map_err(|_| ReportError::Period(s.to_string()))
-    }
-
-    /// The timestamp written into document metadata: the last day of the period, 23:59:59.
-    pub fn document_time(&self) -> NaiveDateTime {
-        self.last
-            .and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default())
-    }
+/// The timestamp written into document metadata: the last day of the period, 23:59:59 (never
+/// the clock).
+pub fn document_time(period: &Period) -> NaiveDateTime {
+    period
+        .last_day()
+        .and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default())
 }
 
 /// Everything the reports are built from, as the CLI passes it.
@@ -125,7 +94,7 @@ pub struct ReportInput<'a> {
     pub period: &'a Period,
     /// Deterministic run id (derived by the CLI from input hashes).
     pub run_id: &'a str,
-    /// Timestamp for document metadata; normally [`Period::document_time`].
+    /// Timestamp for document metadata; normally [`document_time`].
     pub document_time: NaiveDateTime,
     /// Offerings, investors, investments.
     pub book: &'a Book,
@@ -187,14 +156,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_periods() {
-        let p = Period::parse_month("2026-02").unwrap();
-        assert_eq!(p.last, NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
-        assert_eq!(
-            Period::parse_month("2026-12").unwrap().last.to_string(),
-            "2026-12-31"
-        );
-        assert!(Period::parse_month("2026-13").is_err());
-        assert!(Period::parse_month("202612").is_err());
+    fn document_time_is_the_last_second_of_the_period() {
+        let p = Period::parse("2026-02").unwrap();
+        assert_eq!(document_time(&p).to_string(), "2026-02-28 23:59:59");
     }
 }

@@ -178,11 +178,14 @@ impl<'a> Doc<'a> {
             title: layout.title.clone(),
             header_right: format!(
                 "Period {} ({} to {})   Run {}",
-                p.month, p.first, p.last, models.header.run_id
+                p,
+                p.first_day(),
+                p.last_day(),
+                models.header.run_id
             ),
             footer_left: format!(
                 "tieout · {} · period {} · run {}",
-                layout.title, p.month, models.header.run_id
+                layout.title, p, models.header.run_id
             ),
         };
         d.new_page();

@@ -443,7 +443,7 @@ fn big_register_xlsx_is_fast() {
         "investor-register",
         &m,
         &Layouts::embedded().unwrap(),
-        f.period.document_time(),
+        crate::document_time(&f.period),
         &dir.path().join("r.xlsx"),
     )
     .unwrap();

@@ -5,7 +5,8 @@ use rust_decimal::Decimal;
 use tieout_domain::*;
 use tieout_reconcile::model::*;
 
-use crate::{Period, ReportInput};
+use crate::ReportInput;
+use tieout_domain::Period;
 
 pub struct Fixture {
     pub period: Period,
@@ -23,7 +24,7 @@ impl Fixture {
         ReportInput {
             period: &self.period,
             run_id: &self.run_id,
-            document_time: self.period.document_time(),
+            document_time: crate::document_time(&self.period),
             book: &self.book,
             matches: &self.matches,
             exceptions: &self.exceptions,
@@ -125,30 +126,14 @@ pub fn investment(
         investor_id,
         amount: dec(amount),
         quantity: Some(dec(amount).trunc().mantissa() as i64 / 10),
-        price: None,
-        price_fees: None,
-        price_payment_processing_fees: None,
-        shares_amount: None,
-        bonus_shares: None,
         status,
         payment_method: method,
-        payment_intent_id: None,
         reference_id: Some(format!("REF{id}")),
-        investor_name: None,
-        accredited: None,
-        accreditation_type: None,
-        net_worth: None,
-        annual_income: None,
-        us_person: None,
-        regcf_invested_this_year: None,
-        watchlist: vec![],
-        processing_issue_statuses: None,
         created_at: Some(at),
         processed_at: Some(at),
         received_at: Some(at),
-        invested_at: None,
-        refunded_at: None,
         updated_at: Some(at),
+        ..tieout_domain::fixtures::investment()
     }
 }
 
@@ -363,7 +348,7 @@ pub fn fixture() -> Fixture {
         ),
     ];
     Fixture {
-        period: Period::parse_month("2026-10").unwrap(),
+        period: Period::parse("2026-10").unwrap(),
         run_id: "run-3f9a2c1d".into(),
         book,
         matches,

@@ -272,7 +272,7 @@ pub fn build_workbook(
     wb.set_zip_compression_level(XLSX_ZIP_LEVEL);
     let props = DocProperties::new()
         .set_title(layout.title.clone())
-        .set_subject(format!("Period {}", models.header.period.month))
+        .set_subject(format!("Period {}", models.header.period))
         .set_author("tieout")
         .set_comment(format!("Run {}", models.header.run_id))
         .set_creation_datetime(&excel_dt(document_time).map_err(err)?);

@@ -10,3 +10,4 @@
 
 pub mod generator;
 pub mod server;
+pub mod truth;

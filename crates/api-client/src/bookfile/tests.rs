@@ -63,21 +63,14 @@ fn sample_book() -> Book {
         amount: Decimal::from_str("1000.50").unwrap(),
         quantity: Some(i64::MAX),
         price: Some(Decimal::from_str("1030.51").unwrap()),
-        price_fees: None,
         price_payment_processing_fees: Some(Decimal::from_str("30.01").unwrap()),
-        shares_amount: None,
         bonus_shares: Some(i64::MIN),
         status: InvestmentStatus::from_wire("accepted"),
         payment_method: PaymentMethod::from_wire(""),
         payment_intent_id: Some("pi_1".into()),
-        reference_id: None,
         investor_name: Some("Zoë Ng".into()),
-        accredited: None,
-        accreditation_type: None,
-        net_worth: None,
         annual_income: Some(Decimal::from_str("100000").unwrap()),
         us_person: Some(true),
-        regcf_invested_this_year: None,
         watchlist: vec![WatchlistScreening {
             id: 9,
             has_hits: true,
@@ -86,11 +79,9 @@ fn sample_book() -> Book {
         }],
         processing_issue_statuses: Some(String::new()),
         created_at: dt("2026-10-01T00:00:00Z"),
-        processed_at: None,
         received_at: dt("1969-12-31T23:59:59Z"),
-        invested_at: None,
-        refunded_at: None,
         updated_at: dt("2026-10-02T12:00:00.5Z"),
+        ..tieout_domain::fixtures::investment()
     };
     let mut investments = Vec::new();
     for i in 0..(BLOCK as i64 * 2 + 3) {

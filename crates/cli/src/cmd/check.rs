@@ -4,9 +4,9 @@ use anyhow::{Context, Result};
 use tieout_domain::sanctions::Overrides;
 use tieout_domain::{CheckConfig, Finding, Severity, check, findings_csv};
 
-use crate::inputs::{load_overrides, load_sanctions};
-use crate::outdir::StagedDir;
 use crate::{CheckArgs, ComplianceArgs, Outcome};
+use tieout::inputs::{InputFile, Sanctions, load_overrides, load_sanctions};
+use tieout::outdir::StagedDir;
 
 /// Runs `tieout check`.
 pub fn run(args: CheckArgs) -> Result<Outcome> {
@@ -46,19 +46,9 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
     })
 }
 
-/// Loads the optional sanctions list and overrides and runs every rule.
-pub fn run_checks(
-    book: &tieout_domain::Book,
-    as_of: chrono::NaiveDate,
-    args: &ComplianceArgs,
-    inputs: &mut Vec<crate::inputs::InputFile>,
-) -> Result<Vec<Finding>> {
-    Ok(load_lists(args, inputs)?.check(book, as_of))
-}
-
 /// What the rules read besides the book: the optional OFAC list (indexed) and the overrides.
 struct Lists {
-    sanctions: Option<crate::inputs::Sanctions>,
+    sanctions: Option<Sanctions>,
     overrides: Overrides,
 }
 
@@ -76,7 +66,7 @@ impl Lists {
 }
 
 /// Reads (recording them in `inputs`) and parses the sanctions list and overrides `args` name.
-fn load_lists(args: &ComplianceArgs, inputs: &mut Vec<crate::inputs::InputFile>) -> Result<Lists> {
+fn load_lists(args: &ComplianceArgs, inputs: &mut Vec<InputFile>) -> Result<Lists> {
     let sanctions = match &args.sdn {
         Some(dir) => Some(load_sanctions(dir, inputs)?),
         None => None,

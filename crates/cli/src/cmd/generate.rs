@@ -4,8 +4,8 @@ use anyhow::{Context, Result};
 use tieout_domain::sanctions::SdnType;
 use tieout_sandbox::generator::{GenConfig, SdnName, generate};
 
-use crate::inputs::load_sanctions;
 use crate::{GenArgs, Outcome};
+use tieout::inputs::load_sanctions;
 
 /// Runs `tieout gen`.
 pub fn run(args: GenArgs) -> Result<Outcome> {

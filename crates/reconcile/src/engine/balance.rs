@@ -77,3 +77,29 @@ pub(crate) fn balance_breaks(state: &mut State<'_>, input: &ReconInput<'_>) {
         }
     }
 }
+
+/// A file whose trailer records contradict its own transactions (BAI2 control totals and
+/// counts) cannot vouch for its completeness: each contradiction is a `BALANCE_BREAK`.
+pub(crate) fn control_breaks(state: &mut State<'_>, input: &ReconInput<'_>) {
+    for b in input.control_breaks {
+        state.exceptions.push(PendingException {
+            row: ExceptionRow {
+                code: ExceptionCode::BalanceBreak,
+                severity: Severity::Warning,
+                investment_id: None,
+                statement_file: Some(b.file.clone()),
+                statement_row: None,
+                amount_cents: 0,
+                detail: format!(
+                    "{} (line {}, {}); every transaction was read, but ask the bank whether the file is complete.",
+                    b.reason,
+                    b.row,
+                    b.column.as_deref().unwrap_or("trailer")
+                ),
+            },
+            line: None,
+            line_cents: 0,
+            movement: None,
+        });
+    }
+}

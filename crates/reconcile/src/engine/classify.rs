@@ -249,7 +249,7 @@ pub(crate) fn classify_lines(state: &mut State<'_>, input: &ReconInput<'_>) {
 
 pub(crate) fn classify_moves(state: &mut State<'_>, input: &ReconInput<'_>) -> Vec<OpenItem> {
     let mut open = Vec::new();
-    let period = input.period;
+    let period_end = input.period.last_day();
     for m in 0..state.moves.len() {
         if state.done[m] {
             continue;
@@ -270,7 +270,7 @@ pub(crate) fn classify_moves(state: &mut State<'_>, input: &ReconInput<'_>) -> V
                 let movement = state.moves[m].clone();
                 let t = movement.tolerance(state.tol);
                 let in_transit = movement.kind == MoveKind::Credit
-                    && weekdays_between(movement.date, period.last) < t.window_max_days;
+                    && weekdays_between(movement.date, period_end) < t.window_max_days;
                 let since = movement
                     .carried
                     .map(|d| format!(" (open since the period ending {d})"))
@@ -334,7 +334,7 @@ pub(crate) fn classify_moves(state: &mut State<'_>, input: &ReconInput<'_>) -> V
                     payment_intent_id: movement.payment_intent_id.clone(),
                     names: movement.display_names.to_vec(),
                     code: code.as_str().into(),
-                    first_open_period_end: movement.carried.unwrap_or(period.last),
+                    first_open_period_end: movement.carried.unwrap_or(period_end),
                 });
             }
         }

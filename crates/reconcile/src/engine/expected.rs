@@ -251,7 +251,9 @@ pub(crate) fn build(
     carry: &[OpenItem],
 ) -> Result<(Vec<Movement>, Vec<OutOfScope>), ReconError> {
     let no_names: SharedNames = (Arc::new(Vec::new()), Arc::new(Vec::new()));
-    let look_from = period.first - Duration::days(tol.lookback_days);
+    // The period's days, once (not per investment).
+    let (first, last) = (period.first_day(), period.last_day());
+    let look_from = first - Duration::days(tol.lookback_days);
     // One investment at a time, in parallel; the results are concatenated in book order.
     // Appends one investment's movements and out-of-scope entries to `acc`.
     let per_investment = |acc: &mut (Vec<Movement>, Vec<OutOfScope>),
@@ -297,7 +299,7 @@ pub(crate) fn build(
             method,
             expected: credit_amt,
             alt: credit_alt,
-            date: period.first,
+            date: first,
             keys,
             reference_id: inv.reference_id.clone(),
             payment_intent_id: inv.payment_intent_id.clone(),
@@ -320,7 +322,7 @@ pub(crate) fn build(
             });
             return Ok(());
         };
-        let before = len_before(inv.id, md, period, look_from);
+        let before = len_before(inv.id, md, first, look_from);
         let mut pushed = false;
         // The credit.
         let st = &inv.status;
@@ -331,11 +333,11 @@ pub(crate) fn build(
             || (inv.refunded_at.is_some() && !funds && *st != InvestmentStatus::PaymentFailed);
         let failed_ach = *st == InvestmentStatus::PaymentFailed && method == Method::Ach;
         if funds || refunded || failed_ach {
-            if md > period.last {
+            if md > last {
                 out.push(OutOfScope {
                     investment_id: inv.id,
                     expected: credit_amt,
-                    reason: format!("money date {md} is after the period end {}", period.last),
+                    reason: format!("money date {md} is after the period end {}", last),
                 });
             } else if md < look_from {
                 // Refund may still be in period; the credit itself is history.
@@ -378,7 +380,7 @@ pub(crate) fn build(
                 InvestmentStatus::Cancelled | InvestmentStatus::NotApproved
             );
             let reason = format!("status {st}: no money expected");
-            if md >= look_from && md <= period.last {
+            if md >= look_from && md <= last {
                 patch(Patch {
                     kind: MoveKind::Credit,
                     expected: base.expected,
@@ -408,7 +410,7 @@ pub(crate) fn build(
             } else {
                 (-gross, -net)
             };
-            if rd >= period.first && rd <= period.last {
+            if rd >= first && rd <= last {
                 let req = if matches!(method, Method::Wire | Method::Ira | Method::Unknown) {
                     Req::Required
                 } else {
@@ -429,7 +431,7 @@ pub(crate) fn build(
                 });
             }
         }
-        if failed_ach && md >= look_from && md <= period.last {
+        if failed_ach && md >= look_from && md <= last {
             patch(Patch {
                 kind: MoveKind::AchReturn,
                 expected: -net,
@@ -636,8 +638,8 @@ fn names_of(mut display_names: Vec<String>) -> (Vec<String>, Vec<Vec<String>>) {
     (display_names, names)
 }
 
-fn len_before(_id: i64, md: NaiveDate, period: Period, look_from: NaiveDate) -> Option<String> {
-    (md < period.first && md >= look_from).then(|| {
+fn len_before(_id: i64, md: NaiveDate, first: NaiveDate, look_from: NaiveDate) -> Option<String> {
+    (md < first && md >= look_from).then(|| {
         format!(
             "money date {md} is before the period; not seen this period, assumed settled earlier"
         )

@@ -38,21 +38,12 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use tieout_domain::{Book, Cents};
+use tieout_domain::{Book, Cents, Period};
 
 use crate::model::{ExceptionRow, MatchRow, PayoutItem, Reject, StatedBalance, StatementLine};
 
 pub use output::{exceptions_csv, matches_csv, rejects_csv};
 pub use tolerances::{MethodTolerance, Tolerances, TolerancesError};
-
-/// The reconciliation period, both days inclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Period {
-    /// First day.
-    pub first: NaiveDate,
-    /// Last day.
-    pub last: NaiveDate,
-}
 
 /// Everything one run reads.
 #[derive(Debug, Clone, Copy)]
@@ -67,23 +58,18 @@ pub struct ReconInput<'a> {
     pub balances: &'a [StatedBalance],
     /// Rows the loaders rejected (reported and counted, never matched).
     pub rejects: &'a [Reject],
+    /// Trailer records that contradict their own file (BAI2 control totals and counts): each is
+    /// a `BALANCE_BREAK` exception of the outcome.
+    pub control_breaks: &'a [Reject],
     /// Open items of the previous run.
     pub carry_forward: Option<&'a OpenItems>,
-    /// The period.
+    /// The month reconciled.
     pub period: Period,
 }
 
 /// Errors of a run. Bad input is named precisely; [`ReconError::Conservation`] is a bug.
 #[derive(Debug, thiserror::Error)]
 pub enum ReconError {
-    /// The period's first day is after its last day.
-    #[error("period first day {first} is after its last day {last}")]
-    InvalidPeriod {
-        /// First day.
-        first: NaiveDate,
-        /// Last day.
-        last: NaiveDate,
-    },
     /// An investment amount does not fit in i64 cents.
     #[error("investment {investment_id}: field {field} does not fit in 64-bit cents")]
     Amount {
@@ -258,20 +244,6 @@ pub struct ReconOutcome {
     pub summary: ReconSummary,
 }
 
-/// Pass 1's exact-key candidate generation on its own (a hook for the benchmark): for each
-/// line's key tokens, the sorted, distinct indices of the movements one of whose keys equals one
-/// of them — the same polars join (on key hashes, checked on the keys) the engine runs. Keys are
-/// compared as given.
-#[doc(hidden)]
-pub fn exact_key_candidates(
-    line_keys: &[Vec<String>],
-    movement_keys: &[Vec<String>],
-) -> Result<Vec<Vec<usize>>, ReconError> {
-    let lines: Vec<&[String]> = line_keys.iter().map(Vec::as_slice).collect();
-    let moves: Vec<&[String]> = movement_keys.iter().map(Vec::as_slice).collect();
-    frames::exact_candidates(&lines, &moves).map_err(|e| ReconError::Frame(e.to_string()))
-}
-
 /// Runs the reconciliation.
 pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcome, ReconError> {
     let prepared = prepare(input.book, input.period, tol, input.carry_forward)?;
@@ -299,12 +271,6 @@ pub fn prepare<'a>(
     tol: &'a Tolerances,
     carry_forward: Option<&'a OpenItems>,
 ) -> Result<Prepared<'a>, ReconError> {
-    if period.first > period.last {
-        return Err(ReconError::InvalidPeriod {
-            first: period.first,
-            last: period.last,
-        });
-    }
     tol.validate()?;
     let carry: &[OpenItem] = carry_forward.map(|c| c.items.as_slice()).unwrap_or(&[]);
     tracing::debug!("engine: expected movements");

@@ -197,7 +197,7 @@ pub(crate) fn finish(
         ignored_investments,
         open_items: OpenItems {
             format: 1,
-            period_end: Some(input.period.last),
+            period_end: Some(input.period.last_day()),
             items: open,
         },
         summary: s,

@@ -1,7 +1,7 @@
 //! One run: tokenise the lines, then the ordered passes, classification, conservation and the
 //! summary.
 
-use crate::engine::balance::balance_breaks;
+use crate::engine::balance::{balance_breaks, control_breaks};
 use crate::engine::classify::{book_key_hits, classify_lines, classify_moves, word_like_keys};
 use crate::engine::conservation::conservation;
 use crate::engine::expected::{self, Movement};
@@ -117,6 +117,7 @@ pub(crate) fn passes<'a>(
     }
     tracing::debug!("engine: balances and conservation");
     balance_breaks(&mut state, input);
+    control_breaks(&mut state, input);
     conservation(&state)?;
     tracing::debug!("engine: summary");
     let out = finish(state, input, open_items);

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
+use tieout_domain::Period;
 use tieout_domain::{
     Book, Investment, InvestmentStatus, Investor, InvestorType, KycStatus, PaymentMethod,
 };
-use tieout_reconcile::engine::{Period, ReconInput, ReconOutcome, Tolerances, reconcile};
+use tieout_reconcile::engine::{ReconInput, ReconOutcome, Tolerances, reconcile};
 use tieout_reconcile::{PayoutItem, SourceFormat, StatementLine};
 
 pub fn d(s: &str) -> NaiveDate {
@@ -16,10 +17,7 @@ pub fn d(s: &str) -> NaiveDate {
 }
 
 pub fn period() -> Period {
-    Period {
-        first: d("2026-10-01"),
-        last: d("2026-10-31"),
-    }
+    Period::new(2026, 10).unwrap()
 }
 
 pub fn investor(id: i64, first: &str, last: &str) -> Investor {
@@ -65,31 +63,16 @@ pub fn investment(
         offering_id: 1,
         investor_id,
         amount: p,
-        quantity: None,
         price: Some(p),
         price_fees: Some(Decimal::ZERO),
         price_payment_processing_fees: Some(Decimal::ZERO),
-        shares_amount: None,
-        bonus_shares: None,
         status,
         payment_method: method,
-        payment_intent_id: None,
         reference_id: Some(format!("ISS-{id:06}")),
-        investor_name: None,
-        accredited: None,
-        accreditation_type: None,
-        net_worth: None,
-        annual_income: None,
-        us_person: None,
-        regcf_invested_this_year: None,
-        watchlist: vec![],
-        processing_issue_statuses: None,
         created_at: Some(t),
-        processed_at: None,
         received_at: Some(t),
-        invested_at: None,
-        refunded_at: None,
         updated_at: Some(t),
+        ..tieout_domain::fixtures::investment()
     }
 }
 
@@ -154,6 +137,7 @@ pub fn run(book: &Book, lines: &[StatementLine], payouts: &[PayoutItem]) -> Reco
         payouts,
         balances: &[],
         rejects: &[],
+        control_breaks: &[],
         carry_forward: None,
         period: period(),
     };

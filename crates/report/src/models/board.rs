@@ -137,8 +137,9 @@ pub(crate) fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
     }
     let mut daily = Vec::new();
     let mut cum = 0;
-    let mut d = period.first;
-    while d <= period.last {
+    let mut d = period.first_day();
+    let period_last = period.last_day();
+    while d <= period_last {
         let amt = per_day.get(&d).copied().unwrap_or(0);
         cum += amt;
         daily.push(DailyPoint {
@@ -338,7 +339,7 @@ pub(crate) fn board(ctx: &Ctx<'_>, funds: &FundsReceived) -> BoardReport {
 
 /// (age in days, amount) of every open exception.
 pub(crate) fn ctx_exceptions_ages(ctx: &Ctx<'_>) -> Vec<(Option<i64>, Cents)> {
-    let last = ctx.input.period.last;
+    let last = ctx.input.period.last_day();
     ctx.input
         .exceptions
         .iter()

@@ -167,7 +167,7 @@ pub const REJECT_NEXT_ACTION: &str =
     "Fix the line in the statement file (or ask the bank for a corrected export) and re-run.";
 
 pub(crate) fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
-    let last = ctx.input.period.last;
+    let last = ctx.input.period.last_day();
     let mut recon: Vec<(Severity, i64, ReconExceptionRow)> = ctx
         .input
         .exceptions

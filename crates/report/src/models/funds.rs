@@ -108,7 +108,7 @@ pub(crate) fn funds_received(ctx: &Ctx<'_>) -> FundsReceived {
         .iter()
         .filter(|i| counts_as_receipt(i))
         .filter_map(|i| receipt_date(i).map(|d| (d, method_str(&i.payment_method), i.id, i)))
-        .filter(|(d, ..)| *d >= period.first && *d <= period.last)
+        .filter(|(d, ..)| period.contains(*d))
         .collect();
     // By date, method label, id: the labels ranked once so the sort compares integers.
     let labels: Vec<&str> = receipts

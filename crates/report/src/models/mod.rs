@@ -12,7 +12,8 @@ use tieout_domain::{
 use tieout_reconcile::model::ExceptionCode;
 
 use crate::cells::{Cell, Id, Money, Pct, Table, TableRow, Totals, table_row};
-use crate::{Period, ReportError, ReportInput};
+use crate::{ReportError, ReportInput};
+use tieout_domain::Period;
 use tieout_domain::calendar::{add_business_days, next_business_day_on_or_after};
 
 mod board;
@@ -30,10 +31,21 @@ pub use regulator::*;
 /// The page header every report carries.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReportHeader {
-    /// Period.
+    /// Period (serialised with its first and last day, as the reports print it).
+    #[serde(serialize_with = "period_with_days")]
     pub period: Period,
     /// Run id.
     pub run_id: String,
+}
+
+/// `{ "month": "YYYY-MM", "first": …, "last": … }`.
+fn period_with_days<S: serde::Serializer>(period: &Period, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let mut st = s.serialize_struct("Period", 3)?;
+    st.serialize_field("month", &period.label())?;
+    st.serialize_field("first", &period.first_day())?;
+    st.serialize_field("last", &period.last_day())?;
+    st.end()
 }
 
 /// Every report model.
@@ -188,7 +200,7 @@ pub fn build_models(input: &ReportInput<'_>) -> Result<ReportModels, ReportError
     let exceptions = exceptions(&ctx);
     Ok(ReportModels {
         header: ReportHeader {
-            period: input.period.clone(),
+            period: *input.period,
             run_id: input.run_id.to_string(),
         },
         investor_register: investor_register(&ctx),

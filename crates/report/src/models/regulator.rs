@@ -136,7 +136,7 @@ pub(crate) fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
 }
 
 pub(crate) fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
-    let last = ctx.input.period.last;
+    let last = ctx.input.period.last_day();
     let mut by_offering: BTreeMap<i64, Vec<&Investment>> = BTreeMap::new();
     for inv in &ctx.input.book.investments {
         by_offering.entry(inv.offering_id).or_default().push(inv);

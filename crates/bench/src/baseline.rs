@@ -1,8 +1,8 @@
 //! The **baseline** matcher: a plain, single-threaded implementation of the same matching
-//! passes as [`crate::engine`], written the way a first version would be — no polars, no rayon,
+//! passes as `tieout_reconcile::engine`, written the way a first version would be — no polars, no rayon,
 //! no indexes beyond one hash map of keys, and nested scans where the engine uses sorted
 //! indexes. It exists only so `cargo xtask bench` can state the engine's figures as ratios
-//! against something straightforward on the same data (`tieout reconcile --engine baseline`).
+//! against something straightforward on the same data (the `tieout-baseline` binary of this crate).
 //! It is not the reference for results: the engine's passes are richer (fuzzy references,
 //! batch day totals, subset-sum, splits, ambiguity detection, business-day windows,
 //! carry-forward). Do not use it for a real month end.
@@ -34,11 +34,11 @@ use tieout_domain::{
     Cents, Investment, InvestmentStatus, PaymentMethod, Severity, decimal_to_cents,
 };
 
-use crate::engine::{
+use tieout_reconcile::engine::{
     IgnoredInvestment, IgnoredLine, MethodTolerance, OpenItem, OpenItems, ReconError, ReconInput,
     ReconOutcome, ReconSummary, Tolerances,
 };
-use crate::model::{ExceptionCode, ExceptionRow, MatchRow, StatementLine};
+use tieout_reconcile::model::{ExceptionCode, ExceptionRow, MatchRow, StatementLine};
 
 /// Minimum length of a key token (as in the engine).
 const MIN_KEY: usize = 4;
@@ -167,8 +167,8 @@ fn movements(
     input: &ReconInput<'_>,
     tol: &Tolerances,
 ) -> Result<(Vec<Mv>, Vec<IgnoredInvestment>), ReconError> {
-    let period = input.period;
-    let look_from = period.first - chrono::Duration::days(tol.lookback_days);
+    let (first, last) = (input.period.first_day(), input.period.last_day());
+    let look_from = first - chrono::Duration::days(tol.lookback_days);
     let mut names_of: HashMap<i64, Vec<String>> = HashMap::new();
     for i in &input.book.investors {
         let mut v = vec![norm_name(&i.full_name())];
@@ -251,11 +251,11 @@ fn movements(
         let funds = st.funds_taken();
         let refunded = *st == InvestmentStatus::Refunded
             || (inv.refunded_at.is_some() && !funds && *st != InvestmentStatus::PaymentFailed);
-        let in_window = md >= look_from && md <= period.last;
+        let in_window = md >= look_from && md <= last;
         let mut pushed = false;
         if funds || refunded {
             if in_window {
-                let need = if md < period.first {
+                let need = if md < first {
                     Need::Optional("money date before the period; assumed settled earlier".into())
                 } else if refunded && processor {
                     Need::Optional(
@@ -293,7 +293,7 @@ fn movements(
                 .or(inv.updated_at)
                 .map(|t| t.date_naive())
                 .unwrap_or(md);
-            if rd >= period.first && rd <= period.last {
+            if rd >= first && rd <= last {
                 let (amt, alt) = if processor {
                     (-net, -gross)
                 } else {
@@ -366,14 +366,8 @@ fn mrow(m: &Mv, line: &StatementLine, rule: &str, score: f32, bank: Cents) -> Ma
 }
 
 /// Runs the baseline reconciliation (see the module documentation). Same input and output
-/// shapes as [`crate::engine::reconcile`].
+/// shapes as [`tieout_reconcile::engine::reconcile`].
 pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcome, ReconError> {
-    if input.period.first > input.period.last {
-        return Err(ReconError::InvalidPeriod {
-            first: input.period.first,
-            last: input.period.last,
-        });
-    }
     tol.validate()?;
     let (mut moves, ignored_investments) = movements(input, tol)?;
     let lines = input.lines;
@@ -563,7 +557,7 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
             let name = m
                 .names
                 .iter()
-                .map(|n| strsim::jaro_winkler(n, &cp))
+                .map(|n| tieout_domain::similarity::jaro_winkler(n, &cp))
                 .fold(0.0_f64, f64::max);
             if name < tol.name_threshold {
                 continue;
@@ -660,7 +654,7 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
                     payment_intent_id: m.payment_intent_id.clone(),
                     names: m.names.clone(),
                     code: ExceptionCode::UnmatchedInvestment.as_str().into(),
-                    first_open_period_end: input.period.last,
+                    first_open_period_end: input.period.last_day(),
                 });
             }
             Need::Optional(reason) | Need::Shadow(_, reason) => {
@@ -706,7 +700,7 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
         ignored_investments,
         open_items: OpenItems {
             format: 1,
-            period_end: Some(input.period.last),
+            period_end: Some(input.period.last_day()),
             items: open,
         },
         summary,
@@ -796,11 +790,11 @@ fn summarise(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Period;
-    use crate::model::SourceFormat;
     use chrono::TimeZone;
     use rust_decimal::Decimal;
     use tieout_domain::Book;
+    use tieout_domain::Period;
+    use tieout_reconcile::model::SourceFormat;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -813,31 +807,13 @@ mod tests {
             offering_id: 1,
             investor_id: 10,
             amount: Decimal::new(100_000, 2),
-            quantity: None,
-            price: None,
-            price_fees: None,
-            price_payment_processing_fees: None,
-            shares_amount: None,
-            bonus_shares: None,
             status: InvestmentStatus::Received,
             payment_method: PaymentMethod::Wire,
-            payment_intent_id: None,
             reference_id: Some("INV-4471".into()),
             investor_name: Some("Ada Lovelace".into()),
-            accredited: None,
-            accreditation_type: None,
-            net_worth: None,
-            annual_income: None,
-            us_person: None,
-            regcf_invested_this_year: None,
-            watchlist: vec![],
-            processing_issue_statuses: None,
             created_at: Some(at),
-            processed_at: None,
             received_at: Some(at),
-            invested_at: None,
-            refunded_at: None,
-            updated_at: None,
+            ..tieout_domain::fixtures::investment()
         };
         let mut second = inv.clone();
         second.id = 2;
@@ -885,11 +861,9 @@ mod tests {
             payouts: &[],
             balances: &[],
             rejects: &[],
+            control_breaks: &[],
             carry_forward: None,
-            period: Period {
-                first: d(2026, 10, 1),
-                last: d(2026, 10, 31),
-            },
+            period: Period::new(2026, 10).unwrap(),
         };
         let out = reconcile(&input, &Tolerances::default()).unwrap();
         let rules: Vec<(i64, u32, &str)> = out
@@ -920,11 +894,9 @@ mod tests {
             payouts: &[],
             balances: &[],
             rejects: &[],
+            control_breaks: &[],
             carry_forward: None,
-            period: Period {
-                first: d(2026, 10, 1),
-                last: d(2026, 10, 31),
-            },
+            period: Period::new(2026, 10).unwrap(),
         };
         let out = reconcile(&input, &Tolerances::default()).unwrap();
         assert_eq!(out.matches.len(), 1);

@@ -1,0 +1,142 @@
+//! The month-end run's configuration, validated once: what `tieout reconcile`'s arguments
+//! describe, independent of the command line that gave them.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use tieout_domain::{CheckConfig, Period};
+
+/// Where the run's book comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// An existing snapshot directory.
+    Snapshot(PathBuf),
+    /// A pull from the Issuer API into the run's output directory.
+    Api {
+        /// Base URL.
+        url: String,
+        /// Name of the environment variable holding the key (never the key).
+        key_env: String,
+        /// Concurrent page requests.
+        concurrency: usize,
+    },
+}
+
+/// Everything a month-end run is told.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The book's source.
+    pub source: Source,
+    /// Bank/escrow statement files, in argument order.
+    pub statements: Vec<PathBuf>,
+    /// Processor payout exports, in argument order.
+    pub payouts: Vec<PathBuf>,
+    /// Bank profile (TOML) mapping CSV/XLSX columns.
+    pub bank_profile: Option<PathBuf>,
+    /// The previous period's `open-items.json`.
+    pub carry_forward: Option<PathBuf>,
+    /// Folder with an OFAC SDN legacy CSV set.
+    pub sdn: Option<PathBuf>,
+    /// Recorded false-positive decisions for sanctions screening.
+    pub overrides: Option<PathBuf>,
+    /// Matching tolerances (TOML).
+    pub tolerances: Option<PathBuf>,
+    /// Report layouts folder (the built-in copies when absent).
+    pub templates: Option<PathBuf>,
+    /// The month reconciled.
+    pub period: Period,
+    /// Output directory (written atomically).
+    pub out: PathBuf,
+    /// Whether PDF/XLSX reports are rendered.
+    pub reports: bool,
+    /// Compliance rule parameters.
+    pub checks: CheckConfig,
+}
+
+/// A configuration that cannot run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// No statement file.
+    #[error("give at least one --statement FILE")]
+    NoStatement,
+    /// A path without a file name.
+    #[error("{0} has no file name")]
+    NoFileName(String),
+    /// Two inputs share a file name (lines are identified by file name and row).
+    #[error("two inputs are named {0}; rename one so every line's file is unambiguous")]
+    DuplicateName(String),
+}
+
+impl RunConfig {
+    /// Checks what can be checked before reading anything: at least one statement, and every
+    /// statement and payout file named distinctly (a line is identified by its file's name and
+    /// its row).
+    pub fn validate(self) -> Result<Self, ConfigError> {
+        if self.statements.is_empty() {
+            return Err(ConfigError::NoStatement);
+        }
+        let mut names = BTreeSet::new();
+        for path in self.statements.iter().chain(&self.payouts) {
+            let name = file_name(path)?;
+            if !names.insert(name.clone()) {
+                return Err(ConfigError::DuplicateName(name));
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// The file name of an input path (how its lines are identified).
+pub fn file_name(path: &Path) -> Result<String, ConfigError> {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| ConfigError::NoFileName(path.display().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(statements: &[&str], payouts: &[&str]) -> RunConfig {
+        RunConfig {
+            source: Source::Snapshot("snap".into()),
+            statements: statements.iter().map(PathBuf::from).collect(),
+            payouts: payouts.iter().map(PathBuf::from).collect(),
+            bank_profile: None,
+            carry_forward: None,
+            sdn: None,
+            overrides: None,
+            tolerances: None,
+            templates: None,
+            period: Period::new(2026, 10).unwrap(),
+            out: "out".into(),
+            reports: true,
+            checks: CheckConfig::default(),
+        }
+    }
+
+    #[test]
+    fn validation_names_what_cannot_run() {
+        assert!(config(&["a/bank.csv"], &["stripe.csv"]).validate().is_ok());
+        assert_eq!(
+            config(&[], &[]).validate().unwrap_err(),
+            ConfigError::NoStatement
+        );
+        assert_eq!(
+            config(&["a/bank.csv", "b/bank.csv"], &[])
+                .validate()
+                .unwrap_err(),
+            ConfigError::DuplicateName("bank.csv".into())
+        );
+        assert_eq!(
+            config(&["bank.csv"], &["x/bank.csv"])
+                .validate()
+                .unwrap_err(),
+            ConfigError::DuplicateName("bank.csv".into())
+        );
+        assert!(matches!(
+            config(&["/"], &[]).validate().unwrap_err(),
+            ConfigError::NoFileName(_)
+        ));
+    }
+}
