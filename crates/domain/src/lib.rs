@@ -24,6 +24,7 @@ pub mod model;
 pub mod money;
 pub mod period;
 pub mod rules;
+pub mod safe_text;
 pub mod sanctions;
 pub mod similarity;
 pub mod thresholds;

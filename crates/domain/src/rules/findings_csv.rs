@@ -25,7 +25,8 @@ pub fn findings_csv(findings: &[Finding]) -> String {
             id(f.investment_id),
             id(f.investor_id),
             id(f.offering_id),
-            f.detail.clone(),
+            // Details quote input text (names, references): never a formula in a spreadsheet.
+            crate::safe_text::csv_text(&f.detail).into_owned(),
         ]);
     }
     let bytes = w.into_inner().unwrap_or_default();

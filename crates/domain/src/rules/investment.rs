@@ -127,15 +127,11 @@ fn age(r: &Row<'_>, cfg: &CheckConfig, out: &mut Vec<Finding>) {
             RuleCode::InvestorUnderage,
             Severity::Violation,
             AGE_CITE,
-            vec![
-                fig("date_of_birth", dob),
-                fig("age", age),
-                fig("age_of_majority", cfg.age_of_majority),
-            ],
+            // The date of birth itself stays in the investor register (PII).
+            vec![fig("age", age), fig("age_of_majority", cfg.age_of_majority)],
             format!(
-                "{}; born {} the investor was {} years old, under the age of majority of {}.",
+                "{}; the investor was {} years old, under the age of majority of {}.",
                 r.bought(),
-                dob,
                 age,
                 cfg.age_of_majority
             ),
