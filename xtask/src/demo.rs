@@ -48,10 +48,14 @@ pub fn run(bin: &Path, root: &Path) -> Result<ExitCode> {
     eprintln!("xtask: sandbox API for the demo dataset is listening on {url}");
 
     let out = root.join("reports").join(&period);
+    // The raw snapshot (unmasked tax ids) is kept beside the reports, owner-only.
+    let snapshot_out = root.join("reports").join(format!("{period}-snapshot"));
     let mut cmd = Command::new(bin);
     cmd.current_dir(root)
         .arg("reconcile")
         .args(["--api-url", &url, "--api-key-env", DEMO_KEY_ENV])
+        .arg("--snapshot-out")
+        .arg(&snapshot_out)
         .args(["--period", &period])
         .arg("--out")
         .arg(&out)

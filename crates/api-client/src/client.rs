@@ -32,7 +32,8 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Largest backoff delay.
     pub max_delay: Duration,
-    /// Largest `Retry-After` honoured (longer values are capped).
+    /// Largest `Retry-After` honoured: a longer wait asked by the server is cut to this, with a
+    /// warning saying so.
     pub max_retry_after: Duration,
     /// Seed of the jitter sequence.
     pub jitter_seed: u64,
@@ -44,7 +45,7 @@ impl Default for RetryPolicy {
             max_attempts: 6,
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(20),
-            max_retry_after: Duration::from_secs(120),
+            max_retry_after: Duration::from_secs(30),
             jitter_seed: 0x7E0_u64.wrapping_mul(0x9E37_79B9_7F4A_7C15),
         }
     }
@@ -59,6 +60,15 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Timeout between reads of a response.
     pub read_timeout: Duration,
+    /// Deadline of one request attempt, from connecting to the last byte of the body (a
+    /// drip-fed body fails here, then is retried like any cut body).
+    pub request_timeout: Duration,
+    /// An HTTPS proxy, used only for `https://` targets and only when set (the proxy
+    /// environment variables are never read by the client itself). Requests to plain `http://`
+    /// (loopback) never go through a proxy.
+    pub proxy: Option<String>,
+    /// Most pages one list walk may fetch before it fails (a server whose `next` never ends).
+    pub max_pages: u64,
     /// Retries for GET.
     pub retry: RetryPolicy,
     /// Pages fetched at once when the total count is known (1 = strictly follow `next`).
@@ -68,12 +78,16 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// Defaults for `base_url`: 10 s connect, 60 s read timeouts, 6 attempts, 4 pages at once.
+    /// Defaults for `base_url`: 10 s connect, 60 s read timeouts, 120 s per request attempt,
+    /// 6 attempts, 4 pages at once, no proxy, at most 200,000 pages per list.
     pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             base_url: base_url.into(),
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(120),
+            proxy: None,
+            max_pages: 200_000,
             retry: RetryPolicy::default(),
             concurrency: 4,
             user_agent: concat!("tieout/", env!("CARGO_PKG_VERSION")).to_string(),
@@ -143,6 +157,32 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// `text` as a URL fit to show: without user info, query string or fragment (where a key
+/// might hide).
+pub fn redact_url_text(text: &str) -> String {
+    let t = text.trim();
+    let cut = t.find(['?', '#']).unwrap_or(t.len());
+    let t = &t[..cut];
+    let (scheme, rest) = match t.find("://") {
+        Some(i) => (&t[..i + 3], &t[i + 3..]),
+        None => ("", t),
+    };
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(host_end);
+    let authority = match authority.rfind('@') {
+        Some(i) => &authority[i + 1..],
+        None => authority,
+    };
+    let mut out: String = format!("{scheme}{authority}{path}")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if cut < text.trim().len() {
+        out.push_str("?<removed>");
+    }
+    out
+}
+
 /// Checks that the key may be sent to `url`: https anywhere, plain http only to loopback.
 pub fn check_url_safe(url: &Url) -> Result<(), ApiError> {
     match url.scheme() {
@@ -199,10 +239,11 @@ fn decode<T: DeserializeOwned>(url: &str, text: &str, prefix: &str) -> Result<T,
             (false, ".") => prefix.to_string(),
             (false, _) => format!("{prefix}.{p}"),
         };
+        let message = crate::error::without_pii(&path, e.into_inner().to_string());
         ApiError::Decode {
             url: url.to_string(),
             path,
-            message: e.into_inner().to_string(),
+            message,
         }
     })
 }
@@ -251,6 +292,20 @@ fn fuse_on_error<T: Send + 'static>(
     .boxed()
 }
 
+/// A page without records may only end the walk (a `next` after it is a server skipping
+/// ahead or looping), except a first page of an empty list.
+fn check_page_shape(page: &Page, k: u64) -> Result<(), ApiError> {
+    if page.results.is_empty() && page.next.is_some() {
+        return Err(ApiError::Inconsistent {
+            url: page.url.clone(),
+            reason: format!(
+                "page {k} holds no records but links to a next page (records would be skipped)"
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn with_page(url: &Url, page: u64) -> Url {
     let pairs: Vec<(String, String)> = url
         .query_pairs()
@@ -275,27 +330,56 @@ impl Client {
         Self::with_config(ClientConfig::new(base_url), key)
     }
 
-    /// A client with explicit settings. Refuses plain http to anything but loopback.
+    /// A client with explicit settings. Refuses plain http to anything but loopback, and any
+    /// URL carrying credentials, a query string or a fragment (where a key might hide); such a
+    /// URL is never echoed back.
     pub fn with_config(cfg: ClientConfig, key: ApiKey) -> Result<Self, ApiError> {
-        let mut base = Url::parse(cfg.base_url.trim()).map_err(|e| ApiError::InvalidUrl {
-            url: cfg.base_url.clone(),
+        let shown = redact_url_text(&cfg.base_url);
+        let base = Url::parse(cfg.base_url.trim()).map_err(|e| ApiError::InvalidUrl {
+            url: shown.clone(),
             reason: e.to_string(),
         })?;
         if base.cannot_be_a_base() || base.host().is_none() {
             return Err(ApiError::InvalidUrl {
-                url: cfg.base_url.clone(),
+                url: shown,
                 reason: "no host".into(),
             });
         }
         if !base.username().is_empty() || base.password().is_some() {
             return Err(ApiError::InvalidUrl {
-                url: "<with credentials>".into(),
+                url: shown,
                 reason: "credentials in the URL are not allowed; use the API key".into(),
             });
         }
+        if base.query().is_some() || base.fragment().is_some() {
+            return Err(ApiError::InvalidUrl {
+                url: shown,
+                reason: "a query string or fragment in the API URL is not allowed (a key never goes in a URL; put it in the environment variable)".into(),
+            });
+        }
         check_url_safe(&base)?;
-        base.set_query(None);
-        base.set_fragment(None);
+        let proxy = match &cfg.proxy {
+            None => None,
+            Some(p) => {
+                let shown = redact_url_text(p);
+                let u = Url::parse(p.trim()).map_err(|e| ApiError::InvalidUrl {
+                    url: shown.clone(),
+                    reason: format!("proxy: {e}"),
+                })?;
+                if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+                    return Err(ApiError::InvalidUrl {
+                        url: shown,
+                        reason: "proxy: an http(s) proxy URL with a host is expected".into(),
+                    });
+                }
+                // Only https targets go through it: the proxy sees a CONNECT tunnel, never
+                // the key. Plain-http (loopback) requests always go direct.
+                Some(
+                    reqwest::Proxy::https(u.as_str())
+                        .map_err(|e| ApiError::Client(format!("proxy {shown}: {e}")))?,
+                )
+            }
+        };
         let _ = rustls::crypto::ring::default_provider().install_default();
         let redirect = reqwest::redirect::Policy::custom(|attempt| {
             let same = attempt
@@ -309,11 +393,19 @@ impl Client {
                 attempt.stop()
             }
         });
-        let http = reqwest::Client::builder()
+        // Never the proxy environment variables: `HTTP_PROXY` would otherwise receive the key
+        // in plain text for an `http://` loopback target.
+        let mut builder = reqwest::Client::builder()
+            .no_proxy()
             .connect_timeout(cfg.connect_timeout)
             .read_timeout(cfg.read_timeout)
+            .timeout(cfg.request_timeout)
             .user_agent(cfg.user_agent.clone())
-            .redirect(redirect)
+            .redirect(redirect);
+        if let Some(p) = proxy {
+            builder = builder.proxy(p);
+        }
+        let http = builder
             .build()
             .map_err(|e| ApiError::Client(error_chain(&e)))?;
         let jitter = AtomicU64::new(cfg.retry.jitter_seed);
@@ -437,7 +529,17 @@ impl Client {
                             .get(RETRY_AFTER)
                             .and_then(|v| v.to_str().ok())
                             .and_then(parse_retry_after)
-                            .map(|d| d.min(policy.max_retry_after))
+                            .map(|d| {
+                                if d > policy.max_retry_after {
+                                    tracing::warn!(
+                                        "the API asked to wait {} s before retrying {}; waiting {} s (the most this client waits)",
+                                        d.as_secs(),
+                                        url.path(),
+                                        policy.max_retry_after.as_secs()
+                                    );
+                                }
+                                d.min(policy.max_retry_after)
+                            })
                             .unwrap_or_else(|| self.backoff(attempt));
                         tracing::debug!(url = %url, attempt, status = status.as_u16(), "retrying");
                         drop(resp);
@@ -542,6 +644,11 @@ impl Client {
     /// All pages of a list endpoint, in server order. Follows `next`; when the first page gives
     /// `count`, the remaining pages are fetched up to `concurrency` at a time (still yielded in
     /// order) and cross-checked (same count, full pages, last page without `next`).
+    ///
+    /// A walk is complete or it fails: every page must repeat the first page's `count`, the
+    /// records must add up to it, a page without records may not carry a `next`, a `next`
+    /// already visited (a loop) fails, and so does a walk of more than
+    /// [`ClientConfig::max_pages`] pages.
     pub fn pages(&self, path: &str, params: &Params) -> BoxStream<'static, Result<Page, ApiError>> {
         let this = self.clone();
         let first_url = self.url(path, params);
@@ -550,6 +657,9 @@ impl Client {
                 Ok(p) => p,
                 Err(e) => return stream::once(futures::future::ready(Err(e))).boxed(),
             };
+            if let Err(e) = check_page_shape(&first, 1) {
+                return stream::once(futures::future::ready(Err(e))).boxed();
+            }
             let rest = this.rest_pages(&first);
             stream::once(futures::future::ready(Ok(first)))
                 .chain(rest)
@@ -562,16 +672,38 @@ impl Client {
 
     fn rest_pages(&self, first: &Page) -> BoxStream<'static, Result<Page, ApiError>> {
         let Some(next) = first.next.clone() else {
-            return stream::empty().boxed();
+            let seen = first.results.len() as u64;
+            return match first.count {
+                Some(c) if c != seen => stream::once(futures::future::ready(Err(
+                    ApiError::Inconsistent {
+                        url: first.url.clone(),
+                        reason: format!(
+                            "the only page holds {seen} records but count says {c}: records are missing"
+                        ),
+                    },
+                )))
+                .boxed(),
+                _ => stream::empty().boxed(),
+            };
         };
         let next_url = match self.follow_link(&next) {
             Ok(u) => u,
             Err(e) => return stream::once(futures::future::ready(Err(e))).boxed(),
         };
         let conc = self.inner.cfg.concurrency.max(1);
+        let max_pages = self.inner.cfg.max_pages.max(1);
         let size = first.results.len() as u64;
         if let (Some(count), true, true) = (first.count, conc > 1, size > 0) {
             let total = count.div_ceil(size);
+            if total > max_pages {
+                return stream::once(futures::future::ready(Err(ApiError::Inconsistent {
+                    url: first.url.clone(),
+                    reason: format!(
+                        "{count} records in pages of {size} would take {total} pages, more than the {max_pages} allowed"
+                    ),
+                })))
+                .boxed();
+            }
             let this = self.clone();
             return stream::iter(2..=total)
                 .map(move |k| {
@@ -611,17 +743,73 @@ impl Client {
                 .buffered(conc)
                 .boxed();
         }
+        // Strictly following `next`.
+        struct Walk {
+            next: Option<Url>,
+            visited: std::collections::HashSet<String>,
+            count: Option<u64>,
+            seen: u64,
+            pages: u64,
+        }
+        let mut visited = std::collections::HashSet::new();
+        visited.insert(first.url.clone());
+        let walk = Walk {
+            next: Some(next_url),
+            visited,
+            count: first.count,
+            seen: size,
+            pages: 1,
+        };
         let this = self.clone();
-        stream::try_unfold(Some(next_url), move |next| {
+        stream::try_unfold(walk, move |mut w| {
             let this = this.clone();
             async move {
-                let Some(url) = next else { return Ok(None) };
+                let Some(url) = w.next.take() else {
+                    return Ok(None);
+                };
+                let bad = |reason: String| ApiError::Inconsistent {
+                    url: url.to_string(),
+                    reason,
+                };
+                if !w.visited.insert(url.to_string()) {
+                    return Err(bad(
+                        "the next link leads to a page already fetched (a loop)".into(),
+                    ));
+                }
+                w.pages += 1;
+                if w.pages > max_pages {
+                    return Err(bad(format!(
+                        "more than {max_pages} pages; the server's next links never end"
+                    )));
+                }
                 let page = this.get_page(&url).await?;
-                let n = match &page.next {
+                check_page_shape(&page, w.pages)?;
+                if page.count != w.count {
+                    return Err(bad(format!(
+                        "count changed from {:?} to {:?} during the pull",
+                        w.count, page.count
+                    )));
+                }
+                w.seen += page.results.len() as u64;
+                w.next = match &page.next {
                     Some(l) => Some(this.follow_link(l)?),
                     None => None,
                 };
-                Ok(Some((page, n)))
+                if let Some(c) = w.count {
+                    if w.seen > c {
+                        return Err(bad(format!(
+                            "{} records after {} pages, more than the count of {c}",
+                            w.seen, w.pages
+                        )));
+                    }
+                    if w.next.is_none() && w.seen != c {
+                        return Err(bad(format!(
+                            "the last page leaves {} of the {c} records counted unseen",
+                            c - w.seen
+                        )));
+                    }
+                }
+                Ok(Some((page, w)))
             }
         })
         .boxed()

@@ -111,3 +111,31 @@ impl ApiError {
         }
     }
 }
+
+/// JSON fields whose values are personal data: an error about one never quotes the value.
+const PII_FIELDS: [&str; 3] = ["tax_id", "date_of_birth", "ssn"];
+
+/// A decoder's `message` about the value at `json_path`, without the value when the field
+/// holds personal data (serde quotes the offending value: a tax id typed as a number would
+/// otherwise be printed whole).
+pub(crate) fn without_pii(json_path: &str, message: String) -> String {
+    if PII_FIELDS.iter().any(|f| json_path.contains(f)) {
+        "unexpected type or format (the value is personal data and is not shown)".into()
+    } else {
+        message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn personal_values_are_not_quoted() {
+        let m = super::without_pii(
+            "results[3].entity.tax_id_number",
+            "invalid type: integer `123456789`, expected a string".into(),
+        );
+        assert!(!m.contains("123456789"), "{m}");
+        let m = super::without_pii("results[3].amount", "bad `12e3`".into());
+        assert_eq!(m, "bad `12e3`");
+    }
+}

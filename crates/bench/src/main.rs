@@ -56,6 +56,7 @@ fn run() -> Result<bool> {
         out: out.context("--out DIR is required")?,
         reports: false,
         checks: tieout_domain::CheckConfig::default(),
+        xlsx_limits: Default::default(),
     }
     .validate()?;
     let Source::Snapshot(dir) = &config.source else {

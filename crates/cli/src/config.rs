@@ -11,7 +11,7 @@ use tieout_domain::{CheckConfig, Period};
 pub enum Source {
     /// An existing snapshot directory.
     Snapshot(PathBuf),
-    /// A pull from the Issuer API into the run's output directory.
+    /// A pull from the Issuer API into a snapshot folder of its own.
     Api {
         /// Base URL.
         url: String,
@@ -19,6 +19,9 @@ pub enum Source {
         key_env: String,
         /// Concurrent page requests.
         concurrency: usize,
+        /// Where the pulled snapshot is kept (never inside the reports folder: it holds
+        /// unmasked tax ids).
+        snapshot_out: PathBuf,
     },
 }
 
@@ -51,6 +54,8 @@ pub struct RunConfig {
     pub reports: bool,
     /// Compliance rule parameters.
     pub checks: CheckConfig,
+    /// Bounds checked before an XLSX statement is read.
+    pub xlsx_limits: tieout_reconcile::load::XlsxLimits,
 }
 
 /// A configuration that cannot run.
@@ -68,6 +73,25 @@ pub enum ConfigError {
 }
 
 impl RunConfig {
+    /// Every file and folder the run reads (none may lie inside its output folder).
+    pub fn read_paths(&self) -> Vec<&Path> {
+        let snapshot = match &self.source {
+            Source::Snapshot(dir) => Some(dir.as_path()),
+            Source::Api { .. } => None,
+        };
+        snapshot
+            .into_iter()
+            .chain(self.statements.iter().map(PathBuf::as_path))
+            .chain(self.payouts.iter().map(PathBuf::as_path))
+            .chain(self.bank_profile.as_deref())
+            .chain(self.carry_forward.as_deref())
+            .chain(self.sdn.as_deref())
+            .chain(self.overrides.as_deref())
+            .chain(self.tolerances.as_deref())
+            .chain(self.templates.as_deref())
+            .collect()
+    }
+
     /// Checks what can be checked before reading anything: at least one statement, and every
     /// statement and payout file named distinctly (a line is identified by its file's name and
     /// its row).
@@ -112,6 +136,7 @@ mod tests {
             out: "out".into(),
             reports: true,
             checks: CheckConfig::default(),
+            xlsx_limits: Default::default(),
         }
     }
 

@@ -127,6 +127,20 @@ pub struct ApiArgs {
     /// Concurrent page requests while pulling.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
+    /// Send https requests through this proxy (never plain-http ones). Without it (or
+    /// `--proxy-from-env`) no proxy is used, whatever the environment says.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Use the proxy named by `HTTPS_PROXY` for https requests (an explicit opt-in: the proxy
+    /// variables are otherwise ignored).
+    #[arg(long, conflicts_with = "proxy")]
+    pub proxy_from_env: bool,
+    /// Seconds one request attempt may take, from connecting to the body's last byte.
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub request_timeout: u64,
+    /// Seconds the whole pull may take (every page, check and retry).
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    pub pull_deadline: u64,
 }
 
 /// `tieout pull`.
@@ -138,7 +152,7 @@ pub struct PullArgs {
     /// Only this offering's records.
     #[arg(long, value_name = "ID")]
     pub offering: Option<i64>,
-    /// Snapshot directory to write.
+    /// Snapshot directory to write (new, empty, or a snapshot tieout wrote; owner-only).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 }
@@ -167,9 +181,13 @@ pub struct CheckArgs {
     /// Evaluate as of this date (default: the snapshot's pull date).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<chrono::NaiveDate>,
-    /// Output directory.
+    /// Output directory (new, empty, or one tieout wrote before).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Make the outputs readable by the owner's group (files 0640, folders 0750; default
+    /// owner-only 0600/0700).
+    #[arg(long)]
+    pub group_readable: bool,
 }
 
 /// `tieout reconcile`.
@@ -205,9 +223,27 @@ pub struct ReconcileArgs {
     /// Month to reconcile.
     #[arg(long, value_name = "YYYY-MM")]
     pub period: tieout_domain::Period,
-    /// Output directory (written atomically).
+    /// Output directory (written atomically; new, empty, or one tieout wrote before: a folder
+    /// holding other files, or any input, is refused).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Where the snapshot pulled with `--api-url` is kept (required with it): a folder of its
+    /// own, outside `--out`, owner-only (files 0600, folders 0700), since it holds unmasked
+    /// tax ids.
+    #[arg(long, value_name = "DIR", requires = "api_url")]
+    pub snapshot_out: Option<PathBuf>,
+    /// Make the reports readable by the owner's group (files 0640, folders 0750; default
+    /// owner-only 0600/0700). The snapshot stays owner-only.
+    #[arg(long)]
+    pub group_readable: bool,
+    /// Most non-empty cells an XLSX statement's sheet may hold (a bigger one is refused with a
+    /// clear error before it is read).
+    #[arg(long, value_name = "N", default_value_t = 20_000_000)]
+    pub xlsx_max_cells: u64,
+    /// Most MiB one part of an XLSX statement (a sheet, the shared strings) may inflate to
+    /// (zip bombs are refused; twice this for all parts together).
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    pub xlsx_max_mib: u64,
     /// Skip PDF/XLSX rendering (CSV outputs and manifest only).
     #[arg(long)]
     pub no_reports: bool,
@@ -268,7 +304,13 @@ fn main() -> ExitCode {
     match result {
         Ok(outcome) => outcome.exit_code(),
         Err(e) => {
-            eprintln!("tieout: error: {e:#}");
+            // Errors quote input files and server answers: no control character reaches the
+            // terminal.
+            let msg = format!("{e:#}");
+            eprintln!(
+                "tieout: error: {}",
+                tieout_domain::safe_text::terminal_safe(&msg)
+            );
             ExitCode::from(2)
         }
     }
@@ -279,9 +321,26 @@ fn init_logging(filter: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| SafeStderr)
+        .with_ansi(false)
         .with_target(false)
         .init();
+}
+
+/// Standard error without control characters (log lines quote input files: an ESC byte in a
+/// bank statement must not drive the terminal).
+struct SafeStderr;
+
+impl std::io::Write for SafeStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(tieout_domain::safe_text::terminal_safe(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// How a successful command ended.

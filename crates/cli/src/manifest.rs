@@ -47,6 +47,8 @@ pub enum SourceRecord {
         api_url: String,
         /// The environment variable the key came from.
         api_key_env: String,
+        /// Where the pulled snapshot was kept.
+        snapshot_out: String,
     },
 }
 
@@ -151,9 +153,15 @@ impl Manifest {
                     Source::Snapshot(dir) => SourceRecord::Snapshot {
                         snapshot: display_path(dir),
                     },
-                    Source::Api { url, key_env, .. } => SourceRecord::Api {
+                    Source::Api {
+                        url,
+                        key_env,
+                        snapshot_out,
+                        ..
+                    } => SourceRecord::Api {
                         api_url: redact_url(url),
                         api_key_env: key_env.clone(),
+                        snapshot_out: display_path(snapshot_out),
                     },
                 },
                 statements: config.statements.iter().map(|p| display_path(p)).collect(),

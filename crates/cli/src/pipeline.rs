@@ -222,6 +222,7 @@ pub fn run_with_progress(
     progress(Step::ReadingStatements);
     let opts = LoadOptions {
         profile: bank_profile,
+        xlsx_limits: config.xlsx_limits,
         ..LoadOptions::default()
     };
     // The engine's expected movements (from the book alone) are built beside the statement

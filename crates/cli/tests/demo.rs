@@ -170,8 +170,16 @@ fn demo_over_http_gives_the_snapshot_results() {
     let tmp = tempfile::tempdir().unwrap();
     let http = tmp.path().join("http");
     let snap = tmp.path().join("snap");
+    let pulled = tmp.path().join("pulled");
     let o = reconcile(
-        &["--api-url", &url, "--api-key-env", "TIEOUT_TEST_KEY"],
+        &[
+            "--api-url",
+            &url,
+            "--api-key-env",
+            "TIEOUT_TEST_KEY",
+            "--snapshot-out",
+            pulled.to_str().unwrap(),
+        ],
         &http,
         &[("TIEOUT_TEST_KEY", &key)],
     );
@@ -191,7 +199,7 @@ fn demo_over_http_gives_the_snapshot_results() {
         "users.jsonl",
     ] {
         assert_eq!(
-            std::fs::read(http.join("snapshot").join(f)).unwrap(),
+            std::fs::read(pulled.join(f)).unwrap(),
             std::fs::read(demo().join("api").join(f)).unwrap(),
             "{f} pulled over HTTP differs from the served dataset"
         );
@@ -210,6 +218,18 @@ fn demo_over_http_gives_the_snapshot_results() {
         !manifest.contains(&key),
         "the API key must not reach the manifest"
     );
+    // The raw snapshot (unmasked tax ids) is beside the reports, never among them, and
+    // owner-only like the reports.
+    assert!(!http.join("snapshot").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&pulled), 0o700);
+        assert_eq!(mode(&pulled.join("investors.jsonl")), 0o600);
+        assert_eq!(mode(&http), 0o700);
+        assert_eq!(mode(&http.join("findings.csv")), 0o600);
+    }
     rt.block_on(server.shutdown()).unwrap();
 }
 
@@ -231,6 +251,8 @@ fn a_refused_key_exits_2_with_one_line_and_no_output() {
             &server.base_url(),
             "--api-key-env",
             "TIEOUT_TEST_KEY",
+            "--snapshot-out",
+            tmp.path().join("pulled").to_str().unwrap(),
         ],
         &out,
         &[("TIEOUT_TEST_KEY", wrong)],
@@ -278,6 +300,7 @@ fn report_models_of_the_demo_are_snapshot_stable() {
         out: std::env::temp_dir().join("unused"),
         reports: true,
         checks: tieout_domain::CheckConfig::default(),
+        xlsx_limits: Default::default(),
     }
     .validate()
     .unwrap();

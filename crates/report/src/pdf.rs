@@ -25,6 +25,9 @@ const BOLD_TTF: &[u8] = include_bytes!("../../../templates/fonts/DejaVuSans-Bold
 
 const MARGIN: f32 = 36.0;
 const CELL_PAD: f32 = 2.5;
+/// Characters of one cell's text measured at most (cut with a marker beyond: a page holds far
+/// fewer).
+const PDF_MAX_CELL_CHARS: usize = 2_000;
 
 /// The two faces used by every report, parsed once.
 #[derive(Debug, Clone)]
@@ -54,11 +57,11 @@ impl Fonts {
     pub fn width(&self, s: &str, size: f32, bold: bool) -> f32 {
         let f = self.face(bold);
         let upem = f32::from(f.units_per_em.max(1));
-        let units: u32 = s
+        let units: u64 = s
             .chars()
             .map(|c| {
                 let gid = f.lookup_glyph_index(c as u32).unwrap_or(0);
-                u32::from(f.get_glyph_width(gid).unwrap_or(0))
+                u64::from(f.get_glyph_width(gid).unwrap_or(0))
             })
             .sum();
         units as f32 / upem * size
@@ -67,6 +70,9 @@ impl Fonts {
     /// `s` broken into lines of at most `max` points, at most `max_lines` lines (the last cut
     /// with an ellipsis when text remains). Words longer than a line are cut.
     pub fn wrap(&self, s: &str, max: f32, size: f32, bold: bool, max_lines: usize) -> Vec<String> {
+        // A cell never shows more than a few lines: very long input text is cut first (with a
+        // visible marker) so measuring it stays cheap.
+        let s = &*tieout_domain::safe_text::truncate_marked(s, PDF_MAX_CELL_CHARS);
         let mut lines: Vec<String> = Vec::new();
         let mut line = String::new();
         for word in s.split_whitespace() {
@@ -101,6 +107,7 @@ impl Fonts {
 
     /// `s` cut to fit `max` points, ending in an ellipsis when cut.
     pub fn fit(&self, s: &str, max: f32, size: f32, bold: bool) -> String {
+        let s = &*tieout_domain::safe_text::truncate_marked(s, PDF_MAX_CELL_CHARS);
         if self.width(s, size, bold) <= max {
             return s.to_string();
         }
@@ -882,6 +889,12 @@ fn regulator(
     }
     if !m.issuer_caps.rows.is_empty() {
         d.table(caps, &m.issuer_caps, size);
+    }
+    if !m.notes.is_empty() {
+        d.heading("Not modelled (silence here is not compliance)", 10.0);
+        for n in &m.notes {
+            d.paragraph(n, 7.0, 0.3);
+        }
     }
     Ok(())
 }

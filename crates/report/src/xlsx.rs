@@ -4,6 +4,11 @@
 //!
 //! Money is written as an Excel number of dollars (`cents / 100`): Excel stores every number
 //! as an IEEE double, so this is the one place cents become floating point.
+//!
+//! Text is always a string cell (never a formula), cut at Excel's 32,767 characters with a
+//! visible marker; a table longer than a sheet continues on `Name (2)`, `Name (3)`, … (each
+//! with its header row; the totals on the last), so no run fails for a long string or a big
+//! month.
 
 use std::path::Path;
 
@@ -21,6 +26,17 @@ use crate::models::ReportModels;
 /// million-row workbook takes to save; level 3 deflates a 620 MB register sheet in well under
 /// half the time of the writer's default 6, for a file some 15% larger.
 pub const XLSX_ZIP_LEVEL: u8 = 3;
+
+/// Most characters Excel keeps in a cell.
+pub const XLSX_MAX_CHARS: usize = 32_767;
+
+/// Rows of an Excel worksheet (header and totals included).
+pub const XLSX_SHEET_ROWS: u32 = 1_048_576;
+
+/// A text cell's content: cut to Excel's limit with a visible marker.
+fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    tieout_domain::safe_text::truncate_marked(s, XLSX_MAX_CHARS)
+}
 
 struct Formats {
     header: Format,
@@ -77,9 +93,9 @@ fn write_cell(
     match cell {
         Cell::Text(s) => {
             if total {
-                ws.write_string_with_format(row, col, s, &f.total_label)?;
+                ws.write_string_with_format(row, col, cell_text(s), &f.total_label)?;
             } else {
-                ws.write_string(row, col, s)?;
+                ws.write_string(row, col, cell_text(s))?;
             }
         }
         Cell::Money(c) => {
@@ -159,7 +175,7 @@ fn write_plain(ws: &mut Worksheet, row: u32, col: u16, cell: &Cell) -> Result<()
             let dt = ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8)?;
             ws.write_datetime(row, col, &dt).map(|_| ())
         }
-        Cell::Text(s) => ws.write_string(row, col, s).map(|_| ()),
+        Cell::Text(s) => ws.write_string(row, col, cell_text(s)).map(|_| ()),
         Cell::Id(i) => ws.write_number(row, col, *i as f64).map(|_| ()),
         Cell::Empty => Ok(()),
     }
@@ -171,29 +187,39 @@ fn write_table(
     table: &dyn DynTable,
     f: &Formats,
 ) -> Result<(), XlsxError> {
-    let ws = wb.add_worksheet_with_constant_memory()?;
-    ws.set_name(
-        tl.sheet
-            .clone()
-            .unwrap_or_else(|| tl.title.chars().take(31).collect()),
-    )?;
+    write_table_in_sheets(wb, tl, table, f, XLSX_SHEET_ROWS)
+}
+
+/// The name of the `part`-th sheet (0-based) of a table: the base name, then `Name (2)`, …
+/// (within Excel's 31 characters).
+fn sheet_name(base: &str, part: usize) -> String {
+    if part == 0 {
+        return base.chars().take(31).collect();
+    }
+    let suffix = format!(" ({})", part + 1);
+    let keep = 31usize.saturating_sub(suffix.chars().count());
+    let kept: String = base.chars().take(keep).collect();
+    format!("{}{suffix}", kept.trim_end())
+}
+
+/// Writes `table` over as many sheets of at most `sheet_rows` rows (header and totals
+/// included) as it needs.
+fn write_table_in_sheets(
+    wb: &mut Workbook,
+    tl: &TableLayout,
+    table: &dyn DynTable,
+    f: &Formats,
+    sheet_rows: u32,
+) -> Result<(), XlsxError> {
+    let base = tl
+        .sheet
+        .clone()
+        .unwrap_or_else(|| tl.title.chars().take(31).collect());
+    // A header row on every sheet and a totals row on the last.
+    let per_sheet = usize::try_from(sheet_rows.saturating_sub(2).max(1)).unwrap_or(usize::MAX);
+    let parts = table.len().div_ceil(per_sheet).max(1);
     let ncols = tl.columns.len();
     let last_col = u16::try_from(ncols.saturating_sub(1)).unwrap_or(u16::MAX);
-    for (i, c) in tl.columns.iter().enumerate() {
-        let col = u16::try_from(i).unwrap_or(u16::MAX);
-        ws.set_column_width(col, c.xlsx_width.unwrap_or(f64::from(c.width)))?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    for (i, c) in tl.columns.iter().enumerate() {
-        let col = u16::try_from(i).unwrap_or(u16::MAX);
-        let fmt = match c.align {
-            Some(Align::Right) => f.header.clone().set_align(FormatAlign::Right),
-            Some(Align::Center) => f.header.clone().set_align(FormatAlign::Center),
-            _ => f.header.clone(),
-        };
-        ws.write_string_with_format(0, col, &c.heading, &fmt)?;
-    }
-    let n = u32::try_from(table.len()).map_err(|_| XlsxError::RowColumnLimitError)?;
     // Resolve column keys once, not per cell.
     let idx: Vec<Option<usize>> = tl
         .columns
@@ -214,34 +240,57 @@ fn write_table(
             })
         })
         .collect();
-    for (i, k) in kinds.iter().enumerate() {
-        if let Some(k) = k {
-            ws.set_column_format(i as u16, f.of(*k))?;
+    for part in 0..parts {
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(sheet_name(&base, part))?;
+        for (i, c) in tl.columns.iter().enumerate() {
+            let col = u16::try_from(i).unwrap_or(u16::MAX);
+            ws.set_column_width(col, c.xlsx_width.unwrap_or(f64::from(c.width)))?;
         }
-    }
-    for r in 0..table.len() {
-        let row = (r as u32) + 1;
-        for (i, k) in idx.iter().enumerate() {
-            if let Some(cell) = k.and_then(|k| table.cell_at(r, k)) {
-                let col = i as u16;
-                if kind(&cell) == kinds[i] {
-                    write_plain(ws, row, col, &cell)?;
-                } else {
-                    write_cell(ws, row, col, &cell, f, false)?;
+        ws.set_freeze_panes(1, 0)?;
+        for (i, c) in tl.columns.iter().enumerate() {
+            let col = u16::try_from(i).unwrap_or(u16::MAX);
+            let fmt = match c.align {
+                Some(Align::Right) => f.header.clone().set_align(FormatAlign::Right),
+                Some(Align::Center) => f.header.clone().set_align(FormatAlign::Center),
+                _ => f.header.clone(),
+            };
+            ws.write_string_with_format(0, col, cell_text(&c.heading), &fmt)?;
+        }
+        for (i, k) in kinds.iter().enumerate() {
+            if let Some(k) = k {
+                ws.set_column_format(i as u16, f.of(*k))?;
+            }
+        }
+        let from = part * per_sheet;
+        let to = (from + per_sheet).min(table.len());
+        for r in from..to {
+            let row = u32::try_from(r - from + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+            for (i, k) in idx.iter().enumerate() {
+                if let Some(cell) = k.and_then(|k| table.cell_at(r, k)) {
+                    let col = i as u16;
+                    if kind(&cell) == kinds[i] {
+                        write_plain(ws, row, col, &cell)?;
+                    } else {
+                        write_cell(ws, row, col, &cell, f, false)?;
+                    }
                 }
             }
         }
-    }
-    ws.autofilter(0, 0, n, last_col)?;
-    if let Some(t) = table.totals() {
-        let row = n + 1;
-        for (i, c) in tl.columns.iter().enumerate() {
-            let cell = match t.get(&c.key) {
-                Some(v) => v.clone(),
-                None if i == 0 => Cell::Text(t.label.clone()),
-                None => Cell::Empty,
-            };
-            write_cell(ws, row, i as u16, &cell, f, true)?;
+        let n = u32::try_from(to - from).map_err(|_| XlsxError::RowColumnLimitError)?;
+        ws.autofilter(0, 0, n, last_col)?;
+        if part + 1 == parts
+            && let Some(t) = table.totals()
+        {
+            let row = n + 1;
+            for (i, c) in tl.columns.iter().enumerate() {
+                let cell = match t.get(&c.key) {
+                    Some(v) => v.clone(),
+                    None if i == 0 => Cell::Text(t.label.clone()),
+                    None => Cell::Empty,
+                };
+                write_cell(ws, row, i as u16, &cell, f, true)?;
+            }
         }
     }
     Ok(())
@@ -314,4 +363,85 @@ pub fn write_report(
         path: path.to_path_buf(),
         message: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cells::Totals;
+    use calamine::Reader;
+
+    /// One text column.
+    struct Texts(Vec<String>);
+
+    impl DynTable for Texts {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn cell(&self, row: usize, _key: &str) -> Option<Cell> {
+            self.cell_at(row, 0)
+        }
+        fn cell_at(&self, row: usize, _index: usize) -> Option<Cell> {
+            self.0.get(row).map(|s| Cell::Text(s.clone()))
+        }
+        fn keys(&self) -> &'static [&'static str] {
+            &["text"]
+        }
+        fn totals(&self) -> Option<&Totals> {
+            None
+        }
+    }
+
+    fn layout() -> TableLayout {
+        toml::from_str(
+            "name = 't'\ntitle = 'A table whose title is far too long for a sheet'\n[[columns]]\nkey = 'text'\nheading = 'Text'\nwidth = 10.0\n",
+        )
+        .unwrap()
+    }
+
+    fn sheets(wb: &mut Workbook) -> Vec<(String, Vec<String>)> {
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut x: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        x.sheet_names()
+            .into_iter()
+            .map(|n| {
+                let r = x.worksheet_range(&n).unwrap();
+                let cells = r.rows().map(|row| row[0].to_string()).collect();
+                (n, cells)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_table_longer_than_a_sheet_continues_on_the_next() {
+        let rows: Vec<String> = (0..7).map(|i| format!("=row {i}")).collect();
+        let mut wb = Workbook::new();
+        write_table_in_sheets(&mut wb, &layout(), &Texts(rows), &Formats::new(), 5).unwrap();
+        let got = sheets(&mut wb);
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "A table whose title is far too ",
+                "A table whose title is far (2)",
+                "A table whose title is far (3)"
+            ]
+        );
+        // Every row once, in order, a header on every sheet; text stays text.
+        assert_eq!(got[0].1, vec!["Text", "=row 0", "=row 1", "=row 2"]);
+        assert_eq!(got[1].1, vec!["Text", "=row 3", "=row 4", "=row 5"]);
+        assert_eq!(got[2].1, vec!["Text", "=row 6"]);
+    }
+
+    #[test]
+    fn a_string_longer_than_excel_allows_is_cut_with_a_marker() {
+        let long = "R".repeat(40_000);
+        let mut wb = Workbook::new();
+        write_table(&mut wb, &layout(), &Texts(vec![long]), &Formats::new()).unwrap();
+        let got = sheets(&mut wb);
+        let cell = &got[0].1[1];
+        assert_eq!(cell.chars().count(), XLSX_MAX_CHARS);
+        assert!(cell.ends_with("…[truncated: 40000 characters]"));
+    }
 }

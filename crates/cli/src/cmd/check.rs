@@ -6,10 +6,21 @@ use tieout_domain::{CheckConfig, Finding, Severity, check, findings_csv};
 
 use crate::{CheckArgs, ComplianceArgs, Outcome};
 use tieout::inputs::{InputFile, Sanctions, load_overrides, load_sanctions};
-use tieout::outdir::StagedDir;
+use tieout::outdir::{Access, StagedDir, simple_manifest};
 
 /// Runs `tieout check`.
 pub fn run(args: CheckArgs) -> Result<Outcome> {
+    // The output folder is checked (and locked) before any work: a folder holding the user's
+    // files or an input is refused untouched.
+    let mut read: Vec<&std::path::Path> = vec![&args.snapshot];
+    read.extend(args.compliance.sdn.as_deref());
+    read.extend(args.compliance.overrides.as_deref());
+    let access = if args.group_readable {
+        Access::Group
+    } else {
+        Access::Owner
+    };
+    let out = StagedDir::new(&args.out, &read, access)?;
     // The OFAC list is parsed and indexed while the snapshot loads.
     let mut inputs = Vec::new();
     let (book, lists) = rayon::join(
@@ -25,8 +36,11 @@ pub fn run(args: CheckArgs) -> Result<Outcome> {
             .with_context(|| "no --as-of given and the snapshot manifest has no pull time")?,
     };
     let findings = lists.check(&book, as_of);
-    let out = StagedDir::new(&args.out)?;
     out.write("findings.csv", findings_csv(&findings).as_bytes())?;
+    out.write(
+        "manifest.json",
+        simple_manifest("check", out.path())?.as_bytes(),
+    )?;
     out.commit()?;
     let violations = findings
         .iter()

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -9,6 +10,7 @@ use tieout_api::snapshot::{self, Manifest, Progress, PullOptions};
 use tieout_api::{ApiKey, Client, ClientConfig};
 
 use crate::{ApiArgs, Outcome, PullArgs};
+use tieout::outdir::{Access, StagedDir};
 
 /// Runs `tieout pull`.
 pub fn run(args: PullArgs, quiet: bool) -> Result<Outcome> {
@@ -17,7 +19,7 @@ pub fn run(args: PullArgs, quiet: bool) -> Result<Outcome> {
         .api_url
         .clone()
         .unwrap_or_else(|| tieout_api::DEFAULT_BASE_URL.to_string());
-    let manifest = pull_snapshot(&args.api, &url, args.offering, &args.out, quiet)?;
+    let manifest = pull_snapshot(&args.api, &url, args.offering, &args.out, &[], quiet)?;
     eprintln!(
         "tieout pull: {} offerings, {} investors, {} investments, {} users → {}",
         count(&manifest, "offerings"),
@@ -33,28 +35,57 @@ fn count(m: &Manifest, endpoint: &str) -> u64 {
     m.counts.get(endpoint).copied().unwrap_or(0)
 }
 
-/// Pulls into `out` (atomically) with progress bars on a terminal.
+/// Pulls into `out` with progress bars on a terminal: staged beside it and moved into place
+/// when complete (see [`tieout::outdir`]: a folder holding anything but an earlier snapshot, or
+/// one of `inputs`, is refused), owner-only (files 0600, folders 0700) since the snapshot
+/// holds unmasked tax ids.
 pub fn pull_snapshot(
     api: &ApiArgs,
     url: &str,
     offering: Option<i64>,
     out: &Path,
+    inputs: &[&Path],
     quiet: bool,
 ) -> Result<Manifest> {
+    let shown = tieout_api::client::redact_url_text(url);
+    let stage = StagedDir::new(out, inputs, Access::Owner)?;
     let key = ApiKey::from_env(&api.api_key_env)
         .with_context(|| format!("reading the API key from ${}", api.api_key_env))?;
     let mut cfg = ClientConfig::new(url);
     cfg.concurrency = api.concurrency.max(1);
+    cfg.request_timeout = Duration::from_secs(api.request_timeout.max(1));
+    cfg.proxy = proxy(api)?;
     let client = Client::with_config(cfg, key).context("setting up the API client")?;
     let mut opts = PullOptions::new(chrono::Utc::now());
     opts.offering = offering;
+    opts.deadline = Some(Duration::from_secs(api.pull_deadline.max(1)));
     let progress = Bars::new(quiet);
     let rt = super::runtime()?;
     let manifest = rt
-        .block_on(snapshot::pull(&client, out, &opts, &progress))
-        .with_context(|| format!("pulling from {url}"))?;
+        .block_on(snapshot::pull_into(&client, stage.path(), &opts, &progress))
+        .with_context(|| format!("pulling from {shown}"))?;
     progress.clear();
+    stage.commit()?;
     Ok(manifest)
+}
+
+/// The HTTPS proxy the user asked for: `--proxy URL`, or with `--proxy-from-env` the
+/// `HTTPS_PROXY` (or `https_proxy`) variable. Never otherwise, and never for plain http.
+fn proxy(api: &ApiArgs) -> Result<Option<String>> {
+    if let Some(p) = &api.proxy {
+        return Ok(Some(p.clone()));
+    }
+    if api.proxy_from_env {
+        let v = std::env::var("HTTPS_PROXY")
+            .or_else(|_| std::env::var("https_proxy"))
+            .ok()
+            .filter(|v| !v.trim().is_empty());
+        if v.is_none() {
+            anyhow::bail!("--proxy-from-env is given but HTTPS_PROXY is not set");
+        }
+        return Ok(v);
+    }
+    Ok(None)
 }
 
 /// indicatif bars, one per endpoint; hidden when not on a terminal or with `--quiet`.

@@ -1,7 +1,9 @@
 //! `tieout reconcile`: the month-end run, as glue: the arguments become a [`RunConfig`], the
 //! inputs are read ([`tieout::inputs::read`], the snapshot pulled first when an API is given),
 //! [`tieout::pipeline::run_with_progress`] does the work, and the outputs are written into a
-//! staging directory moved into `--out` only when the run succeeded.
+//! staging directory moved into `--out` only when the run succeeded. `--out` is checked first
+//! ([`tieout::outdir`]): a folder holding files tieout did not write, or any input, is refused
+//! untouched. A pulled snapshot goes to `--snapshot-out`, never among the reports.
 
 use std::path::Path;
 use std::time::Duration;
@@ -11,7 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tieout::config::{RunConfig, Source};
 use tieout::inputs::display_path;
 use tieout::manifest::{Manifest, OutputFile};
-use tieout::outdir::{StagedDir, list_files, sha256_file};
+use tieout::outdir::{Access, StagedDir, list_files, sha256_file};
 use tieout::pipeline::{self, RunResult, Verdict};
 
 use crate::{Outcome, ReconcileArgs};
@@ -24,6 +26,11 @@ fn config(args: ReconcileArgs) -> Result<RunConfig> {
             url,
             key_env: args.api.api_key_env,
             concurrency: args.api.concurrency,
+            snapshot_out: args.snapshot_out.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--api-url needs --snapshot-out DIR: the pulled snapshot holds unmasked tax ids and is kept in a folder of its own (owner-only), not among the reports"
+                )
+            })?,
         },
         (None, None) => anyhow::bail!("give either --snapshot DIR or --api-url URL"),
     };
@@ -41,6 +48,13 @@ fn config(args: ReconcileArgs) -> Result<RunConfig> {
         out: args.out,
         reports: !args.no_reports,
         checks: tieout_domain::CheckConfig::default(),
+        xlsx_limits: tieout_reconcile::load::XlsxLimits {
+            max_cells: args.xlsx_max_cells,
+            // The rectangle the rows span may be sparser than the cells, within reason.
+            max_grid_cells: args.xlsx_max_cells.saturating_mul(5) / 2,
+            max_part_bytes: args.xlsx_max_mib.saturating_mul(1 << 20),
+            max_total_bytes: args.xlsx_max_mib.saturating_mul(2 << 20),
+        },
     }
     .validate()?)
 }
@@ -48,18 +62,38 @@ fn config(args: ReconcileArgs) -> Result<RunConfig> {
 /// Runs `tieout reconcile`.
 pub fn run(args: ReconcileArgs, quiet: bool) -> Result<Outcome> {
     let api = args.api.clone();
+    let access = if args.group_readable {
+        Access::Group
+    } else {
+        Access::Owner
+    };
     let config = config(args)?;
-    let stage = StagedDir::new(&config.out)?;
+    // Every file and folder the run reads: none may lie inside --out (checked, with the
+    // folder's own contents, before anything is written).
+    let read = config.read_paths();
+    if let Source::Api { snapshot_out, .. } = &config.source
+        && tieout::outdir::overlap(snapshot_out, &config.out)
+    {
+        anyhow::bail!(
+            "--snapshot-out {} and --out {} overlap; the raw snapshot (unmasked tax ids) goes in a folder of its own, beside the reports",
+            snapshot_out.display(),
+            config.out.display()
+        );
+    }
+    let stage = StagedDir::new(&config.out, &read, access)?;
     let steps = Steps::new(quiet);
 
-    // Read: the snapshot (pulled into the output when an API is given), then every input.
+    // Read: the snapshot (pulled into --snapshot-out when an API is given), then every input.
     let snapshot_dir = match &config.source {
         Source::Snapshot(dir) => dir.clone(),
-        Source::Api { url, .. } => {
+        Source::Api {
+            url, snapshot_out, ..
+        } => {
             steps.step("pulling the snapshot");
-            let dir = stage.path().join("snapshot");
-            steps.suspend(|| super::pull::pull_snapshot(&api, url, None, &dir, quiet))?;
-            dir
+            steps.suspend(|| {
+                super::pull::pull_snapshot(&api, url, None, snapshot_out, &read, quiet)
+            })?;
+            snapshot_out.clone()
         }
     };
     steps.step("loading the snapshot");

@@ -933,20 +933,19 @@ fn corroborate(
             .any(|x| x.date.is_none() && (x.year_from..=x.year_to).contains(&d.year()));
         if e.dobs.iter().any(|x| x.date == Some(d)) {
             score += 0.05;
-            reasons.push(format!("same date of birth {d} (+0.05)"));
+            // The investor's date of birth stays in the investor register (PII).
+            reasons.push("same date of birth as listed (+0.05)".to_string());
         } else if year_only_fits {
             score += 0.02;
             reasons.push(format!(
-                "birth year {} within listed DOB {} (+0.02)",
-                d.year(),
+                "birth year within listed DOB {} (+0.02)",
                 listed.join(" / ")
             ));
         } else {
             score *= 0.80;
             dob_conflict = true;
             reasons.push(format!(
-                "investor born {} but listed DOB {} (x0.80)",
-                d,
+                "date of birth differs from listed DOB {} (x0.80)",
                 listed.join(" / ")
             ));
         }

@@ -1,7 +1,10 @@
 //! CSV writers for the run's outputs. Deterministic: fixed sort orders, scores with three
-//! decimals, money as integer cents.
+//! decimals, money as integer cents. Every text cell goes through
+//! [`tieout_domain::safe_text::csv_text`], so text from a statement (`=HYPERLINK(…)`) is never a
+//! formula when the CSV is opened in a spreadsheet; numeric columns stay numbers.
 
 use rayon::prelude::*;
+use tieout_domain::safe_text::csv_text;
 
 use crate::model::{ExceptionRow, MatchRow, Reject};
 
@@ -77,10 +80,10 @@ pub fn matches_csv(rows: &[MatchRow]) -> String {
     ];
     par_csv(&header, &sorted, |w, r, buf| {
         num_field(w, buf, r.investment_id);
-        let _ = w.write_field(&r.statement_file);
+        let _ = w.write_field(csv_text(&r.statement_file).as_ref());
         num_field(w, buf, r.statement_row);
-        let _ = w.write_field(r.statement_ref.as_deref().unwrap_or(""));
-        let _ = w.write_field(&r.rule);
+        let _ = w.write_field(csv_text(r.statement_ref.as_deref().unwrap_or("")).as_ref());
+        let _ = w.write_field(csv_text(&r.rule).as_ref());
         num_field(w, buf, format_args!("{:.3}", r.score));
         num_field(w, buf, r.expected_cents);
         num_field(w, buf, r.bank_cents);
@@ -111,7 +114,7 @@ pub fn exceptions_csv(rows: &[ExceptionRow]) -> String {
                 let _ = w.write_field("");
             }
         }
-        let _ = w.write_field(r.statement_file.as_deref().unwrap_or(""));
+        let _ = w.write_field(csv_text(r.statement_file.as_deref().unwrap_or("")).as_ref());
         match r.statement_row {
             Some(i) => num_field(w, buf, i),
             None => {
@@ -119,7 +122,7 @@ pub fn exceptions_csv(rows: &[ExceptionRow]) -> String {
             }
         }
         num_field(w, buf, r.amount_cents);
-        let _ = w.write_field(&r.detail);
+        let _ = w.write_field(csv_text(&r.detail).as_ref());
     })
 }
 
@@ -133,11 +136,11 @@ pub fn rejects_csv(rows: &[Reject]) -> String {
     let _ = w.write_record(["file", "row", "column", "reason", "raw"]);
     for r in sorted {
         let _ = w.write_record([
-            r.file.clone(),
-            r.row.to_string(),
-            r.column.clone().unwrap_or_default(),
-            r.reason.clone(),
-            r.raw.clone(),
+            csv_text(&r.file).as_ref(),
+            r.row.to_string().as_str(),
+            csv_text(r.column.as_deref().unwrap_or_default()).as_ref(),
+            csv_text(&r.reason).as_ref(),
+            csv_text(&r.raw).as_ref(),
         ]);
     }
     finish(w)
@@ -167,5 +170,41 @@ mod tests {
             "1,a.csv,9,\"R,1\",exact_reference,0.970,100,75,-25"
         );
         assert!(lines[2].starts_with("2,b.csv,1,"));
+    }
+
+    #[test]
+    fn text_cells_are_never_formulas_and_amounts_stay_numbers() {
+        let m = MatchRow {
+            investment_id: 7,
+            statement_file: "bank.csv".into(),
+            statement_row: 3,
+            statement_ref: Some("=HYPERLINK(\"http://evil\",\"x\")".into()),
+            rule: "exact_reference".into(),
+            score: 1.0,
+            expected_cents: 4729,
+            bank_cents: -4729,
+            difference_cents: -9458,
+        };
+        let out = matches_csv(&[m]);
+        let mut r = csv::Reader::from_reader(out.as_bytes());
+        let rec = r.records().next().unwrap().unwrap();
+        assert_eq!(&rec[3], "'=HYPERLINK(\"http://evil\",\"x\")");
+        assert_eq!(
+            (&rec[7], &rec[8]),
+            ("-4729", "-9458"),
+            "numbers stay numbers"
+        );
+        let rejects = rejects_csv(&[Reject {
+            file: "bank.csv".into(),
+            row: 4,
+            column: Some("amount".into()),
+            reason: "-not an amount".into(),
+            raw: "\t=2+2,+cmd|' /C calc'!A0,@SUM(A1)".into(),
+        }]);
+        let mut r = csv::Reader::from_reader(rejects.as_bytes());
+        let rec = r.records().next().unwrap().unwrap();
+        assert_eq!(&rec[3], "'-not an amount");
+        assert_eq!(&rec[4], "'\t=2+2,+cmd|' /C calc'!A0,@SUM(A1)");
+        assert_eq!(&rec[1], "4");
     }
 }

@@ -36,6 +36,10 @@ enum EntryRow {
     Line(StatementLine),
 }
 
+/// Deepest element nesting read (camt.053 v08 nests about 12 deep; a hostile file nested
+/// 30,000 deep would otherwise overflow the stack when its tree is dropped).
+const MAX_DEPTH: usize = 200;
+
 #[derive(Debug, Default)]
 struct Node<'a> {
     /// Local name, borrowed from the document.
@@ -286,6 +290,15 @@ fn parse_tree_inner<'a>(
         }
         match ev {
             Event::Start(e) => {
+                // Bounded nesting: the tree (and its drop) never recurses deeper than this.
+                if stack.len() > MAX_DEPTH {
+                    return Err(xml_err(
+                        before_rel as u64,
+                        format!(
+                            "elements nested more than {MAX_DEPTH} deep (camt.053 needs about 12)"
+                        ),
+                    ));
+                }
                 let entry = is_entry(&e, &stack);
                 let mut n = open(&e, before);
                 if entry {

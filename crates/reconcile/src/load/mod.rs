@@ -22,6 +22,7 @@ pub mod profile;
 mod sign;
 mod tabular;
 pub mod values;
+pub mod xlsx_limits;
 
 use std::path::Path;
 
@@ -30,6 +31,7 @@ use tieout_domain::Cents;
 use crate::model::{PayoutItem, Reject, SourceFormat, StatedBalance, StatementLine};
 pub use profile::{BankProfile, ColumnRole, DateFormat, Encoding, SignConvention};
 pub use values::{DayOrder, DecimalSeparator, parse_amount, parse_date};
+pub use xlsx_limits::XlsxLimits;
 
 /// Options for [`load_statement`].
 #[derive(Debug, Clone, Default)]
@@ -38,6 +40,8 @@ pub struct LoadOptions {
     pub profile: Option<BankProfile>,
     /// Force a format instead of detecting it (`Csv`, `Xlsx`, `Bai2`, `Camt053`).
     pub format: Option<SourceFormat>,
+    /// Size and cell bounds checked before an XLSX workbook is read.
+    pub xlsx_limits: XlsxLimits,
 }
 
 /// What a statement file yielded.
@@ -357,6 +361,7 @@ fn load_format(
             tabular::parse_table(file, SourceFormat::Csv, rows, profile)
         }
         SourceFormat::Xlsx => {
+            xlsx_limits::check_xlsx(file, bytes, &opts.xlsx_limits)?;
             let rows = tabular::xlsx_rows(file, bytes, profile.and_then(|p| p.sheet.as_deref()))?;
             tabular::parse_table(file, SourceFormat::Xlsx, rows, profile)
         }

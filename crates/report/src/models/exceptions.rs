@@ -159,6 +159,9 @@ pub fn finding_next_action(code: RuleCode) -> &'static str {
             "Correct the investment amount with the investor or refund it."
         }
         R::FundsAfterDeadline => "Refund the funds received after the offering deadline.",
+        R::DataMissing => {
+            "Obtain the missing data the finding names and re-run; until then the rule is not evaluated."
+        }
     }
 }
 

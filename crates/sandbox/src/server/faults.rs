@@ -1,6 +1,7 @@
 //! Fault injection: seeded, deterministic decisions about which responses go wrong and how.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -9,6 +10,14 @@ use rand_chacha::ChaCha8Rng;
 ///
 /// Parse from the CLI form with [`FaultConfig::parse`]:
 /// `rate429=0.1,rate5xx=0.1,slow_ms=200,slow=0.5,drop=0.05,retry_after=1,seed=1`.
+///
+/// Besides those random faults, a misbehaving server (all off by default):
+/// `drift_after=N` — once N pages of the investors list were served, one investor (at position
+/// `drift_pos` in id order) is deleted and a new one (the next free id) inserted, as on a live
+/// platform; `drift_every=M` repeats that every M further investors pages. `empty_page=K` —
+/// investors page K holds no records but still links to page K+1; `self_next=K` — investors
+/// page K's `next` links to page K itself; `no_count=1` — list pages carry no `count`;
+/// `drip_ms=N` — every body is sent `drip_bytes` (default 16) bytes at a time, N ms apart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultConfig {
     /// Probability of answering `429 Too Many Requests` with a `Retry-After` header.
@@ -25,6 +34,22 @@ pub struct FaultConfig {
     pub retry_after: u64,
     /// Seed of the fault RNG: the same seed gives the same sequence of decisions.
     pub seed: u64,
+    /// Investors list pages served before the data drifts (0: never).
+    pub drift_after: u64,
+    /// Investors list pages between further drifts (0: drift once).
+    pub drift_every: u64,
+    /// Position (0-based, id order) of the investor each drift deletes.
+    pub drift_pos: u64,
+    /// Investors page (1-based) served empty with a `next` (0: never).
+    pub empty_page: u64,
+    /// Investors page (1-based) whose `next` links to itself (0: never).
+    pub self_next: u64,
+    /// List pages carry `count: null`.
+    pub no_count: bool,
+    /// Milliseconds between body chunks of a drip-fed response (0: not drip-fed).
+    pub drip_ms: u64,
+    /// Bytes per drip-fed chunk.
+    pub drip_bytes: u64,
 }
 
 impl Default for FaultConfig {
@@ -37,6 +62,14 @@ impl Default for FaultConfig {
             drop: 0.0,
             retry_after: 1,
             seed: 0,
+            drift_after: 0,
+            drift_every: 0,
+            drift_pos: 0,
+            empty_page: 0,
+            self_next: 0,
+            no_count: false,
+            drip_ms: 0,
+            drip_bytes: 16,
         }
     }
 }
@@ -97,9 +130,17 @@ impl FaultConfig {
                 "drop" => cfg.drop = rate(value)?,
                 "retry_after" => cfg.retry_after = int(value)?,
                 "seed" => cfg.seed = int(value)?,
+                "drift_after" => cfg.drift_after = int(value)?,
+                "drift_every" => cfg.drift_every = int(value)?,
+                "drift_pos" => cfg.drift_pos = int(value)?,
+                "empty_page" => cfg.empty_page = int(value)?,
+                "self_next" => cfg.self_next = int(value)?,
+                "no_count" => cfg.no_count = int(value)? != 0,
+                "drip_ms" => cfg.drip_ms = int(value)?,
+                "drip_bytes" => cfg.drip_bytes = int(value)?.max(1),
                 _ => {
                     return Err(err(
-                        "unknown key (rate429, rate5xx, slow_ms, slow, drop, retry_after, seed)",
+                        "unknown key (rate429, rate5xx, slow_ms, slow, drop, retry_after, seed, drift_after, drift_every, drift_pos, empty_page, self_next, no_count, drip_ms, drip_bytes)",
                     ));
                 }
             }
@@ -138,12 +179,30 @@ pub(crate) struct Decision {
 pub(crate) struct FaultInjector {
     cfg: FaultConfig,
     rng: Mutex<ChaCha8Rng>,
+    /// Investors list pages served so far.
+    investor_pages: AtomicU64,
 }
 
 impl FaultInjector {
     pub(crate) fn new(cfg: FaultConfig) -> Self {
         let rng = Mutex::new(ChaCha8Rng::seed_from_u64(cfg.seed));
-        Self { cfg, rng }
+        Self {
+            cfg,
+            rng,
+            investor_pages: AtomicU64::new(0),
+        }
+    }
+
+    /// The misbehaviour switches (drift, empty pages, self links, counts, drip).
+    pub(crate) fn config(&self) -> &FaultConfig {
+        &self.cfg
+    }
+
+    /// Counts one investors list page and returns how many drifts have happened before it
+    /// is served.
+    pub(crate) fn investors_page_drifts(&self) -> u64 {
+        let served = self.investor_pages.fetch_add(1, Ordering::Relaxed);
+        drifts_after(&self.cfg, served)
     }
 
     pub(crate) fn retry_after(&self) -> u64 {
@@ -187,8 +246,36 @@ impl FaultInjector {
     }
 }
 
+/// Drifts in effect once `served` investors pages were served.
+fn drifts_after(cfg: &FaultConfig, served: u64) -> u64 {
+    if cfg.drift_after == 0 || served < cfg.drift_after {
+        return 0;
+    }
+    match cfg.drift_every {
+        0 => 1,
+        every => 1 + (served - cfg.drift_after) / every,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn drift_counts_follow_the_pages_served() {
+        let cfg = FaultConfig::parse("drift_after=2,drift_every=3").unwrap();
+        let got: Vec<u64> = (0..9).map(|s| drifts_after(&cfg, s)).collect();
+        assert_eq!(got, vec![0, 0, 1, 1, 1, 2, 2, 2, 3]);
+        let once = FaultConfig::parse("drift_after=1").unwrap();
+        assert_eq!(drifts_after(&once, 0), 0);
+        assert_eq!(drifts_after(&once, 50), 1);
+        assert_eq!(drifts_after(&FaultConfig::none(), 50), 0);
+        let c = FaultConfig::parse("empty_page=2,self_next=3,no_count=1,drip_ms=5").unwrap();
+        assert_eq!(
+            (c.empty_page, c.self_next, c.no_count, c.drip_ms),
+            (2, 3, true, 5)
+        );
+        assert!(!c.is_active(), "misbehaviour draws no random numbers");
+    }
+
     use super::*;
 
     #[test]

@@ -365,7 +365,59 @@ async fn handle(
         c.dropped.fetch_add(1, AtomicOrdering::Relaxed);
         return truncate(response).await;
     }
+    let cfg = st.faults.config();
+    if cfg.drip_ms > 0 {
+        return drip(response, cfg.drip_ms, cfg.drip_bytes).await;
+    }
     response
+}
+
+/// Sends the body `chunk` bytes at a time, `ms` milliseconds apart (a drip-fed response that
+/// never trips a read timeout).
+async fn drip(response: Response, ms: u64, chunk: u64) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let chunk = usize::try_from(chunk.max(1)).unwrap_or(16);
+    let stream = futures::stream::unfold(0usize, move |at| {
+        let bytes = bytes.clone();
+        async move {
+            if at >= bytes.len() {
+                return None;
+            }
+            if at > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
+            let end = (at + chunk).min(bytes.len());
+            Some((Ok::<Bytes, std::io::Error>(bytes.slice(at..end)), end))
+        }
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// `recs` after `n` drifts: the records at positions `pos..pos + n` deleted, `n` new records
+/// (copies of the last one under the next free ids) appended.
+fn drifted(recs: &[Rec], pos: usize, n: usize) -> Vec<Rec> {
+    let Some(last) = recs.last() else {
+        return Vec::new();
+    };
+    let mut out: Vec<Rec> = recs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i < pos || *i >= pos + n)
+        .map(|(_, r)| r.clone())
+        .collect();
+    for k in 1..=n {
+        let mut v = last.value.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("id".into(), json!(last.id + k as i64));
+        }
+        if let Some(r) = Rec::from_value(v) {
+            out.push(r);
+        }
+    }
+    out
 }
 
 /// Sends the headers and about half of the body, then fails the connection.
@@ -560,6 +612,25 @@ fn list(
     path: &str,
     params: &[(String, String)],
 ) -> Response {
+    // Misbehaviour of the investors list (fault injection).
+    let faults = st.faults.config();
+    let investors = std::ptr::eq(schema, &query::INVESTORS);
+    let moved: Vec<Rec>;
+    let recs = if investors && faults.drift_after > 0 {
+        match st.faults.investors_page_drifts() {
+            0 => recs,
+            n => {
+                moved = drifted(
+                    recs,
+                    usize::try_from(faults.drift_pos).unwrap_or(0),
+                    usize::try_from(n).unwrap_or(1),
+                );
+                &moved
+            }
+        }
+    } else {
+        recs
+    };
     let mut idx = match select(schema, recs, params) {
         Ok(i) => i,
         Err(r) => return r,
@@ -583,8 +654,15 @@ fn list(
         },
     };
     let start = (page - 1) * size;
-    let end = (start + size).min(count);
-    let next = (page < pages).then(|| page_link(host, path, params, Some(page + 1)));
+    let mut end = (start + size).min(count);
+    let mut next = (page < pages).then(|| page_link(host, path, params, Some(page + 1)));
+    if investors && faults.empty_page == page as u64 {
+        end = start;
+        next = Some(page_link(host, path, params, Some(page + 1)));
+    }
+    if investors && faults.self_next == page as u64 {
+        next = Some(page_link(host, path, params, Some(page)));
+    }
     let previous = match page {
         1 => None,
         2 => Some(page_link(host, path, params, None)),
@@ -596,7 +674,11 @@ fn list(
             .map(|&i| recs[i].bytes.len() + 1)
             .sum::<usize>(),
     );
-    out.extend_from_slice(format!("{{\"count\":{count},\"next\":").as_bytes());
+    if faults.no_count {
+        out.extend_from_slice(b"{\"count\":null,\"next\":");
+    } else {
+        out.extend_from_slice(format!("{{\"count\":{count},\"next\":").as_bytes());
+    }
     out.extend_from_slice(Value::from(next).to_string().as_bytes());
     out.extend_from_slice(b",\"previous\":");
     out.extend_from_slice(Value::from(previous).to_string().as_bytes());
