@@ -16,7 +16,7 @@ use tieout_reconcile::load::{self, BankProfile, LoadOptions, LoadedStatement};
 use tieout_reconcile::{SourceFormat, StatementLine};
 
 use crate::Outcome;
-use tieout::outdir::StagedDir;
+use tieout::outdir::{Access, StagedDir, simple_manifest};
 
 /// `tieout read`.
 #[derive(Debug, clap::Args)]
@@ -346,12 +346,24 @@ pub fn run(args: ReadArgs) -> Result<Outcome> {
     });
     let files: Vec<LoadedStatement> = loaded.into_iter().map(|(_, l)| l).collect();
     if let Some(out) = &args.out {
-        let stage = StagedDir::new(out)?;
+        // The output folder is checked and locked like every tieout output: a folder holding
+        // the user's files or one of the statements read is refused untouched.
+        let read: Vec<&Path> = args
+            .files
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(args.bank_profile.as_deref())
+            .collect();
+        let stage = StagedDir::new(out, &read, Access::Owner)?;
         stage.write("lines.csv", lines_csv(&files)?.as_bytes())?;
         let rejects: Vec<_> = files.iter().flat_map(|f| f.rejects.clone()).collect();
         stage.write("rejects.csv", rejects_csv(&rejects).as_bytes())?;
         stage.write("balances.csv", balances_csv(&all_checks)?.as_bytes())?;
         stage.write("summary.txt", summary.as_bytes())?;
+        stage.write(
+            "manifest.json",
+            simple_manifest("read", stage.path())?.as_bytes(),
+        )?;
         stage.commit()?;
     }
     print!("{summary}");
