@@ -1041,6 +1041,7 @@ fn to_offering(
         id: o.id,
         issuer_id: o.issuer,
         name: o.name.unwrap_or_default(),
+        description: o.description,
         slug: o.slug.unwrap_or_default(),
         offering_type: o
             .offering_type
@@ -1057,6 +1058,7 @@ fn to_offering(
         excluded_countries: o.investors_excluded_countries,
         included_countries: o.investors_included_countries,
         deadline: o.deadline_date,
+        timezone: o.default_timezone,
         created_at: o.created_at,
         opened_at: o.opened_at,
         accepts_accredited: o.accredited_investors,

@@ -43,11 +43,14 @@ pub enum RuleCode {
     OfferingMaxExceeded,
     /// Funds received after the offering deadline.
     FundsAfterDeadline,
+    /// A rule could not be evaluated for lack of data (the detail names the rule and the
+    /// missing fields); never read as compliant.
+    DataMissing,
 }
 
 impl RuleCode {
     /// Every code, in contract order.
-    pub const ALL: [RuleCode; 17] = [
+    pub const ALL: [RuleCode; 18] = [
         Self::RegcfInvestorLimit,
         Self::RegcfIssuerCap,
         Self::RegaTier2Limit,
@@ -65,6 +68,7 @@ impl RuleCode {
         Self::InvestmentIncrement,
         Self::OfferingMaxExceeded,
         Self::FundsAfterDeadline,
+        Self::DataMissing,
     ];
 
     /// The code as written in `findings.csv`.
@@ -87,6 +91,7 @@ impl RuleCode {
             Self::InvestmentIncrement => "INVESTMENT_INCREMENT",
             Self::OfferingMaxExceeded => "OFFERING_MAX_EXCEEDED",
             Self::FundsAfterDeadline => "FUNDS_AFTER_DEADLINE",
+            Self::DataMissing => "DATA_MISSING",
         }
     }
 

@@ -16,6 +16,7 @@
 #![allow(clippy::inconsistent_digit_grouping)]
 
 pub mod calendar;
+pub mod countries;
 pub mod finding;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
@@ -32,4 +33,4 @@ pub use finding::{Finding, RuleCode};
 pub use model::*;
 pub use money::{Cents, cents_to_decimal, decimal_to_cents, format_cents};
 pub use period::{Period, PeriodError};
-pub use rules::{CheckConfig, check, findings_csv};
+pub use rules::{CheckConfig, check, findings_csv, in_scope_on};

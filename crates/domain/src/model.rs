@@ -165,7 +165,7 @@ impl InvestorType {
 wire_enum! {
     /// Offering exemption type (`offering.type`).
     OfferingType {
-        /// Regulation A (Tier 2 assumed for investor limits).
+        /// Regulation A (the tier is read from the offering data, see `rules::rega_tier`).
         RegA => "reg_a",
         /// Regulation D Rule 506(b).
         RegD506b => "reg_d_506b",
@@ -243,6 +243,9 @@ pub struct Offering {
     pub issuer_id: Option<i64>,
     /// Display name.
     pub name: String,
+    /// Description as the platform states it (read for the Regulation A tier and exchange
+    /// listing, see `rules::rega_tier`).
+    pub description: Option<String>,
     /// URL slug.
     pub slug: String,
     /// Exemption type.
@@ -269,8 +272,10 @@ pub struct Offering {
     pub excluded_countries: Vec<String>,
     /// ISO country codes investors must come from (empty: any).
     pub included_countries: Vec<String>,
-    /// Last day to invest.
+    /// Last day to invest (a local date in [`Offering::timezone`]).
     pub deadline: Option<NaiveDate>,
+    /// The offering's time zone (`default_timezone`, an IANA name such as `US/Pacific`).
+    pub timezone: Option<String>,
     /// When the offering was created.
     pub created_at: Option<DateTime<Utc>>,
     /// When the offering opened.
@@ -304,7 +309,8 @@ pub struct Investor {
     pub email: Option<String>,
     /// Date of birth (natural persons). Leaves tieout only in the investor register.
     pub date_of_birth: Option<NaiveDate>,
-    /// Residence country, ISO 3166 alpha-2.
+    /// Residence country as stated (normally ISO 3166 alpha-2; rules read it through
+    /// [`crate::countries::normalize_country`]).
     pub country: Option<String>,
     /// US state or region.
     pub state: Option<String>,

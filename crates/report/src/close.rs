@@ -145,6 +145,7 @@ pub fn exception_words(code: ExceptionCode) -> &'static str {
         ExceptionCode::AmbiguousMatch => "Payment that fits two investments equally",
         ExceptionCode::BalanceBreak => "Bank statement does not add up",
         ExceptionCode::StaleDecision => "A recorded decision no longer fits",
+        ExceptionCode::CurrencyMismatch => "Money in another currency than the investments",
     }
 }
 

@@ -934,6 +934,12 @@ fn regulator(
     if !m.issuer_caps.rows.is_empty() {
         d.table(caps, &m.issuer_caps, size);
     }
+    if !m.notes.is_empty() {
+        d.heading("Not modelled (silence here is not compliance)", 10.0);
+        for n in &m.notes {
+            d.paragraph(n, 7.0, 0.3);
+        }
+    }
     Ok(())
 }
 

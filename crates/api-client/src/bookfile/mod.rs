@@ -40,7 +40,7 @@ use write::W;
 pub const BOOK_FILE: &str = "book.bin";
 const MAGIC: &[u8; 8] = b"TIEOBOOK";
 /// Bumped whenever the layout or a domain type's fields change.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Records per block.
 const BLOCK: usize = 16_384;
 

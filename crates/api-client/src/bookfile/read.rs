@@ -184,6 +184,8 @@ impl<'a> R<'a> {
             opened_at: self.otime()?,
             accepts_accredited: self.obool()?,
             accepts_non_accredited: self.obool()?,
+            description: self.ostr()?,
+            timezone: self.ostr()?,
         })
     }
 

@@ -84,6 +84,7 @@ impl W {
             id,
             issuer_id,
             name,
+            description,
             slug,
             offering_type,
             status,
@@ -98,6 +99,7 @@ impl W {
             excluded_countries,
             included_countries,
             deadline,
+            timezone,
             created_at,
             opened_at,
             accepts_accredited,
@@ -128,6 +130,8 @@ impl W {
         self.otime(opened_at);
         self.obool(accepts_accredited);
         self.obool(accepts_non_accredited);
+        self.ostr(description);
+        self.ostr(timezone);
     }
 
     pub(super) fn investor(&mut self, i: &tieout_domain::Investor) {

@@ -5,6 +5,7 @@ pub mod check;
 pub mod close;
 pub mod generate;
 pub mod pull;
+pub mod read;
 pub mod reconcile;
 pub mod sandbox;
 pub mod signoff;

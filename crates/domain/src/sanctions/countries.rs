@@ -164,6 +164,11 @@ const COUNTRIES: &[(&str, &str)] = &[
 /// The ISO alpha-2 code of a country as OFAC names it (`Iran`, `Russia`, `Korea, North`), or
 /// `None` when unknown. Two-letter inputs are taken as codes already.
 pub fn iso2(name: &str) -> Option<&'static str> {
+    // The one country normaliser first (ISO codes, names and variants such as `USA`); the OFAC
+    // spellings below cover what it does not.
+    if let Some(code) = crate::countries::normalize_country(name) {
+        return Some(code);
+    }
     let folded = super::normalize::fold(name);
     if folded.is_empty() {
         return None;

@@ -152,6 +152,9 @@ pub fn exception_next_action(code: ExceptionCode) -> &'static str {
         ExceptionCode::StaleDecision => {
             "Read why the decision no longer fits and decide the item again in this run's exceptions.xlsx."
         }
+        ExceptionCode::CurrencyMismatch => {
+            "Find out why money in another currency reached the account (a wrong account, an unconverted payment) and record it by hand."
+        }
     }
 }
 
@@ -185,6 +188,9 @@ pub fn finding_next_action(code: RuleCode) -> &'static str {
             "Correct the investment amount with the investor or refund it."
         }
         R::FundsAfterDeadline => "Refund the funds received after the offering deadline.",
+        R::DataMissing => {
+            "Obtain the missing data the finding names and re-run; until then the rule is not evaluated."
+        }
     }
 }
 

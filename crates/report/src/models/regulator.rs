@@ -1,15 +1,14 @@
 //! The regulator report: per-offering figures, investors by state, issuer caps.
 
 use super::*;
+use tieout_domain::format_cents;
+use tieout_domain::rules::{NOT_MODELLED, rega_tier, regcf_issuer_positions};
+use tieout_domain::thresholds::{RegATier, SECTION_12G, reg_a_on};
 
-/// Reg CF issuer cap over 12 months, 17 CFR 227.100(a)(1).
-pub const REGCF_ISSUER_CAP_CENTS: Cents = 500_000_000; // $5,000,000.00
-/// Reg A Tier 2 offering cap over 12 months, 17 CFR 230.251(a)(2).
-pub const REGA_TIER2_CAP_CENTS: Cents = 7_500_000_000; // $75,000,000.00
-/// Section 12(g) holders-of-record threshold.
-pub const HOLDERS_12G: i64 = 2_000;
-/// Section 12(g) non-accredited holders-of-record threshold.
-pub const NON_ACCREDITED_HOLDERS_12G: i64 = 500;
+/// Section 12(g) holders-of-record threshold (read from the domain's one table).
+pub const HOLDERS_12G: i64 = SECTION_12G.holders;
+/// Section 12(g) non-accredited holders-of-record threshold (read from the domain's one table).
+pub const NON_ACCREDITED_HOLDERS_12G: i64 = SECTION_12G.non_accredited_holders;
 
 table_row! {
     /// One regulator figure with its citation.
@@ -77,6 +76,9 @@ pub struct RegulatorReport {
     pub sections: Vec<RegulatorSection>,
     /// Reg CF issuer-cap headroom by issuer.
     pub issuer_caps: Table<IssuerCapRow>,
+    /// What the figures and findings do not model (`tieout_domain::rules::NOT_MODELLED`), so
+    /// nobody reads silence as compliance.
+    pub notes: Vec<String>,
 }
 
 pub(crate) fn fig(item: &str, value: impl Into<Cell>, citation: &str) -> FigureRow {
@@ -139,37 +141,32 @@ pub(crate) fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
     for inv in &ctx.input.book.investments {
         by_offering.entry(inv.offering_id).or_default().push(inv);
     }
-    // Reg CF sales per issuer over the 12 months to the period end, counted as the compliance
-    // rule counts them (every investment whose funds were taken; crates/domain/RULES.md), so the
-    // headroom shown here and REGCF_ISSUER_CAP findings never disagree.
-    let window_start = last - Duration::days(365);
-    let mut caps: BTreeMap<Option<i64>, (BTreeSet<i64>, Cents)> = BTreeMap::new();
-    for o in ctx
-        .input
-        .book
-        .offerings
+    // Reg CF sales per issuer in the 12-month period preceding and including the period end,
+    // with the cap in force then: computed by the domain from the same scope, window and table
+    // as REGCF_ISSUER_CAP, so the headroom shown here and the findings never disagree.
+    let positions = regcf_issuer_positions(ctx.input.book, last);
+    let mut caps: BTreeMap<Option<i64>, (Cents, Cents, String)> = BTreeMap::new();
+    let cap_rows: Vec<IssuerCapRow> = positions
         .iter()
-        .filter(|o| o.offering_type == OfferingType::RegCf)
-    {
-        let e = caps.entry(o.issuer_id).or_default();
-        e.0.insert(o.id);
-        for inv in by_offering.get(&o.id).into_iter().flatten() {
-            let in_window = inv
-                .effective_date()
-                .is_some_and(|d| d > window_start && d <= last);
-            if inv.status.funds_taken() && in_window {
-                e.1 += ctx.amount(inv);
+        .map(|p| {
+            caps.insert(
+                p.issuer_id,
+                (
+                    p.sold,
+                    p.cap,
+                    format!(
+                        "in force since {}, {}; 12 months from {}",
+                        p.cap_since, p.cap_source, p.window_start
+                    ),
+                ),
+            );
+            IssuerCapRow {
+                issuer_id: p.issuer_id.map(Id),
+                offerings: p.offerings.len() as i64,
+                sold_12m: Money(p.sold),
+                cap: Money(p.cap),
+                headroom: Money(p.cap - p.sold),
             }
-        }
-    }
-    let cap_rows: Vec<IssuerCapRow> = caps
-        .iter()
-        .map(|(issuer, (offs, sold))| IssuerCapRow {
-            issuer_id: issuer.map(Id),
-            offerings: offs.len() as i64,
-            sold_12m: Money(*sold),
-            cap: Money(REGCF_ISSUER_CAP_CENTS),
-            headroom: Money(REGCF_ISSUER_CAP_CENTS - sold),
         })
         .collect();
 
@@ -255,16 +252,17 @@ pub(crate) fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                     count_findings(ctx, o.id, RuleCode::RegcfInvestorLimit),
                     "17 CFR 227.100(a)(2)",
                 ));
-                if let Some((_, sold)) = caps.get(&o.issuer_id) {
+                if let Some((sold, cap, since)) = caps.get(&o.issuer_id) {
+                    let cite = format!("17 CFR 227.100(a)(1) ({since})");
                     figures.push(fig(
                         "Issuer Reg CF sales, 12 months to period end",
                         Money(*sold),
-                        "17 CFR 227.100(a)(1)",
+                        &cite,
                     ));
                     figures.push(fig(
-                        "Issuer cap headroom (cap $5,000,000)",
-                        Money(REGCF_ISSUER_CAP_CENTS - sold),
-                        "17 CFR 227.100(a)(1)",
+                        &format!("Issuer cap headroom (cap ${})", format_cents(*cap)),
+                        Money(cap - sold),
+                        &cite,
                     ));
                     figures.push(fig(
                         "Issuer-cap findings (REGCF_ISSUER_CAP)",
@@ -272,15 +270,37 @@ pub(crate) fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                         "17 CFR 227.100(a)(1)",
                     ));
                 }
+                let c12g = format!(
+                    "Exchange Act §12(g)(1); 17 CFR 240.12g-6 (since {})",
+                    SECTION_12G.since
+                );
                 figures.push(fig(
-                    "Holders of record (threshold 2,000)",
+                    &format!(
+                        "Holders of record (threshold {}, with total assets over ${})",
+                        crate::cells::format_int(SECTION_12G.holders),
+                        format_cents(SECTION_12G.total_assets)
+                    ),
                     holders.len() as i64,
-                    "Exchange Act §12(g)(1); 17 CFR 240.12g-6",
+                    &c12g,
                 ));
                 figures.push(fig(
-                    "Non-accredited holders (threshold 500)",
+                    &format!(
+                        "Non-accredited holders (threshold {})",
+                        crate::cells::format_int(SECTION_12G.non_accredited_holders)
+                    ),
                     non_acc_holders.len() as i64,
-                    "Exchange Act §12(g)(1); 17 CFR 240.12g-6",
+                    &c12g,
+                ));
+                let final_cu = match (o.deadline, target) {
+                    (Some(deadline), Some(t)) if accepted > t => {
+                        Some(add_business_days(deadline, 5))
+                    }
+                    _ => None,
+                };
+                figures.push(fig(
+                    "Final Form C-U due (more than the target accepted; 5 business days after the deadline)",
+                    final_cu,
+                    c203,
                 ));
             }
             OfferingType::RegD506b | OfferingType::RegD506c => {
@@ -387,15 +407,32 @@ pub(crate) fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
                 };
             }
             OfferingType::RegA => {
+                let caps_a = reg_a_on(last);
+                let tier = rega_tier(o, None, last);
+                let (label, cap, cite) = match &tier {
+                    Some((RegATier::Tier1, _)) => {
+                        ("Tier 1", caps_a.tier1_cap, "17 CFR 230.251(a)(1)")
+                    }
+                    Some(_) => ("Tier 2", caps_a.tier2_cap, "17 CFR 230.251(a)(2)"),
+                    None => (
+                        "Tier 2 (tier not stated; if Tier 2)",
+                        caps_a.tier2_cap,
+                        "17 CFR 230.251(a)(2)",
+                    ),
+                };
+                let cite = format!(
+                    "{cite} (in force since {}, {})",
+                    caps_a.effective, caps_a.source
+                );
                 figures.push(fig(
-                    "Tier 2 offering cap (12 months)",
-                    Money(REGA_TIER2_CAP_CENTS),
-                    "17 CFR 230.251(a)(2)",
+                    &format!("{label} offering cap (12 months)"),
+                    Money(cap),
+                    &cite,
                 ));
                 figures.push(fig(
                     "Cap headroom after accepted sales",
-                    Money(REGA_TIER2_CAP_CENTS - accepted),
-                    "17 CFR 230.251(a)(2)",
+                    Money(cap - accepted),
+                    &cite,
                 ));
                 figures.push(fig(
                     "Non-accredited purchasers",
@@ -479,5 +516,6 @@ pub(crate) fn regulator(ctx: &Ctx<'_>) -> RegulatorReport {
             rows: cap_rows,
             totals: None,
         },
+        notes: NOT_MODELLED.iter().map(|n| n.to_string()).collect(),
     }
 }

@@ -1,12 +1,21 @@
 //! Ground truth for compliance: the rules of `crates/domain/RULES.md` evaluated on the generated
 //! world. The generator plants each violation well past its threshold and keeps clean
 //! investments with margins, so this evaluation is unambiguous.
+//!
+//! The oracle evaluates the semantics on its own (its own windows, sums, limits and scope), but
+//! holds no figure table: every regulatory figure and its effective date comes from
+//! `tieout_domain::thresholds`, the one table, which `crates/domain/tests/legal_cases.rs` checks
+//! against the regulation text. A copied table here would only repeat the engine's mistakes.
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
+use tieout_domain::thresholds::{
+    ACCREDITED_ENTITY_ASSETS, ACCREDITED_INCOME, ACCREDITED_JOINT_INCOME, ACCREDITED_NET_WORTH,
+    LimitBasis, RULE_506B_MAX_NONACCREDITED, reg_a_on, reg_cf_on,
+};
 
-use super::world::{Inv, OffKind, World};
+use super::world::{Inv, OffKind, Status, World};
 
 /// One row of `truth/violations.csv`.
 pub(crate) struct Violation {
@@ -18,7 +27,7 @@ pub(crate) struct Violation {
 }
 
 /// Rule order of RULES.md (rows are emitted per investment in this order).
-const ORDER: [&str; 17] = [
+const ORDER: [&str; 18] = [
     "REGCF_INVESTOR_LIMIT",
     "REGCF_ISSUER_CAP",
     "REGA_TIER2_LIMIT",
@@ -36,19 +45,35 @@ const ORDER: [&str; 17] = [
     "INVESTMENT_INCREMENT",
     "OFFERING_MAX_EXCEEDED",
     "FUNDS_AFTER_DEADLINE",
+    "DATA_MISSING",
 ];
 
-/// Reg CF thresholds: (effective, floor, threshold, cap, greater basis, accredited limited, issuer cap).
-fn regcf_version(d: NaiveDate) -> (i64, i64, i64, bool, bool, i64) {
-    let v = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap_or(NaiveDate::MIN);
-    if d >= v(2022, 9, 20) {
-        (250_000, 12_400_000, 12_400_000, true, false, 500_000_000)
-    } else if d >= v(2021, 3, 15) {
-        (220_000, 10_700_000, 10_700_000, true, false, 500_000_000)
-    } else if d >= v(2017, 4, 10) {
-        (220_000, 10_700_000, 10_700_000, false, true, 107_000_000)
-    } else {
-        (200_000, 10_000_000, 10_000_000, false, true, 100_000_000)
+/// The offerings' time zone as rendered (`default_timezone`).
+const ZONE: chrono_tz::Tz = chrono_tz::US::Pacific;
+
+/// First day of the 12 calendar months preceding and including `d`.
+fn window_start(d: NaiveDate) -> NaiveDate {
+    d.checked_sub_months(Months::new(12))
+        .and_then(|x| x.succ_opt())
+        .unwrap_or(NaiveDate::MIN)
+}
+
+/// Whether an investment's funds were taken on `as_of`, judged from its timestamps.
+fn in_scope(i: &Inv, as_of: NaiveDate) -> bool {
+    if i.effective_date() > as_of {
+        return false;
+    }
+    if i.status.funds_taken() {
+        return true;
+    }
+    let change = match i.status {
+        Status::Refunded => Some(i.refunded.unwrap_or(i.updated)),
+        Status::Cancelled | Status::NotApproved => Some(i.updated),
+        _ => None,
+    };
+    match (i.received.or(i.invested), change) {
+        (Some(r), Some(c)) => r.date() <= as_of && c.date() > as_of,
+        _ => false,
     }
 }
 
@@ -64,15 +89,30 @@ fn age_on(dob: NaiveDate, d: NaiveDate) -> i32 {
     age
 }
 
+/// The Rule 501(a) bar a claim of `acc_type` must be above, and the investor's stated figure.
+fn contradicted(p: &super::world::Investor) -> bool {
+    if !p.accredited {
+        return false;
+    }
+    match p.acc_type {
+        Some("net_worth") => p.nw_c <= ACCREDITED_NET_WORTH.above,
+        Some("income") => p.income_c <= ACCREDITED_INCOME.above,
+        Some("joint_income") => p.income_c <= ACCREDITED_JOINT_INCOME.above,
+        Some("entity_assets") => p.nw_c <= ACCREDITED_ENTITY_ASSETS.above,
+        _ => false,
+    }
+}
+
 /// Evaluates every rule; rows sorted by investment id, then rule order.
 pub(crate) fn violations(w: &World) -> Vec<Violation> {
+    let as_of = w.period.last_day();
     let mut hits: BTreeMap<(i64, usize), String> = BTreeMap::new();
     let mut add = |inv: &Inv, code: &'static str, note: String| {
         let k = ORDER.iter().position(|c| *c == code).unwrap_or(0);
         hits.entry((inv.id, k)).or_insert(note);
     };
     let scope: Vec<&Inv> = {
-        let mut v: Vec<&Inv> = w.invs.iter().filter(|i| i.status.funds_taken()).collect();
+        let mut v: Vec<&Inv> = w.invs.iter().filter(|i| in_scope(i, as_of)).collect();
         v.sort_by_key(|i| (i.effective_date(), i.id));
         v
     };
@@ -81,11 +121,12 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
         let o = &w.offerings[inv.off];
         let p = &w.investors[inv.investor];
         let d = inv.effective_date();
+        let bad = contradicted(p);
         match o.kind {
-            OffKind::D506c if !p.accredited || p.acc_type.is_none() => add(
+            OffKind::D506c if !p.accredited || p.acc_type.is_none() || bad => add(
                 inv,
                 "REGD_506C_NOT_ACCREDITED",
-                "506(c) investor not verified accredited".into(),
+                "506(c) purchaser not accredited, or the claim is unstated or contradicted".into(),
             ),
             OffKind::RegS if p.us_person || p.country == "US" => add(
                 inv,
@@ -94,26 +135,17 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
             ),
             _ => {}
         }
-        if p.accredited {
-            let bad = match p.acc_type {
-                Some("net_worth") => p.nw_c <= 100_000_000,
-                Some("income") => p.income_c <= 20_000_000,
-                Some("joint_income") => p.income_c <= 30_000_000,
-                Some("entity_assets") => p.nw_c <= 500_000_000,
-                _ => false,
-            };
-            if bad {
-                add(
-                    inv,
-                    "ACCREDITATION_INCONSISTENT",
-                    format!(
-                        "claims {} with net worth {} income {}",
-                        p.acc_type.unwrap_or(""),
-                        money(p.nw_c),
-                        money(p.income_c)
-                    ),
-                );
-            }
+        if bad {
+            add(
+                inv,
+                "ACCREDITATION_INCONSISTENT",
+                format!(
+                    "claims {} with net worth {} income {}",
+                    p.acc_type.unwrap_or(""),
+                    money(p.nw_c),
+                    money(p.income_c)
+                ),
+            );
         }
         if p.kyc != "passed" {
             add(inv, "KYC_NOT_PASSED", format!("kyc_status {}", p.kyc));
@@ -132,16 +164,33 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
                 format!("name of SDN ent_num {ent}"),
             );
         }
-        if let (true, Some(dob)) = (p.itype.natural(), p.dob) {
-            let age = age_on(dob, d);
-            if age < 18 {
-                add(inv, "INVESTOR_UNDERAGE", format!("age {age} on {d}"));
+        if p.itype.natural() {
+            match p.dob {
+                Some(dob) => {
+                    let age = age_on(dob, d);
+                    if age < 18 {
+                        add(inv, "INVESTOR_UNDERAGE", format!("age {age} on {d}"));
+                    }
+                }
+                None => add(
+                    inv,
+                    "DATA_MISSING",
+                    "natural person without a date of birth (INVESTOR_UNDERAGE)".into(),
+                ),
             }
         }
-        if o.excluded.contains(&p.country)
-            || (!o.included.is_empty() && !o.included.contains(&p.country))
-        {
-            add(inv, "COUNTRY_EXCLUDED", format!("country {}", p.country));
+        if !o.excluded.is_empty() || !o.included.is_empty() {
+            if p.country.is_empty() {
+                add(
+                    inv,
+                    "DATA_MISSING",
+                    "no country while the offering lists countries".into(),
+                );
+            } else if o.excluded.contains(&p.country)
+                || (!o.included.is_empty() && !o.included.contains(&p.country))
+            {
+                add(inv, "COUNTRY_EXCLUDED", format!("country {}", p.country));
+            }
         }
         if inv.amount_c < o.min_c {
             add(
@@ -168,52 +217,79 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
                 ),
             );
         }
-        if let Some(r) = inv.received.filter(|r| r.date() > o.deadline) {
-            add(
+        match inv.received {
+            // The deadline is a date in the offering's zone (US/Pacific).
+            Some(r) => {
+                let local = r.and_utc().with_timezone(&ZONE).date_naive();
+                if local > o.deadline {
+                    add(
+                        inv,
+                        "FUNDS_AFTER_DEADLINE",
+                        format!("received {local} (Pacific) after deadline {}", o.deadline),
+                    );
+                }
+            }
+            None if inv.status.funds_taken() => add(
                 inv,
-                "FUNDS_AFTER_DEADLINE",
-                format!("received {} after deadline {}", r.date(), o.deadline),
-            );
+                "DATA_MISSING",
+                "funds taken without a receipt time (FUNDS_AFTER_DEADLINE)".into(),
+            ),
+            None => {}
         }
     }
-    // Reg CF investor limit and issuer cap.
+    // Reg CF investor limit (per investor, 12 calendar months) and issuer cap (one issuer).
     let cf: Vec<&&Inv> = scope
         .iter()
         .filter(|i| w.offerings[i.off].kind == OffKind::RegCf)
         .collect();
+    let last_cf: BTreeMap<usize, i64> = cf.iter().map(|i| (i.investor, i.id)).collect();
     let mut per_investor: BTreeMap<usize, Vec<(NaiveDate, i64)>> = BTreeMap::new();
     let (mut tail, mut window) = (0usize, 0i64);
     for inv in cf.iter() {
         let p = &w.investors[inv.investor];
         let d = inv.effective_date();
-        let (floor, thr, cap, greater, acc_limited, issuer_cap) = regcf_version(d);
-        let lo = d - Duration::days(365);
+        let t = reg_cf_on(d);
+        let lo = window_start(d);
+        let jan1 = NaiveDate::from_ymd_opt(d.year(), 1, 1).unwrap_or(d);
         let mine = per_investor.entry(inv.investor).or_default();
-        if !p.accredited || acc_limited {
-            let basis = if greater {
-                p.income_c.max(p.nw_c)
-            } else {
-                p.income_c.min(p.nw_c)
+        if !p.accredited || contradicted(p) || t.accredited_limited {
+            let basis = match t.basis {
+                LimitBasis::Greater => p.income_c.max(p.nw_c),
+                LimitBasis::Lesser => p.income_c.min(p.nw_c),
             };
-            let lim100 = if p.income_c.min(p.nw_c) < thr {
-                (floor * 100).max(basis * 5)
+            let lim100 = if p.income_c.min(p.nw_c) < t.threshold {
+                (t.floor * 100).max(basis * 5)
             } else {
                 basis * 10
             }
-            .min(cap * 100);
-            let prior: i64 = mine
+            .min(t.cap * 100);
+            let in_year: i64 = mine
                 .iter()
-                .filter(|(jd, _)| *jd >= lo)
+                .filter(|(jd, _)| *jd >= jan1)
                 .map(|(_, a)| a)
                 .sum();
-            let counted = inv.amount_c + prior + p.self_cf_c + p.self_cf_other_c;
+            let before_year: i64 = mine
+                .iter()
+                .filter(|(jd, _)| *jd >= lo && *jd < jan1)
+                .map(|(_, a)| a)
+                .sum();
+            let snapshot = inv.amount_c + in_year + before_year;
+            // Self-reported: the sale's own declaration (this platform, earlier this year), and
+            // the investor's figures (as of the pull) on their last sale of the as-of year.
+            let last = last_cf.get(&inv.investor) == Some(&inv.id) && d.year() == as_of.year();
+            let platform = (in_year + inv.amount_c)
+                .max(p.self_cf_c + inv.amount_c)
+                .max(if last { p.self_cf_c } else { 0 });
+            let other = if last { p.self_cf_other_c } else { 0 };
+            let counted = before_year + platform + other;
             if counted * 100 > lim100 {
                 add(
                     inv,
                     "REGCF_INVESTOR_LIMIT",
                     format!(
-                        "12-month Reg CF total {} > limit {}",
+                        "12-month Reg CF total {} (snapshot {}) > limit {}",
                         money(counted),
+                        money(snapshot),
                         money(lim100 / 100)
                     ),
                 );
@@ -225,40 +301,46 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
             window -= cf[tail].amount_c;
             tail += 1;
         }
-        if window > issuer_cap {
+        if window > t.issuer_cap {
             add(
                 inv,
                 "REGCF_ISSUER_CAP",
                 format!(
                     "12-month Reg CF sales {} > issuer cap {}",
                     money(window),
-                    money(issuer_cap)
+                    money(t.issuer_cap)
                 ),
             );
         }
     }
-    // Reg A Tier 2 per-offering running sums of non-accredited investors.
+    // Reg A (the generated offering states Tier 2): per-offering running sums of purchasers
+    // without an uncontradicted accreditation claim.
     let mut run: BTreeMap<(usize, usize), i64> = BTreeMap::new();
     for inv in scope
         .iter()
         .filter(|i| w.offerings[i.off].kind == OffKind::RegA)
     {
         let p = &w.investors[inv.investor];
-        if p.accredited {
-            continue;
-        }
         let s = run.entry((inv.off, inv.investor)).or_insert(0);
         *s += inv.amount_c;
-        let lim = p.income_c.max(p.nw_c) / 10;
-        if *s * 10 > p.income_c.max(p.nw_c) {
+        if p.accredited && !contradicted(p) {
+            continue;
+        }
+        let pct = reg_a_on(inv.effective_date()).tier2_purchase_pct;
+        let greater = p.income_c.max(p.nw_c);
+        if *s * 100 > greater * pct {
             add(
                 inv,
                 "REGA_TIER2_LIMIT",
-                format!("Reg A purchases {} > 10% limit {}", money(*s), money(lim)),
+                format!(
+                    "Reg A purchases {} > {pct}% limit {}",
+                    money(*s),
+                    money(greater * pct / 100)
+                ),
             );
         }
     }
-    // 506(b): 36th and later non-accredited investors.
+    // 506(b): the 36th and later non-accredited purchasers.
     let mut order: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for inv in scope
         .iter()
@@ -273,7 +355,7 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
             list.push(inv.investor);
         }
         let pos = list.iter().position(|x| *x == inv.investor).unwrap_or(0) + 1;
-        if pos >= 36 {
+        if pos > RULE_506B_MAX_NONACCREDITED {
             add(
                 inv,
                 "REGD_506B_NONACCREDITED_COUNT",
@@ -308,4 +390,46 @@ pub(crate) fn violations(w: &World) -> Vec<Violation> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// The oracle holds no figures of its own; this pins the figures it reads from the domain
+    /// table to the Federal Register, independently of both.
+    #[test]
+    fn the_figures_the_oracle_reads_are_the_cited_ones() {
+        // (date, floor, threshold/cap, issuer cap, greater basis, accredited limited), cents.
+        let cited = [
+            ("2016-05-16", 200_000, 10_000_000, 100_000_000, false, true), // 80 FR 71537
+            ("2017-04-11", 200_000, 10_000_000, 100_000_000, false, true),
+            ("2017-04-12", 220_000, 10_700_000, 107_000_000, false, true), // 82 FR 17545
+            ("2021-03-14", 220_000, 10_700_000, 107_000_000, false, true),
+            ("2021-03-15", 220_000, 10_700_000, 500_000_000, true, false), // 86 FR 3496
+            ("2022-09-19", 220_000, 10_700_000, 500_000_000, true, false),
+            ("2022-09-20", 250_000, 12_400_000, 500_000_000, true, false), // 87 FR 57394
+        ];
+        for (on, floor, thr, issuer, greater, limited) in cited {
+            let t = reg_cf_on(d(on));
+            assert_eq!(
+                (t.floor, t.threshold, t.cap, t.issuer_cap),
+                (floor, thr, thr, issuer),
+                "{on}"
+            );
+            assert_eq!(t.basis == LimitBasis::Greater, greater, "{on}");
+            assert_eq!(t.accredited_limited, limited, "{on}");
+        }
+        assert_eq!(reg_a_on(d("2026-01-01")).tier2_purchase_pct, 10);
+        assert_eq!(ACCREDITED_NET_WORTH.above, 100_000_000);
+        assert_eq!(ACCREDITED_INCOME.above, 20_000_000);
+        assert_eq!(ACCREDITED_JOINT_INCOME.above, 30_000_000);
+        assert_eq!(ACCREDITED_ENTITY_ASSETS.above, 500_000_000);
+        assert_eq!(RULE_506B_MAX_NONACCREDITED, 35);
+        assert_eq!(window_start(d("2024-03-01")), d("2023-03-02"));
+    }
 }

@@ -151,7 +151,12 @@ pub(super) fn offering_json(o: &super::super::world::Offering, w: &World) -> Str
             "description",
             &format!(
                 "{company}: {} offering of {} through the Issuance platform.",
-                o.kind.wire(),
+                // The Reg A offering states its tier, as an offering circular does.
+                if o.kind == OffKind::RegA {
+                    "reg_a Tier 2"
+                } else {
+                    o.kind.wire()
+                },
                 sec
             ),
         )

@@ -456,6 +456,8 @@ enum VPlant {
     AboveMax,
     Increment,
     AfterDeadline,
+    /// A natural person without a date of birth: the age rule cannot be evaluated.
+    DataMissing,
 }
 
 /// Builds the world.
@@ -511,6 +513,7 @@ pub(crate) fn build(cfg: &GenConfig) -> World {
                 VPlant::AboveMax,
                 VPlant::Increment,
                 VPlant::AfterDeadline,
+                VPlant::DataMissing,
             ]);
         }
         for i in 0..v.min(cfg.sdn_names.len()) {

@@ -112,7 +112,11 @@ impl Builder<'_> {
                     i.country = c;
                 }
                 if is_person {
-                    i.dob = sdn.dob;
+                    // The entry's date of birth when it states one; otherwise the investor keeps
+                    // their own (a person always states one: DATA_MISSING is planted apart).
+                    if sdn.dob.is_some() {
+                        i.dob = sdn.dob;
+                    }
                     let mut parts = sdn.name.splitn(2, ',');
                     let last = title_case(parts.next().unwrap_or("").trim());
                     let first = parts.next().unwrap_or("").trim().to_string();
@@ -162,6 +166,13 @@ impl Builder<'_> {
                 amount = 50_000 + 5_000 * self.r.range(0, 50) + 2_500;
                 code = "INVESTMENT_INCREMENT";
             }
+            VPlant::DataMissing => {
+                kind = OffKind::RegA;
+                idx = self.fresh(IType::Person, true, true);
+                self.world.investors[idx].dob = None;
+                amount = 100_000 + 5_000 * self.r.range(0, 100);
+                code = "DATA_MISSING";
+            }
             VPlant::AfterDeadline => {
                 kind = OffKind::D506b;
                 idx = self.fresh(IType::Person, true, true);
@@ -195,6 +206,13 @@ impl Builder<'_> {
         }
         let i = self.push_inv(off, idx, amount, Method::Wire, st, false, None, forced);
         self.world.planted.push((code, i as i64));
+        if vp == VPlant::AccInconsistent {
+            // In a 506(c) offering a contradicted accreditation claim is also a 506(c)
+            // violation candidate (17 CFR 230.506(c)(2)(i)).
+            self.world
+                .planted
+                .push(("REGD_506C_NOT_ACCREDITED", i as i64));
+        }
     }
 
     /// An amount for a money plant of investors `who` (one, or the two of an ambiguity plant,
