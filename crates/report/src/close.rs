@@ -170,6 +170,7 @@ pub fn rule_words(code: RuleCode) -> &'static str {
         R::InvestmentIncrement => "Investment not in the offering's increments",
         R::OfferingMaxExceeded => "Offering raised above its maximum",
         R::FundsAfterDeadline => "Money received after the offering deadline",
+        R::DataMissing => "A rule could not be checked for missing data",
     }
 }
 
