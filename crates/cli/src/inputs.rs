@@ -110,7 +110,8 @@ pub fn read_sanctions(dir: &Path, inputs: &mut Vec<InputFile>) -> Result<SdnSet,
 }
 
 impl SdnSet {
-    /// Parses and indexes the list. Malformed records are kept as rejects and logged.
+    /// Parses and indexes the list. A malformed record is an error; comment, alias and address
+    /// rows whose entry `sdn.csv` does not have are a logged warning naming every one.
     pub fn parse(&self) -> Result<Sanctions, RunError> {
         let files = SdnFiles {
             sdn: &self.sdn,
@@ -124,6 +125,11 @@ impl SdnSet {
         })?;
         for r in &list.rejects {
             tracing::warn!("OFAC list record set aside: {r}");
+        }
+        // Rows whose entry sdn.csv no longer has (files fetched on different days): a warning
+        // naming every one of them; screening goes on.
+        if let Some(w) = list.orphan_warning() {
+            tracing::warn!("{w}");
         }
         let index = SanctionsIndex::build(&list);
         Ok(Sanctions { list, index })

@@ -101,6 +101,9 @@ enum Command {
     /// Build (or rebuild) a snapshot's binary book, book.bin, from its JSONL files; pulls and
     /// `gen` write it themselves, so this is for snapshots made by older versions.
     Book(BookArgs),
+    /// Read bank/escrow statement files as `reconcile` does and show every line, reject and
+    /// balance (lines.csv, rejects.csv, balances.csv): check a new bank's file before month end.
+    Read(cmd::read::ReadArgs),
 }
 
 /// `tieout book`.
@@ -296,6 +299,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => cmd::generate::run(a),
         Command::Sandbox(a) => cmd::sandbox::run(a),
         Command::Book(a) => cmd::book::run(a),
+        Command::Read(a) => cmd::read::run(a),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

@@ -112,23 +112,33 @@ fn small_sample_parses_with_reported_orphans() {
             .unwrap()
             .contains("Organization Established Date 25 Sep 2018")
     );
-    // alt.csv rows whose ent_num is not in this extract are reported, not dropped silently
-    assert!(!list.rejects.is_empty());
+    // alt.csv / add.csv rows whose ent_num is not in this extract are orphans: reported (a
+    // warning naming each one), not dropped silently, and not a reason to stop screening.
+    assert!(list.rejects.is_empty(), "{:?}", list.rejects);
+    assert!(!list.orphans.is_empty());
     assert!(
-        list.rejects
+        list.orphans
             .iter()
             .all(|r| matches!(r.file, SdnFile::Alt | SdnFile::Add)
                 && r.reason.contains("not in sdn.csv")),
         "{:?}",
-        list.rejects
+        list.orphans
     );
-    // ... and the strict parser refuses the set, naming file, record and reason
-    let err = SanctionsList::parse(&set.files()).unwrap_err();
+    let warning = list.orphan_warning().unwrap();
     assert!(
-        err.to_string()
-            .starts_with("alt.csv record 1 (line 1): alias 10278 refers to ent_num 10416"),
-        "{err}"
+        warning.contains("alt.csv record 1 (line 1): alias 10278 refers to ent_num 10416"),
+        "{warning}"
     );
+    for o in &list.orphans {
+        assert!(
+            warning.contains(&o.to_string()),
+            "{o} missing from {warning}"
+        );
+    }
+    // ... and the strict parser screens the set
+    let strict = SanctionsList::parse(&set.files()).unwrap();
+    assert_eq!(strict.entries.len(), 17);
+    assert_eq!(strict.orphans, list.orphans);
 }
 
 #[test]

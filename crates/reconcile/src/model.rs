@@ -46,7 +46,9 @@ pub struct StatementLine {
     pub value_date: Option<NaiveDate>,
     /// Signed amount in cents: positive = money in (credit), negative = money out (debit).
     pub amount_cents: Cents,
-    /// ISO currency code, when stated.
+    /// ISO currency code: the line's, else its statement's or account's; a file stating none
+    /// anywhere is read as USD (and its load notes say so). `None` only for lines built by
+    /// hand.
     pub currency: Option<String>,
     /// Counterparty (originator for credits, beneficiary for debits), when stated.
     pub counterparty: Option<String>,
@@ -145,6 +147,9 @@ pub enum ExceptionCode {
     AmbiguousMatch,
     /// Opening + credits − debits ≠ closing on a statement.
     BalanceBreak,
+    /// A statement line in another currency than the investments': never matched (no
+    /// investment is paid in it), to be explained by hand.
+    CurrencyMismatch,
 }
 
 impl ExceptionCode {
@@ -160,6 +165,7 @@ impl ExceptionCode {
             Self::RefundDue => "REFUND_DUE",
             Self::AmbiguousMatch => "AMBIGUOUS_MATCH",
             Self::BalanceBreak => "BALANCE_BREAK",
+            Self::CurrencyMismatch => "CURRENCY_MISMATCH",
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod book;
 pub mod check;
 pub mod generate;
 pub mod pull;
+pub mod read;
 pub mod reconcile;
 pub mod sandbox;
 

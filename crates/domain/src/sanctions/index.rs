@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
 
 use super::countries::iso2;
-use super::normalize::{Token, display_order, fold, name_tokens};
+use super::normalize::{Token, display_order, fold, is_legal_form, name_tokens};
 use super::parse::{AliasKind, SanctionsList, SdnDob, SdnType};
 use crate::model::Investor;
 use crate::similarity::{jaro_winkler, length_penalised};
@@ -431,6 +431,48 @@ pub fn name_score(
     }
 }
 
+/// Two company names that share a single distinctive word and differ in a descriptive generic
+/// word (`WASHINGTON HOLDINGS LLC` and `WASHINGTON TRADING LTD`: HOLDINGS and TRADING are
+/// unmatched) are not enough for a match: the score is kept below the match threshold, with
+/// room for a country in common (review band at most). Names that differ only in legal forms
+/// (`ACME LLC`, `ACME LTD`) are not affected.
+fn one_word_company(ns: &mut NameScore, query: &[Token], list: &[Token], cfg: &ScreenConfig) {
+    let distinctive_pairs = ns
+        .pairs
+        .iter()
+        .filter(|&&(qi, li, _)| !query[qi].generic && !list[li].generic)
+        .count();
+    if distinctive_pairs != 1 {
+        return;
+    }
+    let mut used_q = vec![false; query.len()];
+    let mut used_l = vec![false; list.len()];
+    for &(qi, li, _) in &ns.pairs {
+        used_q[qi] = true;
+        used_l[li] = true;
+    }
+    let descriptive = |toks: &[Token], used: &[bool]| -> Vec<String> {
+        toks.iter()
+            .zip(used)
+            .filter(|(t, u)| !**u && t.generic && !is_legal_form(&t.text))
+            .map(|(t, _)| t.text.to_uppercase())
+            .collect()
+    };
+    let mut differing = descriptive(query, &used_q);
+    differing.extend(descriptive(list, &used_l));
+    if differing.is_empty() {
+        return;
+    }
+    let cap = cfg.match_threshold - 0.05;
+    if ns.score > cap {
+        ns.score = cap;
+        ns.notes.push(format!(
+            "companies share one distinctive word and differ in {} (capped at {cap:.2})",
+            differing.join(", ")
+        ));
+    }
+}
+
 impl SanctionsIndex {
     /// Builds the index from a parsed list.
     pub fn build(list: &SanctionsList) -> Self {
@@ -599,7 +641,11 @@ impl SanctionsIndex {
                     notes: vec!["exact name".to_string()],
                 }
             } else {
-                name_score(&query, &n.tokens, cfg.token_threshold, &frequent)
+                let mut ns = name_score(&query, &n.tokens, cfg.token_threshold, &frequent);
+                if partition == Partition::Entity {
+                    one_word_company(&mut ns, &query, &n.tokens, cfg);
+                }
+                ns
             };
             if ns.score < cfg.review_threshold * 0.8 {
                 continue;
@@ -877,15 +923,19 @@ fn corroborate(
         && !e.dobs.is_empty()
     {
         let listed: Vec<String> = e.dobs.iter().map(|x| x.to_string()).collect();
+        // An exact listed date equal to the investor's supports the match; a year-only (or
+        // range, `circa`) listing containing the birth year supports it a little. An exact
+        // listed date that differs is evidence against it even in the same year: two known
+        // birthdays that differ are two different people.
+        let year_only_fits = e
+            .dobs
+            .iter()
+            .any(|x| x.date.is_none() && (x.year_from..=x.year_to).contains(&d.year()));
         if e.dobs.iter().any(|x| x.date == Some(d)) {
             score += 0.05;
             // The investor's date of birth stays in the investor register (PII).
             reasons.push("same date of birth as listed (+0.05)".to_string());
-        } else if e
-            .dobs
-            .iter()
-            .any(|x| (x.year_from..=x.year_to).contains(&d.year()))
-        {
+        } else if year_only_fits {
             score += 0.02;
             reasons.push(format!(
                 "birth year within listed DOB {} (+0.02)",

@@ -18,9 +18,19 @@
 //!    − 0.06 per unmatched list word and − 0.03 per unmatched query word, × 0.90 when both
 //!    sides have unmatched words; × 0.93 when only frequent list words (in ≥ 25 list names:
 //!    Mohamed, Ali, Garcia) matched and list words remain; − 0.01 per unmatched generic word.
-//! 4. Corroboration: date of birth equal → + 0.05; birth year within a listed DOB (year or
-//!    range) → + 0.02; every listed DOB a different year → × 0.80; a country in common
-//!    (nationality / citizen / POB / addresses vs investor country / citizenship) → + 0.02.
+//!    Company names sharing one distinctive word that differ in a descriptive generic word
+//!    (HOLDINGS vs TRADING; legal forms such as LLC/LTD do not count,
+//!    [`normalize::LEGAL_FORM_TOKENS`]) are capped at `match_threshold − 0.05`: one word in
+//!    common is not a company match.
+//! 4. Corroboration: a listed exact date of birth equal → + 0.05; else a year-only (or range,
+//!    circa) listing containing the birth year → + 0.02; else (every listed exact date differs,
+//!    even in the same year, and no year-only listing fits) → × 0.80, a DOB conflict; a country
+//!    in common (nationality / citizen / POB / addresses vs investor country / citizenship) →
+//!    + 0.02.
+//!
+//! Comment, alias and address rows naming an `ent_num` that `sdn.csv` lacks (files fetched on
+//! different days) are [`SanctionsList::orphans`]: one warning names them all and screening goes
+//! on.
 //! 5. Score ≥ 0.90 (`match_threshold`) → match (a `SANCTIONS_NAME_MATCH` violation);
 //!    0.80 ≤ score < 0.90 (`review_threshold`) → review band (only reported as a warning when
 //!    [`crate::CheckConfig::sanctions_review_findings`] is set; always returned by

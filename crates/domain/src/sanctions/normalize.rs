@@ -179,6 +179,95 @@ pub const GENERIC_TOKENS: &[&str] = &[
     "by",
 ];
 
+/// The generic words that only say what legal form a company has (or join words): two company
+/// names that differ only in these (`ACME LLC`, `ACME LTD`) may be one company. The other
+/// generic words ([`GENERIC_TOKENS`] such as HOLDINGS, TRADING, CAPITAL, BANK) say what the
+/// company does: two names sharing one distinctive word but differing in those
+/// (`WASHINGTON HOLDINGS LLC`, `WASHINGTON TRADING LTD`) are two companies until more than
+/// that one word agrees.
+pub const LEGAL_FORM_TOKENS: &[&str] = &[
+    "llc",
+    "ltd",
+    "inc",
+    "na",
+    "corp",
+    "co",
+    "sa",
+    "gmbh",
+    "limited",
+    "company",
+    "companies",
+    "corporation",
+    "incorporated",
+    "plc",
+    "ag",
+    "bv",
+    "nv",
+    "srl",
+    "sro",
+    "spa",
+    "sas",
+    "sarl",
+    "lp",
+    "llp",
+    "pllc",
+    "pc",
+    "oy",
+    "ab",
+    "as",
+    "kg",
+    "kft",
+    "doo",
+    "jsc",
+    "ojsc",
+    "pjsc",
+    "cjsc",
+    "oao",
+    "zao",
+    "ooo",
+    "pao",
+    "tov",
+    "fze",
+    "fzco",
+    "fzc",
+    "pte",
+    "pty",
+    "sdn",
+    "bhd",
+    "ltda",
+    "limitada",
+    "cia",
+    "compania",
+    "sociedad",
+    "anonima",
+    "societe",
+    "anonyme",
+    "the",
+    "of",
+    "and",
+    "for",
+    "de",
+    "del",
+    "la",
+    "le",
+    "du",
+    "des",
+    "et",
+    "y",
+    "e",
+    "und",
+    "in",
+    "on",
+    "at",
+    "to",
+    "by",
+];
+
+/// Whether a normalised token is a legal form or a join word (see [`LEGAL_FORM_TOKENS`]).
+pub fn is_legal_form(token: &str) -> bool {
+    LEGAL_FORM_TOKENS.contains(&token)
+}
+
 /// Whether a normalised token is generic (see [`GENERIC_TOKENS`]).
 pub fn is_generic(token: &str) -> bool {
     GENERIC_TOKENS.contains(&token)

@@ -194,8 +194,13 @@ pub struct SdnEntry {
 pub struct SanctionsList {
     /// Entries in file order.
     pub entries: Vec<SdnEntry>,
-    /// Records that could not be used (malformed, or referring to an unknown `ent_num`).
+    /// Records that could not be read (wrong field count, bad quoting, a non-numeric or
+    /// duplicate `ent_num`, an entry or alias without a name).
     pub rejects: Vec<SdnReject>,
+    /// Well-formed comment, alias and address rows whose `ent_num` is not in `sdn.csv`. OFAC's
+    /// files are often fetched on different days, so a row can outlive its entry: each orphan
+    /// is a warning (see [`SanctionsList::orphan_warning`]), never a reason to stop screening.
+    pub orphans: Vec<SdnReject>,
 }
 
 /// Decodes file bytes: strips a UTF-8 BOM and trailing Ctrl-Z bytes; UTF-8 or else Latin-1.
@@ -247,7 +252,23 @@ fn records(
                     n -= 1; // blank line
                     continue;
                 }
-                let line = record.position().map(|p| p.line()).unwrap_or(line);
+                // The reader reports a record's position before the previous record's line
+                // terminator: step over it to the record's own first line.
+                let line = record
+                    .position()
+                    .map(|p| {
+                        let bytes = text.as_bytes();
+                        let mut b = usize::try_from(p.byte()).unwrap_or(usize::MAX);
+                        let mut l = p.line();
+                        while b < bytes.len() && (bytes[b] == b'\r' || bytes[b] == b'\n') {
+                            if bytes[b] == b'\n' && b > 0 {
+                                l += 1;
+                            }
+                            b += 1;
+                        }
+                        l
+                    })
+                    .unwrap_or(line);
                 if record.len() != file.fields() {
                     let raw: String = record.iter().collect::<Vec<_>>().join(",");
                     let shown: String = raw.chars().take(60).collect();
@@ -309,6 +330,7 @@ impl SanctionsList {
     /// never silently dropped) and the rest is kept.
     pub fn parse_lenient(files: &SdnFiles<'_>) -> Self {
         let mut rejects = Vec::new();
+        let mut orphans = Vec::new();
         let mut entries: Vec<SdnEntry> = Vec::new();
         let mut by_num: std::collections::HashMap<i64, usize> = Default::default();
         for (n, line, f) in records(SdnFile::Sdn, files.sdn, &mut rejects) {
@@ -370,11 +392,11 @@ impl SanctionsList {
                     continue;
                 };
                 let Some(&i) = by_num.get(&num) else {
-                    rejects.push(SdnReject {
+                    orphans.push(SdnReject {
                         file: SdnFile::Comments,
                         record: n,
                         line,
-                        reason: format!("ent_num {num} is not in sdn.csv"),
+                        reason: format!("comment refers to ent_num {num}, which is not in sdn.csv"),
                     });
                     continue;
                 };
@@ -395,7 +417,7 @@ impl SanctionsList {
                     continue;
                 };
                 let Some(&i) = by_num.get(&num) else {
-                    rejects.push(SdnReject {
+                    orphans.push(SdnReject {
                         file: SdnFile::Alt,
                         record: n,
                         line,
@@ -431,7 +453,7 @@ impl SanctionsList {
                     continue;
                 };
                 let Some(&i) = by_num.get(&num) else {
-                    rejects.push(SdnReject {
+                    orphans.push(SdnReject {
                         file: SdnFile::Add,
                         record: n,
                         line,
@@ -460,11 +482,17 @@ impl SanctionsList {
             e.countries.sort();
             e.countries.dedup();
         }
-        Self { entries, rejects }
+        Self {
+            entries,
+            rejects,
+            orphans,
+        }
     }
 
     /// Parses the set strictly: any malformed record is an error naming the file, record number
-    /// and reason. Aliases/addresses pointing at entries absent from `sdn.csv` count as malformed.
+    /// and reason. Comment, alias and address rows pointing at entries absent from `sdn.csv`
+    /// are not errors: they are kept in [`SanctionsList::orphans`] (a warning) and screening
+    /// goes on with every entry `sdn.csv` has.
     pub fn parse(files: &SdnFiles<'_>) -> Result<Self, SdnError> {
         let list = Self::parse_lenient(files);
         if let Some(first) = list.rejects.first() {
@@ -477,6 +505,21 @@ impl SanctionsList {
             return Err(SdnError::Empty);
         }
         Ok(list)
+    }
+
+    /// One warning naming every orphan row (file, record, line and the missing `ent_num`), or
+    /// `None` when there is none.
+    pub fn orphan_warning(&self) -> Option<String> {
+        if self.orphans.is_empty() {
+            return None;
+        }
+        let listed: Vec<String> = self.orphans.iter().map(ToString::to_string).collect();
+        Some(format!(
+            "{} row(s) of the OFAC set name entries that sdn.csv does not have (files fetched on different days?); \
+             they are set aside and screening goes on with every entry of sdn.csv: {}",
+            self.orphans.len(),
+            listed.join("; ")
+        ))
     }
 }
 

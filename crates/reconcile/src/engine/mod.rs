@@ -22,6 +22,7 @@
 mod balance;
 mod classify;
 mod conservation;
+pub mod currency;
 mod expected;
 mod frames;
 mod line;
@@ -344,9 +345,26 @@ pub fn reconcile_beside<R: Send>(
     if let Err(e) = tol.validate() {
         return (Err(e.into()), beside());
     }
+    // Lines in another currency than the investments' never reach the passes.
+    let aside = currency::set_aside(input);
+    let same_ccy;
+    let input = match &aside {
+        Some(a) => {
+            same_ccy = ReconInput {
+                lines: &a.lines,
+                balances: &a.balances,
+                ..*input
+            };
+            &same_ccy
+        }
+        None => input,
+    };
     let (outcome, r) = run::run(input, tol, prepared.moves, prepared.out_of_scope, beside);
-    (
-        outcome.map(|(o, inner)| (o, Scratch { inner: Some(inner) })),
-        r,
-    )
+    let outcome = outcome.map(|(mut o, inner)| {
+        if let Some(a) = aside {
+            a.merge_into(&mut o);
+        }
+        (o, Scratch { inner: Some(inner) })
+    });
+    (outcome, r)
 }

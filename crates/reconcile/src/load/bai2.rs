@@ -63,76 +63,149 @@ fn strip_terminator(line: &str) -> &str {
     t.strip_suffix('/').unwrap_or(t)
 }
 
+/// Whether `rest` (what follows a `/`) starts a record that may follow a record of code
+/// `prev`: spaces, then a record code and the shape of that record's first field. Only
+/// such a `/` ends a record packed on a physical line with others: a `/` in a reference
+/// (`AB/GS/RPFILE0001`) or in text (`08/18/23 Invoice`) is not followed by one.
+fn starts_record(prev: u8, rest: &str) -> Option<usize> {
+    let skipped = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    let r = &rest.as_bytes()[skipped..];
+    if r.len() < 3 || !r[0].is_ascii_digit() || !r[1].is_ascii_digit() || r[2] != b',' {
+        return None;
+    }
+    let code = (r[0] - b'0') * 10 + (r[1] - b'0');
+    let allowed: &[u8] = match prev {
+        1 => &[2],
+        2 => &[3, 88],
+        3 | 16 => &[16, 88, 49],
+        88 => &[2, 3, 16, 88, 49, 98, 99],
+        49 => &[3, 98, 88],
+        98 => &[2, 99, 88],
+        _ => &[],
+    };
+    if !allowed.contains(&code) {
+        return None;
+    }
+    let field = &r[3..];
+    let digits = |f: &[u8]| f.iter().take_while(|b| b.is_ascii_digit()).count();
+    let ok = match code {
+        // a three-digit type code
+        16 => digits(field) == 3 && field.get(3) == Some(&b','),
+        // a signed or empty control total
+        49 | 98 | 99 => {
+            let f = field
+                .strip_prefix(b"-")
+                .or_else(|| field.strip_prefix(b"+"))
+                .unwrap_or(field);
+            let n = digits(f);
+            f.get(n).is_some_and(|b| *b == b',' || *b == b'/')
+        }
+        _ => true,
+    };
+    ok.then_some(skipped)
+}
+
+/// The records of one physical line: usually one, but banks also pack several records on a
+/// line, each ended by its `/` (`16,…/16,…/`). Split at every `/` followed by the start of a
+/// record that can come next ([`starts_record`]).
+fn packed_records(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let b = line.as_bytes();
+    if b.len() < 3 || !b[0].is_ascii_digit() || !b[1].is_ascii_digit() {
+        out.push(line);
+        return out;
+    }
+    let mut start = 0;
+    let mut code = (b[0] - b'0') * 10 + (b[1] - b'0');
+    let mut i = start + 3;
+    while i < b.len() {
+        if b[i] == b'/'
+            && let Some(skip) = starts_record(code, &line[i + 1..])
+        {
+            out.push(&line[start..=i]);
+            start = i + 1 + skip;
+            code = (b[start] - b'0') * 10 + (b[start + 1] - b'0');
+            i = start + 3;
+            continue;
+        }
+        i += 1;
+    }
+    out.push(&line[start..]);
+    out
+}
+
 fn split_records(file: &str, text: &str) -> Result<(Vec<Record>, Vec<Reject>), LoadError> {
     let mut recs: Vec<Record> = Vec::new();
     let mut rejects = Vec::new();
     for (i, phys) in text.split('\n').enumerate() {
         let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let trimmed = phys.trim_end_matches(['\r', ' ', '\t', '\u{1a}']);
-        if trimmed.trim().is_empty() {
+        let whole = phys.trim_end_matches(['\r', ' ', '\t', '\u{1a}']);
+        if whole.trim().is_empty() {
             continue;
         }
-        let b = trimmed.as_bytes();
-        let code_ok = b.len() >= 2
-            && b[0].is_ascii_digit()
-            && b[1].is_ascii_digit()
-            && (b.len() == 2 || b[2] == b',' || b[2] == b'/');
-        let code = if code_ok {
-            (b[0] - b'0') * 10 + (b[1] - b'0')
-        } else {
-            255
-        };
-        if recs.is_empty() && code != 1 {
-            return Err(LoadError::Bai2 {
-                file: file.to_string(),
-                line: line_no,
-                reason: if code_ok {
-                    format!(
-                        "first record has code `{}`, expected `01` (file header): `{}`",
-                        &trimmed[..2],
-                        trimmed
-                    )
-                } else {
-                    format!(
-                        "first line does not start with a record code: `{}`",
-                        trimmed.chars().take(60).collect::<String>()
-                    )
-                },
-            });
-        }
-        let body = if trimmed.len() > 3 {
-            strip_terminator(&trimmed[3..])
-        } else {
-            ""
-        };
-        match code {
-            88 => {
-                let Some(prev) = recs.last_mut() else {
-                    continue;
-                };
-                prev.body.push(JOIN);
-                prev.body.push_str(body);
-                prev.raw.push('\n');
-                prev.raw.push_str(trimmed);
-                prev.physical += 1;
+        for trimmed in packed_records(whole) {
+            let b = trimmed.as_bytes();
+            let code_ok = b.len() >= 2
+                && b[0].is_ascii_digit()
+                && b[1].is_ascii_digit()
+                && (b.len() == 2 || b[2] == b',' || b[2] == b'/');
+            let code = if code_ok {
+                (b[0] - b'0') * 10 + (b[1] - b'0')
+            } else {
+                255
+            };
+            if recs.is_empty() && code != 1 {
+                return Err(LoadError::Bai2 {
+                    file: file.to_string(),
+                    line: line_no,
+                    reason: if code_ok {
+                        format!(
+                            "first record has code `{}`, expected `01` (file header): `{}`",
+                            &trimmed[..2],
+                            trimmed
+                        )
+                    } else {
+                        format!(
+                            "first line does not start with a record code: `{}`",
+                            trimmed.chars().take(60).collect::<String>()
+                        )
+                    },
+                });
             }
-            1 | 2 | 3 | 16 | 49 | 98 | 99 => recs.push(Record {
-                code,
-                line: line_no,
-                body: body.to_string(),
-                raw: trimmed.to_string(),
-                physical: 1,
-            }),
-            _ => rejects.push(Reject {
-                file: file.to_string(),
-                row: line_no,
-                column: Some("record code".into()),
-                reason: format!(
-                    "unknown BAI2 record code `{}` (expected 01, 02, 03, 16, 88, 49, 98 or 99)",
-                    trimmed.get(..2).unwrap_or(trimmed)
-                ),
-                raw: trimmed.to_string(),
-            }),
+            let body = if trimmed.len() > 3 {
+                strip_terminator(&trimmed[3..])
+            } else {
+                ""
+            };
+            match code {
+                88 => {
+                    let Some(prev) = recs.last_mut() else {
+                        continue;
+                    };
+                    prev.body.push(JOIN);
+                    prev.body.push_str(body);
+                    prev.raw.push('\n');
+                    prev.raw.push_str(trimmed);
+                    prev.physical += 1;
+                }
+                1 | 2 | 3 | 16 | 49 | 98 | 99 => recs.push(Record {
+                    code,
+                    line: line_no,
+                    body: body.to_string(),
+                    raw: trimmed.to_string(),
+                    physical: 1,
+                }),
+                _ => rejects.push(Reject {
+                    file: file.to_string(),
+                    row: line_no,
+                    column: Some("record code".into()),
+                    reason: format!(
+                        "unknown BAI2 record code `{}` (expected 01, 02, 03, 16, 88, 49, 98 or 99)",
+                        trimmed.get(..2).unwrap_or(trimmed)
+                    ),
+                    raw: trimmed.to_string(),
+                }),
+            }
         }
     }
     if recs.is_empty() {
@@ -734,6 +807,125 @@ mod tests {
         assert_eq!(
             l.lines[0].counterparty.as_deref(),
             Some("MARY JANE DOE REF INV-1")
+        );
+    }
+
+    #[test]
+    fn records_packed_on_one_line_are_split_and_none_is_lost() {
+        // The whole file on one physical line, every record ended by `/`.
+        let packed = GOOD
+            .lines()
+            .map(|l| {
+                if l.ends_with('/') {
+                    l.to_string()
+                } else {
+                    format!("{l}/")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let l = load(&packed);
+        assert!(l.rejects.is_empty(), "{:?}", l.rejects);
+        assert!(l.control_breaks.is_empty(), "{:?}", l.control_breaks);
+        let want = load(GOOD);
+        let key = |x: &StatementLine| {
+            (
+                x.amount_cents,
+                x.bank_ref.clone(),
+                x.description.clone(),
+                x.value_date,
+            )
+        };
+        assert_eq!(
+            l.lines.iter().map(key).collect::<Vec<_>>(),
+            want.lines.iter().map(key).collect::<Vec<_>>()
+        );
+        assert_eq!(l.balances, want.balances);
+        // The header on its own line and the rest packed two records a line: the second
+        // record of each line is a record of its own, not text of the first.
+        let s = "01,SENDER,RECV,261003,0800,1,,,2/
+02,RECV,BANK,1,261002,2400,USD,2/03,123,USD,010,100000,,,015,100800,,/
+16,195,700,0,B1,C1/16,495,200,0,B2,C2/
+16,195,300,0,B3,/49,202000,5/
+98,202000,1,7/99,202000,1,9/
+";
+        let l = load(s);
+        assert!(l.rejects.is_empty(), "{:?}", l.rejects);
+        assert!(l.control_breaks.is_empty(), "{:?}", l.control_breaks);
+        let got: Vec<(i64, Option<&str>, Option<&str>, u32)> = l
+            .lines
+            .iter()
+            .map(|x| {
+                (
+                    x.amount_cents,
+                    x.bank_ref.as_deref(),
+                    x.end_to_end_ref.as_deref(),
+                    x.statement_row,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (700, Some("B1"), Some("C1"), 1),
+                (-200, Some("B2"), Some("C2"), 2),
+                (300, Some("B3"), None, 3),
+            ]
+        );
+        // Rejects of packed records name their physical line.
+        let l = load(&s.replace("16,495,200,", "16,905,200,"));
+        assert_eq!(l.lines.len(), 2);
+        assert_eq!(l.rejects.len(), 1);
+        assert_eq!(l.rejects[0].row, 3);
+        assert!(
+            l.rejects[0].raw.starts_with("16,905,200"),
+            "{:?}",
+            l.rejects
+        );
+    }
+
+    #[test]
+    fn a_slash_inside_a_reference_or_text_is_not_a_terminator() {
+        // The shape of moov-io/bai2's issue 113 file: customer references and free text with
+        // `/` in them, records not slash-terminated, 88 continuations with `/`.
+        let s = "01,GSBI,cont001,210706,1249,1,,,2/
+02,cont001,026015079,1,230906,2000,,/
+03,107049924,USD,,,,,060,0,,,100,000,0,,400,000,0,/
+16,447,928650,,SPB2322684598521,AB/GS/RPFILERP0001/RPBA0001,ACH Credit Payment,Client Ref ID: AB/GS/TEST0001/RPBA0001, GS ID: SPB2322684598521
+88,EREF: AB/GS/RPFILERP0001/RPBA0001
+16,495,30000000,,GI2323300009168,3785726,Outgoing Wire,Remittance Info: \"08/18/23 Invoice - Sample\", Client Ref ID: 3785726
+88,REMI: 08/18/23 Invoice - Sample/
+16,165,5000,,SPB2321284264201,AB/GS/DDFILEAB0001/DDBAB0001/
+49,30933650,7/
+98,30933650,1,9/
+99,30933650,1,11/
+";
+        let l = load(s);
+        assert!(l.rejects.is_empty(), "{:?}", l.rejects);
+        assert!(l.control_breaks.is_empty(), "{:?}", l.control_breaks);
+        assert_eq!(l.lines.len(), 3);
+        assert_eq!(
+            l.lines[0].end_to_end_ref.as_deref(),
+            Some("AB/GS/RPFILERP0001/RPBA0001")
+        );
+        assert!(
+            l.lines[0]
+                .description
+                .ends_with("Client Ref ID: AB/GS/TEST0001/RPBA0001, GS ID: SPB2322684598521 EREF: AB/GS/RPFILERP0001/RPBA0001"),
+            "{}",
+            l.lines[0].description
+        );
+        assert_eq!(l.lines[1].amount_cents, -30_000_000);
+        assert!(
+            l.lines[1]
+                .description
+                .ends_with("REMI: 08/18/23 Invoice - Sample"),
+            "{}",
+            l.lines[1].description
+        );
+        assert_eq!(
+            l.lines[2].end_to_end_ref.as_deref(),
+            Some("AB/GS/DDFILEAB0001/DDBAB0001")
         );
     }
 

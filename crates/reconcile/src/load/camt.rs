@@ -2,7 +2,9 @@
 //! parsed by local element names, both party shapes (`Dbtr/Nm` and `Dbtr/Pty/Nm`), plain or
 //! wrapped `Sts`, `Dt` or `DtTm` dates, batch entries expanded per `TxDtls`.
 //!
-//! Sign: the amount's sign follows the entry's `CdtDbtInd` (`CRDT` = money in). ISO usage
+//! Sign: the entry's `CdtDbtInd` gives the direction (`CRDT` = money in), once: a `DBIT` entry
+//! written `<Amt>-47.29</Amt>` (hand-written files and some bank exports) is a debit of 47.29,
+//! not a credit ([`super::sign`]). ISO usage
 //! rules say a reversal (`RvslInd` = true) carries the direction of the reversing booking
 //! itself: a `CRDT` reversal gives back a debit, a `DBIT` reversal takes back a credit. So the
 //! amount sign still follows `CdtDbtInd`; the line's description is prefixed with `REVERSAL:` so
@@ -21,6 +23,7 @@ use quick_xml::events::Event;
 use rayon::prelude::*;
 use tieout_domain::Cents;
 
+use super::sign::{self, Direction};
 use super::values::{DecimalSeparator, parse_amount};
 use super::{LoadError, LoadedStatement};
 use crate::model::{Reject, SourceFormat, StatedBalance, StatementLine};
@@ -427,11 +430,14 @@ fn date_of(n: Option<&Node<'_>>) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok()
 }
 
+/// Signed cents of an `Amt` and its `CdtDbtInd` by the one sign rule ([`super::sign`]): `DBIT`
+/// is money out whether the amount is written `47.29` or `-47.29`.
 fn signed(amount: &str, ind: Option<&str>) -> Result<Cents, String> {
     let a = parse_amount(amount, DecimalSeparator::Dot)?;
     match ind {
-        Some("CRDT") | None => Ok(a),
-        Some("DBIT") => Ok(-a),
+        None => Ok(a),
+        Some("CRDT") => sign::apply(a, Direction::Credit, amount),
+        Some("DBIT") => sign::apply(a, Direction::Debit, amount),
         Some(other) => Err(format!("CdtDbtInd `{other}` is neither CRDT nor DBIT")),
     }
 }
@@ -872,6 +878,35 @@ mod tests {
         assert!(x.description.starts_with("REVERSAL:"));
         assert_eq!(x.account.as_deref(), Some("DE00123"));
         assert!(l.balances.is_empty());
+    }
+
+    #[test]
+    fn a_negative_debit_amount_is_a_debit_once() {
+        // Hand-written and some bank exports sign the amount as well as the indicator.
+        let body = r#"<Stmt><Acct><Id><IBAN>AT611904300234573201</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">-10.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Dt><Dt>2026-10-01</Dt></Dt></Bal>
+<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">42.71</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-10-31</Dt></Dt></Bal>
+<Ntry><Amt Ccy="EUR">-47.29</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-10-02</Dt></BookgDt></Ntry>
+<Ntry><Amt>100.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-10-03</Dt></BookgDt></Ntry>
+<Ntry><Amt>-5.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-10-04</Dt></BookgDt></Ntry>
+</Stmt>"#;
+        let l = parse_camt("n.xml", &doc("08", body)).unwrap();
+        let got: Vec<(i64, Option<&str>)> = l
+            .lines
+            .iter()
+            .map(|x| (x.amount_cents, x.currency.as_deref()))
+            .collect();
+        // The second entry has no Ccy of its own: the account's currency.
+        assert_eq!(got, vec![(-4_729, Some("EUR")), (10_000, Some("EUR"))]);
+        // A negative credit contradicts itself: rejected, not guessed.
+        assert_eq!(l.rejects.len(), 1);
+        assert!(l.rejects[0].reason.contains("`-5.00`"), "{:?}", l.rejects);
+        // Opening -10.00 (a debit balance written negative), -47.29 + 100.00 = closing 42.71.
+        assert_eq!(
+            (l.balances[0].opening_cents, l.balances[0].closing_cents),
+            (-1_000, 4_271)
+        );
+        assert!(l.balance_breaks().is_empty());
     }
 
     #[test]

@@ -11,9 +11,15 @@
 
 mod bai2;
 mod camt;
+mod currency;
+mod decode;
+mod grid;
+mod headers;
+mod layout;
 mod ofx;
 mod payouts;
 pub mod profile;
+mod sign;
 mod tabular;
 pub mod values;
 pub mod xlsx_limits;
@@ -54,6 +60,9 @@ pub struct LoadedStatement {
     /// For each entry of `balances`, the half-open range `[start, end)` of
     /// [`StatementLine::statement_row`] values that the balance covers.
     pub balance_rows: Vec<(u32, u32)>,
+    /// What the loader inferred rather than read (column roles by content, day/month order,
+    /// the text encoding, an assumed currency, balance rows): said so a user can pin it.
+    pub notes: Vec<String>,
 }
 
 /// Opening + credits − debits ≠ closing for one stated balance.
@@ -327,12 +336,28 @@ pub fn load_statement_from_bytes(
         Some(f) => f,
         None => detect_format(file, bytes)?,
     };
+    let mut loaded = load_format(file, bytes, format, opts)?;
+    if format != SourceFormat::Xlsx && std::str::from_utf8(bytes).is_err() {
+        loaded.notes.push(
+            "not UTF-8: decoded as Windows-1252 / Latin-1 (pin encoding in a bank profile)".into(),
+        );
+    }
+    currency::fill_missing(&mut loaded);
+    Ok(loaded)
+}
+
+fn load_format(
+    file: &str,
+    bytes: &[u8],
+    format: SourceFormat,
+    opts: &LoadOptions,
+) -> Result<LoadedStatement, LoadError> {
     let profile = opts.profile.as_ref();
     match format {
         SourceFormat::Csv => {
             let text =
-                tabular::decode_text(file, bytes, profile.map(|p| p.encoding).unwrap_or_default())?;
-            let rows = tabular::csv_rows(file, &text, profile.and_then(|p| p.delimiter))?;
+                decode::decode_text(file, bytes, profile.map(|p| p.encoding).unwrap_or_default())?;
+            let rows = grid::csv_rows(file, &text, profile.and_then(|p| p.delimiter))?;
             tabular::parse_table(file, SourceFormat::Csv, rows, profile)
         }
         SourceFormat::Xlsx => {
@@ -341,15 +366,15 @@ pub fn load_statement_from_bytes(
             tabular::parse_table(file, SourceFormat::Xlsx, rows, profile)
         }
         SourceFormat::Bai2 => {
-            let text = tabular::decode_text(file, bytes, Encoding::Auto)?;
+            let text = decode::decode_text(file, bytes, Encoding::Auto)?;
             bai2::parse_bai2(file, &text)
         }
         SourceFormat::Camt053 => {
-            let text = tabular::decode_text(file, bytes, Encoding::Auto)?;
+            let text = decode::decode_text(file, bytes, Encoding::Auto)?;
             camt::parse_camt(file, &text)
         }
         SourceFormat::Ofx => {
-            let text = tabular::decode_text(file, bytes, Encoding::Auto)?;
+            let text = decode::decode_text(file, bytes, Encoding::Auto)?;
             ofx::parse_ofx(file, &text)
         }
         SourceFormat::Payouts => Err(LoadError::UnknownFormat {
@@ -381,8 +406,8 @@ pub fn load_payouts(path: &Path) -> Result<LoadedPayouts, LoadError> {
 
 /// [`load_payouts`] on in-memory content.
 pub fn load_payouts_from_bytes(file: &str, bytes: &[u8]) -> Result<LoadedPayouts, LoadError> {
-    let text = tabular::decode_text(file, bytes, Encoding::Auto)?;
-    let rows = tabular::csv_rows(file, &text, None)?;
+    let text = decode::decode_text(file, bytes, Encoding::Auto)?;
+    let rows = grid::csv_rows(file, &text, None)?;
     payouts::parse_payouts(file, rows)
 }
 

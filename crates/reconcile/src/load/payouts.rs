@@ -1,7 +1,7 @@
 //! Processor payout exports: Stripe itemised payout reconciliation / balance-change reports
 //! (amounts in major units). Other layouts get a clear "unsupported layout" error.
 
-use super::tabular::GridRow;
+use super::grid::GridRow;
 use super::values::{DayOrder, DecimalSeparator, parse_amount, parse_date};
 use super::{LoadError, LoadedPayouts};
 use crate::model::{PayoutItem, Reject};

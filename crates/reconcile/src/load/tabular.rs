@@ -1,187 +1,16 @@
 //! CSV and XLSX bank exports: header detection, column-role recognition, row parsing.
 
-use std::borrow::Cow;
-
 use chrono::NaiveDate;
 use tieout_domain::Cents;
 
-use super::profile::{BankProfile, ColumnRole, DateFormat, Encoding, SignConvention};
-use super::values::{
-    DayOrder, DecimalSeparator, day_order_hint, excel_serial, parse_amount, parse_date,
-};
+use super::grid::GridRow;
+use super::headers::role_for_header;
+use super::layout::{CREDIT_WORDS, DEBIT_WORDS};
+use super::profile::{BankProfile, ColumnRole, DateFormat, SignConvention};
+use super::sign::{self, Direction};
+use super::values::{DayOrder, DecimalSeparator, excel_serial, parse_amount, parse_date};
 use super::{LoadError, LoadedStatement};
 use crate::model::{Reject, SourceFormat, StatedBalance, StatementLine};
-
-/// One physical row of a CSV or worksheet.
-pub(crate) struct GridRow {
-    /// 1-based physical line (CSV) or row (XLSX).
-    pub line: u32,
-    pub cells: csv::StringRecord,
-    pub raw: String,
-}
-
-impl GridRow {
-    fn get(&self, i: usize) -> &str {
-        self.cells.get(i).unwrap_or("").trim()
-    }
-    fn is_blank(&self) -> bool {
-        self.cells.iter().all(|c| c.trim().is_empty())
-    }
-}
-
-/// Decode file bytes to text: BOM skipped, UTF-8 or Windows-1252. UTF-8 content is borrowed,
-/// not copied (statement files run to hundreds of megabytes).
-pub(crate) fn decode_text<'a>(
-    file: &str,
-    bytes: &'a [u8],
-    enc: Encoding,
-) -> Result<Cow<'a, str>, LoadError> {
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match enc {
-        Encoding::Utf8 => {
-            std::str::from_utf8(body)
-                .map(Cow::Borrowed)
-                .map_err(|e| LoadError::Encoding {
-                    file: file.to_string(),
-                    reason: format!("not valid UTF-8 at byte {}", e.valid_up_to()),
-                })
-        }
-        Encoding::Windows1252 => Ok(Cow::Owned(decode_1252(body))),
-        Encoding::Auto => match std::str::from_utf8(body) {
-            Ok(s) => Ok(Cow::Borrowed(s)),
-            Err(_) => Ok(Cow::Owned(decode_1252(body))),
-        },
-    }
-}
-
-fn decode_1252(b: &[u8]) -> String {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
-        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
-        'ž', 'Ÿ',
-    ];
-    b.iter()
-        .map(|&c| match c {
-            0x80..=0x9F => HIGH[usize::from(c - 0x80)],
-            _ => char::from(c),
-        })
-        .collect()
-}
-
-fn detect_delimiter(text: &str) -> u8 {
-    let cands = [b',', b';', b'\t', b'|'];
-    let mut best = ((0usize, 0usize), b',');
-    for &d in &cands {
-        let mut counts: Vec<usize> = Vec::new();
-        for line in text.lines().filter(|l| !l.trim().is_empty()).take(40) {
-            let mut n = 0;
-            let mut in_q = false;
-            for &b in line.as_bytes() {
-                if b == b'"' {
-                    in_q = !in_q;
-                } else if b == d && !in_q {
-                    n += 1;
-                }
-            }
-            counts.push(n);
-        }
-        // the most common non-zero count and how many lines share it
-        let mut sorted: Vec<usize> = counts.iter().copied().filter(|&n| n > 0).collect();
-        sorted.sort_unstable();
-        let mut mode = (0usize, 0usize); // (lines sharing the count, the count)
-        let mut i = 0;
-        while i < sorted.len() {
-            let mut j = i;
-            while j < sorted.len() && sorted[j] == sorted[i] {
-                j += 1;
-            }
-            mode = mode.max((j - i, sorted[i]));
-            i = j;
-        }
-        if mode > best.0 {
-            best = (mode, d);
-        }
-    }
-    best.1
-}
-
-/// Read CSV text into rows with physical line numbers and raw text.
-pub(crate) fn csv_rows(
-    file: &str,
-    text: &str,
-    delimiter: Option<char>,
-) -> Result<Vec<GridRow>, LoadError> {
-    let delim = match delimiter {
-        Some(c) if c.is_ascii() => c as u8,
-        Some(c) => {
-            return Err(LoadError::Profile {
-                file: file.to_string(),
-                reason: format!("delimiter `{c}` is not a single ASCII character"),
-            });
-        }
-        None => detect_delimiter(text),
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delim)
-        .from_reader(text.as_bytes());
-    let mut starts: Vec<(u64, u32, csv::StringRecord)> = Vec::new();
-    let mut rec = csv::StringRecord::new();
-    loop {
-        let pos_line;
-        let pos_byte;
-        match rdr.read_record(&mut rec) {
-            Ok(true) => {
-                let p = rec.position().cloned().unwrap_or_else(csv::Position::new);
-                // The reader reports the position before the previous record's terminator and
-                // any blank lines; move to the record's first byte and its physical line.
-                let mut b = usize::try_from(p.byte()).unwrap_or(usize::MAX);
-                let mut l = p.line();
-                let bytes = text.as_bytes();
-                while b < bytes.len() && (bytes[b] == b'\r' || bytes[b] == b'\n') {
-                    if bytes[b] == b'\n' {
-                        l += 1;
-                    }
-                    b += 1;
-                }
-                pos_line = u32::try_from(l).unwrap_or(u32::MAX);
-                pos_byte = b as u64;
-            }
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return Err(LoadError::Csv {
-                    file: file.to_string(),
-                    line: u32::try_from(line).unwrap_or(u32::MAX),
-                    reason: e.to_string(),
-                });
-            }
-        }
-        // Read into one warm record and keep an exact-size copy: a fresh record per row would
-        // grow its buffers from empty (zero-filled doublings) for every row.
-        let mut kept = csv::StringRecord::with_capacity(rec.as_slice().len(), rec.len());
-        for f in rec.iter() {
-            kept.push_field(f);
-        }
-        starts.push((pos_byte, pos_line, kept));
-    }
-    let mut rows = Vec::with_capacity(starts.len());
-    let total = text.len() as u64;
-    for i in 0..starts.len() {
-        let start = usize::try_from(starts[i].0).unwrap_or(0);
-        let end =
-            usize::try_from(starts.get(i + 1).map(|s| s.0).unwrap_or(total)).unwrap_or(text.len());
-        let raw = text
-            .get(start..end)
-            .unwrap_or("")
-            .trim_end_matches(['\r', '\n'])
-            .to_string();
-        let (_, line, cells) = std::mem::replace(&mut starts[i], (0, 0, csv::StringRecord::new()));
-        rows.push(GridRow { line, cells, raw });
-    }
-    Ok(rows)
-}
 
 /// Read the first (or named) worksheet of an XLSX/XLS workbook into rows.
 ///
@@ -348,155 +177,6 @@ fn float_cell(f: f64) -> String {
     }
 }
 
-fn norm_header(h: &str) -> String {
-    let folded = deunicode::deunicode(h.trim()).to_ascii_lowercase();
-    let mut out = String::with_capacity(folded.len());
-    let mut space = false;
-    for c in folded.chars() {
-        if c.is_ascii_alphanumeric() {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.push(c);
-        } else {
-            space = true;
-        }
-    }
-    out
-}
-
-/// Role and rank (lower = stronger claim) for a header name.
-pub(crate) fn role_for_header(h: &str) -> Option<(ColumnRole, u8)> {
-    use ColumnRole::*;
-    let n = norm_header(h);
-    let r = match n.as_str() {
-        "posting date"
-        | "post date"
-        | "posted date"
-        | "booking date"
-        | "book date"
-        | "booked date"
-        | "entry date"
-        | "buchungstag"
-        | "buchungsdatum"
-        | "date de comptabilisation" => (BookingDate, 0),
-        "date"
-        | "transaction date"
-        | "trans date"
-        | "txn date"
-        | "tran date"
-        | "datum"
-        | "dato"
-        | "fecha"
-        | "date de l operation"
-        | "date operation"
-        | "created"
-        | "created utc" => (BookingDate, 1),
-        "value date" | "valuta" | "valutadatum" | "effective date" | "date de valeur"
-        | "val date" | "value dt" | "valuedate" => (ValueDate, 0),
-        "amount"
-        | "transaction amount"
-        | "amt"
-        | "amount usd"
-        | "montant"
-        | "montant de l operation"
-        | "betrag"
-        | "belob"
-        | "importe"
-        | "bedrag"
-        | "signed amount"
-        | "net amount" => (Amount, 0),
-        "debit" | "debits" | "debit amount" | "withdrawal" | "withdrawals"
-        | "withdrawal amount" | "money out" | "paid out" | "outflow" | "debit usd"
-        | "amount debit" | "soll" => (Debit, 0),
-        "credit" | "credits" | "credit amount" | "deposit" | "deposits" | "deposit amount"
-        | "money in" | "paid in" | "inflow" | "credit usd" | "amount credit" | "haben" => {
-            (Credit, 0)
-        }
-        "cr dr"
-        | "dr cr"
-        | "crdr"
-        | "drcr"
-        | "debit credit"
-        | "credit debit"
-        | "d c"
-        | "c d"
-        | "dc indicator"
-        | "cr dr indicator"
-        | "debit credit indicator"
-        | "credit debit indicator"
-        | "cdtdbtind"
-        | "direction"
-        | "sign" => (CrDr, 0),
-        "description"
-        | "transaction description"
-        | "memo"
-        | "narrative"
-        | "narration"
-        | "remittance"
-        | "remittance information"
-        | "payment details"
-        | "particulars"
-        | "libelle"
-        | "text"
-        | "verwendungszweck"
-        | "omschrijving"
-        | "concepto" => (Description, 0),
-        "details"
-        | "transaction details"
-        | "detail"
-        | "detail de l ecriture"
-        | "remarks"
-        | "notes"
-        | "additional information"
-        | "addenda" => (Description, 1),
-        "counterparty" | "counter party" | "counterparty name" | "originator"
-        | "originator name" | "beneficiary" | "beneficiary name" | "payee" | "payer" | "payor"
-        | "name" | "sender" | "remitter" | "ordering party" | "from" | "to" | "debtor"
-        | "creditor" | "party" | "auftraggeber" | "empfanger" => (Counterparty, 0),
-        "bank ref"
-        | "bank reference"
-        | "bank ref no"
-        | "reference"
-        | "ref"
-        | "ref no"
-        | "reference no"
-        | "reference number"
-        | "transaction reference"
-        | "check or slip"
-        | "check number"
-        | "check no"
-        | "cheque number"
-        | "cheque no"
-        | "check"
-        | "serial number"
-        | "transaction id"
-        | "fitid"
-        | "trace number"
-        | "confirmation number"
-        | "referenz" => (Reference, 0),
-        "customer reference"
-        | "customer ref"
-        | "client reference"
-        | "client ref"
-        | "end to end id"
-        | "end to end reference"
-        | "endtoendid"
-        | "e2e reference" => (EndToEnd, 0),
-        "type" | "transaction type" | "trans type" | "tran type" | "type code" | "bai code"
-        | "bai type" | "transaction code" | "txn type" => (Type, 0),
-        "balance" | "running balance" | "ledger balance" | "balance usd" | "solde" | "saldo"
-        | "closing balance" | "available balance" => (Balance, 0),
-        "currency" | "ccy" | "currency code" | "devise" | "cur" | "wahrung" | "valuta code" => {
-            (Currency, 0)
-        }
-        "account" | "account number" | "account no" | "account id" | "iban" => (Account, 0),
-        _ => return None,
-    };
-    Some(r)
-}
-
 /// The column map of a table.
 #[derive(Debug, Default)]
 struct Columns {
@@ -541,7 +221,9 @@ pub(crate) fn parse_table(
         reason,
     };
 
-    // 1. Header row.
+    // 1. Header row. Without one (and without a profile mapping the columns), the columns are
+    // placed by their content (`layout::infer`).
+    let mut infer_layout = p.header_row == Some(0) && p.columns.is_empty();
     let header_idx: Option<usize> = match p.header_row {
         Some(0) => None,
         Some(n) => Some(
@@ -587,6 +269,10 @@ pub(crate) fn parse_table(
             }
             match found.or(weak) {
                 Some(i) => Some(i),
+                None if p.columns.is_empty() => {
+                    infer_layout = true;
+                    None
+                }
                 None => {
                     let first = rows.first().map(|r| r.raw.clone()).unwrap_or_default();
                     return Err(LoadError::HeaderNotFound {
@@ -630,9 +316,30 @@ pub(crate) fn parse_table(
     drop(rows);
     data_rows.retain(|r| !r.is_blank());
     let data: Vec<&GridRow> = data_rows.iter().collect();
+    let mut notes: Vec<String> = Vec::new();
 
     // 2. Roles.
     let mut assigned: Vec<Option<(ColumnRole, u8)>> = vec![None; names.len()];
+    if infer_layout {
+        let inferred = super::layout::infer(&data).map_err(|reason| {
+            let first = data.first().map(|r| r.raw.clone()).unwrap_or_default();
+            LoadError::HeaderNotFound {
+                file: file.to_string(),
+                reason: format!(
+                    "no row names the columns (first row: `{}`) and their content does not place them: {reason}; \
+                     map the columns in a bank profile (header_row = 0 and \"#1\", \"#2\", ... column keys with \
+                     booking_date, amount or debit/credit, description, balance, ...; see templates/bank-profiles/example.toml)",
+                    truncate(&first, 120)
+                ),
+            }
+        })?;
+        for (i, r) in inferred.roles.iter().enumerate() {
+            if let (Some(r), Some(slot)) = (r, assigned.get_mut(i)) {
+                *slot = Some((*r, 0));
+            }
+        }
+        notes.extend(inferred.notes);
+    }
     for (key, role) in &p.columns {
         let k = key.trim();
         let idx = if let Some(n) = k.strip_prefix('#').and_then(|n| n.parse::<usize>().ok()) {
@@ -762,26 +469,6 @@ pub(crate) fn parse_table(
     let value_col = cols
         .get(ColumnRole::ValueDate)
         .filter(|&v| v != booking_col);
-    let order_for = |col: usize| -> DayOrder {
-        if let Some(o) = p.date_format.day_order() {
-            return o;
-        }
-        let (mut dmy, mut mdy) = (0, 0);
-        for r in &data {
-            match day_order_hint(r.get(col)) {
-                Some(DayOrder::Dmy) => dmy += 1,
-                Some(DayOrder::Mdy) => mdy += 1,
-                None => {}
-            }
-        }
-        if dmy > mdy {
-            DayOrder::Dmy
-        } else {
-            DayOrder::Mdy
-        }
-    };
-    let booking_order = order_for(booking_col);
-    let value_order = value_col.map(order_for).unwrap_or(booking_order);
     let money_cols: Vec<usize> = [
         ColumnRole::Amount,
         ColumnRole::Debit,
@@ -795,6 +482,48 @@ pub(crate) fn parse_table(
         DecimalSeparator::Auto => decide_separator(&data, &money_cols),
         s => s,
     };
+    // Day/month order: one decision for the whole file, from every date column's values.
+    let order = match p.date_format.day_order() {
+        Some(o) => o,
+        None => {
+            let values: Vec<&str> = data
+                .iter()
+                .flat_map(|r| {
+                    [Some(booking_col), value_col]
+                        .into_iter()
+                        .flatten()
+                        .map(|c| r.get(c))
+                })
+                .collect();
+            let (o, why) = super::layout::day_order(&values, sep == DecimalSeparator::Comma)
+                .map_err(|reason| LoadError::UnsureColumns {
+                    file: file.to_string(),
+                    columns: [Some(booking_col), value_col]
+                        .into_iter()
+                        .flatten()
+                        .map(|c| names[c].clone())
+                        .collect(),
+                    reason,
+                })?;
+            let numeric = values.iter().any(|v| {
+                let b = v.as_bytes();
+                b.len() >= 6
+                    && b[0].is_ascii_digit()
+                    && b[1..3].iter().any(|&c| matches!(c, b'/' | b'.' | b'-'))
+            });
+            if numeric && matches!(p.date_format, DateFormat::Auto) {
+                notes.push(format!(
+                    "numeric dates read {} ({why}); pin date_format in a bank profile to override",
+                    match o {
+                        DayOrder::Dmy => "day first (DD/MM/YYYY)",
+                        DayOrder::Mdy => "month first (MM/DD/YYYY)",
+                    }
+                ));
+            }
+            o
+        }
+    };
+    let (booking_order, value_order) = (order, order);
     let parse_d = |v: &str, order: DayOrder| -> Result<NaiveDate, String> {
         match &p.date_format {
             DateFormat::Pattern(pat) => NaiveDate::parse_from_str(v.trim(), pat)
@@ -816,10 +545,48 @@ pub(crate) fn parse_table(
             .filter(|v| !v.is_empty())
             .map(str::to_string)
     };
+    // The file's currency when its lines do not state one: the profile's, else the one its
+    // amounts are written in (`£500.00`, `1234,37 EUR`).
+    let file_ccy = p
+        .currency
+        .clone()
+        .or_else(|| super::layout::written_currency(&data, &money_cols));
+    if p.currency.is_none()
+        && cols.get(ColumnRole::Currency).is_none()
+        && let Some(c) = &file_ccy
+    {
+        notes.push(format!("currency {c}: the amounts are written in it"));
+    }
     drop(data);
+    // Opening (true) / closing balance rows: (opening?, row date, cents, physical line).
+    let mut stated: Vec<(bool, Option<NaiveDate>, Cents, u32)> = Vec::new();
     for mut r in data_rows {
         let raw_owned = std::mem::take(&mut r.raw);
         let r = &r;
+        if let Some(opening) = super::layout::balance_row_kind(r) {
+            // A stated balance, not a transaction: its money goes to the roll-forward check.
+            let bal = cols
+                .get(ColumnRole::Balance)
+                .filter(|&c| !r.get(c).is_empty())
+                .map(|c| parse_amount(r.get(c), sep).map_err(|e| (c, e)))
+                .unwrap_or_else(|| row_amount(r, &cols, sep, p));
+            match bal {
+                Ok(c) => stated.push((
+                    opening,
+                    parse_d(r.get(booking_col), booking_order).ok(),
+                    c,
+                    r.line,
+                )),
+                Err((c, e)) => out.rejects.push(Reject {
+                    file: file.to_string(),
+                    row: r.line,
+                    column: names.get(c).cloned(),
+                    reason: format!("balance row: {e}"),
+                    raw: raw_owned,
+                }),
+            }
+            continue;
+        }
         row_no += 1;
         let reject = |column: Option<usize>, reason: String| Reject {
             file: file.to_string(),
@@ -890,17 +657,19 @@ pub(crate) fn parse_table(
             amount_cents: amount,
             currency: get_opt(r, ColumnRole::Currency)
                 .map(|c| c.to_ascii_uppercase())
-                .or_else(|| p.currency.clone()),
+                .or_else(|| file_ccy.clone()),
             counterparty,
             description,
             type_code: get_opt(r, ColumnRole::Type),
             raw: raw_owned,
         });
     }
-    if let Some(b) = running_balance(file, &out.lines, &balances) {
+    let derived = running_balance(file, &out.lines, &balances);
+    if let Some(b) = super::layout::stated_balance(file, &out.lines, &stated, derived, &mut notes) {
         out.balance_rows.push((1, row_no + 1));
         out.balances.push(b);
     }
+    out.notes = notes;
     Ok(out)
 }
 
@@ -950,13 +719,14 @@ fn row_amount(
         if let Some(ic) = cols.get(ColumnRole::CrDr) {
             let ind = r.get(ic);
             let up = ind.to_ascii_uppercase();
-            let credit = ["CR", "C", "CREDIT", "CRDT", "+", "CRED"].contains(&up.as_str())
+            let credit = CREDIT_WORDS.contains(&up.as_str())
                 || p.credit_values.iter().any(|x| x.eq_ignore_ascii_case(ind));
-            let debit = ["DR", "D", "DEBIT", "DBIT", "-", "DEB"].contains(&up.as_str())
+            let debit = DEBIT_WORDS.contains(&up.as_str())
                 || p.debit_values.iter().any(|x| x.eq_ignore_ascii_case(ind));
+            // The one sign rule: the indicator gives the direction, once.
             return match (credit, debit) {
-                (true, false) => Ok(a.abs()),
-                (false, true) => Ok(-a.abs()),
+                (true, false) => sign::apply(a, Direction::Credit, v).map_err(|e| (ac, e)),
+                (false, true) => sign::apply(a, Direction::Debit, v).map_err(|e| (ac, e)),
                 _ => Err((
                     ic,
                     format!("credit/debit indicator `{ind}` is neither credit (CR) nor debit (DR)"),
@@ -1110,33 +880,5 @@ mod tests {
             ]
         );
         assert!(grid_from_cells(Vec::new()).is_empty());
-    }
-
-    #[test]
-    fn header_synonyms() {
-        assert_eq!(
-            role_for_header("Check or Slip #").map(|r| r.0),
-            Some(ColumnRole::Reference)
-        );
-        assert_eq!(
-            role_for_header("  CR/DR ").map(|r| r.0),
-            Some(ColumnRole::CrDr)
-        );
-        assert_eq!(
-            role_for_header("Date de l'opération").map(|r| r.0),
-            Some(ColumnRole::BookingDate)
-        );
-        assert_eq!(
-            role_for_header("Bank Reference").map(|r| r.0),
-            Some(ColumnRole::Reference)
-        );
-        assert_eq!(role_for_header("Fee Withheld"), None);
-    }
-
-    #[test]
-    fn delimiter_detection() {
-        assert_eq!(detect_delimiter("a;b;c\n1;2,5;3\n4;5,5;6\n"), b';');
-        assert_eq!(detect_delimiter("a,b,c\n1,\"x;y\",3\n"), b',');
-        assert_eq!(detect_delimiter("a\tb\tc\n1\t2\t3\n"), b'\t');
     }
 }

@@ -264,6 +264,13 @@ pub fn parse_date(input: &str, order: DayOrder) -> Result<NaiveDate, String> {
     if n != 3 {
         return Err(err());
     }
+    // Year first with unpadded month and day: `2012/3/22`.
+    if toks[0].len() == 4 && toks[0].bytes().all(|b| b.is_ascii_digit()) {
+        let y = num(toks[0]).ok_or_else(err)?;
+        let m = num(toks[1]).ok_or_else(err)?;
+        let d = num(toks[2]).ok_or_else(err)?;
+        return ymd(y, m, d).ok_or_else(err);
+    }
     let month_of = |t: &str| month_name(t);
     // 03-Oct-2026 / 3 Oct 2026
     if let Some(m) = month_of(toks[1]) {
@@ -296,7 +303,12 @@ pub fn day_order_hint(input: &str) -> Option<DayOrder> {
         return None;
     }
     let mut it = s.split(['/', '-', '.']);
-    let a = it.next().and_then(num)?;
+    let first = it.next()?;
+    if first.len() > 2 {
+        // year first (`2012/3/22`): no day/month question
+        return None;
+    }
+    let a = num(first)?;
     let c = it.next().and_then(num)?;
     let y = it.next()?;
     if !y.bytes().take(2).all(|x| x.is_ascii_digit()) {
@@ -434,6 +446,11 @@ mod tests {
         assert_eq!(a("$1,234.56"), Ok(123_456));
         assert_eq!(a("-$76.00"), Ok(-7_600));
         assert_eq!(a("+$327.49"), Ok(32_749));
+        assert_eq!(a("$.23"), Ok(23));
+        assert_eq!(a("£500.00"), Ok(50_000));
+        assert_eq!(a("+120,00"), Ok(12_000));
+        assert_eq!(a("12,500.00"), Ok(1_250_000));
+        assert_eq!(a("($85.00)"), Ok(-8_500));
         assert_eq!(a("- $21.59"), Ok(-2_159));
         assert_eq!(a("(1,250.00)"), Ok(-125_000));
         assert_eq!(a("($12.5)"), Ok(-1_250));
@@ -474,6 +491,9 @@ mod tests {
         assert_eq!(parse_date("03/10/2026", DayOrder::Dmy), Ok(d(2026, 10, 3)));
         assert_eq!(parse_date("16-11-2012", DayOrder::Dmy), Ok(d(2012, 11, 16)));
         assert_eq!(p("03-Oct-2026"), Ok(d(2026, 10, 3)));
+        assert_eq!(p("2012/3/22"), Ok(d(2012, 3, 22)));
+        assert_eq!(p("2011/12/24"), Ok(d(2011, 12, 24)));
+        assert_eq!(p("07 Nov 2013"), Ok(d(2013, 11, 7)));
         assert_eq!(p("3 Oct 2026"), Ok(d(2026, 10, 3)));
         assert_eq!(p("Oct 3, 2026"), Ok(d(2026, 10, 3)));
         assert_eq!(p("03-OCT-26"), Ok(d(2026, 10, 3)));
@@ -495,6 +515,7 @@ mod tests {
         assert_eq!(day_order_hint("11/21/2015"), Some(DayOrder::Mdy));
         assert_eq!(day_order_hint("01/02/2015"), None);
         assert_eq!(day_order_hint("2015-01-02"), None);
+        assert_eq!(day_order_hint("2012/3/22"), None);
     }
 
     fn grouped(c: i64, thousands: char, decimal: char) -> String {

@@ -123,6 +123,9 @@ pub fn exception_next_action(code: ExceptionCode) -> &'static str {
         ExceptionCode::BalanceBreak => {
             "Request a corrected or complete statement from the bank; check for missing files or days."
         }
+        ExceptionCode::CurrencyMismatch => {
+            "Find out why money in another currency reached the account (a wrong account, an unconverted payment) and record it by hand."
+        }
     }
 }
 
