@@ -247,6 +247,7 @@ fn reconciliation_precision_recall_and_planted_exceptions_in_every_format() {
                 control_breaks: &[],
                 carry_forward: None,
                 period,
+                platform: None,
             };
             let out = engine::reconcile(&input, &Tolerances::default())
                 .unwrap_or_else(|e| panic!("seed {seed} {format}: {e}"));
