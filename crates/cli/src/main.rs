@@ -307,6 +307,17 @@ pub struct GenArgs {
     /// An OFAC SDN folder to take names from for planted sanctions matches.
     #[arg(long, value_name = "DIR")]
     pub sdn: Option<PathBuf>,
+    /// World variant: classic, amount-gross, net-wires or unitemised (see docs/worlds.md).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "classic",
+        conflicts_with = "world_file"
+    )]
+    pub world: String,
+    /// A TOML file of world knobs (knobs left out take the classic value; see docs/worlds.md).
+    #[arg(long, value_name = "FILE")]
+    pub world_file: Option<PathBuf>,
 }
 
 /// `tieout sandbox`.

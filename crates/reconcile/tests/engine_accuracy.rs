@@ -30,6 +30,7 @@ fn run_one(seed: u64, n: usize) -> Vec<String> {
         seed,
         period: gp,
         sdn_names: vec![],
+        world: Default::default(),
     };
     generate(&cfg, dir.path()).unwrap();
     let root = dir.path();

@@ -16,7 +16,7 @@
 //! that offering's matches) or nowhere yet; two rounds, so a settlement explained first frees its
 //! charges.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -26,7 +26,7 @@ use tieout_domain::calendar::weekdays_between;
 
 use crate::engine::ReconError;
 use crate::engine::expected::{Method, MoveKind};
-use crate::engine::frames::{self, DayCharge};
+use crate::engine::frames::{self, DayCharge, DayTotals};
 use crate::engine::run::frame_err;
 use crate::engine::state::*;
 use crate::engine::subset::{self, Subset};
@@ -87,7 +87,7 @@ pub(crate) fn pass_batches(state: &mut State<'_>) -> Result<(), ReconError> {
                     .or_default() += 1;
             }
         }
-        let offering_files: HashMap<i64, std::collections::BTreeSet<&str>> = counts
+        let offering_files: HashMap<i64, BTreeSet<&str>> = counts
             .into_iter()
             .map(|(o, files)| {
                 let total: usize = files.values().sum();
@@ -115,12 +115,12 @@ pub(crate) fn pass_batches(state: &mut State<'_>) -> Result<(), ReconError> {
 }
 
 /// Settlement lags seen per (statement file, method).
-pub(crate) type Lags = BTreeMap<(String, Method), std::collections::BTreeSet<i64>>;
+pub(crate) type Lags = BTreeMap<(String, Method), BTreeSet<i64>>;
 
 /// Records the lag of each method whose receipt-dated charges in `parts` share one day.
 pub(crate) fn learn_lags(state: &State<'_>, l: usize, parts: &[(usize, Cents)], lags: &mut Lags) {
     let ld = state.lines[l].date;
-    let mut seen: BTreeMap<Method, std::collections::BTreeSet<i64>> = BTreeMap::new();
+    let mut seen: BTreeMap<Method, BTreeSet<i64>> = BTreeMap::new();
     for &(m, _) in parts {
         let movement = &state.moves[m];
         if movement.kind == MoveKind::Credit && movement.receipt_dated {
@@ -172,121 +172,187 @@ pub(crate) fn accept_parts(
     }
 }
 
-/// One positive settlement line of pass 3; returns whether it was explained (wholly or, for a
-/// stated item count, in part).
-pub(crate) fn batch_line(
-    state: &mut State<'_>,
+/// The groups of payment methods a settlement may carry: Stripe's card and ACH together, each
+/// alone, crypto alone.
+type Group = fn(Method) -> bool;
+
+fn card_or_ach(m: Method) -> bool {
+    matches!(m, Method::Card | Method::Ach)
+}
+fn card_only(m: Method) -> bool {
+    m == Method::Card
+}
+fn ach_only(m: Method) -> bool {
+    m == Method::Ach
+}
+fn crypto_only(m: Method) -> bool {
+    m == Method::Crypto
+}
+
+/// The method groups a day total is tried for (see [`day_total_hits`]).
+const DAY_TOTAL_GROUPS: [Group; 4] = [card_or_ach, card_only, ach_only, crypto_only];
+
+/// One settlement line as the batch steps see it: where its charges may come from.
+struct LineScope<'s> {
+    /// The line.
     l: usize,
-    by_date: &BTreeMap<NaiveDate, Vec<usize>>,
-    refunds: &BTreeMap<NaiveDate, Vec<usize>>,
-    offering_files: &HashMap<i64, std::collections::BTreeSet<&str>>,
-    lags: &mut Lags,
-) -> Result<bool, ReconError> {
-    let max_lag = [&state.tol.card, &state.tol.ach, &state.tol.crypto]
-        .iter()
-        .map(|t| t.window_max_days)
-        .max()
-        .unwrap_or(5);
-    let ld = state.lines[l].date;
-    let lo = ld - Duration::days(max_lag * 2 + 4);
-    let file = state.lines[l].src.file.as_str();
-    // An offering whose money has so far been seen only in other statement files does not
-    // settle into this one (`offering_files`).
-    let here = |m: usize| {
+    /// Its booking date.
+    date: NaiveDate,
+    /// Its cents (positive).
+    amount: Cents,
+    /// The earliest money date a charge it settles can have.
+    earliest: NaiveDate,
+    /// Its statement file.
+    file: &'s str,
+    /// Offerings' statement files so far (see [`pass_batches`]).
+    offering_files: &'s HashMap<i64, BTreeSet<&'s str>>,
+}
+
+impl LineScope<'_> {
+    /// Whether movement `m`'s offering may settle into this line's file: an offering whose
+    /// money has so far been seen only in other statement files does not.
+    fn admits(&self, state: &State<'_>, m: usize) -> bool {
         state.moves[m]
             .offering_id
-            .and_then(|o| offering_files.get(&o))
-            .is_none_or(|fs| fs.contains(file))
-    };
-    let cands: Vec<usize> = by_date
-        .range(lo..=ld)
-        .flat_map(|(_, ms)| ms.iter().copied())
-        .filter(|&m| !state.done[m] && here(m) && state.window_ok(m, ld).is_some())
-        .collect();
-    if cands.is_empty() {
-        return Ok(false);
+            .and_then(|o| self.offering_files.get(&o))
+            .is_none_or(|fs| fs.contains(self.file))
     }
-    let amount = state.lines[l].amount;
-    // A: one business day's total, per group.
-    let groups: [fn(Method) -> bool; 4] = [
-        |m| matches!(m, Method::Card | Method::Ach),
-        |m| m == Method::Card,
-        |m| m == Method::Ach,
-        |m| m == Method::Crypto,
-    ];
-    let mut hits: Vec<Vec<(usize, Cents)>> = Vec::new();
-    let push_hit = |mut set: Vec<(usize, Cents)>, hits: &mut Vec<Vec<(usize, Cents)>>| {
+}
+
+/// The distinct sets of (movement, cents) found to explain a line, each sorted.
+#[derive(Default)]
+struct Hits(Vec<Vec<(usize, Cents)>>);
+
+impl Hits {
+    fn push(&mut self, mut set: Vec<(usize, Cents)>) {
         set.sort_unstable();
-        if !set.is_empty() && !hits.contains(&set) {
-            hits.push(set);
+        if !set.is_empty() && !self.0.contains(&set) {
+            self.0.push(set);
         }
-    };
-    // Day totals use receipt-dated charges only: another date says nothing about the day a
-    // processor settles the charge (those are left to the subset search).
-    let mut days: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    let mut charges: Vec<DayCharge> = Vec::with_capacity(cands.len());
-    for &m in cands.iter().filter(|&&m| state.moves[m].receipt_dated) {
-        let day = weekdays_between(ld, state.moves[m].date);
-        days.entry(day).or_default().push(m);
-        charges.push(DayCharge {
-            day,
-            method: state.moves[m].method,
-            expected: state.moves[m].expected,
-        });
     }
-    let members = |day: i64, g: fn(Method) -> bool, state: &State<'_>| -> Vec<(usize, Cents)> {
-        days.get(&day)
+}
+
+/// A line's receipt-dated candidates by settlement day (business days from the charge to the
+/// line), with their totals per day and method. Day totals use receipt-dated charges only:
+/// another date says nothing about the day a processor settles the charge (those are left to
+/// the subset search).
+struct ReceiptDays {
+    members: BTreeMap<i64, Vec<usize>>,
+    totals: BTreeMap<i64, DayTotals>,
+}
+
+impl ReceiptDays {
+    fn of(state: &State<'_>, line_date: NaiveDate, cands: &[usize]) -> Result<Self, ReconError> {
+        let mut members: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        let mut charges: Vec<DayCharge> = Vec::with_capacity(cands.len());
+        for &m in cands.iter().filter(|&&m| state.moves[m].receipt_dated) {
+            let day = weekdays_between(line_date, state.moves[m].date);
+            members.entry(day).or_default().push(m);
+            charges.push(DayCharge {
+                day,
+                method: state.moves[m].method,
+                expected: state.moves[m].expected,
+            });
+        }
+        // Day totals per method from the frame; a group's members are listed only when its
+        // total fits.
+        let totals = frames::day_totals(&charges).map_err(frame_err)?;
+        Ok(Self { members, totals })
+    }
+
+    /// The (movement, expected cents) of `day` whose method is in `group`.
+    fn members(&self, state: &State<'_>, day: i64, group: Group) -> Vec<(usize, Cents)> {
+        self.members
+            .get(&day)
             .into_iter()
             .flatten()
             .copied()
-            .filter(|&m| g(state.moves[m].method))
+            .filter(|&m| group(state.moves[m].method))
             .map(|m| (m, state.moves[m].expected))
             .collect()
-    };
-    // Day totals per method from the frame; a group's members are listed only when its total
-    // fits.
-    let totals = frames::day_totals(&charges).map_err(frame_err)?;
-    for (&day, t) in &totals {
+    }
+
+    /// The days holding charges of one method (per `pick`), with that method's total, after a
+    /// leading `None` (the method absent from the payout).
+    fn days_of(&self, pick: fn(&DayTotals) -> (Cents, usize)) -> Vec<Option<(i64, Cents)>> {
+        std::iter::once(None)
+            .chain(
+                self.totals
+                    .iter()
+                    .filter(|(_, t)| pick(t).1 > 0)
+                    .map(|(d, t)| Some((*d, pick(t).0))),
+            )
+            .collect()
+    }
+}
+
+/// The open batched credits inside the line's settlement window that its file admits.
+fn window_candidates(
+    state: &State<'_>,
+    scope: &LineScope<'_>,
+    by_date: &BTreeMap<NaiveDate, Vec<usize>>,
+) -> Vec<usize> {
+    by_date
+        .range(scope.earliest..=scope.date)
+        .flat_map(|(_, ms)| ms.iter().copied())
+        .filter(|&m| {
+            !state.done[m] && scope.admits(state, m) && state.window_ok(m, scope.date).is_some()
+        })
+        .collect()
+}
+
+/// Step A: one business day's total of one method group equals the line (a one-item day total
+/// is fine here: the line says it is a settlement).
+fn day_total_hits(state: &State<'_>, amount: Cents, days: &ReceiptDays, hits: &mut Hits) {
+    for (&day, t) in &days.totals {
         let per_group = [
             (t.card.0 + t.ach.0, t.card.1 + t.ach.1),
             t.card,
             t.ach,
             t.crypto,
         ];
-        for (g, (sum, n)) in groups.iter().zip(per_group) {
-            // A one-item day total is fine here: the line says it is a settlement.
+        for (g, (sum, n)) in DAY_TOTAL_GROUPS.iter().zip(per_group) {
             if n == 0 || (sum - amount).abs() > state.tol.batch_abs_cents {
                 continue;
             }
-            push_hit(members(day, *g, state), &mut hits);
+            hits.push(days.members(state, day, *g));
         }
     }
-    // A2: a processor payout settles card and ACH charges with different lags (card T+2, ACH
-    // T+4) and nets the refunds made on its own day: one card day + one ACH day (either may be
-    // absent) − that day's card/ACH refunds (the gross goes back to the payer).
-    let refund_parts: Vec<(usize, Cents)> = refunds
+}
+
+/// The open card/ACH refunds made on the line's own business day, at their gross (the
+/// processor nets them inside that day's payout).
+fn same_day_refunds(
+    state: &State<'_>,
+    scope: &LineScope<'_>,
+    refunds: &BTreeMap<NaiveDate, Vec<usize>>,
+) -> Vec<(usize, Cents)> {
+    let ld = scope.date;
+    refunds
         .range(ld - Duration::days(3)..=ld)
         .flat_map(|(_, ms)| ms.iter().copied())
-        .filter(|&m| !state.done[m] && here(m) && weekdays_between(state.moves[m].date, ld) == 0)
+        .filter(|&m| {
+            !state.done[m]
+                && scope.admits(state, m)
+                && weekdays_between(state.moves[m].date, ld) == 0
+        })
         .map(|m| (m, state.moves[m].alt.unwrap_or(state.moves[m].expected)))
-        .collect();
+        .collect()
+}
+
+/// Step A2: a processor payout settles card and ACH charges with different lags (card T+2, ACH
+/// T+4) and nets the refunds made on its own day: one card day + one ACH day (either may be
+/// absent) − that day's card/ACH refunds (the gross goes back to the payer).
+fn payout_day_hits(
+    state: &State<'_>,
+    amount: Cents,
+    days: &ReceiptDays,
+    refund_parts: &[(usize, Cents)],
+    hits: &mut Hits,
+) {
     let refund_total: Cents = refund_parts.iter().map(|p| p.1).sum();
-    let card_days: Vec<Option<(i64, Cents)>> = std::iter::once(None)
-        .chain(
-            totals
-                .iter()
-                .filter(|(_, t)| t.card.1 > 0)
-                .map(|(d, t)| Some((*d, t.card.0))),
-        )
-        .collect();
-    let ach_days: Vec<Option<(i64, Cents)>> = std::iter::once(None)
-        .chain(
-            totals
-                .iter()
-                .filter(|(_, t)| t.ach.1 > 0)
-                .map(|(d, t)| Some((*d, t.ach.0))),
-        )
-        .collect();
+    let card_days = days.days_of(|t| t.card);
+    let ach_days = days.days_of(|t| t.ach);
     let refund_options: &[bool] = if refund_parts.is_empty() {
         &[false]
     } else {
@@ -309,68 +375,82 @@ pub(crate) fn batch_line(
                     if !with_refunds || state.tol.batch_abs_cents != 0 {
                         continue;
                     }
-                    let d = sum - amount;
-                    let mut hit = refund_parts
-                        .iter()
-                        .map(|p| p.0)
-                        .chain(
-                            cd.iter()
-                                .flat_map(|(d, _)| members(*d, groups[1], state))
-                                .map(|p| p.0),
-                        )
-                        .chain(
-                            ad.iter()
-                                .flat_map(|(d, _)| members(*d, groups[2], state))
-                                .map(|p| p.0),
-                        )
-                        .filter(|&m| {
-                            let movement = &state.moves[m];
-                            let c = if movement.kind == MoveKind::Refund {
-                                movement.alt.unwrap_or(movement.expected)
-                            } else {
-                                movement.expected
-                            };
-                            c == d
-                        });
-                    match (hit.next(), hit.next()) {
-                        (Some(m), None) => left_out = Some(m),
-                        _ => continue,
+                    match single_item_of(state, sum - amount, days, *cd, *ad, refund_parts) {
+                        Some(m) => left_out = Some(m),
+                        None => continue,
                     }
                 }
                 let mut set: Vec<(usize, Cents)> = Vec::new();
                 if let Some((d, _)) = cd {
-                    set.extend(members(*d, groups[1], state));
+                    set.extend(days.members(state, *d, card_only));
                 }
                 if let Some((d, _)) = ad {
-                    set.extend(members(*d, groups[2], state));
+                    set.extend(days.members(state, *d, ach_only));
                 }
                 if with_refunds {
                     set.extend(refund_parts.iter().copied());
                 }
                 set.retain(|p| Some(p.0) != left_out);
-                push_hit(set, &mut hits);
+                hits.push(set);
             }
         }
     }
-    tracing::debug!(
-        line = %state.lines[l].label(),
-        amount,
-        candidates = cands.len(),
-        refunds = refund_parts.len(),
-        refund_total,
-        hits = hits.len(),
-        days = ?totals.iter().map(|(d, t)| (*d, t.card, t.ach)).collect::<Vec<_>>(),
-        "engine: batch line"
-    );
-    if hits.len() == 1 {
-        let set = hits.remove(0);
-        learn_lags(state, l, &set, lags);
-        accept_parts(state, l, &set, "batch_day_total", 0.95, true);
-        return Ok(true);
+}
+
+/// The one item (a refund of the day, a charge of the card or ACH day) whose cents are exactly
+/// `difference`; none when no item or several have them.
+fn single_item_of(
+    state: &State<'_>,
+    difference: Cents,
+    days: &ReceiptDays,
+    card_day: Option<(i64, Cents)>,
+    ach_day: Option<(i64, Cents)>,
+    refund_parts: &[(usize, Cents)],
+) -> Option<usize> {
+    let mut hit = refund_parts
+        .iter()
+        .map(|p| p.0)
+        .chain(
+            card_day
+                .iter()
+                .flat_map(|(d, _)| days.members(state, *d, card_only))
+                .map(|p| p.0),
+        )
+        .chain(
+            ach_day
+                .iter()
+                .flat_map(|(d, _)| days.members(state, *d, ach_only))
+                .map(|p| p.0),
+        )
+        .filter(|&m| {
+            let movement = &state.moves[m];
+            let c = if movement.kind == MoveKind::Refund {
+                movement.alt.unwrap_or(movement.expected)
+            } else {
+                movement.expected
+            };
+            c == difference
+        });
+    match (hit.next(), hit.next()) {
+        (Some(m), None) => Some(m),
+        _ => None,
     }
-    // B: bounded subset-sum per group (Stripe methods together; crypto alone).
-    let mut outcome: Option<(ExceptionCode, String)> = None;
-    for g in [groups[0], groups[3]] {
+}
+
+/// What step B (the subset search) made of a line.
+enum SubsetStep {
+    /// Exactly one combination: accepted.
+    Accepted,
+    /// No proven answer; the exception the line gets if nothing else explains it.
+    Open(Option<(ExceptionCode, String)>),
+}
+
+/// Step B: a bounded subset-sum per method group (Stripe methods together; crypto alone) that
+/// must prove exactly one combination.
+fn subset_step(state: &mut State<'_>, l: usize, cands: &[usize], lags: &mut Lags) -> SubsetStep {
+    let amount = state.lines[l].amount;
+    let mut hint: Option<(ExceptionCode, String)> = None;
+    for g in [card_or_ach as Group, crypto_only] {
         let set: Vec<usize> = cands
             .iter()
             .copied()
@@ -380,7 +460,7 @@ pub(crate) fn batch_line(
             continue;
         }
         if set.len() > state.tol.subset_sum_max_candidates {
-            outcome = Some((
+            hint = Some((
                 ExceptionCode::UnmatchedCredit,
                 format!(
                     "Looks like a batch settlement but {} candidate investments are in its window (limit {}); supply the processor payout report.",
@@ -405,105 +485,221 @@ pub(crate) fn batch_line(
                     .collect();
                 learn_lags(state, l, &parts, lags);
                 accept_parts(state, l, &parts, "batch_subset_sum", 0.8, true);
-                return Ok(true);
+                return SubsetStep::Accepted;
             }
             Subset::Multiple => {
-                outcome = Some((ExceptionCode::AmbiguousMatch, "Batch settlement: several combinations of investments add up to this amount; supply the processor payout report or assign by hand.".into()));
+                hint = Some((ExceptionCode::AmbiguousMatch, "Batch settlement: several combinations of investments add up to this amount; supply the processor payout report or assign by hand.".into()));
             }
             Subset::GaveUp => {
-                outcome = Some((ExceptionCode::UnmatchedCredit, "Batch settlement: the subset search ran out of its work budget without a proven answer; supply the processor payout report.".into()));
+                hint = Some((ExceptionCode::UnmatchedCredit, "Batch settlement: the subset search ran out of its work budget without a proven answer; supply the processor payout report.".into()));
             }
             Subset::NotFound => {}
         }
     }
-    // C: a batch that states its item count (`ACH SETTLEMENT BATCH 186 ITEMS`) and whose
-    // receipt-dated charges of one method and one day are most of it (fewer items, less money):
-    // those charges are its core. The rest are credits whose settlement day their date cannot
-    // give (a failed ACH dated by `processed_at` is still swept before it is returned): a
-    // bounded subset-sum over them with exactly the missing count, else the rest of the line is
-    // an exception. Accepted only when exactly one (method, day) core fits.
-    if let Some(n_items) = stated_items(&state.lines[l].upper) {
-        let mut cores: Vec<(Method, i64, Vec<usize>, Cents)> = Vec::new();
-        for (&day, ms) in &days {
-            for method in [Method::Ach, Method::Card, Method::Crypto] {
-                let f: Vec<usize> = ms
-                    .iter()
-                    .copied()
-                    .filter(|&m| state.moves[m].method == method && state.moves[m].receipt_dated)
-                    .collect();
-                let sum: Cents = f.iter().map(|&m| state.moves[m].expected).sum();
-                if !f.is_empty() && f.len() < n_items && 2 * f.len() >= n_items && sum < amount {
-                    cores.push((method, day, f, sum));
-                }
-            }
-        }
-        // Where this file's settlements have shown their lag, the core must agree with it.
-        let file = &state.lines[l].src.file;
-        cores.retain(|(method, day, _, _)| {
-            lags.get(&(file.clone(), *method))
-                .is_none_or(|d| d.contains(day))
-        });
-        if cores.len() == 1 {
-            let (method, _, core, sum) = cores.remove(0);
-            let k = n_items - core.len();
-            let rest = amount - sum;
-            let pool: Vec<usize> = by_date
-                .range(lo..=ld)
-                .flat_map(|(_, ms)| ms.iter().copied())
-                .filter(|&m| {
-                    let movement = &state.moves[m];
-                    !state.done[m]
-                        && !movement.receipt_dated
-                        && movement.method == method
-                        && here(m)
-                })
-                .collect();
-            let mut extra: Vec<usize> = Vec::new();
-            if pool.len() >= k && pool.len() <= state.tol.subset_sum_max_candidates {
-                let amounts: Vec<Cents> = pool.iter().map(|&m| state.moves[m].expected).collect();
-                if let Subset::Unique(ix) = subset::find_unique(
-                    &amounts,
-                    rest,
-                    state.tol.batch_abs_cents,
-                    1,
-                    state.tol.subset_sum_budget,
-                ) && ix.len() == k
-                {
-                    extra = ix.iter().map(|&i| pool[i]).collect();
-                }
-            }
-            let mut parts: Vec<(usize, Cents)> = core
+    SubsetStep::Open(hint)
+}
+
+/// The core of a settlement that states its item count (see [`stated_count_step`]).
+struct StatedCore {
+    method: Method,
+    members: Vec<usize>,
+    sum: Cents,
+}
+
+/// The one (method, day) of receipt-dated charges that is most of a settlement stating
+/// `n_items` (fewer items, less money), agreeing with the lags this file's settlements have
+/// shown; none when no such day or several fit.
+fn stated_core(
+    state: &State<'_>,
+    scope: &LineScope<'_>,
+    days: &ReceiptDays,
+    n_items: usize,
+    lags: &Lags,
+) -> Option<StatedCore> {
+    let mut cores: Vec<(Method, i64, Vec<usize>, Cents)> = Vec::new();
+    for (&day, ms) in &days.members {
+        for method in [Method::Ach, Method::Card, Method::Crypto] {
+            let f: Vec<usize> = ms
                 .iter()
-                .chain(&extra)
-                .map(|&m| (m, state.moves[m].expected))
+                .copied()
+                .filter(|&m| state.moves[m].method == method && state.moves[m].receipt_dated)
                 .collect();
-            parts.sort_unstable();
-            learn_lags(state, l, &parts, lags);
-            if extra.is_empty() {
-                accept_parts(state, l, &parts, "batch_partial", 0.8, false);
-                let lbl_date = state.moves[core[0]].date;
-                state.line_exception(
-                    ExceptionCode::UnmatchedCredit,
-                    l,
-                    rest,
-                    None,
-                    None,
-                    format!(
-                        "Settlement of {n_items} items: the {} {} charges dated {lbl_date} explain {}; the other {k} items ({}) are not identified (charges without a receipt date, e.g. failed ACH debits later returned) — get the batch detail from the bank or processor.",
-                        core.len(),
-                        method.label(),
-                        money(sum),
-                        money(rest)
-                    ),
-                );
-            } else {
-                accept_parts(state, l, &parts, "batch_subset_sum", 0.8, true);
+            let sum: Cents = f.iter().map(|&m| state.moves[m].expected).sum();
+            if !f.is_empty() && f.len() < n_items && 2 * f.len() >= n_items && sum < scope.amount {
+                cores.push((method, day, f, sum));
             }
-            return Ok(true);
         }
     }
+    // Where this file's settlements have shown their lag, the core must agree with it.
+    let file = &state.lines[scope.l].src.file;
+    cores.retain(|(method, day, _, _)| {
+        lags.get(&(file.clone(), *method))
+            .is_none_or(|d| d.contains(day))
+    });
+    if cores.len() != 1 {
+        return None;
+    }
+    let (method, _, members, sum) = cores.remove(0);
+    Some(StatedCore {
+        method,
+        members,
+        sum,
+    })
+}
+
+/// The `k` charges without a receipt date (of the core's method, in the line's window) whose
+/// cents are exactly `rest`, by a bounded subset-sum that must find one combination; empty
+/// otherwise.
+fn missing_items(
+    state: &State<'_>,
+    scope: &LineScope<'_>,
+    by_date: &BTreeMap<NaiveDate, Vec<usize>>,
+    method: Method,
+    k: usize,
+    rest: Cents,
+) -> Vec<usize> {
+    let pool: Vec<usize> = by_date
+        .range(scope.earliest..=scope.date)
+        .flat_map(|(_, ms)| ms.iter().copied())
+        .filter(|&m| {
+            let movement = &state.moves[m];
+            !state.done[m]
+                && !movement.receipt_dated
+                && movement.method == method
+                && scope.admits(state, m)
+        })
+        .collect();
+    if pool.len() < k || pool.len() > state.tol.subset_sum_max_candidates {
+        return Vec::new();
+    }
+    let amounts: Vec<Cents> = pool.iter().map(|&m| state.moves[m].expected).collect();
+    match subset::find_unique(
+        &amounts,
+        rest,
+        state.tol.batch_abs_cents,
+        1,
+        state.tol.subset_sum_budget,
+    ) {
+        Subset::Unique(ix) if ix.len() == k => ix.iter().map(|&i| pool[i]).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Step C: a batch that states its item count (`ACH SETTLEMENT BATCH 186 ITEMS`) and whose
+/// receipt-dated charges of one method and one day are most of it (fewer items, less money):
+/// those charges are its core. The rest are credits whose settlement day their date cannot
+/// give (a failed ACH dated by `processed_at` is still swept before it is returned): a bounded
+/// subset-sum over them with exactly the missing count, else the rest of the line is an
+/// exception. Accepted only when exactly one (method, day) core fits; returns whether it was.
+fn stated_count_step(
+    state: &mut State<'_>,
+    scope: &LineScope<'_>,
+    days: &ReceiptDays,
+    by_date: &BTreeMap<NaiveDate, Vec<usize>>,
+    lags: &mut Lags,
+) -> bool {
+    let l = scope.l;
+    let Some(n_items) = stated_items(&state.lines[l].upper) else {
+        return false;
+    };
+    let Some(core) = stated_core(state, scope, days, n_items, lags) else {
+        return false;
+    };
+    let k = n_items - core.members.len();
+    let rest = scope.amount - core.sum;
+    let extra = missing_items(state, scope, by_date, core.method, k, rest);
+    let mut parts: Vec<(usize, Cents)> = core
+        .members
+        .iter()
+        .chain(&extra)
+        .map(|&m| (m, state.moves[m].expected))
+        .collect();
+    parts.sort_unstable();
+    learn_lags(state, l, &parts, lags);
+    if !extra.is_empty() {
+        accept_parts(state, l, &parts, "batch_subset_sum", 0.8, true);
+        return true;
+    }
+    accept_parts(state, l, &parts, "batch_partial", 0.8, false);
+    let lbl_date = state.moves[core.members[0]].date;
+    state.line_exception(
+        ExceptionCode::UnmatchedCredit,
+        l,
+        rest,
+        None,
+        None,
+        format!(
+            "Settlement of {n_items} items: the {} {} charges dated {lbl_date} explain {}; the other {k} items ({}) are not identified (charges without a receipt date, e.g. failed ACH debits later returned) — get the batch detail from the bank or processor.",
+            core.members.len(),
+            core.method.label(),
+            money(core.sum),
+            money(rest)
+        ),
+    );
+    true
+}
+
+/// One positive settlement line of pass 4; returns whether it was explained (wholly or, for a
+/// stated item count, in part). The steps, in order: day totals (A), payout days net of the
+/// day's refunds (A2) — accepted when exactly one set fits —, the subset search (B), the
+/// stated item count (C); a line none of them explains keeps the hint of B for
+/// classification.
+pub(crate) fn batch_line(
+    state: &mut State<'_>,
+    l: usize,
+    by_date: &BTreeMap<NaiveDate, Vec<usize>>,
+    refunds: &BTreeMap<NaiveDate, Vec<usize>>,
+    offering_files: &HashMap<i64, BTreeSet<&str>>,
+    lags: &mut Lags,
+) -> Result<bool, ReconError> {
+    let max_lag = [&state.tol.card, &state.tol.ach, &state.tol.crypto]
+        .iter()
+        .map(|t| t.window_max_days)
+        .max()
+        .unwrap_or(5);
+    let src = state.lines[l].src;
+    let scope = LineScope {
+        l,
+        date: state.lines[l].date,
+        amount: state.lines[l].amount,
+        earliest: state.lines[l].date - Duration::days(max_lag * 2 + 4),
+        file: src.file.as_str(),
+        offering_files,
+    };
+    let cands = window_candidates(state, &scope, by_date);
+    if cands.is_empty() {
+        return Ok(false);
+    }
+    let days = ReceiptDays::of(state, scope.date, &cands)?;
+    let mut hits = Hits::default();
+    day_total_hits(state, scope.amount, &days, &mut hits);
+    let refund_parts = same_day_refunds(state, &scope, refunds);
+    payout_day_hits(state, scope.amount, &days, &refund_parts, &mut hits);
+    tracing::debug!(
+        line = %state.lines[l].label(),
+        amount = scope.amount,
+        candidates = cands.len(),
+        refunds = refund_parts.len(),
+        refund_total = refund_parts.iter().map(|p| p.1).sum::<Cents>(),
+        hits = hits.0.len(),
+        days = ?days.totals.iter().map(|(d, t)| (*d, t.card, t.ach)).collect::<Vec<_>>(),
+        "engine: batch line"
+    );
+    if hits.0.len() == 1 {
+        let set = hits.0.remove(0);
+        learn_lags(state, l, &set, lags);
+        accept_parts(state, l, &set, "batch_day_total", 0.95, true);
+        return Ok(true);
+    }
+    let hint = match subset_step(state, l, &cands, lags) {
+        SubsetStep::Accepted => return Ok(true),
+        SubsetStep::Open(hint) => hint,
+    };
+    if stated_count_step(state, &scope, &days, by_date, lags) {
+        return Ok(true);
+    }
     if !state.used[l] {
-        state.batch_hint[l] = outcome;
+        state.batch_hint[l] = hint;
     }
     Ok(false)
 }
