@@ -13,6 +13,7 @@ fn bench(c: &mut Criterion) {
         seed: 7,
         period: "2026-10".parse().expect("period"),
         sdn_names: Vec::new(),
+        world: Default::default(),
     };
     generate(&cfg, &out).expect("generate the dataset");
     let api = out.join("api");

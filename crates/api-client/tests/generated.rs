@@ -18,6 +18,7 @@ async fn generated_dataset_round_trips_through_the_api() {
         seed: 7,
         period: Period::parse("2026-10").unwrap(),
         sdn_names: Vec::new(),
+        world: Default::default(),
     };
     let summary = generate(&cfg, &data).unwrap();
     let mut scfg = ServerConfig::new(&data);
@@ -66,6 +67,7 @@ fn book_cache_is_used_only_when_it_matches_the_manifest_and_the_jsonl() {
         seed: 11,
         period: Period::parse("2026-10").unwrap(),
         sdn_names: Vec::new(),
+        world: Default::default(),
     };
     generate(&cfg, &data).unwrap();
     let api = data.join("api");

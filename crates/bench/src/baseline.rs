@@ -705,6 +705,7 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
         },
         summary,
         search: Default::default(),
+        money_model: Default::default(),
     })
 }
 
@@ -865,6 +866,7 @@ mod tests {
             control_breaks: &[],
             carry_forward: None,
             period: Period::new(2026, 10).unwrap(),
+            platform: None,
         };
         let out = reconcile(&input, &Tolerances::default()).unwrap();
         let rules: Vec<(i64, u32, &str)> = out
@@ -898,6 +900,7 @@ mod tests {
             control_breaks: &[],
             carry_forward: None,
             period: Period::new(2026, 10).unwrap(),
+            platform: None,
         };
         let out = reconcile(&input, &Tolerances::default()).unwrap();
         assert_eq!(out.matches.len(), 1);

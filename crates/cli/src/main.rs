@@ -253,6 +253,10 @@ pub struct ReconcileArgs {
     /// Matching tolerances (TOML); defaults to templates/tolerances.toml's values.
     #[arg(long, value_name = "FILE")]
     pub tolerances: Option<PathBuf>,
+    /// Platform profile (TOML): pins what the bank sees per payment method instead of fitting
+    /// it from the statements (see templates/platform-profile.toml).
+    #[arg(long, value_name = "FILE")]
+    pub platform_profile: Option<PathBuf>,
     /// Report layouts folder (defaults to the built-in copies of templates/).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
@@ -303,6 +307,17 @@ pub struct GenArgs {
     /// An OFAC SDN folder to take names from for planted sanctions matches.
     #[arg(long, value_name = "DIR")]
     pub sdn: Option<PathBuf>,
+    /// World variant: classic, amount-gross, net-wires or unitemised (see docs/worlds.md).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "classic",
+        conflicts_with = "world_file"
+    )]
+    pub world: String,
+    /// A TOML file of world knobs (knobs left out take the classic value; see docs/worlds.md).
+    #[arg(long, value_name = "FILE")]
+    pub world_file: Option<PathBuf>,
 }
 
 /// `tieout sandbox`.

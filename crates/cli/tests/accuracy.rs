@@ -1,6 +1,13 @@
-//! Accuracy against ground truth: generated worlds (several seeds) with planted compliance
-//! violations and reconciliation exceptions, the same money trail rendered in every statement
-//! format. Measures precision and recall; the thresholds are the issues' acceptance figures.
+//! Accuracy against ground truth: generated worlds (every world variant, several seeds) with
+//! planted compliance violations and reconciliation exceptions, the same money trail rendered
+//! in every statement format. Pairs precision and recall, every planted exception, and every
+//! statement line's outcome are graded by the one scoring, `tieout_sandbox::truth`; the
+//! thresholds are issue 17's acceptance figures.
+//!
+//! The `classic` world is asserted; the other worlds' rows are printed by
+//! `reconciliation_scores_of_every_world` and asserted by
+//! `reconciliation_every_world_meets_the_bar`, ignored until the engine fits the money model
+//! (issue 17).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -10,11 +17,15 @@ use tieout_domain::{Book, CheckConfig, Severity, check};
 use tieout_reconcile::engine::{self, ReconInput, Tolerances};
 use tieout_reconcile::load::{self, LoadOptions};
 use tieout_reconcile::{PayoutItem, Reject, StatedBalance, StatementLine};
-use tieout_sandbox::generator::{GenConfig, Period, SdnName, generate};
-use tieout_sandbox::truth::{Reported, Score, Truth};
+use tieout_sandbox::generator::{GenConfig, Period, SdnName, WORLD_NAMES, WorldKnobs, generate};
+use tieout_sandbox::truth::{Grade, LineOutcome, Reported, Truth};
 
 const SEEDS: [u64; 3] = [11, 23, 37];
 const N: usize = 800;
+/// Investments of the other worlds' datasets (every world × seed × format runs the engine).
+const N_WORLDS: usize = 400;
+/// Exceptions no plant explains, at most this share of the truth lines (false alarms).
+const FALSE_ALARM_CEILING: f64 = 0.01;
 const PERIOD: (i32, u32) = (2026, 10);
 
 fn root() -> PathBuf {
@@ -36,8 +47,13 @@ fn fictional_sdn() -> SanctionsList {
     .expect("fictional list parses")
 }
 
-/// Generates (once per seed and test binary) a dataset into a temp dir.
+/// Generates a classic dataset into a temp dir.
 fn dataset(seed: u64, list: &SanctionsList) -> tempfile::TempDir {
+    dataset_of(seed, list, N, WorldKnobs::classic())
+}
+
+/// Generates a dataset of `n` investments in world `knobs` into a temp dir.
+fn dataset_of(seed: u64, list: &SanctionsList, n: usize, knobs: WorldKnobs) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("world");
     let sdn_names = list
@@ -56,16 +72,17 @@ fn dataset(seed: u64, list: &SanctionsList) -> tempfile::TempDir {
         })
         .collect();
     let cfg = GenConfig {
-        investments: N,
+        investments: n,
         seed,
         period: Period::new(PERIOD.0, PERIOD.1).unwrap(),
         sdn_names,
+        world: knobs,
     };
     generate(&cfg, &out).expect("generate");
     dir
 }
 
-fn world(dir: &tempfile::TempDir) -> PathBuf {
+fn world_dir(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("world")
 }
 
@@ -101,7 +118,7 @@ fn compliance_precision_and_recall_per_rule() {
     let mut misses = Vec::new();
     for seed in SEEDS {
         let dir = dataset(seed, &list);
-        let w = world(&dir);
+        let w = world_dir(&dir);
         let book: Book = tieout_api::snapshot::load_book(&w.join("api")).unwrap();
         let as_of = Period::new(PERIOD.0, PERIOD.1).unwrap().last_day();
         let findings = check(
@@ -187,38 +204,35 @@ const FORMATS: [&str; 8] = [
     "escrow_bank",
 ];
 
-#[derive(Default, Debug)]
-struct Tally {
-    tp: usize,
-    found: usize,
-    truth: usize,
+/// The grade of one world over every seed and format: per format, and per payment method
+/// (pairs only) over all formats.
+struct WorldGrade {
+    world: String,
+    by_format: BTreeMap<&'static str, Grade>,
+    by_method: BTreeMap<String, Grade>,
+    /// Loader rejects of generated statements (there must be none).
+    rejects: Vec<String>,
 }
 
-impl Tally {
-    fn add(&mut self, s: &Score) {
-        self.tp += s.correct;
-        self.found += s.found;
-        self.truth += s.truth;
-    }
-}
-
-#[test]
-fn reconciliation_precision_recall_and_planted_exceptions_in_every_format() {
-    let list = fictional_sdn();
-    let mut per_method: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut per_format: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut missed_exceptions = Vec::new();
-    let mut wrong = Vec::new();
+/// Runs the engine over `world` × [`SEEDS`] × [`FORMATS`] with `n` investments and grades
+/// every run against the dataset's truth.
+fn grade_world(world: &str, n: usize, list: &SanctionsList) -> WorldGrade {
+    let knobs = WorldKnobs::preset(world).unwrap();
+    let mut g = WorldGrade {
+        world: world.to_string(),
+        by_format: BTreeMap::new(),
+        by_method: BTreeMap::new(),
+        rejects: Vec::new(),
+    };
     for seed in SEEDS {
-        let dir = dataset(seed, &list);
-        let w = world(&dir);
+        let dir = dataset_of(seed, list, n, knobs.clone());
+        let w = world_dir(&dir);
         let book = tieout_api::snapshot::load_book(&w.join("api")).unwrap();
         let method: HashMap<i64, String> = book
             .investments
             .iter()
             .map(|i| (i.id, i.payment_method.as_wire().to_string()))
             .collect();
-        // The one scoring against ground truth (`tieout_sandbox::truth`), per format and method.
         let truth = Truth::read(&w).unwrap();
         let payouts = load::load_payouts(&w.join("payouts/stripe-payouts.csv")).unwrap();
         for format in FORMATS {
@@ -227,17 +241,17 @@ fn reconciliation_precision_recall_and_planted_exceptions_in_every_format() {
             let mut rejects: Vec<Reject> = Vec::new();
             for f in statement_files(&w, format) {
                 let loaded = load::load_statement(&f, &LoadOptions::default())
-                    .unwrap_or_else(|e| panic!("seed {seed} {format}: {e}"));
-                assert!(
-                    loaded.rejects.is_empty(),
-                    "seed {seed} {format}: generated statements must load without rejects: {:?}",
-                    loaded.rejects
-                );
+                    .unwrap_or_else(|e| panic!("{world} seed {seed} {format}: {e}"));
+                for r in &loaded.rejects {
+                    g.rejects.push(format!(
+                        "{world} seed {seed} {format}: {} {}",
+                        r.file, r.reason
+                    ));
+                }
                 lines.extend(loaded.lines);
                 balances.extend(loaded.balances);
                 rejects.extend(loaded.rejects);
             }
-            let period = Period::new(PERIOD.0, PERIOD.1).unwrap();
             let input = ReconInput {
                 book: &book,
                 lines: &lines,
@@ -246,10 +260,12 @@ fn reconciliation_precision_recall_and_planted_exceptions_in_every_format() {
                 rejects: &rejects,
                 control_breaks: &[],
                 carry_forward: None,
-                period,
+                period: Period::new(PERIOD.0, PERIOD.1).unwrap(),
+                platform: None,
             };
             let out = engine::reconcile(&input, &Tolerances::default())
-                .unwrap_or_else(|e| panic!("seed {seed} {format}: {e}"));
+                .unwrap_or_else(|e| panic!("{world} seed {seed} {format}: {e}"));
+            // A line's key is the truth's bank reference (a camt batch item's entry reference).
             let key_of: HashMap<(String, u32), String> = lines
                 .iter()
                 .map(|l| {
@@ -261,70 +277,263 @@ fn reconciliation_precision_recall_and_planted_exceptions_in_every_format() {
                     ((l.file.clone(), l.statement_row), key)
                 })
                 .collect();
+            let mut outcomes: HashMap<String, LineOutcome> = key_of
+                .values()
+                .map(|k| (k.clone(), LineOutcome::default()))
+                .collect();
             let found: Vec<(i64, String)> = out
                 .matches
                 .iter()
                 .map(|m| {
                     let key = key_of[&(m.statement_file.clone(), m.statement_row)].clone();
+                    outcomes
+                        .entry(key.clone())
+                        .or_default()
+                        .matched
+                        .insert(m.investment_id);
                     (m.investment_id, key)
                 })
                 .collect();
+            for i in &out.ignored_lines {
+                if let Some(k) = key_of.get(&(i.statement_file.clone(), i.statement_row)) {
+                    outcomes
+                        .entry(k.clone())
+                        .or_default()
+                        .ignored
+                        .push(i.reason.clone());
+                }
+            }
             let reported: Vec<Reported<'_>> = out
                 .exceptions
                 .iter()
-                .map(|e| Reported {
-                    code: e.code.as_str(),
-                    investment_id: e.investment_id,
-                    line_ref: e
+                .map(|e| {
+                    let line_ref = e
                         .statement_file
                         .as_ref()
                         .zip(e.statement_row)
                         .and_then(|(f, r)| key_of.get(&(f.clone(), r)))
-                        .map(String::as_str),
-                    amount_cents: e.amount_cents,
+                        .map(String::as_str);
+                    Reported {
+                        code: e.code.as_str(),
+                        investment_id: e.investment_id,
+                        line_ref,
+                        amount_cents: e.amount_cents,
+                    }
                 })
                 .collect();
-            for pair in &found {
-                if truth.counts(pair.0, &pair.1) && !truth.pairs.contains(pair) && wrong.len() < 40
-                {
-                    wrong.push(format!("seed {seed} {format}: false pair {pair:?}"));
+            for e in &reported {
+                if let Some(k) = e.line_ref {
+                    outcomes
+                        .entry(k.to_string())
+                        .or_default()
+                        .codes
+                        .insert(e.code.to_string());
                 }
             }
-            let (overall, by_method) = truth.score_by(found, &reported, |i| {
+            let mut grade = truth.grade(found.iter().cloned(), &reported, &outcomes);
+            for x in grade
+                .wrong_lines
+                .iter_mut()
+                .chain(grade.false_alarms.iter_mut())
+            {
+                *x = format!("seed {seed} {format}: {x}");
+            }
+            for x in grade.missed_planted.iter_mut() {
+                *x = format!("seed {seed} {format}: {x}");
+            }
+            let (_, by_method) = truth.score_by(found, &reported, |i| {
                 method.get(&i).cloned().unwrap_or_default()
             });
             for (m, part) in by_method {
-                per_method.entry(m).or_default().add(&part);
+                g.by_method.entry(m).or_default().pairs.add(&part);
             }
-            per_format.entry(format).or_default().add(&overall);
-            // Every planted exception is reported with its code.
-            if overall.planted_reported < overall.planted {
-                missed_exceptions.push(format!(
-                    "seed {seed} {format}: {} of {} planted exceptions reported",
-                    overall.planted_reported, overall.planted
+            g.by_format.entry(format).or_default().add(&grade);
+        }
+    }
+    g
+}
+
+trait AddScore {
+    fn add(&mut self, o: &tieout_sandbox::truth::Score);
+}
+
+impl AddScore for tieout_sandbox::truth::Score {
+    fn add(&mut self, o: &tieout_sandbox::truth::Score) {
+        self.truth += o.truth;
+        self.found += o.found;
+        self.correct += o.correct;
+        self.planted += o.planted;
+        self.planted_reported += o.planted_reported;
+    }
+}
+
+impl WorldGrade {
+    /// One row per format (and per payment method), and the failures against the bar.
+    fn report(&self) -> (String, Vec<String>) {
+        let mut rows = String::new();
+        let mut failures = Vec::new();
+        for (format, g) in &self.by_format {
+            let p = &g.pairs;
+            let alarms = g.false_alarms.len();
+            let ceiling = (g.lines() as f64 * FALSE_ALARM_CEILING).ceil() as usize;
+            rows.push_str(&format!(
+                "{:13} {:12} pairs {:5} found {:5} precision {:.4} recall {:.4} planted {:3}/{:3} lines right {:5}/{:5} lost {:2} false alarms {:3} (ceiling {ceiling})\n",
+                self.world,
+                format,
+                p.truth,
+                p.found,
+                p.precision(),
+                p.recall(),
+                p.planted_reported,
+                p.planted,
+                g.lines_right(),
+                g.lines(),
+                g.lines_lost(),
+                alarms,
+            ));
+            let at = format!("{} {format}", self.world);
+            if p.precision() < 0.99 || p.recall() < 0.97 {
+                failures.push(format!(
+                    "{at}: pairs precision {:.4} / recall {:.4} (bar 0.99 / 0.97)",
+                    p.precision(),
+                    p.recall()
+                ));
+            }
+            for m in &g.missed_planted {
+                failures.push(format!("{at}: planted exception not reported: {m}"));
+            }
+            if alarms > ceiling {
+                failures.push(format!(
+                    "{at}: {alarms} false alarms (ceiling {ceiling}), e.g. {:?}",
+                    &g.false_alarms[..alarms.min(5)]
+                ));
+            }
+            if g.lines_lost() > 0 {
+                failures.push(format!(
+                    "{at}: {} truth lines lost by the loader",
+                    g.lines_lost()
                 ));
             }
         }
+        let mut kinds: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for g in self.by_format.values() {
+            for (k, kg) in &g.by_kind {
+                let e = kinds.entry(k.as_str()).or_default();
+                e.0 += kg.lines;
+                e.1 += kg.right;
+            }
+        }
+        for (k, (lines, right)) in &kinds {
+            rows.push_str(&format!(
+                "{:13}   kind {k:20} lines right {right:5}/{lines:5}\n",
+                self.world
+            ));
+        }
+        for (m, g) in &self.by_method {
+            rows.push_str(&format!(
+                "{:13}   method {m:10} pairs {:5} found {:5} precision {:.4} recall {:.4}\n",
+                self.world,
+                g.pairs.truth,
+                g.pairs.found,
+                g.pairs.precision(),
+                g.pairs.recall()
+            ));
+        }
+        failures.extend(self.rejects.iter().map(|r| format!("loader reject: {r}")));
+        (rows, failures)
     }
-    let mut report = String::new();
-    let mut failed = false;
-    for (name, t) in per_method
-        .iter()
-        .map(|(k, v)| (k.as_str(), v))
-        .chain(per_format.iter().map(|(k, v)| (*k, v)))
-    {
-        let p = ratio(t.tp, t.found);
-        let r = ratio(t.tp, t.truth);
-        report.push_str(&format!(
-            "{name:14} pairs {:6} found {:6} precision {p:.4} recall {r:.4}\n",
-            t.truth, t.found
-        ));
-        failed |= p < 0.99 || r < 0.97;
+
+    /// The first wrong lines of every format (for a failure message).
+    fn wrong_lines(&self, n: usize) -> Vec<String> {
+        self.by_format
+            .values()
+            .flat_map(|g| g.wrong_lines.iter().take(n).cloned())
+            .collect()
     }
-    eprintln!("{report}");
+}
+
+/// Grades the worlds on a few threads (each world's runs are independent).
+fn grade_worlds(worlds: &[&str], n: usize) -> Vec<WorldGrade> {
+    let list = fictional_sdn();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = worlds
+            .iter()
+            .map(|w| {
+                let list = &list;
+                s.spawn(move || grade_world(w, n, list))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn reconciliation_precision_recall_and_planted_exceptions_in_every_format() {
+    let g = grade_world("classic", N, &fictional_sdn());
+    let (rows, failures) = g.report();
+    eprintln!("{rows}");
+    if std::env::var_os("TIEOUT_ACCURACY_DEBUG").is_some() {
+        let f = &g.by_format["bai2"];
+        eprintln!("{:#?}\n{:#?}", f.wrong_lines, f.false_alarms);
+    }
     assert!(
-        !failed,
-        "precision < 0.99 or recall < 0.97:\n{report}\n{wrong:#?}"
+        failures.is_empty(),
+        "classic world below the bar:\n{rows}\n{failures:#?}\nwrong lines: {:#?}",
+        g.wrong_lines(10)
     );
-    assert!(missed_exceptions.is_empty(), "{missed_exceptions:#?}");
+    // Every line comes out as its kind calls for, bar the few a fuzzy engine may leave to a
+    // human (and a wrong one is printed).
+    for (format, f) in &g.by_format {
+        assert!(
+            f.line_accuracy() >= 0.97,
+            "classic {format}: lines right {}/{}: {:#?}",
+            f.lines_right(),
+            f.lines(),
+            &f.wrong_lines[..f.wrong_lines.len().min(20)]
+        );
+    }
+}
+
+/// Every world other than `classic`, graded and printed (a row per world and format); the bar
+/// is asserted by `reconciliation_every_world_meets_the_bar` once the money model fit lands.
+#[test]
+fn reconciliation_scores_of_every_world() {
+    let others: Vec<&str> = WORLD_NAMES
+        .iter()
+        .copied()
+        .filter(|w| *w != "classic")
+        .collect();
+    let mut all = String::new();
+    for g in grade_worlds(&others, N_WORLDS) {
+        let (rows, failures) = g.report();
+        all.push_str(&rows);
+        all.push_str(&format!(
+            "{:13} {} failures against the bar\n",
+            g.world,
+            failures.len()
+        ));
+        // What can be asserted of any engine: the generated statements load whole.
+        assert!(g.rejects.is_empty(), "{:#?}", g.rejects);
+        assert!(g.by_format.values().all(|f| f.lines() > 0));
+    }
+    eprintln!("{all}");
+}
+
+/// The issue 17 bar on every world: pairs precision ≥ 0.99, recall ≥ 0.97, every planted
+/// exception reported with its code, false alarms under the ceiling, no line lost.
+#[test]
+#[ignore = "waiting for the money model fit (issue 17)"]
+fn reconciliation_every_world_meets_the_bar() {
+    let mut failures = Vec::new();
+    let mut all = String::new();
+    for g in grade_worlds(&WORLD_NAMES, N_WORLDS) {
+        let (rows, f) = g.report();
+        all.push_str(&rows);
+        if !f.is_empty() {
+            failures.extend(f);
+            failures.extend(g.wrong_lines(5));
+        }
+    }
+    eprintln!("{all}");
+    assert!(failures.is_empty(), "{all}\n{failures:#?}");
 }

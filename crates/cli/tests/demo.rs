@@ -296,6 +296,7 @@ fn report_models_of_the_demo_are_snapshot_stable() {
         sdn: Some(root().join("testdata/sdn-fictional")),
         overrides: None,
         tolerances: None,
+        platform_profile: None,
         templates: None,
         period: ds["period"].as_str().unwrap().parse().unwrap(),
         out: std::env::temp_dir().join("unused"),
@@ -476,4 +477,115 @@ fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
                 .collect()
         })
         .collect()
+}
+
+/// The demo month's results are its ground truth (`testdata/demo/truth/`), so the insta
+/// snapshots above guard wording only: the matched pairs are exactly the truth pairs (and, on
+/// the lines and investments of planted exceptions, only pairs the truth lists), the
+/// exceptions are exactly the planted ones (each reported with its code, none that no plant
+/// explains), and the findings above `info` are exactly the planted violations.
+#[test]
+fn demo_results_are_the_ground_truth() {
+    use std::collections::BTreeSet;
+    use tieout_sandbox::truth::{Reported, Truth};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let o = reconcile(&["--snapshot", "testdata/demo/api"], &out, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let truth = Truth::read(&demo()).unwrap();
+
+    // (statement file, row) → the line's bank reference, as the truth names lines.
+    let ds = dataset();
+    let mut line_ref: BTreeMap<(String, u32), String> = BTreeMap::new();
+    for s in ds["demo"]["statements"].as_array().unwrap() {
+        let loaded = tieout_reconcile::load::load_statement(
+            &demo().join(s.as_str().unwrap()),
+            &Default::default(),
+        )
+        .unwrap();
+        assert!(loaded.rejects.is_empty(), "{:?}", loaded.rejects);
+        for l in loaded.lines {
+            let key = l
+                .entry_ref
+                .clone()
+                .or(l.bank_ref.clone())
+                .unwrap_or_default();
+            line_ref.insert((l.file.clone(), l.statement_row), key);
+        }
+    }
+    let every_line: BTreeSet<&str> = truth.lines.iter().map(|l| l.bank_ref.as_str()).collect();
+    let loaded: BTreeSet<&str> = line_ref.values().map(String::as_str).collect();
+    assert_eq!(every_line, loaded, "the loaders read every truth line");
+
+    // Matches.
+    let found: BTreeSet<(i64, String)> = read_csv(&out.join("matches.csv"))
+        .into_iter()
+        .map(|m| {
+            let key = (
+                m["statement_file"].clone(),
+                m["statement_row"].parse().unwrap(),
+            );
+            (m["investment_id"].parse().unwrap(), line_ref[&key].clone())
+        })
+        .collect();
+    let counted: BTreeSet<(i64, String)> = found
+        .iter()
+        .filter(|(i, r)| truth.counts(*i, r))
+        .cloned()
+        .collect();
+    assert_eq!(counted, truth.pairs, "matched pairs are the truth pairs");
+    let listed: BTreeSet<(i64, String)> = truth
+        .lines
+        .iter()
+        .flat_map(|l| l.ids.iter().map(|i| (*i, l.bank_ref.clone())))
+        .collect();
+    let unlisted: Vec<_> = found.difference(&listed).collect();
+    assert!(
+        unlisted.is_empty(),
+        "pairs the truth does not list: {unlisted:?}"
+    );
+
+    // Exceptions.
+    let exceptions = read_csv(&out.join("exceptions.csv"));
+    let reported: Vec<Reported<'_>> = exceptions
+        .iter()
+        .map(|e| {
+            let line = e["statement_row"]
+                .parse::<u32>()
+                .ok()
+                .map(|r| line_ref[&(e["statement_file"].clone(), r)].as_str());
+            Reported {
+                code: &e["code"],
+                investment_id: e["investment_id"].parse().ok(),
+                line_ref: line,
+                amount_cents: e["amount_cents"].parse().unwrap(),
+            }
+        })
+        .collect();
+    let outcomes = std::collections::HashMap::new();
+    let grade = truth.grade(found.iter().cloned(), &reported, &outcomes);
+    assert!(
+        grade.missed_planted.is_empty(),
+        "planted exceptions not reported: {:#?}",
+        grade.missed_planted
+    );
+    assert!(
+        grade.false_alarms.is_empty(),
+        "exceptions no plant explains: {:#?}",
+        grade.false_alarms
+    );
+    assert_eq!(grade.pairs.correct, truth.pairs.len());
+
+    // Findings.
+    let findings: BTreeSet<(String, i64)> = read_csv(&out.join("findings.csv"))
+        .into_iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| (f["code"].clone(), f["investment_id"].parse().unwrap()))
+        .collect();
+    let violations: BTreeSet<(String, i64)> = read_csv(&demo().join("truth/violations.csv"))
+        .into_iter()
+        .map(|v| (v["code"].clone(), v["investment_id"].parse().unwrap()))
+        .collect();
+    assert_eq!(findings, violations, "findings are the planted violations");
 }

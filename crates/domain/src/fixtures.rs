@@ -45,14 +45,15 @@ pub fn investment() -> Investment {
     }
 }
 
-/// An open Reg CF offering with id 0, named `Offering 0`, and every optional field empty.
+/// An opened Reg CF offering with id 0, no terms (unit price, limits, deadline) and every
+/// optional field empty.
 pub fn offering() -> Offering {
     Offering {
         id: 0,
         issuer_id: None,
-        name: "Offering 0".into(),
+        name: "Offering".into(),
         description: None,
-        slug: "offering-0".into(),
+        slug: "offering".into(),
         offering_type: OfferingType::RegCf,
         status: OfferingStatus::Opened,
         unit_price: None,

@@ -48,6 +48,7 @@ fn every_sandbox_rendering_loads_to_the_truth() {
         seed: 11,
         period: Period::new(2026, 10).unwrap(),
         sdn_names: vec![],
+        world: Default::default(),
     };
     generate(&cfg, dir.path()).unwrap();
     let root = dir.path();

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use tieout_domain::sanctions::SdnType;
-use tieout_sandbox::generator::{GenConfig, SdnName, generate};
+use tieout_sandbox::generator::{GenConfig, SdnName, WorldKnobs, generate};
 
 use crate::{GenArgs, Outcome};
 use tieout::inputs::load_sanctions;
@@ -13,11 +13,21 @@ pub fn run(args: GenArgs) -> Result<Outcome> {
         Some(dir) => sdn_names(dir)?,
         None => Vec::new(),
     };
+    let world = match &args.world_file {
+        Some(f) => {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("reading world knobs {}", f.display()))?;
+            WorldKnobs::from_toml(&text).with_context(|| format!("{}", f.display()))?
+        }
+        None => WorldKnobs::preset(&args.world)?,
+    };
+    let world_name = world.name.clone();
     let cfg = GenConfig {
         investments: args.investments,
         seed: args.seed,
         period: args.period,
         sdn_names,
+        world,
     };
     let summary = generate(&cfg, &args.out)
         .with_context(|| format!("generating a dataset into {}", args.out.display()))?;
@@ -26,8 +36,8 @@ pub fn run(args: GenArgs) -> Result<Outcome> {
     tieout_api::snapshot::write_book_cache(&api)
         .with_context(|| format!("writing the binary book into {}", api.display()))?;
     eprintln!(
-        "tieout gen: {} offerings, {} investors, {} investments, {} statement lines, {} payouts, \
-         {} planted exceptions, {} planted violations → {}",
+        "tieout gen: world {world_name}: {} offerings, {} investors, {} investments, {} statement \
+         lines, {} payouts, {} planted exceptions, {} planted violations → {}",
         summary.offerings,
         summary.investors,
         summary.investments,

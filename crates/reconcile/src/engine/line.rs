@@ -79,9 +79,20 @@ pub(crate) fn canonical_order(statement: &[StatementLine]) -> Vec<&StatementLine
     v
 }
 
-/// Tokenises every statement line once, in parallel, in the order given. A key token is kept
-/// only when `word_keys` holds it or it is [`key_shaped`].
+/// Tokenises every statement line once, in parallel, in file order (see [`tokenise_in`]).
+#[cfg(test)]
 pub(crate) fn tokenise<'a>(
+    statement: &'a [StatementLine],
+    tol: &Tolerances,
+    word_keys: &HashSet<String>,
+) -> Vec<Line<'a>> {
+    tokenise_in(&statement.iter().collect::<Vec<_>>(), tol, word_keys)
+}
+
+/// Tokenises every statement line once, in parallel, in the order given (a run gives the
+/// [`canonical_order`]). A key token is kept only when `word_keys` holds it or it is
+/// [`key_shaped`].
+pub(crate) fn tokenise_in<'a>(
     statement: &[&'a StatementLine],
     tol: &Tolerances,
     word_keys: &HashSet<String>,

@@ -30,6 +30,7 @@ pub mod currency;
 mod expected;
 mod frames;
 mod line;
+pub mod money_model;
 mod outcome;
 mod output;
 mod passes;
@@ -47,6 +48,7 @@ use tieout_domain::{Book, Cents, Period};
 
 use crate::model::{ExceptionRow, MatchRow, PayoutItem, Reject, StatedBalance, StatementLine};
 
+pub use money_model::{MoneyModel, PlatformProfile};
 pub use output::{ManualNotes, exceptions_csv, matches_csv, matches_csv_with, rejects_csv};
 pub use passes::budget::{PassWork, SearchReport};
 pub use passes::releases::{ReleaseFit, ReleaseModel, ReleaseReading};
@@ -72,6 +74,8 @@ pub struct ReconInput<'a> {
     pub carry_forward: Option<&'a OpenItems>,
     /// The month reconciled.
     pub period: Period,
+    /// The user's platform profile: money-model formulas pinned per method (not fitted).
+    pub platform: Option<&'a money_model::PlatformProfile>,
 }
 
 /// Errors of a run. Bad input is named precisely; [`ReconError::Conservation`] is a bug.
@@ -251,6 +255,8 @@ pub struct ReconOutcome {
     pub summary: ReconSummary,
     /// The search passes' work against their budgets, and the escrow release model fitted.
     pub search: SearchReport,
+    /// What the bank sees per payment method: fitted, borrowed, default or pinned.
+    pub money_model: money_model::MoneyModel,
 }
 
 /// Runs the reconciliation.

@@ -212,6 +212,7 @@ pub(crate) fn finish(
             work: state.work,
             release_model: state.release_model,
         },
+        money_model: Default::default(),
     };
     Ok((outcome, scratch))
 }

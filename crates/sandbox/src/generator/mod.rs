@@ -5,10 +5,14 @@
 //!
 //! The layout written is specified in `crates/sandbox/DATASET.md`. The output is a pure
 //! function of ([`GenConfig::seed`], [`GenConfig::investments`], [`GenConfig::period`],
-//! [`GenConfig::sdn_names`]): same arguments → byte-identical files.
+//! [`GenConfig::sdn_names`], [`GenConfig::world`]): same arguments → byte-identical files.
+//! The world's knobs ([`WorldKnobs`]: which money field the bank sees, fee models, settlement
+//! shapes, description styles, lags) are written to `truth/world.toml`; the engine never reads
+//! them.
 //!
 //! Entry point: [`generate`].
 
+mod knobs;
 mod money;
 mod names;
 mod oracle;
@@ -19,6 +23,11 @@ mod world;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
+
+pub use knobs::{
+    DescStyle, FeeModel, KnobsError, ReleaseBasis, ReleaseCover, ReleaseShape, SecuritiesField,
+    WORLD_NAMES, WorldKnobs,
+};
 
 /// CSV layouts written for every account (`statements/<account>/<account>.<layout>.csv`).
 pub const CSV_LAYOUTS: [&str; 4] = ["chase", "debit_credit", "crdr", "escrow_bank"];
@@ -123,6 +132,8 @@ pub struct GenConfig {
     pub period: Period,
     /// SDN names to plant as sanctioned investors; empty plants none.
     pub sdn_names: Vec<SdnName>,
+    /// The world variant ([`WorldKnobs::classic`] is the generator's historic output).
+    pub world: WorldKnobs,
 }
 
 /// What a generation run wrote.
@@ -198,6 +209,9 @@ pub fn generate(cfg: &GenConfig, out: &Path) -> Result<DatasetSummary, GenError>
     if cfg.investments == 0 {
         return Err(GenError::Config("investments must be at least 1".into()));
     }
+    cfg.world
+        .validate()
+        .map_err(|e| GenError::Config(e.to_string()))?;
     if cfg.investments > 50_000_000 {
         return Err(GenError::Config(
             "investments must be at most 50,000,000".into(),
@@ -246,6 +260,9 @@ pub fn generate(cfg: &GenConfig, out: &Path) -> Result<DatasetSummary, GenError>
 fn write_all(cfg: &GenConfig, dir: &Path) -> Result<DatasetSummary, GenError> {
     let w = world::build(cfg);
     let m = money::build(&w, cfg.seed);
+    let world_toml = dir.join("truth").join("world.toml");
+    std::fs::create_dir_all(dir.join("truth")).map_err(|e| GenError::io(&world_toml, e))?;
+    std::fs::write(&world_toml, cfg.world.to_toml()).map_err(|e| GenError::io(&world_toml, e))?;
     let v = oracle::violations(&w);
     let api_key = {
         let mut r = rng::R::new(cfg.seed, 99);
@@ -298,3 +315,5 @@ fn write_all(cfg: &GenConfig, dir: &Path) -> Result<DatasetSummary, GenError> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod world_tests;

@@ -31,6 +31,7 @@ fn cfg(n: usize, seed: u64, sdn: bool) -> GenConfig {
         } else {
             Vec::new()
         },
+        world: WorldKnobs::classic(),
     }
 }
 
@@ -624,6 +625,7 @@ fn small_and_odd_inputs() {
         seed: 1,
         period: Period::parse("2027-02").unwrap(),
         sdn_names: vec![],
+        world: WorldKnobs::classic(),
     });
     assert_eq!(s.investments, 5);
     assert!(d.join("truth/violations.csv").is_file());

@@ -303,6 +303,20 @@ pub(super) fn investment_json(inv: &Inv, w: &World, seed: u64) -> String {
     let (first, last) = entity_names(p);
     let mut r = R::new(seed, 3_000_000_000 + inv.id as u64);
     let quantity = inv.amount_c / o.unit_c.max(1);
+    // The world's reading of the money fields: which one is the securities value, whether the
+    // fees are itemised.
+    let k = &w.knobs;
+    let sec = inv.amount_c;
+    let paid = inv.price_c();
+    let (price, amount) = match k.securities_field {
+        SecuritiesField::Amount => (paid, sec),
+        SecuritiesField::Price => (sec, paid),
+    };
+    let (fees, proc_) = if k.itemise_fees {
+        (inv.fees_c, inv.proc_c)
+    } else {
+        (0, 0)
+    };
     let signed = matches!(
         inv.status,
         Status::Invested | Status::Approved | Status::Accepted | Status::AcceptedEscrowClosed
@@ -311,10 +325,10 @@ pub(super) fn investment_json(inv: &Inv, w: &World, seed: u64) -> String {
     j.open("")
         .num("id", inv.id)
         .num("quantity", quantity)
-        .money("price", inv.price_c())
-        .money("price_fees", inv.fees_c)
-        .money("price_payment_processing_fees", inv.proc_c)
-        .money("amount", inv.amount_c)
+        .money("price", price)
+        .money("price_fees", fees)
+        .money("price_payment_processing_fees", proc_)
+        .money("amount", amount)
         .str("status", inv.status.wire())
         .opt_str("payment_intent_id", inv.pi.as_deref())
         .num("offering", o.id)

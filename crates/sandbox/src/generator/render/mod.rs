@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use sha2::{Digest, Sha256};
 
 use super::GenError;
+use super::knobs::SecuritiesField;
 use super::money::{Kind, Line, Money};
 use super::names::{self, ascii_token, citizenship, foreign_place};
 use super::oracle::Violation;
@@ -418,7 +419,7 @@ pub(crate) fn write_truth(dir: &Path, m: &Money, v: &[Violation]) -> Result<(), 
                 &(i + 1).to_string(),
                 &l.bank_ref,
                 &l.date.to_string(),
-                &l.date.to_string(),
+                &l.value_date.to_string(),
                 &l.amount_c.to_string(),
                 l.kind.as_str(),
                 &ids,

@@ -241,7 +241,8 @@ pub(super) fn btc(kind: Kind, intl: bool) -> (&'static str, &'static str, &'stat
         }
         Kind::Refund => ("PMNT", "ICDT", "DMCT"),
         Kind::AchReturn => ("PMNT", "RCDT", "ARET"),
-        Kind::DisbursementOut => ("PMNT", "ICDT", "BOOK"),
+        Kind::DisbursementOut | Kind::EscrowRelease => ("PMNT", "ICDT", "BOOK"),
+        Kind::EscrowReleaseIn => ("PMNT", "RCDT", "BOOK"),
         Kind::UnknownDeposit => ("PMNT", "RCDT", "OTHR"),
         Kind::UnknownDebit => ("PMNT", "ICDT", "OTHR"),
         Kind::BankFee => ("ACMT", "MDOP", "CHRG"),
@@ -300,7 +301,7 @@ pub(super) fn camt(
         } else {
             "<Sts>BOOK</Sts>"
         };
-        o.put(&format!("   <Ntry>\n    <NtryRef>{}</NtryRef>\n    <Amt Ccy=\"USD\">{}</Amt>\n    <CdtDbtInd>{cd}</CdtDbtInd>\n    {sts}\n    <BookgDt>\n     <Dt>{}</Dt>\n    </BookgDt>\n    <ValDt>\n     <Dt>{}</Dt>\n    </ValDt>\n    <AcctSvcrRef>{}</AcctSvcrRef>\n    <BkTxCd>\n     <Domn>\n      <Cd>{dm}</Cd>\n      <Fmly>\n       <Cd>{fm}</Cd>\n       <SubFmlyCd>{sf}</SubFmlyCd>\n      </Fmly>\n     </Domn>\n     <Prtry>\n      <Cd>{}</Cd>\n      <Issr>BAI</Issr>\n     </Prtry>\n    </BkTxCd>\n    <NtryDtls>\n", seq + 1, dec(l.amount_c.abs()), l.date, l.date, xml_esc(&l.bank_ref), l.bai))?;
+        o.put(&format!("   <Ntry>\n    <NtryRef>{}</NtryRef>\n    <Amt Ccy=\"USD\">{}</Amt>\n    <CdtDbtInd>{cd}</CdtDbtInd>\n    {sts}\n    <BookgDt>\n     <Dt>{}</Dt>\n    </BookgDt>\n    <ValDt>\n     <Dt>{}</Dt>\n    </ValDt>\n    <AcctSvcrRef>{}</AcctSvcrRef>\n    <BkTxCd>\n     <Domn>\n      <Cd>{dm}</Cd>\n      <Fmly>\n       <Cd>{fm}</Cd>\n       <SubFmlyCd>{sf}</SubFmlyCd>\n      </Fmly>\n     </Domn>\n     <Prtry>\n      <Cd>{}</Cd>\n      <Issr>BAI</Issr>\n     </Prtry>\n    </BkTxCd>\n    <NtryDtls>\n", seq + 1, dec(l.amount_c.abs()), l.date, l.value_date, xml_esc(&l.bank_ref), l.bai))?;
         if l.items.is_empty() {
             tx(
                 &mut o,
@@ -490,7 +491,7 @@ pub(super) fn chase_type(k: Kind) -> &'static str {
         Kind::AchSingle | Kind::AchBatch | Kind::CardPayout | Kind::StripeSweep => "ACH_CREDIT",
         Kind::Refund => "WIRE_OUTGOING",
         Kind::AchReturn => "ACH_DEBIT",
-        Kind::DisbursementOut => "ACCT_XFER",
+        Kind::DisbursementOut | Kind::EscrowRelease | Kind::EscrowReleaseIn => "ACCT_XFER",
         Kind::UnknownDeposit => "DEPOSIT",
         Kind::UnknownDebit => "MISC_DEBIT",
         Kind::BankFee => "FEE_TRANSACTION",

@@ -53,6 +53,14 @@ impl Builder<'_> {
             Method::Crypto => 1,
             _ => 0,
         };
+        // The world's extra bank lag (clean, current investments only; drawn only when the
+        // world has one, so the classic draws stay as they were).
+        let lag_knob = i64::from(self.cfg.world.bank_lag_days);
+        let extra = if lag_knob > 0 && !history && xplant.is_none() {
+            r.range(0, lag_knob) as usize
+        } else {
+            0
+        };
         let mut flow = Flow::None;
         let created;
         let mut received = None;
@@ -65,7 +73,7 @@ impl Builder<'_> {
                 received = Some(t);
             }
         } else if money || status.funds_taken() {
-            let hi = nb_ok.saturating_sub(1 + lag);
+            let hi = nb_ok.saturating_sub(1 + lag + extra);
             let bi = forced_day
                 .unwrap_or_else(|| r.below(hi as u64 + 1) as usize)
                 .min(biz.len() - 1);
@@ -80,11 +88,13 @@ impl Builder<'_> {
                     }
                     let t = day_time(r, rd);
                     received = Some(t);
-                    flow = Flow::Wire { booking: day };
+                    flow = Flow::Wire {
+                        booking: biz[(bi + extra).min(biz.len() - 1)],
+                    };
                 }
                 Method::Card | Method::Ach => {
                     received = Some(day_time(r, day));
-                    let settle = biz[(bi + lag).min(biz.len() - 1)];
+                    let settle = biz[(bi + lag + extra).min(biz.len() - 1)];
                     flow = if kind == OffKind::RegCf || kind == OffKind::RegA {
                         Flow::Stripe { avail: settle }
                     } else {
@@ -94,7 +104,7 @@ impl Builder<'_> {
                 Method::Crypto => {
                     received = Some(day_time(r, day));
                     flow = Flow::Crypto {
-                        settle: biz[(bi + 1).min(biz.len() - 1)],
+                        settle: biz[(bi + 1 + extra).min(biz.len() - 1)],
                     };
                 }
             }

@@ -295,6 +295,8 @@ pub(crate) struct World {
     pub snapshot: NaiveDateTime,
     /// Planted violation intents (plan kind, investment id) for notes.
     pub planted: Vec<(&'static str, i64)>,
+    /// The world variant's knobs.
+    pub knobs: super::WorldKnobs,
     /// Money plants that kept an amount a namesake's line could fit (no free amount was found;
     /// see `Builder::distinct_amount`): their planted exception may not be decidable.
     pub undecidable_plants: usize,
@@ -479,6 +481,7 @@ pub(crate) fn build(cfg: &GenConfig) -> World {
             biz,
             snapshot,
             planted: Vec::new(),
+            knobs: cfg.world.clone(),
             undecidable_plants: 0,
         },
         cf_total_c: 0,

@@ -380,16 +380,24 @@ impl Builder<'_> {
         Some(o.min_c + k * o.inc_c)
     }
 
+    /// The fees of an investment of `amount` (securities value) paid by `method`: (investor
+    /// fee on top of the securities value, processing fee deducted before the bank
+    /// sees the money) under the world's fee models; crypto's deduction is taken from the
+    /// settlement total (`WorldKnobs::crypto_fee_bp`).
     pub(super) fn fees(&mut self, method: Method, amount: i64) -> (i64, i64) {
-        match method {
-            Method::Card => {
-                let fee = (amount * 3 + 50) / 100;
-                let price = amount + fee;
-                (fee, (price * 29 + 500) / 1000 + 30)
-            }
-            Method::Ach => (0, ((amount * 8 + 500) / 1000).min(500)),
-            _ => (0, 0),
-        }
+        let k = &self.cfg.world;
+        let fee = match method {
+            Method::Card => k.investor_fee_card.of(amount),
+            _ => k.investor_fee_other.of(amount),
+        };
+        let price = amount + fee;
+        let proc_ = match method {
+            Method::Card => k.processing_card.of(price),
+            Method::Ach => k.processing_ach.of(price),
+            Method::Wire | Method::Ira => k.processing_wire.of(price),
+            Method::Crypto => 0,
+        };
+        (fee, proc_)
     }
 
     pub(super) fn offering_index(&self, kind: OffKind) -> usize {

@@ -9,9 +9,16 @@
 //! / found, recall = correct / truth. A planted exception is reported when the run has an
 //! exception with its code on the same investment, on the same line, or, for a planted line
 //! without an investment, with the same amount (each such exception counts once).
+//!
+//! Beyond pairs, [`Truth::grade`] grades every line's outcome against what its kind calls for
+//! ([`Expected`]) and counts the exceptions no plant explains (false alarms).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+mod grade;
+
+pub use grade::{Expected, Grade, KindGrade, LineOutcome, TruthLine};
 
 /// A truth file that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +53,8 @@ pub struct Truth {
     pub pairs: BTreeSet<(i64, String)>,
     /// Planted exceptions.
     pub planted: Vec<Planted>,
+    /// Every statement line with what a correct engine does with it.
+    pub lines: Vec<TruthLine>,
     planted_refs: BTreeSet<String>,
     planted_investments: BTreeSet<i64>,
 }
@@ -166,6 +175,32 @@ impl Truth {
             .collect();
         let planted_investments: BTreeSet<i64> =
             planted.iter().filter_map(|p| p.investment_id).collect();
+        let ids_of = |r: &BTreeMap<String, String>| -> Vec<i64> {
+            get(r, "investment_ids")
+                .split(';')
+                .filter_map(|s| s.parse::<i64>().ok())
+                .collect()
+        };
+        let truth_lines = lines
+            .iter()
+            .map(|r| {
+                let bank_ref = get(r, "bank_ref").to_string();
+                let ids = ids_of(r);
+                let code = planted
+                    .iter()
+                    .find(|p| p.bank_ref == bank_ref)
+                    .map(|p| p.code.as_str());
+                let near = ids.iter().any(|i| planted_investments.contains(i));
+                TruthLine {
+                    account: get(r, "account").to_string(),
+                    amount_cents: get(r, "amount_cents").parse().unwrap_or(0),
+                    kind: get(r, "kind").to_string(),
+                    expected: Expected::of(get(r, "kind"), &ids, code, near),
+                    ids,
+                    bank_ref,
+                }
+            })
+            .collect();
         let pairs = lines
             .iter()
             .filter(|r| !planted_refs.contains(get(r, "bank_ref")))
@@ -182,6 +217,7 @@ impl Truth {
         Truth {
             pairs,
             planted,
+            lines: truth_lines,
             planted_refs,
             planted_investments,
         }
@@ -217,22 +253,11 @@ impl Truth {
         for e in reported.iter().filter(|e| e.investment_id.is_none()) {
             *by_amount.entry((e.code, e.amount_cents)).or_default() += 1;
         }
-        let mut planted_reported = 0;
-        for p in &self.planted {
-            let same = |e: &&Reported<'_>| e.code == p.code;
-            let hit = reported.iter().filter(same).any(|e| {
-                p.investment_id.is_some_and(|i| e.investment_id == Some(i))
-                    || (!p.bank_ref.is_empty() && e.line_ref == Some(p.bank_ref.as_str()))
-            }) || (p.investment_id.is_none()
-                && match by_amount.get_mut(&(p.code.as_str(), p.amount_cents)) {
-                    Some(n) if *n > 0 => {
-                        *n -= 1;
-                        true
-                    }
-                    _ => false,
-                });
-            planted_reported += usize::from(hit);
-        }
+        let planted_reported = self
+            .planted
+            .iter()
+            .filter(|p| self.reported(p, reported, &mut by_amount))
+            .count();
         let overall = Score {
             truth: self.pairs.len(),
             found: found.len(),
@@ -241,6 +266,28 @@ impl Truth {
             planted_reported,
         };
         (overall, parts)
+    }
+
+    /// Whether planted exception `p` is among `reported` (see the module's definition);
+    /// `by_amount` counts the unclaimed exceptions without an investment by (code, amount).
+    fn reported<'a>(
+        &self,
+        p: &'a Planted,
+        reported: &[Reported<'a>],
+        by_amount: &mut BTreeMap<(&'a str, i64), usize>,
+    ) -> bool {
+        let same = |e: &&Reported<'_>| e.code == p.code;
+        reported.iter().filter(same).any(|e| {
+            p.investment_id.is_some_and(|i| e.investment_id == Some(i))
+                || (!p.bank_ref.is_empty() && e.line_ref == Some(p.bank_ref.as_str()))
+        }) || (p.investment_id.is_none()
+            && match by_amount.get_mut(&(p.code.as_str(), p.amount_cents)) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    true
+                }
+                _ => false,
+            })
     }
 
     /// [`Truth::score_by`] without a breakdown.

@@ -5,9 +5,14 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
+use super::knobs::ReleaseShape;
+
+mod shapes;
+
 use super::names::roman_upper;
 use super::rng::R;
 use super::world::{Acct, Flow, Inv, Method, OffKind, Status, World, XPlant, at};
+use shapes::{domestic_text, intl_text, releases};
 
 /// Statement line kind (`truth/lines.csv` `kind`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -24,6 +29,8 @@ pub(crate) enum Kind {
     AchReturn,
     DisbursementOut,
     DisbursementIn,
+    EscrowRelease,
+    EscrowReleaseIn,
     UnknownDeposit,
     UnknownDebit,
     BankFee,
@@ -45,6 +52,8 @@ impl Kind {
             Kind::AchReturn => "ach_return",
             Kind::DisbursementOut => "disbursement_out",
             Kind::DisbursementIn => "disbursement_in",
+            Kind::EscrowRelease => "escrow_release",
+            Kind::EscrowReleaseIn => "escrow_release_in",
             Kind::UnknownDeposit => "unknown_deposit",
             Kind::UnknownDebit => "unknown_debit",
             Kind::BankFee => "bank_fee",
@@ -63,6 +72,8 @@ pub(crate) struct Item {
 /// One statement line.
 pub(crate) struct Line {
     pub date: NaiveDate,
+    /// Value date (the booking date unless the world lags value dates).
+    pub value_date: NaiveDate,
     pub amount_c: i64,
     pub kind: Kind,
     pub ids: Vec<i64>,
@@ -136,6 +147,8 @@ struct Ctx<'w> {
     ctr: u64,
     lines: [Vec<Line>; 4],
     ex: Vec<ExRow>,
+    /// Value-date lags (a stream of its own: the classic draws stay as they were).
+    vr: R,
 }
 
 const BANKS: &[(&str, &str)] = &[
@@ -195,8 +208,15 @@ impl Ctx<'_> {
         self.ctr += 1;
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let bank_ref = format!("{}{}{:07}", prefix(a), date.format("%y%j"), self.ctr);
+        let lag = self.w.knobs.value_lag_days;
+        let value_date = if lag > 0 {
+            date + Duration::days(self.vr.range(0, i64::from(lag)))
+        } else {
+            date
+        };
         self.lines[a.idx()].push(Line {
             date,
+            value_date,
             amount_c,
             kind,
             ids,
@@ -253,7 +273,34 @@ impl Ctx<'_> {
         }
     }
 
+    /// The remittance field as the world's banks write it: the world's prefix before a
+    /// reference, the field cut after `remit_max_chars` (never on planted cases, whose
+    /// exception must stay decidable).
     fn remittance(&mut self, inv: &Inv, clean_only: bool) -> (String, &'static str) {
+        let (r, note) = self.remittance_raw(inv, clean_only);
+        let k = &self.w.knobs;
+        if r.is_empty() || (k.remit_prefix.is_empty() && k.remit_max_chars == 0) {
+            return (r, note);
+        }
+        let with_prefix = if note == "no reference" {
+            r
+        } else {
+            format!("{}{r}", k.remit_prefix)
+        };
+        let max = k.remit_max_chars as usize;
+        if clean_only || max == 0 || with_prefix.len() <= max {
+            return (with_prefix, note);
+        }
+        let cut: String = with_prefix.chars().take(max).collect();
+        let note = if note.is_empty() {
+            "remittance cut"
+        } else {
+            note
+        };
+        (cut, note)
+    }
+
+    fn remittance_raw(&mut self, inv: &Inv, clean_only: bool) -> (String, &'static str) {
         let r = inv.reference.clone();
         if clean_only {
             return (r, "");
@@ -301,7 +348,9 @@ impl Ctx<'_> {
         let clean_only = x.is_some();
         let (mut orig, onote) = self.originator(inv, clean_only);
         let (mut remit, rnote) = self.remittance(inv, clean_only);
-        let mut amount = inv.price_c();
+        // What the bank sees: what the investor paid, less any fee deducted before settlement
+        // (none in the classic world).
+        let mut amount = inv.net_c();
         let mut kind = if inv.method == Method::Ira {
             Kind::IraWire
         } else {
@@ -356,15 +405,17 @@ impl Ctx<'_> {
             self.r.code(2),
             self.r.digits(6)
         );
+        let style = self.w.knobs.descriptions;
         let text = if intl {
             let bic = *self.r.pick(BICS);
-            format!(
-                "SWIFT INCOMING CREDIT B/O: {orig} ORD INST: {bic} UETR: {}-{} /RFB/ {remit}",
+            let uetr = format!(
+                "{}-{}",
                 self.r.alnum(8).to_lowercase(),
                 self.r.alnum(12).to_lowercase()
-            )
+            );
+            intl_text(style, &orig, bic, &remit, &uetr)
         } else {
-            format!("FEDWIRE CREDIT VIA: {bank} /{aba} B/O: {orig} OBI: {remit} IMAD: {imad}")
+            domestic_text(style, bank, aba, &orig, &remit, &imad)
         };
         let bai = 195;
         let note = notes.join("; ");
@@ -387,7 +438,7 @@ impl Ctx<'_> {
                 investment_id: id,
                 bank_ref: Some(bref),
                 amount_c: Some(amount),
-                note: format!("expected {}", super::render::fmt_money(inv.price_c())),
+                note: format!("expected {}", super::render::fmt_money(inv.net_c())),
             }),
             Some(XPlant::StatusMismatchArrived) => self.ex.push(ExRow {
                 code: "STATUS_MISMATCH",
@@ -429,9 +480,7 @@ impl Ctx<'_> {
                     self.r.code(2),
                     self.r.digits(6)
                 );
-                let text2 = format!(
-                    "FEDWIRE CREDIT VIA: {bank} /{aba} B/O: {orig} OBI: {remit} IMAD: {imad2}"
-                );
+                let text2 = domestic_text(style, bank, aba, &orig, &remit, &imad2);
                 let b2 = self.push(
                     a,
                     d2,
@@ -486,6 +535,7 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
         ctr: 0,
         lines: [Vec::new(), Vec::new(), Vec::new(), Vec::new()],
         ex: Vec::new(),
+        vr: R::new(seed, 5),
     };
     let biz = w.biz.clone();
     let last_biz = *biz.last().unwrap_or(&w.period.last_day());
@@ -521,7 +571,7 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
                         code: "UNMATCHED_INVESTMENT",
                         investment_id: Some(inv.id),
                         bank_ref: None,
-                        amount_c: Some(inv.price_c()),
+                        amount_c: Some(inv.net_c()),
                         note: format!("status {} but no money arrived", inv.status.wire()),
                     });
                 }
@@ -757,8 +807,11 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
             format!("return {code}"),
         );
     }
+    let crypto_bp = i64::from(w.knobs.crypto_fee_bp);
     for (day, items) in crypto {
-        let total: i64 = items.iter().map(|i| i.1).sum();
+        let gross: i64 = items.iter().map(|i| i.1).sum();
+        // Net of the converter's percentage fee on the settlement (none in the classic world).
+        let total = gross - (gross * crypto_bp + 5_000) / 10_000;
         let ids = items.iter().map(|i| i.0).collect();
         let orig = if c.r.pct(70) {
             "CIRCLE INTERNET FINANCIAL"
@@ -784,7 +837,9 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
         );
     }
     // Escrow closing: the history Reg CF money moves to the operating account mid-month.
-    if escrow_open > 0 && !biz.is_empty() {
+    if escrow_open > 0 && !biz.is_empty() && w.knobs.release == ReleaseShape::PerClosing {
+        releases(&mut c, &biz);
+    } else if escrow_open > 0 && !biz.is_empty() {
         let day = biz[biz.len() / 2];
         let text =
             "BOOK TRANSFER DEBIT ESCROW CLOSING DISBURSEMENT TO ISSUER OPERATING ACCT XXXXXX4417"
