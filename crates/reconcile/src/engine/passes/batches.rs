@@ -7,12 +7,13 @@
 //! guess).
 //!
 //! A line that states its item count (`… 186 ITEMS`) whose receipt-dated charges of one method
-//! and day are most of it (fewer items, less money; one such day, and the lag its file's other
+//! and day are most of it (fewer items, less money; one such day, and the lag its statement's other
 //! settlements showed) is matched to them (`batch_partial`) and the rest of the line is an
 //! UNMATCHED_CREDIT — unless a bounded subset-sum over the charges without a receipt date finds
 //! exactly the missing items.
 //!
-//! Candidates come only from offerings whose money has been matched in the line's file (≥ 2 % of
+//! Candidates come only from offerings whose money has been matched in the line's statement (its
+//! account, else its file; ≥ 2 % of
 //! that offering's matches) or nowhere yet; two rounds, so a settlement explained first frees its
 //! charges.
 
@@ -32,7 +33,7 @@ use crate::engine::passes::negative_batches::{NegativeIndex, batch_negative};
 use crate::engine::run::frame_err;
 use crate::engine::state::*;
 use crate::engine::subset::{self, Subset};
-use crate::model::ExceptionCode;
+use crate::model::{ExceptionCode, StatementLine};
 
 /// Open movements by money date, sorted (ties by movement index): the movements of a date range,
 /// and how many they are, from two binary searches — what a line's search will cost is known
@@ -114,23 +115,24 @@ pub(crate) fn pass_batches(state: &mut State<'_>) -> Result<(), ReconError> {
     let mut refused: BTreeSet<usize> = BTreeSet::new();
     // Two rounds: a settlement explained in the first round takes its charges out of the
     // candidate days of another (a processor payout and a direct ACH batch share ACH days).
-    // Settlement lags (business days from receipt to the line) each file's settlements have
+    // Settlement lags (business days from receipt to the line) each statement's settlements have
     // shown so far, per method: a batch whose core could be one of several days takes the
-    // day its file's other settlements agree on.
+    // day its statement's other settlements agree on.
     let mut lags: Lags = BTreeMap::new();
     for _round in 0..2 {
         let mut progress = false;
-        // Which statement files each offering's money has been matched in so far (exact
-        // references, payout reports, refunds), counting a file only when it holds at least 2 %
-        // of the offering's matches (one stray match does not make a file the offering's): a
-        // settlement line only draws on offerings seen in its own file (or not seen yet).
+        // Which statements (accounts, else files: `statement_of`) each offering's money has
+        // been matched in so far (exact references, payout reports, refunds), counting one only
+        // when it holds at least 2 % of the offering's matches (one stray match does not make a
+        // statement the offering's): a settlement line only draws on offerings seen in its own
+        // statement (or not seen yet).
         let mut counts: HashMap<i64, BTreeMap<&str, usize>> = HashMap::default();
         for (_, l, m) in &state.matches {
             if let Some(o) = state.moves[*m].offering_id {
                 *counts
                     .entry(o)
                     .or_default()
-                    .entry(state.lines[*l].src.file.as_str())
+                    .entry(statement_of(state.lines[*l].src))
                     .or_default() += 1;
             }
         }
@@ -187,7 +189,13 @@ pub(crate) struct Sources<'s> {
     offering_files: &'s HashMap<i64, BTreeSet<&'s str>>,
 }
 
-/// Settlement lags seen per (statement file, method).
+/// The statement a line belongs to: its account when the file states one, else its file (a
+/// statement split into several files is still one account's).
+pub(crate) fn statement_of(line: &StatementLine) -> &str {
+    line.account.as_deref().unwrap_or(&line.file)
+}
+
+/// Settlement lags seen per (statement, method) (see [`statement_of`]).
 pub(crate) type Lags = BTreeMap<(String, Method), BTreeSet<i64>>;
 
 /// Records the lag of each method whose receipt-dated charges in `parts` share one day.
@@ -204,7 +212,7 @@ pub(crate) fn learn_lags(state: &State<'_>, l: usize, parts: &[(usize, Cents)], 
     }
     for (method, days) in seen {
         if days.len() == 1 {
-            lags.entry((state.lines[l].src.file.clone(), method))
+            lags.entry((statement_of(state.lines[l].src).to_string(), method))
                 .or_default()
                 .extend(days);
         }
@@ -275,15 +283,15 @@ struct LineScope<'s> {
     amount: Cents,
     /// The earliest money date a charge it settles can have.
     earliest: NaiveDate,
-    /// Its statement file.
+    /// Its statement ([`statement_of`]).
     file: &'s str,
     /// Offerings' statement files so far (see [`pass_batches`]).
     offering_files: &'s HashMap<i64, BTreeSet<&'s str>>,
 }
 
 impl LineScope<'_> {
-    /// Whether movement `m`'s offering may settle into this line's file: an offering whose
-    /// money has so far been seen only in other statement files does not.
+    /// Whether movement `m`'s offering may settle into this line's statement: an offering whose
+    /// money has so far been seen only in other statements does not.
     fn admits(&self, state: &State<'_>, m: usize) -> bool {
         state.moves[m]
             .offering_id
@@ -359,7 +367,7 @@ impl ReceiptDays {
     }
 }
 
-/// The open batched credits inside the line's settlement window that its file admits.
+/// The open batched credits inside the line's settlement window that its statement admits.
 fn window_candidates(state: &State<'_>, scope: &LineScope<'_>, by_date: &DateIndex) -> Vec<usize> {
     by_date
         .range(scope.earliest, scope.date)
@@ -591,7 +599,7 @@ struct StatedCore {
 }
 
 /// The one (method, day) of receipt-dated charges that is most of a settlement stating
-/// `n_items` (fewer items, less money), agreeing with the lags this file's settlements have
+/// `n_items` (fewer items, less money), agreeing with the lags this statement's settlements have
 /// shown; none when no such day or several fit.
 fn stated_core(
     state: &State<'_>,
@@ -614,8 +622,8 @@ fn stated_core(
             }
         }
     }
-    // Where this file's settlements have shown their lag, the core must agree with it.
-    let file = &state.lines[scope.l].src.file;
+    // Where this statement's settlements have shown their lag, the core must agree with it.
+    let file = scope.file.to_string();
     cores.retain(|(method, day, _, _)| {
         lags.get(&(file.clone(), *method))
             .is_none_or(|d| d.contains(day))
@@ -776,7 +784,7 @@ pub(crate) fn batch_line(
         date: state.lines[l].date,
         amount: state.lines[l].amount,
         earliest: state.lines[l].date - Duration::days(max_lag * 2 + 4),
-        file: src.file.as_str(),
+        file: statement_of(src),
         offering_files: sources.offering_files,
     };
     let mut work = LineWork {
