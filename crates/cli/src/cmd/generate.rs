@@ -2,13 +2,23 @@
 
 use anyhow::{Context, Result};
 use tieout_domain::sanctions::SdnType;
-use tieout_sandbox::generator::{GenConfig, SdnName, WorldKnobs, generate};
+use tieout_sandbox::generator::{GenConfig, SdnName, WORLD_NAMES, WorldKnobs, generate};
 
 use crate::{GenArgs, Outcome};
 use tieout::inputs::load_sanctions;
 
 /// Runs `tieout gen`.
 pub fn run(args: GenArgs) -> Result<Outcome> {
+    if args.list_worlds {
+        for w in WORLD_NAMES {
+            println!("{w}");
+        }
+        return Ok(Outcome::Clean);
+    }
+    // clap requires both unless --list-worlds.
+    let (Some(out), Some(period)) = (args.out.clone(), args.period) else {
+        anyhow::bail!("tieout gen needs --out and --period");
+    };
     let sdn_names = match &args.sdn {
         Some(dir) => sdn_names(dir)?,
         None => Vec::new(),
@@ -25,14 +35,14 @@ pub fn run(args: GenArgs) -> Result<Outcome> {
     let cfg = GenConfig {
         investments: args.investments,
         seed: args.seed,
-        period: args.period,
+        period,
         sdn_names,
         world,
     };
-    let summary = generate(&cfg, &args.out)
-        .with_context(|| format!("generating a dataset into {}", args.out.display()))?;
+    let summary = generate(&cfg, &out)
+        .with_context(|| format!("generating a dataset into {}", out.display()))?;
     // The generated api/ is a snapshot like a pull's: give it its binary book too.
-    let api = args.out.join("api");
+    let api = out.join("api");
     tieout_api::snapshot::write_book_cache(&api)
         .with_context(|| format!("writing the binary book into {}", api.display()))?;
     eprintln!(
@@ -45,7 +55,7 @@ pub fn run(args: GenArgs) -> Result<Outcome> {
         summary.payouts,
         summary.exceptions,
         summary.violations,
-        args.out.display()
+        out.display()
     );
     Ok(Outcome::Clean)
 }
