@@ -704,6 +704,7 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
             items: open,
         },
         summary,
+        money_model: Default::default(),
     })
 }
 
@@ -864,6 +865,7 @@ mod tests {
             control_breaks: &[],
             carry_forward: None,
             period: Period::new(2026, 10).unwrap(),
+            platform: None,
         };
         let out = reconcile(&input, &Tolerances::default()).unwrap();
         let rules: Vec<(i64, u32, &str)> = out
@@ -897,6 +899,7 @@ mod tests {
             control_breaks: &[],
             carry_forward: None,
             period: Period::new(2026, 10).unwrap(),
+            platform: None,
         };
         let out = reconcile(&input, &Tolerances::default()).unwrap();
         assert_eq!(out.matches.len(), 1);

@@ -52,6 +52,7 @@ fn run() -> Result<bool> {
         sdn: None,
         overrides: None,
         tolerances: None,
+        platform_profile: None,
         templates: None,
         period: period.context("--period YYYY-MM is required")?,
         out: out.context("--out DIR is required")?,
@@ -75,6 +76,7 @@ fn run() -> Result<bool> {
         control_breaks: &parsed.control_breaks,
         carry_forward: None,
         period: config.period,
+        platform: None,
     };
     let outcome = tieout_bench::baseline::reconcile(&input, &inputs.tolerances)?;
     std::fs::create_dir_all(&config.out)

@@ -46,6 +46,8 @@ pub struct RunConfig {
     pub overrides: Option<PathBuf>,
     /// Matching tolerances (TOML).
     pub tolerances: Option<PathBuf>,
+    /// Platform profile (TOML): money-model formulas pinned per payment method.
+    pub platform_profile: Option<PathBuf>,
     /// Report layouts folder (the built-in copies when absent).
     pub templates: Option<PathBuf>,
     /// The month reconciled.
@@ -90,6 +92,7 @@ impl RunConfig {
             .chain(self.sdn.as_deref())
             .chain(self.overrides.as_deref())
             .chain(self.tolerances.as_deref())
+            .chain(self.platform_profile.as_deref())
             .chain(self.templates.as_deref())
             .collect()
     }
@@ -134,6 +137,7 @@ mod tests {
             sdn: None,
             overrides: None,
             tolerances: None,
+            platform_profile: None,
             templates: None,
             period: Period::new(2026, 10).unwrap(),
             out: "out".into(),

@@ -49,6 +49,15 @@ pub enum RunError {
         #[source]
         source: toml::de::Error,
     },
+    /// The platform profile is invalid.
+    #[error("reading the platform profile {path}")]
+    PlatformProfile {
+        /// The path.
+        path: String,
+        /// Cause.
+        #[source]
+        source: tieout_reconcile::engine::money_model::ProfileError,
+    },
     /// The open items file is invalid.
     #[error("reading the open items {path}")]
     OpenItems {

@@ -187,6 +187,8 @@ pub struct Inputs {
     pub decisions: Vec<tieout_reconcile::close::DecisionFile>,
     /// Matching tolerances.
     pub tolerances: Tolerances,
+    /// The platform profile (money-model pins).
+    pub platform: Option<tieout_reconcile::engine::PlatformProfile>,
     /// The OFAC list as read (parsed beside the matching).
     pub sanctions: Option<SdnSet>,
     /// Screening overrides.
@@ -287,6 +289,20 @@ pub fn read(config: &RunConfig, snapshot_dir: &Path) -> Result<Inputs, RunError>
         }
         None => Tolerances::default(),
     };
+    let platform = match &config.platform_profile {
+        Some(p) => {
+            let text = read_text(p, "platform_profile", &mut late_inputs)?;
+            Some(
+                tieout_reconcile::engine::PlatformProfile::from_toml(&text).map_err(|source| {
+                    RunError::PlatformProfile {
+                        path: p.display().to_string(),
+                        source,
+                    }
+                })?,
+            )
+        }
+        None => None,
+    };
     let sanctions = match &config.sdn {
         Some(dir) => Some(read_sanctions(dir, &mut compliance_inputs)?),
         None => None,
@@ -303,6 +319,7 @@ pub fn read(config: &RunConfig, snapshot_dir: &Path) -> Result<Inputs, RunError>
         carried_decisions,
         decisions,
         tolerances,
+        platform,
         sanctions,
         overrides,
         read,

@@ -253,6 +253,10 @@ pub struct ReconcileArgs {
     /// Matching tolerances (TOML); defaults to templates/tolerances.toml's values.
     #[arg(long, value_name = "FILE")]
     pub tolerances: Option<PathBuf>,
+    /// Platform profile (TOML): pins what the bank sees per payment method instead of fitting
+    /// it from the statements (see templates/platform-profile.toml).
+    #[arg(long, value_name = "FILE")]
+    pub platform_profile: Option<PathBuf>,
     /// Report layouts folder (defaults to the built-in copies of templates/).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,

@@ -26,6 +26,12 @@ pub struct Manifest {
     pub parameters: Parameters,
     /// Every input read, hashed as read.
     pub inputs: Vec<InputFile>,
+    /// What the bank sees per payment method: the formula, where it comes from (fitted on the
+    /// keyed lines, borrowed, default or pinned) and how many keyed lines it explains.
+    pub money_model: tieout_reconcile::engine::MoneyModel,
+    /// Which field the compliance rules read as the securities value (`quantity × unit_price`
+    /// decides), with the evidence.
+    pub securities_value: tieout_domain::SecuritiesReading,
     /// Counts of the results.
     pub counts: Counts,
     /// Every decision file: its SHA-256 and what it applied.
@@ -79,6 +85,8 @@ pub struct Parameters {
     pub tolerances: Option<String>,
     /// Bank profile.
     pub bank_profile: Option<String>,
+    /// Platform profile (money-model pins).
+    pub platform_profile: Option<String>,
     /// Whether reports were rendered.
     pub reports: bool,
 }
@@ -199,9 +207,12 @@ impl Manifest {
                 overrides: path(&config.overrides),
                 tolerances: path(&config.tolerances),
                 bank_profile: path(&config.bank_profile),
+                platform_profile: path(&config.platform_profile),
                 reports: config.reports,
             },
             inputs: result.inputs.clone(),
+            money_model: result.outcome.money_model.clone(),
+            securities_value: tieout_domain::SecuritiesReading::infer(&result.book),
             counts: Counts {
                 statement_lines: s.lines,
                 lines_matched: s.lines_matched,

@@ -223,6 +223,7 @@ pub fn run_with_progress(
         carried_decisions,
         decisions,
         tolerances,
+        platform,
         sanctions,
         overrides,
         read,
@@ -257,6 +258,7 @@ pub fn run_with_progress(
         control_breaks: &control_breaks,
         carry_forward: carry_forward.as_ref(),
         period: config.period,
+        platform: platform.as_ref(),
     };
     let checks = || -> Result<Vec<Finding>, RunError> {
         let sanctions = sanctions.as_ref().map(|s| s.parse()).transpose()?;
@@ -416,6 +418,7 @@ impl RunResult {
                 resolved: &self.closing.resolved,
                 since_last: self.since_last.as_ref(),
             }),
+            money_model: Some(&self.outcome.money_model),
         }
     }
 }

@@ -309,6 +309,7 @@ fn grade_world(world: &str, n: usize, list: &SanctionsList) -> WorldGrade {
                 control_breaks: &[],
                 carry_forward: None,
                 period: Period::new(PERIOD.0, PERIOD.1).unwrap(),
+                platform: None,
             };
             let out = engine::reconcile(&input, &Tolerances::default())
                 .unwrap_or_else(|e| panic!("{world} seed {seed} {format}: {e}"));

@@ -296,6 +296,7 @@ fn report_models_of_the_demo_are_snapshot_stable() {
         sdn: Some(root().join("testdata/sdn-fictional")),
         overrides: None,
         tolerances: None,
+        platform_profile: None,
         templates: None,
         period: ds["period"].as_str().unwrap().parse().unwrap(),
         out: std::env::temp_dir().join("unused"),

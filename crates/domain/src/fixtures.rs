@@ -5,7 +5,9 @@
 
 use rust_decimal::Decimal;
 
-use crate::model::{Investment, InvestmentStatus, PaymentMethod};
+use crate::model::{
+    Investment, InvestmentStatus, Offering, OfferingStatus, OfferingType, PaymentMethod,
+};
 
 /// An investment with id 0 in offering 0 of investor 0, no amount, status `invested`, paid by
 /// wire, and every optional field empty.
@@ -40,5 +42,35 @@ pub fn investment() -> Investment {
         invested_at: None,
         refunded_at: None,
         updated_at: None,
+    }
+}
+
+/// An opened Reg CF offering with id 0, no terms (unit price, limits, deadline) and every
+/// optional field empty.
+pub fn offering() -> Offering {
+    Offering {
+        id: 0,
+        issuer_id: None,
+        name: "Offering".into(),
+        description: None,
+        slug: "offering".into(),
+        offering_type: OfferingType::RegCf,
+        status: OfferingStatus::Opened,
+        unit_price: None,
+        min_investment: None,
+        max_investment: None,
+        increment: None,
+        min_wire: None,
+        target_amount: None,
+        max_amount: None,
+        reg_cf_fee_percentage: None,
+        excluded_countries: Vec::new(),
+        included_countries: Vec::new(),
+        deadline: None,
+        timezone: None,
+        created_at: None,
+        opened_at: None,
+        accepts_accredited: None,
+        accepts_non_accredited: None,
     }
 }

@@ -31,6 +31,8 @@ pub mod thresholds;
 
 pub use finding::{Finding, RuleCode};
 pub use model::*;
-pub use money::{Cents, cents_to_decimal, decimal_to_cents, format_cents};
+pub use money::{
+    Cents, SecuritiesField, SecuritiesReading, cents_to_decimal, decimal_to_cents, format_cents,
+};
 pub use period::{Period, PeriodError};
 pub use rules::{CheckConfig, check, findings_csv, in_scope_on};

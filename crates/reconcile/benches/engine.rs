@@ -29,6 +29,7 @@ fn bench_engine(c: &mut Criterion) {
                 control_breaks: &[],
                 carry_forward: None,
                 period: period(),
+                platform: None,
             };
             reconcile(black_box(&input), &tol).map(|o| o.matches.len())
         })

@@ -62,6 +62,7 @@ fn run_one(seed: u64, n: usize) -> Vec<String> {
         control_breaks: &[],
         carry_forward: None,
         period,
+        platform: None,
     };
     let out = reconcile(&input, &Tolerances::default()).unwrap();
 

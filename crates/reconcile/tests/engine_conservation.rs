@@ -142,6 +142,7 @@ proptest! {
             control_breaks: &[],
             carry_forward: (!carry.items.is_empty()).then_some(&carry),
             period: period(),
+            platform: None,
         };
         // reconcile() itself returns Err(Conservation) when a line or movement is lost or
         // double-counted; the checks below are made from the outputs alone.

@@ -115,6 +115,7 @@ fn a_mixed_file_matches_only_its_usd_lines_and_checks_the_eur_balance_in_eur() {
         control_breaks: &[],
         carry_forward: None,
         period: period(),
+        platform: None,
     };
     let o = reconcile(&input, &Tolerances::default()).unwrap();
     assert_eq!(o.matches.len(), 1);

@@ -674,6 +674,7 @@ fn carry_forward_closes_an_item_when_money_arrives_late() {
         control_breaks: &[],
         carry_forward: None,
         period: sept,
+        platform: None,
     };
     let o1 = reconcile(&input, &Tolerances::default()).unwrap();
     assert_eq!(codes(&o1), vec![C::UnmatchedInvestment]);
@@ -697,6 +698,7 @@ fn carry_forward_closes_an_item_when_money_arrives_late() {
         control_breaks: &[],
         carry_forward: Some(&open),
         period: period(),
+        platform: None,
     };
     let o2 = reconcile(&input, &Tolerances::default()).unwrap();
     assert_eq!(only_match(&o2).rule, "carry_forward");
@@ -724,6 +726,7 @@ fn balance_break_reported() {
         control_breaks: &[],
         carry_forward: None,
         period: period(),
+        platform: None,
     };
     let o = reconcile(&input, &Tolerances::default()).unwrap();
     let br: Vec<_> = o
@@ -1003,6 +1006,7 @@ fn prepared_movements_give_the_same_run_and_refuse_another_input() {
         control_breaks: &[],
         carry_forward: None,
         period: period(),
+        platform: None,
     };
     let whole = reconcile(&input, &tol).unwrap();
     let split =

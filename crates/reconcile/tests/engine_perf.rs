@@ -28,6 +28,7 @@ fn synthetic_month_throughput() {
         control_breaks: &[],
         carry_forward: None,
         period: period(),
+        platform: None,
     };
     let o = reconcile(&input, &Tolerances::default()).unwrap();
     let m = matches_csv(&o.matches);

@@ -112,6 +112,8 @@ pub struct ReportInput<'a> {
     pub findings: &'a [Finding],
     /// Decisions applied, ids and what changed since last month (`None`: a run without them).
     pub close: Option<close::CloseView<'a>>,
+    /// What the bank was read to see per payment method (`None`: not stated).
+    pub money_model: Option<&'a tieout_reconcile::engine::MoneyModel>,
 }
 
 /// Builds the models and writes every report into `out_dir` (created if missing):

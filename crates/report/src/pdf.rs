@@ -825,7 +825,7 @@ pub fn layout_report(
             let detail: Vec<(&TableLayout, &dyn DynTable, &str)> = layout
                 .tables
                 .iter()
-                .filter(|t| t.name != "summary")
+                .filter(|t| t.name != "summary" && t.name != "money_model")
                 .map(|t| -> (&TableLayout, &dyn DynTable, &str) {
                     match t.name.as_str() {
                         "reconciliation" => (t, &m.reconciliation, "exceptions.csv"),
@@ -834,6 +834,12 @@ pub fn layout_report(
                     }
                 })
                 .collect();
+            // What the amounts below are measured against, first.
+            if !m.money_model.rows.is_empty()
+                && let Some(t) = layout.tables.iter().find(|t| t.name == "money_model")
+            {
+                d.table(t, &m.money_model, size);
+            }
             let capped = detail
                 .iter()
                 .any(|(t, table, _)| t.pdf_rows(table.len()) < table.len());

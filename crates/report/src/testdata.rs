@@ -32,6 +32,7 @@ impl Fixture {
             statement_lines: &self.lines,
             findings: &self.findings,
             close: None,
+            money_model: None,
         }
     }
 }

@@ -341,6 +341,7 @@ pub fn build_workbook(
             ("exceptions", "reconciliation") => &models.exceptions.reconciliation,
             ("exceptions", "findings") => &models.exceptions.findings,
             ("exceptions", "summary") => &models.exceptions.summary,
+            ("exceptions", "money_model") => &models.exceptions.money_model,
             ("exceptions", _) => &models.exceptions.rejects,
             _ => {
                 return Err(ReportError::Layout {

@@ -44,6 +44,7 @@ fn config(args: ReconcileArgs) -> Result<RunConfig> {
         sdn: args.compliance.sdn,
         overrides: args.compliance.overrides,
         tolerances: args.tolerances,
+        platform_profile: args.platform_profile,
         templates: args.templates,
         period: args.period,
         out: args.out,
@@ -240,6 +241,15 @@ fn print_summary(config: &RunConfig, out: &Path, result: &RunResult) {
             codes.join(", ")
         );
     }
+    for (k, line) in result.outcome.money_model.lines().iter().enumerate() {
+        let head = if k == 0 { "money model" } else { "" };
+        eprintln!("  {head:<16} {line}");
+    }
+    eprintln!(
+        "  {:<16} {}",
+        "",
+        tieout_domain::SecuritiesReading::infer(&result.book).describe()
+    );
     eprintln!(
         "  compliance       {} findings, {violations} violations",
         result.findings.len()

@@ -101,6 +101,8 @@ pub(crate) struct Row<'a> {
     pub investor: Option<&'a Investor>,
     pub offering: Option<&'a Offering>,
     pub date: NaiveDate,
+    /// The securities value bought, in cents (`SecuritiesReading`: `amount` or `price`, as
+    /// `quantity × unit_price` says), never a fee-inclusive figure.
     pub amount: Cents,
     /// The accreditation claim: `None` when neither record states it.
     pub accredited: Option<bool>,
@@ -314,6 +316,9 @@ pub fn check(
 ) -> Vec<Finding> {
     let offerings: HashMap<i64, &Offering> = book.offerings.iter().map(|o| (o.id, o)).collect();
     let investors: HashMap<i64, &Investor> = book.investors.iter().map(|i| (i.id, i)).collect();
+    // Limits, minimums, maximums and increments are about the securities bought, not the fees:
+    // which field holds that value is read from the book (see `SecuritiesReading`).
+    let securities = crate::money::SecuritiesReading::infer(book);
 
     let rows: Vec<Row<'_>> = book
         .investments
@@ -338,7 +343,7 @@ pub fn check(
                 investor,
                 offering,
                 date,
-                amount: cents(inv.amount),
+                amount: cents(securities.value(inv)),
                 accredited,
                 acc_type,
                 net_worth,

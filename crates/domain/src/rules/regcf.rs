@@ -304,6 +304,7 @@ pub fn regcf_issuer_positions(book: &Book, as_of: NaiveDate) -> Vec<IssuerCapPos
     let t = reg_cf_on(as_of);
     let (cap_since, cap_source) = t.since(RegCfFigure::IssuerCap);
     let window_start = twelve_month_window_start(as_of);
+    let securities = crate::money::SecuritiesReading::infer(book);
     let mut by: BTreeMap<Option<i64>, (Vec<i64>, i128)> = BTreeMap::new();
     let mut issuer_of = std::collections::HashMap::new();
     for o in book
@@ -322,7 +323,7 @@ pub fn regcf_issuer_positions(book: &Book, as_of: NaiveDate) -> Vec<IssuerCapPos
             && d >= window_start
             && let Some(e) = by.get_mut(issuer)
         {
-            e.1 += i128::from(super::cents(inv.amount));
+            e.1 += i128::from(super::cents(securities.value(inv)));
         }
     }
     by.into_iter()

@@ -1,16 +1,12 @@
 //! Expected movements: what the snapshot says should appear on the statements this period.
 //!
-//! ## Amount formula (the only place it lives)
-//! * `gross` = the price charged to the investor = `price` when the platform reports it, else
-//!   `amount + price_fees` (the platform's `price` is amount plus investor-paid fees).
-//! * Wire, IRA and crypto: the bank sees `gross` (a wire may arrive short by an intermediary
-//!   bank fee; the per-method amount tolerance absorbs that and records the difference).
-//! * Card and ACH (Stripe): the issuer's bank sees `net = gross − price_payment_processing_fees`
-//!   inside a daily payout/sweep (the processing fee the investor paid on top is what Stripe
-//!   keeps). When a payout report is supplied the report's own item `net` is recorded as the
-//!   bank cents and the difference to this estimate is shown.
-//! * Refund debits: `−gross` for wire/IRA/crypto, `−net` for card/ACH (alternative: the other
-//!   one). ACH returns: `−net` (alternative `−gross`).
+//! ## Amounts
+//! What the bank sees is the money model's ([`super::money_model`], the only place the formula
+//! lives): built here with the default reading, then refitted from the statement lines before
+//! any pass. Per kind: a credit is what the bank sees (card and ACH: the alternative is the
+//! gross, for a payout that did not deduct fees); a refund debit is `−gross` for wire/IRA/crypto
+//! and `−(gross − processing fees)` for card/ACH (alternative: the other one); an ACH return is
+//! `−(gross − processing fees)` (alternative `−gross`).
 //!
 //! ## Scope (money date = received_at, else processed_at, else created_at)
 //! * funds-taken statuses (received, invested, approved, accepted, accepted_escrow_closed):
@@ -33,8 +29,9 @@ use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
 use rayon::prelude::*;
-use tieout_domain::{Book, Cents, Investment, InvestmentStatus, PaymentMethod, decimal_to_cents};
+use tieout_domain::{Book, Cents, Investment, InvestmentStatus, PaymentMethod};
 
+use super::money_model::{self, Amounts, Figures};
 use super::text::{name_tokens, norm_key};
 use super::tolerances::{MethodTolerance, Tolerances};
 use super::{OpenItem, Period, ReconError};
@@ -158,6 +155,8 @@ pub(crate) struct Movement {
     /// into the book's investments). Only the movements the name passes see need names, so
     /// most are never read (looking every investment's investor up costs a cache miss each).
     pub names_from: Option<usize>,
+    /// Index of the investment in the book (none for a carried item rebuilt from its record).
+    pub book_index: Option<usize>,
     /// The investment's status as the platform reports it (unknown values kept).
     pub status: InvestmentStatus,
     pub req: Req,
@@ -208,42 +207,35 @@ impl Movement {
 #[derive(Debug, Clone)]
 pub(crate) struct OutOfScope {
     pub investment_id: i64,
+    /// The movement it would have been (its amount follows the money model).
+    pub kind: MoveKind,
     pub expected: Cents,
     pub reason: String,
-}
-
-/// `(gross, net)` in cents, per the formula in the module documentation.
-pub(crate) fn gross_and_net(inv: &Investment) -> Result<(Cents, Cents), ReconError> {
-    let conv = |d: rust_decimal::Decimal, field: &'static str| {
-        decimal_to_cents(d).ok_or(ReconError::Amount {
-            investment_id: inv.id,
-            field,
-        })
-    };
-    let ppf = inv
-        .price_payment_processing_fees
-        .map(|d| conv(d, "price_payment_processing_fees"))
-        .transpose()?
-        .unwrap_or(0);
-    let gross = match inv.price {
-        Some(p) => conv(p, "price")?,
-        None => {
-            let fees = inv
-                .price_fees
-                .map(|d| conv(d, "price_fees"))
-                .transpose()?
-                .unwrap_or(0);
-            conv(inv.amount, "amount")? + fees
-        }
-    };
-    Ok((gross, gross - ppf))
+    /// Index of the investment in the book.
+    pub book_index: Option<usize>,
 }
 
 fn date_of(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<NaiveDate> {
     t.map(|t| t.date_naive())
 }
 
-/// Builds the expected movements and the out-of-scope list from the book.
+/// The period's days, computed once.
+#[derive(Clone, Copy)]
+struct Window {
+    first: NaiveDate,
+    last: NaiveDate,
+    /// Money dated from here to the period start may still arrive this period.
+    look_from: NaiveDate,
+}
+
+impl Window {
+    fn contains(&self, d: NaiveDate) -> bool {
+        d >= self.first && d <= self.last
+    }
+}
+
+/// Builds the expected movements and the out-of-scope list from the book. Amounts are the
+/// default reading here; [`super::money_model::apply`] sets the fitted ones before any pass.
 pub(crate) fn build(
     book: &Book,
     period: Period,
@@ -251,217 +243,23 @@ pub(crate) fn build(
     carry: &[OpenItem],
 ) -> Result<(Vec<Movement>, Vec<OutOfScope>), ReconError> {
     let no_names: SharedNames = (Arc::new(Vec::new()), Arc::new(Vec::new()));
-    // The period's days, once (not per investment).
     let (first, last) = (period.first_day(), period.last_day());
-    let look_from = first - Duration::days(tol.lookback_days);
-    // One investment at a time, in parallel; the results are concatenated in book order.
-    // Appends one investment's movements and out-of-scope entries to `acc`.
-    let per_investment = |acc: &mut (Vec<Movement>, Vec<OutOfScope>),
-                          (i, inv): (usize, &Investment)|
-     -> Result<(), ReconError> {
-        let (moves, out) = acc;
-        // At most three movements per investment (credit, refund, ACH return); each is the
-        // `base` with its own kind, amounts, date and requirement. The last one takes `base`
-        // itself, so the common single movement copies none of its strings.
-        let mut patches: [Option<Patch>; 3] = [None, None, None];
-        let mut n_patches = 0;
-        let mut patch = |p: Patch| {
-            patches[n_patches] = Some(p);
-            n_patches += 1;
-        };
-        let (gross, net) = gross_and_net(inv)?;
-        let method = Method::from_payment(&inv.payment_method);
-        let mut keys = Vec::new();
-        if let Some(r) = inv.reference_id.as_deref() {
-            let k = norm_key(r);
-            if k.len() >= super::text::MIN_KEY_LEN {
-                keys.push(k);
-            }
-        }
-        if let Some(p) = inv.payment_intent_id.as_deref() {
-            let k = norm_key(p);
-            if k.len() >= super::text::MIN_KEY_LEN {
-                keys.push(k);
-            }
-        }
-        let credit_amt = if matches!(method, Method::Card | Method::Ach) {
-            net
-        } else {
-            gross
-        };
-        let credit_alt =
-            (gross != net && matches!(method, Method::Card | Method::Ach)).then_some(gross);
-        let base = Movement {
-            investment_id: inv.id,
-            investor_id: Some(inv.investor_id),
-            offering_id: Some(inv.offering_id),
-            kind: MoveKind::Credit,
-            method,
-            expected: credit_amt,
-            alt: credit_alt,
-            date: first,
-            keys,
-            reference_id: inv.reference_id.clone(),
-            payment_intent_id: inv.payment_intent_id.clone(),
-            names: Arc::clone(&no_names.1),
-            display_names: Arc::clone(&no_names.0),
-            names_from: Some(i),
-            status: inv.status.clone(),
-            req: Req::Required,
-            carried: None,
-            receipt_dated: inv.received_at.is_some(),
-        };
-        let money_date = date_of(inv.received_at)
-            .or(date_of(inv.processed_at))
-            .or(date_of(inv.created_at));
-        let Some(md) = money_date else {
-            out.push(OutOfScope {
-                investment_id: inv.id,
-                expected: credit_amt,
-                reason: "no received, processed or created date: cannot place in a period".into(),
-            });
-            return Ok(());
-        };
-        let before = len_before(inv.id, md, first, look_from);
-        let mut pushed = false;
-        // The credit.
-        let st = &inv.status;
-        let funds = st.funds_taken();
-        // Money that came back: status refunded, or a refund date on an investment that no longer
-        // holds funds (e.g. not_approved after the money arrived).
-        let refunded = *st == InvestmentStatus::Refunded
-            || (inv.refunded_at.is_some() && !funds && *st != InvestmentStatus::PaymentFailed);
-        let failed_ach = *st == InvestmentStatus::PaymentFailed && method == Method::Ach;
-        if funds || refunded || failed_ach {
-            if md > last {
-                out.push(OutOfScope {
-                    investment_id: inv.id,
-                    expected: credit_amt,
-                    reason: format!("money date {md} is after the period end {}", last),
-                });
-            } else if md < look_from {
-                // Refund may still be in period; the credit itself is history.
-                if !refunded {
-                    out.push(OutOfScope {
-                        investment_id: inv.id,
-                        expected: credit_amt,
-                        reason: format!(
-                            "money date {md} is before the period (settled in an earlier period)"
-                        ),
-                    });
-                }
-            } else {
-                let req = if let Some(reason) = before.clone() {
-                    Req::Optional(reason.into())
-                } else if failed_ach {
-                    Req::Optional("ACH payment failed; no credit found, so nothing was swept before the return".into())
-                } else if refunded && matches!(method, Method::Card | Method::Ach) {
-                    Req::Optional("refunded card/ACH payment; refunded inside the processor before settlement".into())
-                } else if method == Method::Crypto {
-                    Req::Optional(
-                        "crypto settles off-bank; no settlement wire found this period".into(),
-                    )
-                } else {
-                    Req::Required
-                };
-                patch(Patch {
-                    kind: MoveKind::Credit,
-                    expected: base.expected,
-                    alt: base.alt,
-                    date: md,
-                    req,
-                });
-                pushed = true;
-            }
-        } else {
-            // No money according to the platform: a shadow credit.
-            let refund_due = matches!(
-                st,
-                InvestmentStatus::Cancelled | InvestmentStatus::NotApproved
-            );
-            let reason = format!("status {st}: no money expected");
-            if md >= look_from && md <= last {
-                patch(Patch {
-                    kind: MoveKind::Credit,
-                    expected: base.expected,
-                    alt: base.alt,
-                    date: md,
-                    req: Req::Shadow {
-                        refund_due,
-                        reason: reason.into(),
-                    },
-                });
-                pushed = true;
-            } else {
-                out.push(OutOfScope {
-                    investment_id: inv.id,
-                    expected: credit_amt,
-                    reason,
-                });
-                return Ok(());
-            }
-        }
-        if refunded {
-            let rd = date_of(inv.refunded_at)
-                .or(date_of(inv.updated_at))
-                .unwrap_or(md);
-            let (amt, alt) = if matches!(method, Method::Card | Method::Ach) {
-                (-net, -gross)
-            } else {
-                (-gross, -net)
-            };
-            if rd >= first && rd <= last {
-                let req = if matches!(method, Method::Wire | Method::Ira | Method::Unknown) {
-                    Req::Required
-                } else {
-                    Req::Optional("card/ACH/crypto refund netted inside the processor (no separate bank debit)".into())
-                };
-                patch(Patch {
-                    kind: MoveKind::Refund,
-                    expected: amt,
-                    alt: (alt != amt).then_some(alt),
-                    date: rd,
-                    req,
-                });
-            } else if !pushed {
-                out.push(OutOfScope {
-                    investment_id: inv.id,
-                    expected: amt,
-                    reason: format!("refunded on {rd}, outside the period"),
-                });
-            }
-        }
-        if failed_ach && md >= look_from && md <= last {
-            patch(Patch {
-                kind: MoveKind::AchReturn,
-                expected: -net,
-                alt: (gross != net).then_some(-gross),
-                date: md,
-                req: Req::Optional("ACH payment failed before any credit; no return debit".into()),
-            });
-        }
-        let mut base = Some(base);
-        for (i, p) in patches.into_iter().flatten().enumerate() {
-            let b = if i + 1 == n_patches {
-                base.take()
-            } else {
-                base.clone()
-            };
-            if let Some(b) = b {
-                moves.push(p.apply(b));
-            }
-        }
-        Ok(())
+    let window = Window {
+        first,
+        last,
+        look_from: first - Duration::days(tol.lookback_days),
     };
-    // In parallel, in book order: rayon folds consecutive runs of investments into one pair of
-    // vectors each and collects the runs in order; they are concatenated once.
+    // One investment at a time, in parallel: rayon folds consecutive runs of investments into
+    // one pair of vectors each and collects the runs in book order; they are concatenated once.
     let runs: Vec<(Vec<Movement>, Vec<OutOfScope>)> = book
         .investments
         .par_iter()
         .enumerate()
         .try_fold(
             || (Vec::new(), Vec::new()),
-            |mut acc, inv| per_investment(&mut acc, inv).map(|()| acc),
+            |mut acc, (i, inv)| {
+                investment_movements(i, inv, &window, &no_names, &mut acc).map(|()| acc)
+            },
         )
         .collect::<Result<_, _>>()?;
     let mut moves = Vec::with_capacity(runs.iter().map(|r| r.0.len()).sum());
@@ -470,7 +268,243 @@ pub(crate) fn build(
         moves.extend(m);
         out.extend(o);
     }
-    // Carried-forward open items: mark the matching movement, or rebuild it.
+    add_carried(&mut moves, &mut out, carry);
+    moves.sort_by_key(|m| (m.investment_id, m.kind));
+    moves.dedup_by(|a, b| a.investment_id == b.investment_id && a.kind == b.kind);
+    Ok((moves, out))
+}
+
+/// The normalised keys an investment's money may carry (reference id, payment intent id).
+fn keys_of(reference_id: Option<&str>, payment_intent_id: Option<&str>) -> Vec<String> {
+    [reference_id, payment_intent_id]
+        .into_iter()
+        .flatten()
+        .map(norm_key)
+        .filter(|k| k.len() >= super::text::MIN_KEY_LEN)
+        .collect()
+}
+
+/// Appends one investment's movements (at most a credit, a refund and an ACH return) and
+/// out-of-scope entries to `acc`.
+fn investment_movements(
+    i: usize,
+    inv: &Investment,
+    w: &Window,
+    no_names: &SharedNames,
+    acc: &mut (Vec<Movement>, Vec<OutOfScope>),
+) -> Result<(), ReconError> {
+    let (moves, out) = acc;
+    let method = Method::from_payment(&inv.payment_method);
+    let amounts = default_amounts(inv, method)?;
+    let (credit_amt, credit_alt) = amounts.of(MoveKind::Credit);
+    let out_of_scope = |kind: MoveKind, reason: String| OutOfScope {
+        investment_id: inv.id,
+        kind,
+        expected: amounts.of(kind).0,
+        reason,
+        book_index: Some(i),
+    };
+    let Some(md) = date_of(inv.received_at)
+        .or(date_of(inv.processed_at))
+        .or(date_of(inv.created_at))
+    else {
+        out.push(out_of_scope(
+            MoveKind::Credit,
+            "no received, processed or created date: cannot place in a period".into(),
+        ));
+        return Ok(());
+    };
+    // Each movement is the `base` with its own kind, amounts, date and requirement. The last one
+    // takes `base` itself, so the common single movement copies none of its strings.
+    let mut patches: Vec<Patch> = Vec::with_capacity(1);
+    let st = &inv.status;
+    // Money that came back: status refunded, or a refund date on an investment that no longer
+    // holds funds (e.g. not_approved after the money arrived).
+    let refunded = *st == InvestmentStatus::Refunded
+        || (inv.refunded_at.is_some()
+            && !st.funds_taken()
+            && *st != InvestmentStatus::PaymentFailed);
+    let failed_ach = *st == InvestmentStatus::PaymentFailed && method == Method::Ach;
+    match credit_plan(inv, method, md, w, refunded, failed_ach) {
+        CreditPlan::Move(req) => patches.push(Patch {
+            kind: MoveKind::Credit,
+            expected: credit_amt,
+            alt: credit_alt,
+            date: md,
+            req,
+        }),
+        CreditPlan::Aside(reason) => out.push(out_of_scope(MoveKind::Credit, reason)),
+        CreditPlan::History => {}
+        CreditPlan::Stop(reason) => {
+            out.push(out_of_scope(MoveKind::Credit, reason));
+            return Ok(());
+        }
+    }
+    if refunded {
+        let rd = date_of(inv.refunded_at)
+            .or(date_of(inv.updated_at))
+            .unwrap_or(md);
+        let (amt, alt) = amounts.of(MoveKind::Refund);
+        if w.contains(rd) {
+            let req = if matches!(method, Method::Wire | Method::Ira | Method::Unknown) {
+                Req::Required
+            } else {
+                Req::Optional(
+                    "card/ACH/crypto refund netted inside the processor (no separate bank debit)"
+                        .into(),
+                )
+            };
+            patches.push(Patch {
+                kind: MoveKind::Refund,
+                expected: amt,
+                alt,
+                date: rd,
+                req,
+            });
+        } else if patches.is_empty() {
+            out.push(out_of_scope(
+                MoveKind::Refund,
+                format!("refunded on {rd}, outside the period"),
+            ));
+        }
+    }
+    if failed_ach && md >= w.look_from && md <= w.last {
+        let (expected, alt) = amounts.of(MoveKind::AchReturn);
+        patches.push(Patch {
+            kind: MoveKind::AchReturn,
+            expected,
+            alt,
+            date: md,
+            req: Req::Optional("ACH payment failed before any credit; no return debit".into()),
+        });
+    }
+    let mut base = Some(Movement {
+        investment_id: inv.id,
+        investor_id: Some(inv.investor_id),
+        offering_id: Some(inv.offering_id),
+        kind: MoveKind::Credit,
+        method,
+        expected: credit_amt,
+        alt: credit_alt,
+        date: w.first,
+        keys: keys_of(
+            inv.reference_id.as_deref(),
+            inv.payment_intent_id.as_deref(),
+        ),
+        reference_id: inv.reference_id.clone(),
+        payment_intent_id: inv.payment_intent_id.clone(),
+        names: Arc::clone(&no_names.1),
+        display_names: Arc::clone(&no_names.0),
+        names_from: Some(i),
+        book_index: Some(i),
+        status: inv.status.clone(),
+        req: Req::Required,
+        carried: None,
+        receipt_dated: inv.received_at.is_some(),
+    });
+    let n = patches.len();
+    for (k, p) in patches.into_iter().enumerate() {
+        let b = if k + 1 == n {
+            base.take()
+        } else {
+            base.clone()
+        };
+        if let Some(b) = b {
+            moves.push(p.apply(b));
+        }
+    }
+    Ok(())
+}
+
+/// The default reading's amounts of an investment (before the money model is fitted).
+fn default_amounts(inv: &Investment, method: Method) -> Result<Amounts, ReconError> {
+    let f = Figures::of(inv)?;
+    Ok(money_model::amounts(
+        &f,
+        money_model::default_formula(method, money_model::GrossReading::Price),
+        None,
+        method,
+    ))
+}
+
+/// What becomes of an investment's credit this period.
+enum CreditPlan {
+    /// An expected credit with this requirement (a shadow when the platform says no money).
+    Move(Req),
+    /// No credit this period, with the reason; a refund may still be.
+    Aside(String),
+    /// The credit is history (a refunded investment whose money arrived long ago); the refund
+    /// decides.
+    History,
+    /// Nothing at all this period, with the reason.
+    Stop(String),
+}
+
+/// Places the credit: funds taken (or refunded, or a failed ACH) by its money date against the
+/// period; otherwise a shadow credit inside the window.
+fn credit_plan(
+    inv: &Investment,
+    method: Method,
+    md: NaiveDate,
+    w: &Window,
+    refunded: bool,
+    failed_ach: bool,
+) -> CreditPlan {
+    let st = &inv.status;
+    if !(st.funds_taken() || refunded || failed_ach) {
+        // No money according to the platform: a shadow credit.
+        let refund_due = matches!(
+            st,
+            InvestmentStatus::Cancelled | InvestmentStatus::NotApproved
+        );
+        let reason = format!("status {st}: no money expected");
+        return if md >= w.look_from && md <= w.last {
+            CreditPlan::Move(Req::Shadow {
+                refund_due,
+                reason: reason.into(),
+            })
+        } else {
+            CreditPlan::Stop(reason)
+        };
+    }
+    if md > w.last {
+        return CreditPlan::Aside(format!(
+            "money date {md} is after the period end {}",
+            w.last
+        ));
+    }
+    if md < w.look_from {
+        // A refund may still be in the period; the credit itself is history.
+        return if refunded {
+            CreditPlan::History
+        } else {
+            CreditPlan::Aside(format!(
+                "money date {md} is before the period (settled in an earlier period)"
+            ))
+        };
+    }
+    CreditPlan::Move(if md < w.first {
+        Req::Optional(
+            format!("money date {md} is before the period; not seen this period, assumed settled earlier")
+                .into(),
+        )
+    } else if failed_ach {
+        Req::Optional(
+            "ACH payment failed; no credit found, so nothing was swept before the return".into(),
+        )
+    } else if refunded && matches!(method, Method::Card | Method::Ach) {
+        Req::Optional(
+            "refunded card/ACH payment; refunded inside the processor before settlement".into(),
+        )
+    } else if method == Method::Crypto {
+        Req::Optional("crypto settles off-bank; no settlement wire found this period".into())
+    } else {
+        Req::Required
+    })
+}
+
+/// Carried-forward open items: marks the matching movement, or rebuilds it.
+fn add_carried(moves: &mut Vec<Movement>, out: &mut Vec<OutOfScope>, carry: &[OpenItem]) {
     for item in carry {
         let Some(kind) = MoveKind::from_label(&item.kind) else {
             continue;
@@ -489,15 +523,6 @@ pub(crate) fn build(
             .map(|n| name_tokens(n))
             .filter(|t| !t.is_empty())
             .collect();
-        let keys = [
-            item.reference_id.as_deref(),
-            item.payment_intent_id.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .map(norm_key)
-        .filter(|k| k.len() >= super::text::MIN_KEY_LEN)
-        .collect();
         out.retain(|o| o.investment_id != item.investment_id);
         moves.push(Movement {
             investment_id: item.investment_id,
@@ -508,21 +533,22 @@ pub(crate) fn build(
             expected: item.expected_cents,
             alt: item.alt_cents,
             date: item.date,
-            keys,
+            keys: keys_of(
+                item.reference_id.as_deref(),
+                item.payment_intent_id.as_deref(),
+            ),
             reference_id: item.reference_id.clone(),
             payment_intent_id: item.payment_intent_id.clone(),
             names: Arc::new(names),
             display_names: Arc::new(item.names.clone()),
             names_from: None,
+            book_index: None,
             status: InvestmentStatus::from_wire(&item.status),
             req: Req::Required,
             carried: Some(item.first_open_period_end),
             receipt_dated: true,
         });
     }
-    moves.sort_by_key(|m| (m.investment_id, m.kind));
-    moves.dedup_by(|a, b| a.investment_id == b.investment_id && a.kind == b.kind);
-    Ok((moves, out))
 }
 
 /// What distinguishes one of an investment's movements from its credit (see `build`).
@@ -636,12 +662,4 @@ fn names_of(mut display_names: Vec<String>) -> (Vec<String>, Vec<Vec<String>>) {
     names.sort();
     names.dedup();
     (display_names, names)
-}
-
-fn len_before(_id: i64, md: NaiveDate, first: NaiveDate, look_from: NaiveDate) -> Option<String> {
-    (md < first && md >= look_from).then(|| {
-        format!(
-            "money date {md} is before the period; not seen this period, assumed settled earlier"
-        )
-    })
 }

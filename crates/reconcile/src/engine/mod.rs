@@ -26,6 +26,7 @@ pub mod currency;
 mod expected;
 mod frames;
 mod line;
+pub mod money_model;
 mod outcome;
 mod output;
 mod passes;
@@ -43,6 +44,7 @@ use tieout_domain::{Book, Cents, Period};
 
 use crate::model::{ExceptionRow, MatchRow, PayoutItem, Reject, StatedBalance, StatementLine};
 
+pub use money_model::{MoneyModel, PlatformProfile};
 pub use output::{ManualNotes, exceptions_csv, matches_csv, matches_csv_with, rejects_csv};
 pub use tolerances::{MethodTolerance, Tolerances, TolerancesError};
 
@@ -66,6 +68,8 @@ pub struct ReconInput<'a> {
     pub carry_forward: Option<&'a OpenItems>,
     /// The month reconciled.
     pub period: Period,
+    /// The user's platform profile: money-model formulas pinned per method (not fitted).
+    pub platform: Option<&'a money_model::PlatformProfile>,
 }
 
 /// Errors of a run. Bad input is named precisely; [`ReconError::Conservation`] is a bug.
@@ -243,6 +247,8 @@ pub struct ReconOutcome {
     pub open_items: OpenItems,
     /// Summary.
     pub summary: ReconSummary,
+    /// What the bank sees per payment method: fitted, borrowed, default or pinned.
+    pub money_model: money_model::MoneyModel,
 }
 
 /// Runs the reconciliation.

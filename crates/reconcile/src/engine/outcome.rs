@@ -201,6 +201,7 @@ pub(crate) fn finish(
             items: open,
         },
         summary: s,
+        money_model: Default::default(),
     };
     Ok((outcome, scratch))
 }

@@ -7,6 +7,7 @@ use crate::engine::conservation::conservation;
 use crate::engine::expected::{self, Movement};
 use crate::engine::frames::{self};
 use crate::engine::line::*;
+use crate::engine::money_model;
 use crate::engine::outcome::{Scratch, finish};
 use crate::engine::passes::batches::pass_batches;
 use crate::engine::passes::exact::pass_exact;
@@ -33,6 +34,26 @@ pub(crate) fn run<R: Send>(
     // reference search, payout ids, the book's keys) only ever uses such tokens.
     let word_keys = word_like_keys(input.book, &moves);
     let lines = tokenise(input.lines, tol, &word_keys);
+    // The money model, fitted on the lines that carry an investment's own key, sets every
+    // movement's amounts before any pass reads them.
+    let (mut moves, mut out_of_scope) = (moves, out_of_scope);
+    let fitted = exact_candidates(&lines, &moves).and_then(|cands| {
+        let (model, ties) = money_model::fit(
+            input.book,
+            &lines,
+            &moves,
+            &cands,
+            input.payouts,
+            input.platform,
+        )?;
+        money_model::apply(input.book, &model, &ties, &mut moves, &mut out_of_scope)?;
+        Ok((model, cands))
+    });
+    let (model, cands) = match fitted {
+        Ok(f) => f,
+        Err(e) => return (Err(e), beside()),
+    };
+    tracing::info!(model = ?model.lines(), "engine: money model");
     tracing::debug!("engine: frames");
     let move_frame = match frames::movements_frame(&moves) {
         Ok(f) => f,
@@ -40,7 +61,14 @@ pub(crate) fn run<R: Send>(
     };
     // The passes are ordered and mostly sequential: `beside` fills the other core meanwhile.
     rayon::join(
-        || passes(input, tol, lines, moves, move_frame, out_of_scope),
+        || {
+            passes(input, tol, lines, moves, move_frame, out_of_scope, cands).map(
+                |(mut outcome, scratch)| {
+                    outcome.money_model = model;
+                    (outcome, scratch)
+                },
+            )
+        },
         beside,
     )
 }
@@ -53,6 +81,7 @@ pub(crate) fn passes<'a>(
     moves: Vec<Movement>,
     move_frame: polars::prelude::DataFrame,
     out_of_scope: Vec<expected::OutOfScope>,
+    exact_cands: Vec<Vec<usize>>,
 ) -> Result<(ReconOutcome, Scratch), ReconError> {
     let n_lines = lines.len();
     let n_moves = moves.len();
@@ -77,7 +106,7 @@ pub(crate) fn passes<'a>(
         movements = n_moves,
         "engine: pass exact_reference"
     );
-    pass_exact(&mut state)?;
+    pass_exact(&mut state, exact_cands);
     // Lines still open that carry an investment's own key (whatever its status): never given
     // to another investment whose reference is one typo away.
     state.book_hit = book_key_hits(&state, input);
@@ -123,6 +152,15 @@ pub(crate) fn passes<'a>(
     let out = finish(state, input, open_items);
     tracing::debug!("engine: done");
     out
+}
+
+/// The exact-key candidates of every line (see [`pass_exact`]): read by the money-model fit,
+/// then by the exact pass.
+fn exact_candidates(lines: &[Line<'_>], moves: &[Movement]) -> Result<Vec<Vec<usize>>, ReconError> {
+    let line_keys: Vec<&[String]> = lines.iter().map(|l| l.keys.as_slice()).collect();
+    let move_keys: Vec<&[String]> = moves.iter().map(|m| m.keys.as_slice()).collect();
+    tracing::debug!("engine: exact join");
+    frames::exact_candidates(&line_keys, &move_keys).map_err(frame_err)
 }
 
 pub(crate) fn frame_err(e: polars::prelude::PolarsError) -> ReconError {

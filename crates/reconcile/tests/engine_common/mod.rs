@@ -140,6 +140,7 @@ pub fn run(book: &Book, lines: &[StatementLine], payouts: &[PayoutItem]) -> Reco
         control_breaks: &[],
         carry_forward: None,
         period: period(),
+        platform: None,
     };
     reconcile(&input, &Tolerances::default()).unwrap()
 }

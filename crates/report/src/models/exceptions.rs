@@ -74,6 +74,26 @@ table_row! {
 }
 
 table_row! {
+    /// What the bank sees for one payment method, as the run read it (the money model).
+    MoneyModelRow {
+        /// Payment method.
+        method: String,
+        /// The formula, in the API's field names.
+        formula: String,
+        /// `fitted`, `borrowed`, `default` or `pinned`.
+        basis: String,
+        /// Keyed statement lines the formula explains.
+        explained: i64,
+        /// Keyed statement lines of the method.
+        keyed: i64,
+        /// Other formulas that explain as many lines.
+        ties: String,
+        /// What it means.
+        note: String,
+    }
+}
+
+table_row! {
     /// One statement line that could not be read.
     RejectRow {
         /// File.
@@ -112,6 +132,8 @@ table_row! {
 /// Exceptions, findings and rejects.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExceptionsReport {
+    /// What the bank was read to see per payment method: every amount below is against it.
+    pub money_model: Table<MoneyModelRow>,
     /// Every item summarised by kind and code (the PDF shows it when the lists are too long
     /// to print in full): reconciliation by code, then compliance by code, then rejects.
     pub summary: Table<ExceptionSummaryRow>,
@@ -406,7 +428,32 @@ pub(crate) fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
         });
     }
 
+    let money_model = Table {
+        totals: None,
+        rows: ctx
+            .input
+            .money_model
+            .map(|m| {
+                m.methods
+                    .iter()
+                    .map(|m| MoneyModelRow {
+                        method: m.method.clone(),
+                        formula: m.formula_text.clone(),
+                        basis: serde_json::to_value(m.basis)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                        explained: m.explained as i64,
+                        keyed: m.keyed as i64,
+                        ties: m.ties.join("; "),
+                        note: m.note.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
     ExceptionsReport {
+        money_model,
         summary: Table {
             totals: Some(Totals {
                 label: "Total".into(),

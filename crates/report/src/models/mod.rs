@@ -90,6 +90,7 @@ pub fn table_keys(report: &str, table: &str) -> Option<&'static [&'static str]> 
         ("exceptions", "summary") => ExceptionSummaryRow::KEYS,
         ("exceptions", "findings") => FindingRow::KEYS,
         ("exceptions", "rejects") => RejectRow::KEYS,
+        ("exceptions", "money_model") => MoneyModelRow::KEYS,
         ("regulator", "figures") => FigureRow::KEYS,
         ("regulator", "by_state") => StateRow::KEYS,
         ("regulator", "issuer_caps") => IssuerCapRow::KEYS,
@@ -105,7 +106,7 @@ pub fn required_tables(report: &str) -> &'static [&'static str] {
     match report {
         "investor-register" => &["investors"],
         "funds-received" => &["receipts", "by_day_method", "by_method"],
-        "exceptions" => &["reconciliation", "findings", "rejects"],
+        "exceptions" => &["reconciliation", "findings", "rejects", "money_model"],
         "regulator" => &["figures", "by_state", "issuer_caps"],
         "board" => &[
             "progress",

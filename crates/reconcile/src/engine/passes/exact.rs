@@ -14,18 +14,12 @@
 use rayon::prelude::*;
 use tieout_domain::Cents;
 
-use crate::engine::ReconError;
-use crate::engine::frames::{self};
-use crate::engine::run::frame_err;
 use crate::engine::state::*;
 use crate::model::ExceptionCode;
 
-pub(crate) fn pass_exact(state: &mut State<'_>) -> Result<(), ReconError> {
-    // Candidate pairs: (line_idx, token) ⋈ (movement_idx, key), distinct, sorted per line.
-    let line_keys: Vec<&[String]> = state.lines.iter().map(|l| l.keys.as_slice()).collect();
-    let move_keys: Vec<&[String]> = state.moves.iter().map(|m| m.keys.as_slice()).collect();
-    tracing::debug!("engine: exact join");
-    let cands = frames::exact_candidates(&line_keys, &move_keys).map_err(frame_err)?;
+/// `cands`: per line, the movements whose keys it carries (`frames::exact_candidates`, the
+/// polars join of `(line, token)` with `(movement, key)`, distinct, sorted per line).
+pub(crate) fn pass_exact(state: &mut State<'_>, cands: Vec<Vec<usize>>) {
     tracing::debug!("engine: exact claims");
     // (movement, line): each line claims at most one movement.
     let mut claims: Vec<(usize, usize)> = Vec::new();
@@ -154,5 +148,4 @@ pub(crate) fn pass_exact(state: &mut State<'_>) -> Result<(), ReconError> {
             }
         }
     }
-    Ok(())
 }

@@ -1,0 +1,250 @@
+//! The money model through the binary: the demo month read the other plausible way round, a
+//! pinned profile, and what the manifest states.
+//!
+//! The other reading is built from the demo's own snapshot, not by the generator: every
+//! investment's `price` and `amount` swapped ("price = securities value, amount = price +
+//! fees"), the statements untouched. The bank saw the same money, so a reconciliation that
+//! infers the reading must find the same matches, exceptions and compliance findings.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::Digest;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn dataset() -> serde_json::Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(root().join("testdata/demo/dataset.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+/// `tieout reconcile` of the demo statements against `snapshot`, from the repository root.
+fn reconcile(snapshot: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let ds = dataset();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tieout"));
+    cmd.current_dir(root())
+        .args(["--quiet", "reconcile", "--no-reports", "--snapshot"])
+        .arg(snapshot);
+    for s in ds["demo"]["statements"].as_array().unwrap() {
+        cmd.arg("--statement")
+            .arg(format!("testdata/demo/{}", s.as_str().unwrap()));
+    }
+    for p in ds["demo"]["payouts"].as_array().unwrap() {
+        cmd.arg("--payouts")
+            .arg(format!("testdata/demo/{}", p.as_str().unwrap()));
+    }
+    cmd.args(["--period", ds["period"].as_str().unwrap()])
+        .args(extra)
+        .arg("--out")
+        .arg(out);
+    cmd.output().unwrap()
+}
+
+/// A copy of the demo snapshot with every investment's `price` and `amount` swapped (and the
+/// snapshot manifest's hash of the file brought up to date).
+fn swapped_snapshot(dir: &Path) -> PathBuf {
+    let src = root().join("testdata/demo/api");
+    let dst = dir.join("swapped");
+    std::fs::create_dir_all(dst.join("sidecar")).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, dst.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    for e in std::fs::read_dir(src.join("sidecar")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dst.join("sidecar").join(p.file_name().unwrap())).unwrap();
+    }
+    let text = std::fs::read_to_string(src.join("investments.jsonl")).unwrap();
+    let mut out = String::new();
+    let mut swapped = 0;
+    for line in text.lines() {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let o = v.as_object_mut().unwrap();
+        if let (Some(p), Some(a)) = (o.get("price").cloned(), o.get("amount").cloned())
+            && !p.is_null()
+            && p != a
+        {
+            o.insert("price".into(), a);
+            o.insert("amount".into(), p);
+            swapped += 1;
+        }
+        out.push_str(&serde_json::to_string(&v).unwrap());
+        out.push('\n');
+    }
+    assert!(
+        swapped > 40,
+        "the demo has fees to tell the readings apart: {swapped}"
+    );
+    std::fs::write(dst.join("investments.jsonl"), &out).unwrap();
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dst.join("manifest.json")).unwrap()).unwrap();
+    manifest["sha256"]["investments.jsonl"] =
+        hex::encode(sha2::Sha256::digest(out.as_bytes())).into();
+    std::fs::write(dst.join("manifest.json"), manifest.to_string()).unwrap();
+    dst
+}
+
+fn manifest(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn method<'m>(manifest: &'m serde_json::Value, name: &str) -> &'m serde_json::Value {
+    manifest["money_model"]["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["method"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {}", manifest["money_model"]))
+}
+
+/// The rows of a CSV output without the columns that name the expected amount's source.
+fn csv(out: &Path, name: &str) -> String {
+    std::fs::read_to_string(out.join(name)).unwrap()
+}
+
+#[test]
+fn the_demo_read_the_other_way_round_reconciles_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let original = reconcile(&root().join("testdata/demo/api"), &a, &[]);
+    assert_eq!(
+        original.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&original.stderr)
+    );
+    let snap = swapped_snapshot(tmp.path());
+    let other = reconcile(&snap, &b, &[]);
+    assert_eq!(
+        other.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&other.stderr)
+    );
+
+    let (ma, mb) = (manifest(&a), manifest(&b));
+    // What was inferred, stated.
+    assert_eq!(
+        method(&ma, "wire")["formula"]["gross"],
+        "price",
+        "{}",
+        ma["money_model"]
+    );
+    assert_eq!(
+        method(&mb, "wire")["formula"]["gross"],
+        "amount",
+        "{}",
+        mb["money_model"]
+    );
+    for m in [&ma, &mb] {
+        let w = method(m, "wire");
+        assert_eq!(w["basis"], "fitted");
+        let (explained, keyed) = (
+            w["explained"].as_u64().unwrap(),
+            w["keyed"].as_u64().unwrap(),
+        );
+        // The demo plants short wires, duplicates and wrong amounts: most, not all, fit.
+        assert!(keyed >= 100 && explained * 10 >= keyed * 8, "{w}");
+    }
+    assert_eq!(
+        method(&ma, "wire")["explained"],
+        method(&mb, "wire")["explained"]
+    );
+    assert_eq!(ma["securities_value"]["field"], "amount");
+    assert_eq!(mb["securities_value"]["field"], "price");
+    assert_eq!(mb["securities_value"]["inferred"], true);
+    // The same money, the same results.
+    for name in ["matches.csv", "exceptions.csv", "findings.csv"] {
+        assert_eq!(
+            csv(&a, name),
+            csv(&b, name),
+            "{name} differs between the readings"
+        );
+    }
+    assert_eq!(ma["counts"], mb["counts"]);
+    // The summary says it in words.
+    let stderr = String::from_utf8_lossy(&other.stderr);
+    assert!(
+        stderr.contains("wire: bank sees amount (fitted"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_pinned_profile_skips_the_fit_and_is_obeyed() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A wrong pin (every wire 5 % short of what the bank saw) is obeyed, not re-fitted, and
+    // the run says what it costs.
+    let profile = tmp.path().join("platform.toml");
+    std::fs::write(
+        &profile,
+        "[money_model.wire]\ngross = \"price\"\nfee_bps = 500\n",
+    )
+    .unwrap();
+    let (fitted, pinned) = (tmp.path().join("fitted"), tmp.path().join("pinned"));
+    let demo = root().join("testdata/demo/api");
+    reconcile(&demo, &fitted, &[]);
+    let out = reconcile(
+        &demo,
+        &pinned,
+        &["--platform-profile", profile.to_str().unwrap()],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (mf, mp) = (manifest(&fitted), manifest(&pinned));
+    let w = method(&mp, "wire");
+    assert_eq!(w["basis"], "pinned");
+    assert_eq!(w["formula_text"], "price − 5.00 %");
+    assert!(
+        w["explained"].as_u64().unwrap() < w["keyed"].as_u64().unwrap(),
+        "the pin is counted against the lines: {w}"
+    );
+    // Methods not pinned are still fitted.
+    assert_eq!(method(&mp, "ira")["basis"], method(&mf, "ira")["basis"]);
+    assert_eq!(
+        mp["parameters"]["platform_profile"]
+            .as_str()
+            .map(|p| p.ends_with("platform.toml")),
+        Some(true)
+    );
+    assert_eq!(w["explained"], 0, "no wire is 5 % short: {w}");
+    let exceptions = |m: &serde_json::Value| m["counts"]["exceptions"].as_u64().unwrap();
+    assert!(
+        exceptions(&mp) > exceptions(&mf) + 20,
+        "the wires no longer fit: {} exceptions pinned vs {} fitted",
+        exceptions(&mp),
+        exceptions(&mf)
+    );
+}
+
+#[test]
+fn a_bad_profile_is_refused_with_its_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let profile = tmp.path().join("bad.toml");
+    std::fs::write(&profile, "[money_model.paypal]\ngross = \"price\"\n").unwrap();
+    let out = reconcile(
+        &root().join("testdata/demo/api"),
+        &tmp.path().join("out"),
+        &["--platform-profile", profile.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("paypal"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("out").exists(), "nothing written");
+}
