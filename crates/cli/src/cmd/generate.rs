@@ -80,3 +80,68 @@ fn sdn_names(dir: &std::path::Path) -> Result<Vec<SdnName>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::{Cli, Command};
+
+    fn gen_args(args: &[&str]) -> GenArgs {
+        let cli = Cli::try_parse_from(["tieout", "gen"].iter().chain(args)).unwrap();
+        match cli.command {
+            Command::Gen(a) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn worlds_by_name_by_file_and_listed() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path().join("ag");
+        let o = out.to_str().unwrap();
+        let common = ["--out", o, "--period", "2026-10", "--investments", "30"];
+        let args = gen_args(&[&common[..], &["--world", "amount-gross"]].concat());
+        assert!(matches!(run(args).unwrap(), Outcome::Clean));
+        let toml = std::fs::read_to_string(out.join("truth/world.toml")).unwrap();
+        assert_eq!(
+            WorldKnobs::from_toml(&toml).unwrap(),
+            WorldKnobs::preset("amount-gross").unwrap()
+        );
+
+        let knobs = t.path().join("knobs.toml");
+        std::fs::write(&knobs, "name = \"mine\"\ncrypto_fee_bp = 150\n").unwrap();
+        let args = gen_args(&[&common[..], &["--world-file", knobs.to_str().unwrap()]].concat());
+        run(args).unwrap();
+        let toml = std::fs::read_to_string(out.join("truth/world.toml")).unwrap();
+        let k = WorldKnobs::from_toml(&toml).unwrap();
+        assert_eq!((k.name.as_str(), k.crypto_fee_bp), ("mine", 150));
+
+        let e = run(gen_args(&[&common[..], &["--world", "nope"]].concat())).unwrap_err();
+        assert!(e.to_string().contains("known worlds: classic"), "{e}");
+        std::fs::write(&knobs, "no_such_knob = 1\n").unwrap();
+        let args = gen_args(&[&common[..], &["--world-file", knobs.to_str().unwrap()]].concat());
+        assert!(run(args).is_err());
+        // Both at once is refused; --list-worlds needs neither --out nor --period.
+        assert!(
+            Cli::try_parse_from([
+                "tieout",
+                "gen",
+                "--out",
+                o,
+                "--period",
+                "2026-10",
+                "--world",
+                "classic",
+                "--world-file",
+                "k.toml"
+            ])
+            .is_err()
+        );
+        assert!(matches!(
+            run(gen_args(&["--list-worlds"])).unwrap(),
+            Outcome::Clean
+        ));
+    }
+}
