@@ -56,7 +56,9 @@ commands:
   reconcile <args…>    month-end run on real inputs; args go to `tieout reconcile`
   bench [options]      release benchmark on generated data (options: --sizes 10000,100000,
                        --skip-1m, --no-baseline, --baseline-timeout SECS,
-                       --reports-max N, --reconcile-timeout SECS); see reports/bench/";
+                       --reports-max N, --reconcile-timeout SECS, --world NAME[,NAME],
+                       --nothing-matches, --variant-size N, --no-variants, --debug);
+                       see reports/bench/ and docs/worlds.md";
 
 /// The workspace root (xtask's manifest dir is `<root>/xtask`).
 fn root() -> PathBuf {

@@ -22,6 +22,8 @@ pub struct Score {
     pub planted: usize,
     /// Planted exceptions the run reported with their code.
     pub planted_reported: usize,
+    /// Exceptions no planted exception explains.
+    pub false_alarms: usize,
 }
 
 fn ratio(num: usize, den: usize) -> f64 {
@@ -48,13 +50,14 @@ impl Score {
     /// One line for the bench table.
     pub fn note(&self) -> String {
         format!(
-            "precision {:.4}, recall {:.4} ({} of {} truth pairs); planted exceptions reported {}/{}",
+            "precision {:.4}, recall {:.4} ({} of {} truth pairs); planted exceptions reported {}/{}; false alarms {}",
             self.precision(),
             self.recall(),
             self.correct,
             self.truth,
             self.planted_reported,
-            self.planted
+            self.planted,
+            self.false_alarms
         )
     }
 }
@@ -85,5 +88,6 @@ pub fn score(scorer: &Path, data: &Path, out: &Path) -> Result<Score> {
         correct: n("correct")?,
         planted: n("planted")?,
         planted_reported: n("planted_reported")?,
+        false_alarms: n("false_alarms")?,
     })
 }

@@ -293,8 +293,8 @@ pub struct ReconcileArgs {
 #[derive(Debug, Args)]
 pub struct GenArgs {
     /// Dataset directory to write.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "list_worlds")]
+    pub out: Option<PathBuf>,
     /// Number of investments.
     #[arg(long, default_value_t = 400)]
     pub investments: usize,
@@ -302,8 +302,8 @@ pub struct GenArgs {
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Month the statements cover.
-    #[arg(long, value_name = "YYYY-MM")]
-    pub period: tieout_domain::Period,
+    #[arg(long, value_name = "YYYY-MM", required_unless_present = "list_worlds")]
+    pub period: Option<tieout_domain::Period>,
     /// An OFAC SDN folder to take names from for planted sanctions matches.
     #[arg(long, value_name = "DIR")]
     pub sdn: Option<PathBuf>,
@@ -318,6 +318,9 @@ pub struct GenArgs {
     /// A TOML file of world knobs (knobs left out take the classic value; see docs/worlds.md).
     #[arg(long, value_name = "FILE")]
     pub world_file: Option<PathBuf>,
+    /// Print the names of the world variants, one a line, and exit.
+    #[arg(long)]
+    pub list_worlds: bool,
 }
 
 /// `tieout sandbox`.

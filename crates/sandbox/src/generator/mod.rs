@@ -258,7 +258,8 @@ pub fn generate(cfg: &GenConfig, out: &Path) -> Result<DatasetSummary, GenError>
 }
 
 fn write_all(cfg: &GenConfig, dir: &Path) -> Result<DatasetSummary, GenError> {
-    let w = world::build(cfg);
+    let mut w = world::build(cfg);
+    money::date_closings(&mut w);
     let m = money::build(&w, cfg.seed);
     let world_toml = dir.join("truth").join("world.toml");
     std::fs::create_dir_all(dir.join("truth")).map_err(|e| GenError::io(&world_toml, e))?;

@@ -154,6 +154,21 @@ fn every_world_is_consistent_and_shows_its_knobs() {
                 } else {
                     assert_eq!(released.len(), closed, "{name}: all released");
                 }
+                // Each released investment closed (was last updated) shortly before its release.
+                for l in &out {
+                    let day =
+                        chrono::NaiveDate::parse_from_str(&l["booking_date"], "%Y-%m-%d").unwrap();
+                    for i in ids(l) {
+                        let t = invs[&i]["updated_at"].as_str().unwrap();
+                        let closed =
+                            chrono::NaiveDate::parse_from_str(&t[..10], "%Y-%m-%d").unwrap();
+                        let lag = (day - closed).num_days();
+                        assert!(
+                            (1..=7).contains(&lag),
+                            "{name}: {i} closed {t}, released {day}"
+                        );
+                    }
+                }
                 for l in &out {
                     let basis: i64 = ids(l)
                         .iter()

@@ -300,6 +300,50 @@ impl Truth {
     }
 }
 
+/// Grades the run written to `run` against the truth of `dataset`: pairs, planted exceptions
+/// and false alarms. `line_ref` names the line of a (statement file, row) as the truth does (its
+/// bank reference), for the exceptions on lines; `matches.csv` names matched lines itself. A
+/// run's files do not list the lines it set aside, so the per-line grade
+/// ([`Grade::by_kind`]) is left empty: the accuracy tests grade lines from the engine's outcome.
+pub fn grade_run(
+    dataset: &Path,
+    run: &Path,
+    line_ref: impl Fn(&str, u32) -> Option<String>,
+) -> Result<Grade, TruthError> {
+    let truth = Truth::read(dataset)?;
+    let matches = read_csv(&run.join("matches.csv"))?;
+    let exceptions = read_csv(&run.join("exceptions.csv"))?;
+    let found = matches.iter().filter_map(|r| {
+        Some((
+            get(r, "investment_id").parse().ok()?,
+            get(r, "statement_ref").to_string(),
+        ))
+    });
+    let refs: Vec<Option<String>> = exceptions
+        .iter()
+        .map(|r| {
+            line_ref(
+                get(r, "statement_file"),
+                get(r, "statement_row").parse().ok()?,
+            )
+        })
+        .collect();
+    let reported: Vec<Reported<'_>> = exceptions
+        .iter()
+        .zip(&refs)
+        .map(|(r, line)| Reported {
+            code: get(r, "code"),
+            investment_id: get(r, "investment_id").parse().ok(),
+            line_ref: line.as_deref(),
+            amount_cents: get(r, "amount_cents").parse().unwrap_or(0),
+        })
+        .collect();
+    let mut g = truth.grade(found, &reported, &std::collections::HashMap::new());
+    g.by_kind.clear();
+    g.wrong_lines.clear();
+    Ok(g)
+}
+
 /// Scores the run written to `run` (its `matches.csv` and `exceptions.csv`, lines identified by
 /// `statement_ref`) against the truth of `dataset`.
 pub fn score_run(dataset: &Path, run: &Path) -> Result<Score, TruthError> {

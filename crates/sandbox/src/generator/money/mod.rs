@@ -12,6 +12,7 @@ mod shapes;
 use super::names::roman_upper;
 use super::rng::R;
 use super::world::{Acct, Flow, Inv, Method, OffKind, Status, World, XPlant, at};
+pub(crate) use shapes::date_closings;
 use shapes::{domestic_text, intl_text, releases};
 
 /// Statement line kind (`truth/lines.csv` `kind`).
@@ -838,7 +839,7 @@ pub(crate) fn build(w: &World, seed: u64) -> Money {
     }
     // Escrow closing: the history Reg CF money moves to the operating account mid-month.
     if escrow_open > 0 && !biz.is_empty() && w.knobs.release == ReleaseShape::PerClosing {
-        releases(&mut c, &biz);
+        releases(&mut c);
     } else if escrow_open > 0 && !biz.is_empty() {
         let day = biz[biz.len() / 2];
         let text =

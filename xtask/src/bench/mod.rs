@@ -21,10 +21,16 @@
 //! - `reconcile+reports`: the same run rendering every PDF/XLSX report; `reports` is the
 //!   difference to `reconcile`.
 //!
+//! With `--world NAME[,NAME…]` the sized `reconcile` and `accuracy` stages run in each world
+//! variant (`tieout gen --world`; rows `reconcile@<world>`; pull, check, baseline and reports in
+//! `classic` only); `--nothing-matches` adds `reconcile-nothing-matches`: the same snapshot
+//! against the statements and payouts of seed 8 (nothing should match; the target is ≤ 1.5×
+//! the matching month). A row per world variant at `--variant-size` (10,000 by default):
+//! `variant-reconcile@<world>` and `variant-accuracy@<world>` (`docs/worlds.md`).
+//!
 //! Results go to `reports/bench/results.csv` and `results.md` (git-ignored), with the machine
 //! they came from.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -32,6 +38,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::{build_bins, root, start_sandbox};
+
+mod table;
+
+use table::{csv, markdown, print_rows};
 
 const SEED: u64 = 7;
 const PERIOD: &str = "2026-10";
@@ -53,6 +63,16 @@ struct Opts {
     /// Runs of each check and reconcile stage; the median run is reported (this VM's speed
     /// drifts by a third from one minute to the next, so one run is an anecdote).
     repeat: usize,
+    /// Worlds of the sized runs (`tieout gen --world`); pull, check, baseline and reports run
+    /// in `classic` only.
+    worlds: Vec<String>,
+    /// Size of the per-variant accuracy rows (every world); `None` skips them.
+    variants: Option<u64>,
+    /// Also time a month where nothing matches: the snapshot of seed 7 against the statements
+    /// and payouts of seed 8 of the same size and world.
+    nothing_matches: bool,
+    /// The debug binaries already built (to try the plumbing; timings mean nothing).
+    debug: bool,
 }
 
 fn parse(args: &[String]) -> Result<Opts> {
@@ -63,6 +83,10 @@ fn parse(args: &[String]) -> Result<Opts> {
         reports_max: u64::MAX,
         reconcile_timeout: None,
         repeat: 3,
+        worlds: vec!["classic".into()],
+        variants: Some(10_000),
+        nothing_matches: false,
+        debug: false,
     };
     let mut skip_1m = false;
     let mut it = args.iter();
@@ -98,6 +122,30 @@ fn parse(args: &[String]) -> Result<Opts> {
                     .with_context(|| format!("--reports-max: `{v}` is not a number"))?;
             }
             "--no-baseline" => o.baseline = false,
+            "--world" => {
+                let v = it
+                    .next()
+                    .context("--world needs a name, e.g. amount-gross or classic,amount-gross")?;
+                o.worlds = v
+                    .split(',')
+                    .map(|w| w.trim().to_string())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                if o.worlds.is_empty() {
+                    bail!("--world: no world named");
+                }
+            }
+            "--variant-size" => {
+                let v = it.next().context("--variant-size needs a size")?;
+                o.variants = Some(
+                    v.replace('_', "")
+                        .parse()
+                        .with_context(|| format!("--variant-size: `{v}` is not a number"))?,
+                );
+            }
+            "--no-variants" => o.variants = None,
+            "--nothing-matches" => o.nothing_matches = true,
+            "--debug" => o.debug = true,
             "--repeat" => {
                 let v = it.next().context("--repeat needs a count")?;
                 o.repeat = v
@@ -128,7 +176,7 @@ fn parse(args: &[String]) -> Result<Opts> {
 }
 
 /// Help for `cargo xtask bench`.
-pub const HELP: &str = "usage: cargo xtask bench [--sizes 10000,100000] [--skip-1m] [--no-baseline] [--baseline-timeout SECS] [--reports-max N] [--reconcile-timeout SECS] [--repeat N (default 3)]";
+pub const HELP: &str = "usage: cargo xtask bench [--sizes 10000,100000] [--skip-1m] [--no-baseline] [--baseline-timeout SECS] [--reports-max N] [--reconcile-timeout SECS] [--repeat N (default 3)] [--world NAME[,NAME…] (default classic)] [--nothing-matches] [--variant-size N (default 10000) | --no-variants] [--debug]";
 
 /// One measured stage.
 #[derive(Debug, Clone)]
@@ -157,7 +205,22 @@ struct Measured {
 /// Runs `tieout bench`.
 pub fn run(args: &[String]) -> Result<ExitCode> {
     let opts = parse(args)?;
-    let bin = build_bins(true, true)?;
+    let bin = if opts.debug {
+        // The debug binaries `cargo build --workspace` left (no cargo run here: a package
+        // selection would rebuild the dependencies with other features).
+        let bin = target_dir()
+            .join("debug")
+            .join(format!("tieout{}", std::env::consts::EXE_SUFFIX));
+        if !bin.exists() {
+            bail!(
+                "--debug uses {}: run `cargo build --workspace` first",
+                bin.display()
+            );
+        }
+        bin
+    } else {
+        build_bins(true, true)?
+    };
     let scorer = bin.with_file_name(format!("tieout-score{}", std::env::consts::EXE_SUFFIX));
     let baseline_bin =
         bin.with_file_name(format!("tieout-baseline{}", std::env::consts::EXE_SUFFIX));
@@ -186,9 +249,23 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
     let mut rows: Vec<Row> = Vec::new();
 
     let out_dir = root().join("reports").join("bench");
-    for &n in &opts.sizes {
+    let cache = cache.join(&version);
+    for (world, &n) in opts
+        .worlds
+        .iter()
+        .flat_map(|w| opts.sizes.iter().map(move |n| (w.as_str(), n)))
+    {
+        let classic = world == "classic";
+        // Stage names carry the world unless it is classic (the historic rows keep their names).
+        let tag = |stage: &str| {
+            if classic {
+                stage.to_string()
+            } else {
+                format!("{stage}@{world}")
+            }
+        };
         let first_row = rows.len();
-        let data = dataset(&bin, &cache.join(&version), n, &mut rows)?;
+        let data = dataset(&bin, &cache, n, world, SEED, &mut rows)?;
         let ds = read_json(&data.join("dataset.json"))?;
         let manifest = read_json(&data.join("api").join("manifest.json"))?;
         let count = |k: &str| manifest["counts"][k].as_u64().unwrap_or(0);
@@ -196,10 +273,10 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             count("offerings") + count("investors") + count("investments") + count("users");
         let investors = count("investors");
         let lines = statement_lines(&data, &ds)?;
-        let out = |stage: &str| runs.join(format!("n{n}-{stage}"));
+        let out = |stage: &str| runs.join(format!("n{n}-{}", tag(stage)));
 
         // pull
-        if n <= PULL_MAX {
+        if classic && n <= PULL_MAX {
             let key = ds["api_key"]
                 .as_str()
                 .context("dataset.json has no api_key")?
@@ -225,7 +302,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
 
         // check, without and with sanctions screening
         for (stage, with_sdn) in [("check", false), ("check+sdn", true)] {
-            if with_sdn && !sdn.join("sdn.csv").exists() {
+            if !classic || (with_sdn && !sdn.join("sdn.csv").exists()) {
                 continue;
             }
             let cmd = || {
@@ -257,29 +334,34 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         }
 
         // reconcile: engine, baseline, engine with reports
-        let recon = |engine: &str, reports: bool, dir: PathBuf| -> Result<Command> {
-            let mut cmd = if engine == "baseline" {
-                Command::new(&baseline_bin)
-            } else {
-                let mut cmd = Command::new(&bin);
-                cmd.args(["--quiet", "reconcile"]);
-                cmd
+        // `stmts`: the dataset whose statements and payouts are read (the same file names in
+        // every dataset); `data` itself, or another for the nothing-matches month.
+        let recon_of =
+            |engine: &str, reports: bool, dir: PathBuf, stmts: &Path| -> Result<Command> {
+                let mut cmd = if engine == "baseline" {
+                    Command::new(&baseline_bin)
+                } else {
+                    let mut cmd = Command::new(&bin);
+                    cmd.args(["--quiet", "reconcile"]);
+                    cmd
+                };
+                cmd.arg("--snapshot")
+                    .arg(data.join("api"))
+                    .args(["--period", PERIOD, "--out"])
+                    .arg(dir);
+                for s in demo_list(&ds, "statements") {
+                    cmd.arg("--statement").arg(stmts.join(s));
+                }
+                for p in demo_list(&ds, "payouts") {
+                    cmd.arg("--payouts").arg(stmts.join(p));
+                }
+                if !reports {
+                    cmd.arg("--no-reports");
+                }
+                Ok(cmd)
             };
-            cmd.arg("--snapshot")
-                .arg(data.join("api"))
-                .args(["--period", PERIOD, "--out"])
-                .arg(dir);
-            for s in demo_list(&ds, "statements") {
-                cmd.arg("--statement").arg(data.join(s));
-            }
-            for p in demo_list(&ds, "payouts") {
-                cmd.arg("--payouts").arg(data.join(p));
-            }
-            if !reports {
-                cmd.arg("--no-reports");
-            }
-            Ok(cmd)
-        };
+        let recon =
+            |engine: &str, reports: bool, dir: PathBuf| recon_of(engine, reports, dir, &data);
         let (m, spread) = measure_median(
             || recon("tieout", false, out("reconcile")),
             opts.repeat,
@@ -292,22 +374,22 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
                 note: format!(
                     "did not finish within {secs} s (stopped; peak RSS up to then); baseline and reports skipped"
                 ),
-                ..row(n, "reconcile", &m, lines, "statement lines", "")
+                ..row(n, &tag("reconcile"), &m, lines, "statement lines", "")
             });
             print_rows(&rows[first_row..]);
             write_results(&out_dir, &rows, &version)?;
             continue;
         }
-        ensure_ok("reconcile", n, &m)?;
+        ensure_ok(&tag("reconcile"), n, &m)?;
         let engine_wall = m.wall;
         // The run's own count of statement lines (camt batch entries expanded) when available.
         let lines = read_json(&out("reconcile").join("manifest.json"))
             .ok()
             .and_then(|v| v["counts"]["statement_lines"].as_u64())
             .unwrap_or(lines);
-        let mut engine_row = row(n, "reconcile", &m, lines, "statement lines", &spread);
+        let mut engine_row = row(n, &tag("reconcile"), &m, lines, "statement lines", &spread);
         let accuracy = crate::score::score(&scorer, &data, &out("reconcile"))
-            .with_context(|| format!("scoring the {n} run against its ground truth"))?;
+            .with_context(|| format!("scoring the {n} {world} run against its ground truth"))?;
         let accuracy_row = Row {
             wall: None,
             records: accuracy.truth as u64,
@@ -316,9 +398,40 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             ratio: None,
             note: accuracy.note(),
             score: Some(accuracy),
-            ..row(n, "accuracy", &m, 0, "truth pairs", "")
+            ..row(n, &tag("accuracy"), &m, 0, "truth pairs", "")
         };
-        if opts.baseline {
+        // The same snapshot against another month's statements: nothing should match, and it
+        // should cost no more than the matching month.
+        let nothing = if opts.nothing_matches {
+            let other = dataset(&bin, &cache, n, world, SEED + 1, &mut rows)?;
+            let dir = out("reconcile-nothing-matches");
+            let (m, spread) = measure_median(
+                || recon_of("tieout", false, dir.clone(), &other),
+                opts.repeat,
+                opts.reconcile_timeout,
+            )?;
+            let stage = tag("reconcile-nothing-matches");
+            let ratio = m.wall.as_secs_f64() / engine_wall.as_secs_f64();
+            let note = if m.timed_out {
+                "did not finish (stopped)".to_string()
+            } else {
+                ensure_ok(&stage, n, &m)?;
+                let matched = std::fs::read_to_string(dir.join("matches.csv"))
+                    .map(|t| t.lines().count().saturating_sub(1))
+                    .unwrap_or(0);
+                format!(
+                    "snapshot of seed {SEED} against the statements and payouts of seed {}: {matched} pairs matched; {ratio:.2}× the matching run; {spread}",
+                    SEED + 1
+                )
+            };
+            Some(Row {
+                wall: (!m.timed_out).then_some(m.wall),
+                ..row(n, &stage, &m, lines, "statement lines", &note)
+            })
+        } else {
+            None
+        };
+        if classic && opts.baseline {
             let m = measure(
                 recon("baseline", false, out("reconcile-baseline"))?,
                 Some(opts.baseline_timeout),
@@ -352,7 +465,8 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         }
         rows.push(engine_row);
         rows.push(accuracy_row);
-        if n > opts.reports_max {
+        rows.extend(nothing);
+        if !classic || n > opts.reports_max {
             print_rows(&rows[first_row..]);
             write_results(&out_dir, &rows, &version)?;
             continue;
@@ -381,6 +495,60 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         print_rows(&rows[first_row..]);
         // Written after every size, so a long run that is stopped keeps what it measured.
         write_results(&out_dir, &rows, &version)?;
+    }
+    // A row per world variant: reconcile time and accuracy at one small size.
+    if let Some(n) = opts.variants {
+        for world in list_worlds(&bin)? {
+            let first_row = rows.len();
+            let data = dataset(&bin, &cache, n, &world, SEED, &mut rows)?;
+            let ds = read_json(&data.join("dataset.json"))?;
+            let lines = statement_lines(&data, &ds)?;
+            let dir = runs.join(format!("variant-n{n}-{world}"));
+            let mut cmd = Command::new(&bin);
+            cmd.args(["--quiet", "reconcile", "--snapshot"])
+                .arg(data.join("api"))
+                .args(["--period", PERIOD, "--no-reports", "--out"])
+                .arg(&dir);
+            for s in demo_list(&ds, "statements") {
+                cmd.arg("--statement").arg(data.join(s));
+            }
+            for p in demo_list(&ds, "payouts") {
+                cmd.arg("--payouts").arg(data.join(p));
+            }
+            let stage = format!("variant-reconcile@{world}");
+            let m = measure(cmd, opts.reconcile_timeout)?;
+            if m.timed_out {
+                rows.push(Row {
+                    wall: None,
+                    note: "did not finish (stopped)".into(),
+                    ..row(n, &stage, &m, lines, "statement lines", "")
+                });
+                continue;
+            }
+            ensure_ok(&stage, n, &m)?;
+            rows.push(row(n, &stage, &m, lines, "statement lines", ""));
+            let accuracy = crate::score::score(&scorer, &data, &dir)
+                .with_context(|| format!("scoring the {world} variant"))?;
+            rows.push(Row {
+                wall: None,
+                records: accuracy.truth as u64,
+                records_kind: "truth pairs",
+                peak_rss_kib: None,
+                ratio: None,
+                note: accuracy.note(),
+                score: Some(accuracy),
+                ..row(
+                    n,
+                    &format!("variant-accuracy@{world}"),
+                    &m,
+                    0,
+                    "truth pairs",
+                    "",
+                )
+            });
+            print_rows(&rows[first_row..]);
+            write_results(&out_dir, &rows, &version)?;
+        }
     }
     eprintln!();
     print!("{}", markdown(&rows, &version));
@@ -506,35 +674,76 @@ fn statement_lines(data: &Path, ds: &serde_json::Value) -> Result<u64> {
         .count() as u64)
 }
 
-/// The cached dataset for `n` investments, generated (and timed) when missing.
-fn dataset(bin: &Path, cache: &Path, n: u64, rows: &mut Vec<Row>) -> Result<PathBuf> {
-    let dir = cache.join(format!("n{n}-seed{SEED}-{PERIOD}"));
+/// The world variants the binary generates (`tieout gen --list-worlds`).
+fn list_worlds(bin: &Path) -> Result<Vec<String>> {
+    let out = Command::new(bin)
+        .args(["gen", "--list-worlds"])
+        .output()
+        .context("running tieout gen --list-worlds")?;
+    if !out.status.success() {
+        bail!("tieout gen --list-worlds failed");
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect())
+}
+
+/// The cached dataset for `n` investments of `world` and `seed`, generated (and timed) when
+/// missing.
+fn dataset(
+    bin: &Path,
+    cache: &Path,
+    n: u64,
+    world: &str,
+    seed: u64,
+    rows: &mut Vec<Row>,
+) -> Result<PathBuf> {
+    let name = if world == "classic" {
+        format!("n{n}-seed{seed}-{PERIOD}")
+    } else {
+        format!("n{n}-seed{seed}-{PERIOD}-{world}")
+    };
+    let dir = cache.join(&name);
     if dir.join("dataset.json").exists() {
         eprintln!("xtask: reusing dataset {}", dir.display());
         return Ok(dir);
     }
     std::fs::create_dir_all(cache)?;
-    let tmp = cache.join(format!(".n{n}.tmp"));
+    let tmp = cache.join(format!(".{name}.tmp"));
     let _ = std::fs::remove_dir_all(&tmp);
-    eprintln!("xtask: generating {n} investments into {}…", dir.display());
+    eprintln!(
+        "xtask: generating {n} investments ({world}, seed {seed}) into {}…",
+        dir.display()
+    );
     let mut cmd = Command::new(bin);
     cmd.args(["--quiet", "gen", "--out"]).arg(&tmp).args([
         "--investments",
         &n.to_string(),
         "--seed",
-        &SEED.to_string(),
+        &seed.to_string(),
         "--period",
         PERIOD,
+        "--world",
+        world,
     ]);
     let m = measure(cmd, None)?;
     if m.code != Some(0) {
-        bail!("tieout gen --investments {n} failed (exit {:?})", m.code);
+        bail!(
+            "tieout gen --investments {n} --world {world} failed (exit {:?})",
+            m.code
+        );
     }
     std::fs::rename(&tmp, &dir)
         .with_context(|| format!("moving the dataset to {}", dir.display()))?;
     rows.push(row(
         n,
-        "gen",
+        &if world == "classic" && seed == SEED {
+            "gen".to_string()
+        } else {
+            format!("gen@{world}-seed{seed}")
+        },
         &m,
         n,
         "investments",
@@ -663,255 +872,6 @@ mod rusage {
     }
 }
 
-fn fmt_wall(w: Option<Duration>) -> String {
-    w.map(|w| format!("{:.2}", w.as_secs_f64()))
-        .unwrap_or_else(|| "—".into())
-}
-
-fn throughput(r: &Row) -> Option<f64> {
-    r.wall
-        .filter(|w| !w.is_zero())
-        .map(|w| r.records as f64 / w.as_secs_f64())
-}
-
-fn fmt_rss(k: Option<u64>) -> String {
-    k.map(|k| format!("{:.0}", k as f64 / 1024.0))
-        .unwrap_or_else(|| "—".into())
-}
-
-fn print_rows(rows: &[Row]) {
-    for r in rows {
-        eprintln!(
-            "xtask: {:>9} {:<20} {:>9} s {:>12} {}/s  peak {:>6} MiB{}{}",
-            r.size,
-            r.stage,
-            fmt_wall(r.wall),
-            throughput(r)
-                .map(|t| format!("{t:.0}"))
-                .unwrap_or_else(|| "—".into()),
-            r.records_kind,
-            fmt_rss(r.peak_rss_kib),
-            r.ratio
-                .map(|x| format!("  baseline/tieout {x:.1}×"))
-                .unwrap_or_default(),
-            if r.note.is_empty() {
-                String::new()
-            } else {
-                format!("  ({})", r.note)
-            },
-        );
-    }
-}
-
-fn csv(rows: &[Row]) -> String {
-    let mut s = String::from(
-        "investments,stage,wall_s,records,records_kind,records_per_s,peak_rss_mib,baseline_ratio,note\n",
-    );
-    for r in rows {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},\"{}\"",
-            r.size,
-            r.stage,
-            r.wall
-                .map(|w| format!("{:.3}", w.as_secs_f64()))
-                .unwrap_or_default(),
-            r.records,
-            r.records_kind,
-            throughput(r).map(|t| format!("{t:.0}")).unwrap_or_default(),
-            r.peak_rss_kib
-                .map(|k| format!("{:.1}", k as f64 / 1024.0))
-                .unwrap_or_default(),
-            r.ratio.map(|x| format!("{x:.2}")).unwrap_or_default(),
-            r.note.replace('"', "\"\""),
-        );
-    }
-    s
-}
-
-/// Machine description: CPU model, logical CPUs, total memory.
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let nproc = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let mem = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|k| k.parse::<u64>().ok())
-        })
-        .map(|k| format!("{:.1} GiB", k as f64 / 1024.0 / 1024.0))
-        .unwrap_or_else(|| "unknown memory".into());
-    // Other work on the machine skews figures: record the load when the results were written.
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|t| t.split_whitespace().next().map(str::to_string))
-        .unwrap_or_else(|| "?".into());
-    format!(
-        "{cpu}, nproc {nproc}, {mem} RAM, {} {}, 1-min load average {load} at the end",
-        std::env::consts::OS,
-        std::env::consts::ARCH
-    )
-}
-
-fn find<'a>(rows: &'a [Row], n: u64, stage: &str) -> Option<&'a Row> {
-    rows.iter().find(|r| r.size == n && r.stage == stage)
-}
-
-fn markdown(rows: &[Row], version: &str) -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "# tieout benchmark\n");
-    let _ = writeln!(
-        s,
-        "tieout {version} (release), seed {SEED}, period {PERIOD}. Machine: {}.\n",
-        machine()
-    );
-    let _ = writeln!(
-        s,
-        "| investments | stage | wall (s) | throughput | peak RSS (MiB) | baseline ÷ tieout | note |"
-    );
-    let _ = writeln!(s, "|---:|---|---:|---:|---:|---:|---|");
-    for r in rows {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            r.size,
-            r.stage,
-            fmt_wall(r.wall),
-            throughput(r)
-                .map(|t| format!("{t:.0} {}/s", r.records_kind))
-                .unwrap_or_else(|| "—".into()),
-            fmt_rss(r.peak_rss_kib),
-            r.ratio.map(|x| format!("{x:.1}×")).unwrap_or_default(),
-            r.note,
-        );
-    }
-    let _ = writeln!(s, "\n## Targets\n");
-    let secs = |n: u64, st: &str| {
-        find(rows, n, st)
-            .and_then(|r| r.wall)
-            .map(|w| w.as_secs_f64())
-    };
-    let verdict = |ok: bool| if ok { "holds" } else { "MISSES" };
-    let mut line = |text: String| {
-        let _ = writeln!(s, "- {text}");
-    };
-    if let Some(r) = find(rows, 1_000_000, "reconcile").filter(|r| r.wall.is_none()) {
-        let gib = r.peak_rss_kib.unwrap_or(0) as f64 / 1024.0 / 1024.0;
-        line(format!("reconcile 1M ≤ 15 s: MISSES ({})", r.note));
-        line(format!(
-            "reconcile 1M ≤ 4 GiB peak RSS: {gib:.2} GiB before it was stopped — {}",
-            if gib > 4.0 {
-                "MISSES"
-            } else {
-                "unknown (stopped early)"
-            }
-        ));
-    }
-    if let (Some(w), Some(r)) = (
-        secs(1_000_000, "reconcile"),
-        find(rows, 1_000_000, "reconcile"),
-    ) {
-        let gib = r.peak_rss_kib.unwrap_or(0) as f64 / 1024.0 / 1024.0;
-        line(format!(
-            "reconcile 1M ≤ 15 s: {w:.1} s — {}",
-            verdict(w <= 15.0)
-        ));
-        line(format!(
-            "reconcile 1M ≤ 4 GiB peak RSS: {gib:.2} GiB — {}",
-            verdict(gib <= 4.0)
-        ));
-        if let Some(w100) = secs(100_000, "reconcile") {
-            let x = w / w100;
-            line(format!(
-                "reconcile 1M ≤ 12× the 100k run: {x:.1}× — {}",
-                verdict(x <= 12.0)
-            ));
-        }
-    }
-    if let Some(w) = secs(1_000_000, "check+sdn").or(secs(1_000_000, "check")) {
-        line(format!(
-            "check over 1M ≤ 5 s (with sanctions screening): {w:.1} s — {}",
-            verdict(w <= 5.0)
-        ));
-    }
-    if let (Some(a), Some(b)) = (secs(100_000, "check+sdn"), secs(100_000, "check")) {
-        let note = find(rows, 100_000, "check+sdn")
-            .map(|r| r.note.clone())
-            .unwrap_or_default();
-        line(format!(
-            "OFAC screening at 100k investments ({note}) ≤ 10 s: {:.1} s (check+sdn − check) — {}",
-            (a - b).max(0.0),
-            verdict(a - b <= 10.0)
-        ));
-    }
-    if let Some(w) = secs(1_000_000, "reports") {
-        line(format!(
-            "XLSX register of 1M rows ≤ 30 s: all reports together take {w:.1} s — {}",
-            if w <= 30.0 {
-                "holds (upper bound)"
-            } else {
-                "not shown: the figure covers every report"
-            }
-        ));
-    }
-    let scores: Vec<(u64, crate::score::Score)> = rows
-        .iter()
-        .filter_map(|r| Some((r.size, r.score?)))
-        .collect();
-    if let (Some((n0, small)), Some((n1, large))) = (scores.first(), scores.last())
-        && n1 > n0
-    {
-        line(format!(
-            "accuracy does not drop at scale: precision {:.4} / recall {:.4} / planted exceptions reported {:.4} at {n1} vs {:.4} / {:.4} / {:.4} at {n0} — {}",
-            large.precision(),
-            large.recall(),
-            large.planted_recall(),
-            small.precision(),
-            small.recall(),
-            small.planted_recall(),
-            verdict(
-                large.precision() + 0.002 >= small.precision()
-                    && large.recall() + 0.002 >= small.recall()
-                    && large.planted_recall() + 0.002 >= small.planted_recall()
-            )
-        ));
-    }
-    if let Some((n1, large)) = scores.last() {
-        line(format!(
-            "accuracy at {n1} meets the reconcile issue's bar (precision ≥ 0.99, recall ≥ 0.97, every planted exception reported with its code): {:.4} / {:.4} / {} of {} — {}",
-            large.precision(),
-            large.recall(),
-            large.planted_reported,
-            large.planted,
-            verdict(
-                large.precision() >= 0.99
-                    && large.recall() >= 0.97
-                    && large.planted_reported == large.planted
-            )
-        ));
-    }
-    if let Some(r) = find(rows, 100_000, "pull") {
-        let t = throughput(r).unwrap_or(0.0);
-        line(format!(
-            "pull of 100k from the local sandbox ≥ 5,000 records/s: {t:.0} records/s — {}",
-            verdict(t >= 5000.0)
-        ));
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -929,6 +889,71 @@ mod tests {
         assert!(parse(&args(&["--sizes", "1000000", "--skip-1m"])).is_err());
         assert!(parse(&args(&["--sizes", "ten"])).is_err());
         assert!(parse(&args(&["--bogus"])).is_err());
+    }
+
+    #[test]
+    fn worlds_variants_and_nothing_matches() {
+        let o = parse(&args(&[])).unwrap();
+        assert_eq!(o.worlds, vec!["classic".to_string()]);
+        assert_eq!(o.variants, Some(10_000));
+        assert!(!o.nothing_matches && !o.debug);
+        let o = parse(&args(&[
+            "--world",
+            "classic, amount-gross",
+            "--nothing-matches",
+            "--variant-size",
+            "2_000",
+            "--debug",
+        ]))
+        .unwrap();
+        assert_eq!(o.worlds, vec!["classic".to_string(), "amount-gross".into()]);
+        assert_eq!(o.variants, Some(2_000));
+        assert!(o.nothing_matches && o.debug);
+        assert_eq!(parse(&args(&["--no-variants"])).unwrap().variants, None);
+        assert!(parse(&args(&["--world", ","])).is_err());
+        assert!(parse(&args(&["--variant-size", "x"])).is_err());
+    }
+
+    #[test]
+    fn markdown_holds_nothing_matches_and_variants_to_their_targets() {
+        let r = |stage: &str, secs: f64| Row {
+            size: 1_000,
+            stage: stage.into(),
+            wall: Some(Duration::from_secs_f64(secs)),
+            records: 1_000,
+            records_kind: "statement lines",
+            peak_rss_kib: Some(1024),
+            ratio: None,
+            score: None,
+            note: String::new(),
+        };
+        let score = crate::score::Score {
+            truth: 100,
+            found: 50,
+            correct: 50,
+            planted: 10,
+            planted_reported: 10,
+            false_alarms: 3,
+        };
+        let rows = vec![
+            r("reconcile@amount-gross", 2.0),
+            r("reconcile-nothing-matches@amount-gross", 4.0),
+            Row {
+                wall: None,
+                score: Some(score),
+                ..r("variant-accuracy@amount-gross", 0.0)
+            },
+        ];
+        let md = markdown(&rows, "v0");
+        assert!(
+            md.contains("nothing-matches month ≤ 1.5× the matching month (reconcile@amount-gross): 2.00× — MISSES"),
+            "{md}"
+        );
+        assert!(
+            md.contains("variant-accuracy@amount-gross at 1000 meets the bar")
+                && md.contains("0.5000 / 10 of 10; false alarms 3 — MISSES"),
+            "{md}"
+        );
     }
 
     #[test]
