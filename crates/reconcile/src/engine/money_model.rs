@@ -102,7 +102,7 @@ impl GrossReading {
 }
 
 /// What the bank sees for one payment method: a gross reading, less processing fees or not,
-/// less a percentage or not.
+/// less a fee (a percentage plus a fixed amount, possibly capped) or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Formula {
@@ -111,9 +111,15 @@ pub struct Formula {
     /// `price_payment_processing_fees` is deducted before the money reaches the bank.
     #[serde(default)]
     pub less_processing_fees: bool,
-    /// A constant percentage deducted (crypto conversion, processor), in basis points.
+    /// A percentage deducted on the way (crypto conversion, processor), in basis points.
     #[serde(default)]
     pub fee_bps: u32,
+    /// A fixed amount deducted with it, in cents.
+    #[serde(default)]
+    pub fee_fixed_cents: i64,
+    /// The most the deduction takes, in cents (0: no cap).
+    #[serde(default)]
+    pub fee_cap_cents: i64,
 }
 
 impl Formula {
@@ -123,14 +129,62 @@ impl Formula {
         if self.less_processing_fees {
             s.push_str(" − price_payment_processing_fees");
         }
-        if self.fee_bps > 0 {
-            s.push_str(&format!(
-                " − {}.{:02} %",
-                self.fee_bps / 100,
-                self.fee_bps % 100
-            ));
+        if self.has_fee() {
+            let pct = format!("{}.{:02} %", self.fee_bps / 100, self.fee_bps % 100);
+            let fixed = format!("${}", tieout_domain::format_cents(self.fee_fixed_cents));
+            let mut fee = match (self.fee_bps > 0, self.fee_fixed_cents > 0) {
+                (true, true) => format!("{pct} + {fixed}"),
+                (true, false) => pct,
+                _ => fixed,
+            };
+            if self.fee_cap_cents > 0 {
+                fee = format!(
+                    "({fee}, at most ${})",
+                    tieout_domain::format_cents(self.fee_cap_cents)
+                );
+            } else if self.fee_bps > 0 && self.fee_fixed_cents > 0 {
+                fee = format!("({fee})");
+            }
+            s.push_str(" − ");
+            s.push_str(&fee);
         }
         s
+    }
+
+    /// Whether a fee is deducted on the way.
+    pub fn has_fee(&self) -> bool {
+        self.fee_bps > 0 || self.fee_fixed_cents > 0
+    }
+
+    /// The fee taken from `v` cents.
+    pub(crate) fn fee_of(&self, v: Cents) -> Cents {
+        if !self.has_fee() {
+            return 0;
+        }
+        let d = percent_of(v, i64::from(self.fee_bps)) + self.fee_fixed_cents;
+        if self.fee_cap_cents > 0 {
+            d.min(self.fee_cap_cents)
+        } else {
+            d
+        }
+    }
+
+    /// This formula's gross reading and processing-fee choice with `fee`'s deduction.
+    fn with_fee(self, fee: Fee) -> Self {
+        Self {
+            fee_bps: fee.bps,
+            fee_fixed_cents: fee.fixed,
+            fee_cap_cents: fee.cap,
+            ..self
+        }
+    }
+
+    fn fee(&self) -> Fee {
+        Fee {
+            bps: self.fee_bps,
+            fixed: self.fee_fixed_cents,
+            cap: self.fee_cap_cents,
+        }
     }
 
     /// The cents the bank sees for one investment under this formula.
@@ -139,11 +193,128 @@ impl Formula {
         if self.less_processing_fees {
             v -= f.ppf.unwrap_or(0);
         }
-        if self.fee_bps > 0 {
-            v -= percent_of(v, i64::from(self.fee_bps));
-        }
+        v -= self.fee_of(v);
         Some(v)
     }
+}
+
+/// A fee model: a percentage plus a fixed amount, possibly capped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+struct Fee {
+    bps: u32,
+    fixed: Cents,
+    cap: Cents,
+}
+
+impl Fee {
+    fn of(&self, v: Cents) -> Cents {
+        Formula {
+            gross: GrossReading::Price,
+            less_processing_fees: false,
+            fee_bps: self.bps,
+            fee_fixed_cents: self.fixed,
+            fee_cap_cents: self.cap,
+        }
+        .fee_of(v)
+    }
+
+    fn explains(&self, v: Cents, d: Cents) -> bool {
+        (self.of(v) - d).abs() <= 1
+    }
+}
+
+/// The most common value of `xs` seen at least twice (smallest on a tie).
+fn mode<T: Ord + Copy>(xs: impl Iterator<Item = T>) -> Option<T> {
+    let mut counts: BTreeMap<T, usize> = BTreeMap::new();
+    for x in xs {
+        *counts.entry(x).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .filter(|&(_, n)| n >= 2)
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(x, _)| x)
+}
+
+/// Fee models worth scoring for `(value, deduction)` pairs (deductions positive): a plain
+/// percentage, a fixed amount, a percentage plus a fixed amount (slope between pairs of
+/// different size), each possibly capped by the most common deduction it leaves unexplained.
+/// Deterministic and independent of the pairs' order.
+fn fee_candidates(pairs: &[(Cents, Cents)]) -> Vec<Fee> {
+    let mut pairs: Vec<(Cents, Cents)> = pairs.to_vec();
+    pairs.sort_unstable();
+    let bps_of = |v: Cents, d: Cents| -> Option<u32> {
+        let b = ((i128::from(d) * 10_000 + i128::from(v) / 2) / i128::from(v)) as i64;
+        (1..=MAX_FEE_BPS).contains(&b).then_some(b as u32)
+    };
+    let mut out: Vec<Fee> = Vec::new();
+    // A plain percentage.
+    let pct = mode(pairs.iter().filter_map(|&(v, d)| {
+        let b = bps_of(v, d)?;
+        Fee {
+            bps: b,
+            ..Fee::default()
+        }
+        .explains(v, d)
+        .then_some(b)
+    }));
+    // A percentage plus a fixed amount: the slope between pairs of clearly different size.
+    let slope = mode(pairs.windows(2).filter_map(|w| {
+        let ((v1, d1), (v2, d2)) = (w[0], w[1]);
+        if v2 - v1 < 10_000 || d2 < d1 {
+            return None;
+        }
+        bps_of(v2 - v1, d2 - d1)
+    }));
+    let fixed_after = |bps: u32| {
+        mode(pairs.iter().filter_map(|&(v, d)| {
+            let f = d - percent_of(v, i64::from(bps));
+            (1..=10_000).contains(&f).then_some(f)
+        }))
+    };
+    let mut bases: Vec<Fee> = Vec::new();
+    if let Some(b) = pct {
+        bases.push(Fee {
+            bps: b,
+            ..Fee::default()
+        });
+    }
+    if let Some(b) = slope {
+        if let Some(f) = fixed_after(b) {
+            bases.push(Fee {
+                bps: b,
+                fixed: f,
+                cap: 0,
+            });
+        }
+        bases.push(Fee {
+            bps: b,
+            ..Fee::default()
+        });
+    }
+    if let Some(d) = mode(pairs.iter().map(|&(_, d)| d)) {
+        bases.push(Fee {
+            fixed: d,
+            ..Fee::default()
+        });
+    }
+    for base in bases {
+        out.push(base);
+        // Capped: the most common deduction the base leaves unexplained, below what it asks.
+        if base.bps > 0
+            && let Some(cap) = mode(
+                pairs
+                    .iter()
+                    .filter(|&&(v, d)| !base.explains(v, d) && d < base.of(v))
+                    .map(|&(_, d)| d),
+            )
+        {
+            out.push(Fee { cap, ..base });
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// `bps` basis points of `v`, rounded half away from zero.
@@ -159,6 +330,9 @@ fn percent_of(v: Cents, bps: i64) -> Cents {
 pub enum Basis {
     /// Fitted on this method's own keyed lines.
     Fitted,
+    /// No keyed lines: fitted on lines near the movements whose amount is exactly a reading's
+    /// figure (less a percentage); `explained` of `keyed` sampled movements have one.
+    FittedUnkeyed,
     /// Too few keyed lines: the gross reading fitted on the other methods.
     Borrowed,
     /// No keyed evidence anywhere: the default reading.
@@ -204,12 +378,18 @@ impl MoneyModel {
             .map(|m| {
                 let basis = match m.basis {
                     Basis::Fitted => "fitted",
+                    Basis::FittedUnkeyed => "fitted on unkeyed lines",
                     Basis::Borrowed => "borrowed",
                     Basis::Default => "default",
                     Basis::Pinned => "pinned",
                 };
+                let evidence = if m.basis == Basis::FittedUnkeyed {
+                    "sampled movements with such a line"
+                } else {
+                    "keyed lines"
+                };
                 let mut s = format!(
-                    "{}: bank sees {} ({basis}; explains {} of {} keyed lines)",
+                    "{}: bank sees {} ({basis}; explains {} of {} {evidence})",
                     m.method, m.formula_text, m.explained, m.keyed
                 );
                 if !m.ties.is_empty() {
@@ -243,6 +423,9 @@ pub enum ProfileError {
     /// An unknown payment method.
     #[error("platform profile: unknown payment method `{0}` (use wire, ira, card, ach, crypto)")]
     Method(String),
+    /// A negative fixed fee or cap.
+    #[error("platform profile: {0}: fee_fixed_cents and fee_cap_cents cannot be negative")]
+    Negative(String),
     /// A percentage out of range.
     #[error("platform profile: {method}: fee_bps {bps} is over {max} (10 %)")]
     Fee {
@@ -262,6 +445,9 @@ impl PlatformProfile {
         for (m, f) in &p.money_model {
             if Method::from_label(m) == Method::Unknown {
                 return Err(ProfileError::Method(m.clone()));
+            }
+            if f.fee_fixed_cents < 0 || f.fee_cap_cents < 0 {
+                return Err(ProfileError::Negative(m.clone()));
             }
             if i64::from(f.fee_bps) > MAX_FEE_BPS {
                 return Err(ProfileError::Fee {
@@ -318,6 +504,8 @@ pub(crate) fn default_formula(method: Method, gross: GrossReading) -> Formula {
         gross,
         less_processing_fees: matches!(method, Method::Card | Method::Ach),
         fee_bps: 0,
+        fee_fixed_cents: 0,
+        fee_cap_cents: 0,
     }
 }
 
@@ -328,6 +516,8 @@ struct Observation {
     cents: Cents,
     /// A payout-report gross: only gross readings apply (the processor's fee comes after).
     gross_only: bool,
+    /// The processor's fee on a payout-report charge.
+    fee: Option<Cents>,
 }
 
 /// Gathers the keyed observations: credit lines whose exact-key candidates name one investment,
@@ -364,6 +554,7 @@ fn observations(
                 figures,
                 cents: lines[l].amount,
                 gross_only: false,
+                fee: None,
             });
         }
     }
@@ -390,6 +581,7 @@ fn observations(
                     figures,
                     cents: it.gross_cents,
                     gross_only: true,
+                    fee: Some(it.fee_cents),
                 });
             }
         }
@@ -404,17 +596,19 @@ fn exact_formulas() -> impl Iterator<Item = Formula> {
             gross,
             less_processing_fees: less,
             fee_bps: 0,
+            fee_fixed_cents: 0,
+            fee_cap_cents: 0,
         })
     })
 }
 
 /// Whether `f` explains one observation.
 fn explains(f: &Formula, o: &Observation) -> bool {
-    if o.gross_only && (f.less_processing_fees || f.fee_bps > 0) {
+    if o.gross_only && (f.less_processing_fees || f.has_fee()) {
         return false;
     }
     match f.cents(&o.figures) {
-        Some(v) if f.fee_bps == 0 => v == o.cents,
+        Some(v) if !f.has_fee() => v == o.cents,
         Some(v) => (v - o.cents).abs() <= 1,
         None => false,
     }
@@ -443,36 +637,24 @@ fn fit_method(obs: &[&Observation]) -> Option<MethodFit> {
         .iter()
         .filter(|o| !exact_formulas().any(|f| explains(&f, o)))
         .collect();
-    let mut votes: BTreeMap<Formula, usize> = BTreeMap::new();
-    for o in &unexplained {
-        if o.gross_only {
+    // Fee models suggested by what each gross reading leaves unexplained.
+    for base in exact_formulas() {
+        let pairs: Vec<(Cents, Cents)> = unexplained
+            .iter()
+            .filter(|o| !o.gross_only)
+            .filter_map(|o| {
+                let v = base.cents(&o.figures)?;
+                let d = v - o.cents;
+                (v > 0 && d > 0 && d * 10 <= v).then_some((v, d))
+            })
+            .collect();
+        if pairs.len() < 2 {
             continue;
         }
-        for base in exact_formulas() {
-            let Some(v) = base.cents(&o.figures) else {
-                continue;
-            };
-            if v <= 0 || o.cents >= v {
-                continue;
-            }
-            let bps =
-                ((i128::from(v - o.cents) * 10_000 + i128::from(v) / 2) / i128::from(v)) as i64;
-            if (1..=MAX_FEE_BPS).contains(&bps) {
-                let f = Formula {
-                    fee_bps: bps as u32,
-                    ..base
-                };
-                if explains(&f, o) {
-                    *votes.entry(f).or_default() += 1;
-                }
-            }
+        for fee in fee_candidates(&pairs) {
+            let f = base.with_fee(fee);
+            scored.push((f, obs.iter().filter(|o| explains(&f, o)).count()));
         }
-    }
-    // The most-voted percentages, scored on every observation.
-    let mut top: Vec<(Formula, usize)> = votes.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    for (f, _) in top.into_iter().take(4) {
-        scored.push((f, obs.iter().filter(|o| explains(&f, o)).count()));
     }
     let best = scored.iter().map(|s| s.1).max().unwrap_or(0);
     if best == 0 {
@@ -494,7 +676,7 @@ fn fit_method(obs: &[&Observation]) -> Option<MethodFit> {
         .iter()
         .filter(|t| {
             t.less_processing_fees == formula.less_processing_fees
-                && t.fee_bps == formula.fee_bps
+                && t.fee() == formula.fee()
                 && same_everywhere(t)
         })
         .map(|t| t.gross)
@@ -522,6 +704,144 @@ fn fit_method(obs: &[&Observation]) -> Option<MethodFit> {
     })
 }
 
+/// Movements sampled (lowest investment ids first) for a fit on lines that carry no key.
+const UNKEYED_SAMPLE: usize = 400;
+
+/// Calendar days around a movement's date its unkeyed line is looked for.
+const UNKEYED_DAYS: i64 = 10;
+
+/// A fit for a method whose lines carry no key (crypto settlements): each sampled open credit
+/// of the method votes for every (reading, percentage) under which some credit line within
+/// [`UNKEYED_DAYS`] has exactly its figure (±1 cent); a reading is taken only if at least
+/// [`MIN_EVIDENCE`] movements agree and no other percentage gets half as many. Noise (a line
+/// that happens to fit a random percentage) spreads over a thousand percentages; the true one
+/// gathers every single-item settlement.
+fn unkeyed_fit(
+    method: Method,
+    book: &Book,
+    lines: &[Line<'_>],
+    moves: &[Movement],
+    by_amount: &HashMap<Cents, Vec<usize>>,
+) -> Result<Option<(MethodFit, usize)>, ReconError> {
+    let mut sample: Vec<(i64, usize)> = moves
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.method == method && m.kind == MoveKind::Credit && m.book_index.is_some())
+        .map(|(k, m)| (m.investment_id, k))
+        .collect();
+    sample.sort_unstable();
+    sample.truncate(UNKEYED_SAMPLE);
+    let mut votes: BTreeMap<Formula, usize> = BTreeMap::new();
+    for &(_, k) in &sample {
+        let mv = &moves[k];
+        let Some(inv) = mv.book_index.and_then(|i| book.investments.get(i)) else {
+            continue;
+        };
+        let f = Figures::of(inv)?;
+        let mut mine: Vec<Formula> = Vec::new();
+        for base in exact_formulas() {
+            let Some(v) = base.cents(&f) else { continue };
+            if v <= 0 {
+                continue;
+            }
+            for bps in 0..=MAX_FEE_BPS {
+                let target = v - percent_of(v, bps);
+                let near = (target - 1..=target + 1).any(|t| {
+                    by_amount.get(&t).is_some_and(|ls| {
+                        ls.iter()
+                            .any(|&l| (lines[l].date - mv.date).num_days().abs() <= UNKEYED_DAYS)
+                    })
+                });
+                if near {
+                    mine.push(Formula {
+                        fee_bps: bps as u32,
+                        ..base
+                    });
+                }
+            }
+        }
+        mine.sort_unstable();
+        mine.dedup();
+        for f in mine {
+            *votes.entry(f).or_default() += 1;
+        }
+    }
+    let Some(best) = votes.values().copied().max() else {
+        return Ok(None);
+    };
+    let winners: Vec<Formula> = GrossReading::ALL
+        .into_iter()
+        .flat_map(|g| {
+            votes
+                .iter()
+                .filter(move |(f, n)| f.gross == g && **n == best)
+                .map(|(f, _)| *f)
+        })
+        .collect();
+    let formula = winners[0];
+    // The best other percentage. (Neighbouring percentages round small amounts alike, and a
+    // processing fee of zero reads alike: neither is another reading.) With at least half the
+    // votes it is stated as a tie and accepted as the alternative amount.
+    let rival = votes
+        .iter()
+        .filter(|(f, _)| (i64::from(f.fee_bps) - i64::from(formula.fee_bps)).abs() > 5)
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(f, &n)| (*f, n));
+    if best < MIN_EVIDENCE || rival.is_some_and(|(_, n)| n >= best) {
+        return Ok(None);
+    }
+    let ties: Vec<Formula> = rival
+        .filter(|&(_, n)| n * 2 >= best)
+        .map(|(f, _)| f)
+        .into_iter()
+        .collect();
+    let class = winners
+        .iter()
+        .filter(|f| {
+            f.fee() == formula.fee() && f.less_processing_fees == formula.less_processing_fees
+        })
+        .map(|f| f.gross)
+        .collect();
+    Ok(Some((
+        MethodFit {
+            formula,
+            explained: best,
+            ties,
+            class,
+        },
+        sample.len(),
+    )))
+}
+
+/// The processor's deduction, fitted on the payout report's charges (a gross and a fee each):
+/// `price_payment_processing_fees` when it is the fee, else the fee model that explains most
+/// fees; with the number of charges explained and the number with a fee.
+fn processor_fee(charges: &[&Observation]) -> Option<(bool, Fee, usize, usize)> {
+    let pairs: Vec<(Cents, Cents, Option<Cents>)> = charges
+        .iter()
+        .filter_map(|o| {
+            o.fee
+                .filter(|&f| f > 0)
+                .map(|f| (o.cents, f, o.figures.ppf))
+        })
+        .collect();
+    let n = pairs.len();
+    if n < MIN_EVIDENCE {
+        return None;
+    }
+    let by_ppf = pairs.iter().filter(|p| p.2 == Some(p.1)).count();
+    let vd: Vec<(Cents, Cents)> = pairs.iter().map(|p| (p.0, p.1)).collect();
+    let best = fee_candidates(&vd)
+        .into_iter()
+        .map(|fee| (vd.iter().filter(|&&(v, d)| fee.explains(v, d)).count(), fee))
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    match best {
+        Some((k, fee)) if k > by_ppf && k * 2 >= n => Some((false, fee, k, n)),
+        _ if by_ppf * 2 >= n => Some((true, Fee::default(), by_ppf, n)),
+        _ => None,
+    }
+}
+
 /// Fits the model (see the module documentation), taking pinned methods as given.
 pub(crate) fn fit(
     book: &Book,
@@ -547,6 +867,33 @@ pub(crate) fn fit(
         side.entry(o.method).or_default().push(o);
     }
     let pinned = |m: Method| profile.and_then(|p| p.money_model.get(m.label()));
+    // Methods no key reaches and no processor reports (crypto settlements): fitted on the
+    // lines near their movements.
+    let mut unkeyed: BTreeMap<Method, (MethodFit, usize)> = BTreeMap::new();
+    let unreached: Vec<Method> = methods
+        .iter()
+        .copied()
+        .filter(|m| {
+            pinned(*m).is_none()
+                && !matches!(m, Method::Card | Method::Ach)
+                && bank.get(m).map_or(0, Vec::len) < MIN_EVIDENCE
+                && !charged.contains_key(m)
+        })
+        .collect();
+    if !unreached.is_empty() {
+        let mut by_amount: HashMap<Cents, Vec<usize>> = HashMap::default();
+        // Lines that carry some investment's key belong to it, not to this search.
+        for (l, line) in lines.iter().enumerate() {
+            if line.amount > 0 && cands[l].is_empty() {
+                by_amount.entry(line.amount).or_default().push(l);
+            }
+        }
+        for m in unreached {
+            if let Some(u) = unkeyed_fit(m, book, lines, moves, &by_amount)? {
+                unkeyed.insert(m, u);
+            }
+        }
+    }
     let good =
         |f: &MethodFit, n: usize| n >= MIN_EVIDENCE && f.explained > 0 && f.explained * 2 >= n;
     // Each method's own fits; the platform-wide gross reading from those that fit well.
@@ -588,6 +935,13 @@ pub(crate) fn fit(
             }
         }
     }
+    for (f, _) in unkeyed.values_mut() {
+        if let Some(g) = platform_gross
+            && f.class.contains(&g)
+        {
+            f.formula.gross = g;
+        }
+    }
     let mut model = MoneyModel::default();
     let mut ties = FittedTies::default();
     for m in methods {
@@ -612,6 +966,20 @@ pub(crate) fn fit(
             .get(&m)
             .filter(|f| good(f, charged.get(&m).map_or(0, Vec::len)));
         let (formula, basis, explained, keyed, tie, note) = match (own, charges, platform_gross) {
+            (None, None, _) if unkeyed.contains_key(&m) => {
+                let (u, sampled) = &unkeyed[&m];
+                (
+                    u.formula,
+                    Basis::FittedUnkeyed,
+                    u.explained,
+                    *sampled,
+                    u.ties.clone(),
+                    format!(
+                        "no keyed lines: fitted on lines within {UNKEYED_DAYS} days of {} of {sampled} sampled movements that have exactly this figure",
+                        u.explained
+                    ),
+                )
+            }
             (Some(f), _, _) => (
                 f.formula,
                 Basis::Fitted,
@@ -625,21 +993,44 @@ pub(crate) fn fit(
                 },
             ),
             // Only a processor's charges: their gross reading, and the bank sees payouts.
-            (None, Some(c), _) => (
-                default_formula(m, c.formula.gross),
-                Basis::Fitted,
-                c.explained,
-                charged.get(&m).map_or(0, Vec::len),
-                Vec::new(),
-                format!(
-                    "gross fitted on the payout report's charges; the bank sees {}",
-                    if matches!(m, Method::Card | Method::Ach) {
-                        "payouts net of processing fees (the gross is the alternative)"
-                    } else {
-                        "the gross"
+            (None, Some(c), _) => {
+                let processor = matches!(m, Method::Card | Method::Ach);
+                let fee = if processor {
+                    processor_fee(charged.get(&m).map_or(&[][..], Vec::as_slice))
+                } else {
+                    None
+                };
+                let mut f = default_formula(m, c.formula.gross);
+                let deduction = match fee {
+                    Some((true, _, k, n)) => format!(
+                        "payouts net of price_payment_processing_fees, which is the report's fee on {k} of {n} charges"
+                    ),
+                    Some((false, fee, k, n)) => {
+                        f = Formula {
+                            less_processing_fees: false,
+                            ..f
+                        }
+                        .with_fee(fee);
+                        format!(
+                            "payouts net of the processor's fee, fitted on the report's fee column (explains {k} of {n} charges)"
+                        )
                     }
-                ),
-            ),
+                    None if processor => {
+                        "payouts net of processing fees (the gross is the alternative)".to_string()
+                    }
+                    None => "the gross".to_string(),
+                };
+                (
+                    f,
+                    Basis::Fitted,
+                    c.explained,
+                    charged.get(&m).map_or(0, Vec::len),
+                    Vec::new(),
+                    format!(
+                        "gross fitted on the payout report's charges; the bank sees {deduction}"
+                    ),
+                )
+            }
             (None, None, Some(g)) => {
                 let f = default_formula(m, g);
                 (

@@ -334,3 +334,74 @@ fn the_fit_does_not_depend_on_line_order() {
     let (b, _) = fit_on(&book, &lines, None);
     assert_eq!(a, b);
 }
+
+/// `(value, fee)` pairs of a fee model over a spread of sizes.
+fn fee_pairs(fee: Fee) -> Vec<(Cents, Cents)> {
+    [
+        1_999, 10_000, 25_050, 99_999, 150_000, 480_000, 1_250_000, 3_000_000,
+    ]
+    .into_iter()
+    .map(|v| (v, fee.of(v)))
+    .collect()
+}
+
+#[test]
+fn fee_models_are_recovered_from_their_deductions() {
+    let card = Fee {
+        bps: 290,
+        fixed: 30,
+        cap: 0,
+    };
+    let ach = Fee {
+        bps: 50,
+        fixed: 0,
+        cap: 1_000,
+    };
+    let crypto = Fee {
+        bps: 150,
+        fixed: 0,
+        cap: 0,
+    };
+    let flat = Fee {
+        bps: 0,
+        fixed: 2_500,
+        cap: 0,
+    };
+    for fee in [card, ach, crypto, flat] {
+        let pairs = fee_pairs(fee);
+        let cands = fee_candidates(&pairs);
+        assert!(
+            cands
+                .iter()
+                .any(|c| pairs.iter().all(|&(v, d)| c.explains(v, d))),
+            "{fee:?} not among {cands:?}"
+        );
+    }
+    // The words.
+    let f = default_formula(Method::Card, GrossReading::Amount).with_fee(card);
+    assert_eq!(
+        Formula {
+            less_processing_fees: false,
+            ..f
+        }
+        .describe(),
+        "amount − (2.90 % + $0.30)"
+    );
+    let f = default_formula(Method::Ach, GrossReading::Price).with_fee(ach);
+    assert_eq!(
+        f.describe(),
+        "price − price_payment_processing_fees − (0.50 %, at most $10.00)"
+    );
+}
+
+#[test]
+fn fee_candidates_do_not_depend_on_order() {
+    let mut pairs = fee_pairs(Fee {
+        bps: 250,
+        fixed: 25,
+        cap: 0,
+    });
+    let a = fee_candidates(&pairs);
+    pairs.reverse();
+    assert_eq!(a, fee_candidates(&pairs));
+}
