@@ -704,6 +704,7 @@ pub fn reconcile(input: &ReconInput<'_>, tol: &Tolerances) -> Result<ReconOutcom
             items: open,
         },
         summary,
+        search: Default::default(),
         money_model: Default::default(),
     })
 }

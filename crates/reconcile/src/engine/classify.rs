@@ -321,6 +321,13 @@ pub(crate) fn classify_moves(state: &mut State<'_>, input: &ReconInput<'_>) -> V
                         ),
                     )
                 };
+                // A search refused for want of budget says so (never a silent miss).
+                let detail = match state.name_budget[m] {
+                    Some((needed, share)) => format!(
+                        "{detail} The amount + date + name search for it was not run: search budget exhausted ({needed} candidate lines, {share} allowed per movement)."
+                    ),
+                    None => detail,
+                };
                 state.movement_exception(code, sev, m, detail);
                 open.push(OpenItem {
                     investment_id: movement.investment_id,

@@ -11,7 +11,12 @@ pub(crate) fn conservation(state: &State<'_>) -> Result<(), ReconError> {
     let n = state.lines.len();
     let mut sum = vec![0 as Cents; n];
     let mut parts = vec![0usize; n];
-    for (r, l, _) in &state.matches {
+    for (r, l) in state
+        .matches
+        .iter()
+        .map(|(r, l, _)| (r, l))
+        .chain(state.releases.iter().map(|(r, l)| (r, l)))
+    {
         sum[*l] += r.bank_cents;
         parts[*l] += 1;
     }

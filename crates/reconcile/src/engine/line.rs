@@ -62,10 +62,38 @@ impl Line<'_> {
     }
 }
 
-/// Tokenises every statement line once, in parallel. A key token is kept only when `word_keys`
-/// holds it or it is [`key_shaped`].
+/// The statement lines in the order the engine reads them: by booking date and cents, then
+/// file and row (a statement's own order, so of two equal payments the earlier row is the
+/// first). The passes break ties by line order, so the order the files were given in, or the
+/// lines came in, never decides a match.
+pub(crate) fn canonical_order(statement: &[StatementLine]) -> Vec<&StatementLine> {
+    let mut v: Vec<&StatementLine> = statement.iter().collect();
+    v.par_sort_by(|a, b| {
+        (a.booking_date, a.amount_cents, &a.file, a.statement_row).cmp(&(
+            b.booking_date,
+            b.amount_cents,
+            &b.file,
+            b.statement_row,
+        ))
+    });
+    v
+}
+
+/// Tokenises every statement line once, in parallel, in file order (see [`tokenise_in`]).
+#[cfg(test)]
 pub(crate) fn tokenise<'a>(
     statement: &'a [StatementLine],
+    tol: &Tolerances,
+    word_keys: &HashSet<String>,
+) -> Vec<Line<'a>> {
+    tokenise_in(&statement.iter().collect::<Vec<_>>(), tol, word_keys)
+}
+
+/// Tokenises every statement line once, in parallel, in the order given (a run gives the
+/// [`canonical_order`]). A key token is kept only when `word_keys` holds it or it is
+/// [`key_shaped`].
+pub(crate) fn tokenise_in<'a>(
+    statement: &[&'a StatementLine],
     tol: &Tolerances,
     word_keys: &HashSet<String>,
 ) -> Vec<Line<'a>> {
@@ -73,7 +101,7 @@ pub(crate) fn tokenise<'a>(
     let keep = |k: &str| key_shaped(k) || word_keys.contains(k);
     statement
         .par_iter()
-        .map(|s| {
+        .map(|&s| {
             let texts: Vec<&str> = [
                 Some(s.description.as_str()),
                 s.bank_ref.as_deref(),

@@ -10,7 +10,11 @@
 //! 3. [`passes::names`] over debits — refund and return pairs;
 //! 4. [`passes::batches`] — settlement batches without a report;
 //! 5. [`passes::names`] over credits — amount + date window + name;
-//! 6. [`passes::splits`] — one investment paid by two or three lines.
+//! 6. [`passes::splits`] — one investment paid by two or three lines;
+//! 7. [`passes::releases`] — escrow releases: one debit for many closed investments.
+//!
+//! The lines are read in a canonical order ([`line::canonical_order`]), and every search pass
+//! works within a budget of steps proportional to its input ([`passes::budget`]).
 //!
 //! A movement carried forward from a previous run that finds its money is matched with rule
 //! `carry_forward`. What is left is classified ([`classify`]), stated balances are rolled
@@ -46,6 +50,8 @@ use crate::model::{ExceptionRow, MatchRow, PayoutItem, Reject, StatedBalance, St
 
 pub use money_model::{MoneyModel, PlatformProfile};
 pub use output::{ManualNotes, exceptions_csv, matches_csv, matches_csv_with, rejects_csv};
+pub use passes::budget::{PassWork, SearchReport};
+pub use passes::releases::{ReleaseFit, ReleaseModel, ReleaseReading};
 pub use tolerances::{MethodTolerance, Tolerances, TolerancesError};
 
 /// Everything one run reads.
@@ -247,6 +253,8 @@ pub struct ReconOutcome {
     pub open_items: OpenItems,
     /// Summary.
     pub summary: ReconSummary,
+    /// The search passes' work against their budgets, and the escrow release model fitted.
+    pub search: SearchReport,
     /// What the bank sees per payment method: fitted, borrowed, default or pinned.
     pub money_model: money_model::MoneyModel,
 }

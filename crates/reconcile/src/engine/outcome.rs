@@ -73,7 +73,12 @@ pub(crate) fn finish(
     };
     let mut line_exception = vec![false; state.lines.len()];
     let mut line_match = vec![false; state.lines.len()];
-    for (r, l, _) in &state.matches {
+    for (r, l) in state
+        .matches
+        .iter()
+        .map(|(r, l, _)| (r, l))
+        .chain(state.releases.iter().map(|(r, l)| (r, l)))
+    {
         s.matched_line_cents += r.bank_cents;
         line_match[*l] = true;
     }
@@ -163,7 +168,9 @@ pub(crate) fn finish(
     let rank = |f: &str| files.binary_search(&f).unwrap_or(usize::MAX);
     // Sorted where they are (a match's file is its line's file).
     let line_rank: Vec<usize> = state.lines.par_iter().map(|l| rank(&l.src.file)).collect();
+    // Escrow releases pair lines with investments that are no movement of the period.
     let mut matches = state.matches;
+    matches.extend(state.releases.into_iter().map(|(r, l)| (r, l, usize::MAX)));
     matches.par_sort_by(|a, b| {
         (line_rank[a.1], a.0.statement_row, a.0.investment_id)
             .cmp(&(line_rank[b.1], b.0.statement_row, b.0.investment_id))
@@ -201,6 +208,10 @@ pub(crate) fn finish(
             items: open,
         },
         summary: s,
+        search: crate::engine::SearchReport {
+            work: state.work,
+            release_model: state.release_model,
+        },
         money_model: Default::default(),
     };
     Ok((outcome, scratch))

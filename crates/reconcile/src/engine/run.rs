@@ -14,6 +14,7 @@ use crate::engine::passes::exact::pass_exact;
 use crate::engine::passes::fuzzy_reference::pass_fuzzy_reference;
 use crate::engine::passes::names::pass_fuzzy;
 use crate::engine::passes::payouts::pass_payouts;
+use crate::engine::passes::releases::pass_releases;
 use crate::engine::passes::splits::pass_split;
 use crate::engine::state::*;
 use crate::engine::tolerances::Tolerances;
@@ -33,7 +34,7 @@ pub(crate) fn run<R: Send>(
     // keys that look like words. Every consumer of `Line::keys` (the exact join, the one-typo
     // reference search, payout ids, the book's keys) only ever uses such tokens.
     let word_keys = word_like_keys(input.book, &moves);
-    let lines = tokenise(input.lines, tol, &word_keys);
+    let lines = tokenise_in(&canonical_order(input.lines), tol, &word_keys);
     // The money model, fitted on the lines that carry an investment's own key, sets every
     // movement's amounts before any pass reads them.
     let (mut moves, mut out_of_scope) = (moves, out_of_scope);
@@ -100,6 +101,10 @@ pub(crate) fn passes<'a>(
         dup_hint: vec![None; n_lines],
         batch_hint: vec![None; n_lines],
         book_hit: Vec::new(),
+        name_budget: vec![None; n_moves],
+        releases: Vec::new(),
+        release_model: None,
+        work: Vec::new(),
     };
     tracing::debug!(
         lines = n_lines,
@@ -129,6 +134,21 @@ pub(crate) fn passes<'a>(
     pass_fuzzy(&mut state, true);
     tracing::debug!("engine: pass split_payment");
     pass_split(&mut state);
+    tracing::debug!("engine: pass escrow_release");
+    let (model, work) = pass_releases(&mut state, input.book);
+    state.release_model = model;
+    state.work.push(work);
+    for w in &state.work {
+        tracing::debug!(
+            pass = %w.pass,
+            items = w.items,
+            steps = w.steps,
+            budget = w.budget,
+            share = w.share,
+            exhausted = w.exhausted,
+            "engine: search work"
+        );
+    }
     tracing::debug!("engine: classify lines");
     classify_lines(&mut state, input);
     tracing::debug!("engine: classify movements");

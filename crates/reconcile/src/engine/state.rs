@@ -7,6 +7,8 @@ use tieout_domain::{Cents, Severity, format_cents};
 
 use crate::engine::expected::{MoveKind, Movement, Req};
 use crate::engine::line::*;
+use crate::engine::passes::budget::PassWork;
+use crate::engine::passes::releases::ReleaseModel;
 use crate::engine::tolerances::Tolerances;
 use crate::engine::{IgnoredInvestment, IgnoredLine};
 use crate::model::{ExceptionCode, ExceptionRow, MatchRow};
@@ -38,6 +40,18 @@ pub(crate) struct State<'a> {
     /// [`book_key_hits`]). Such a line belongs to that investment even when it has no movement
     /// this period, so the amount + date + name passes never offer it to another one.
     pub(crate) book_hit: Vec<Option<usize>>,
+    /// Per movement: the candidate steps its name search needed when that was more than its
+    /// share of the search budget (the search was not run; see [`budget`]).
+    ///
+    /// [`budget`]: crate::engine::passes::budget
+    pub(crate) name_budget: Vec<Option<(u64, u64)>>,
+    /// Escrow releases matched: (row, line). Released investments are not movements of the
+    /// period (see [`crate::engine::passes::releases`]).
+    pub(crate) releases: Vec<(MatchRow, usize)>,
+    /// The release model fitted, when a release was matched.
+    pub(crate) release_model: Option<ReleaseModel>,
+    /// The work each search pass did against its budget, in pass order.
+    pub(crate) work: Vec<PassWork>,
 }
 
 pub(crate) fn severity(code: ExceptionCode) -> Severity {

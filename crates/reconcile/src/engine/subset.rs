@@ -25,12 +25,23 @@ pub fn find_unique(
     min_size: usize,
     budget: u64,
 ) -> Subset {
+    find_unique_counted(amounts, target, tol, min_size, budget).0
+}
+
+/// [`find_unique`], with the number of search nodes it visited (at most `budget` + 1).
+pub fn find_unique_counted(
+    amounts: &[Cents],
+    target: Cents,
+    tol: Cents,
+    min_size: usize,
+    budget: u64,
+) -> (Subset, u64) {
     if amounts.iter().any(|a| *a <= 0) {
-        return Subset::GaveUp;
+        return (Subset::GaveUp, 0);
     }
     // With only positive amounts the signed search explores the same order (largest first,
     // ties by index) and its pruning reduces to the positive one.
-    find_unique_signed(amounts, target, tol, min_size, budget)
+    find_unique_signed_counted(amounts, target, tol, min_size, budget)
 }
 
 /// Like [`find_unique`] but `amounts` may be of either sign (a processor payout that nets
@@ -44,8 +55,19 @@ pub fn find_unique_signed(
     min_size: usize,
     budget: u64,
 ) -> Subset {
+    find_unique_signed_counted(amounts, target, tol, min_size, budget).0
+}
+
+/// [`find_unique_signed`], with the number of search nodes it visited (at most `budget` + 1).
+pub fn find_unique_signed_counted(
+    amounts: &[Cents],
+    target: Cents,
+    tol: Cents,
+    min_size: usize,
+    budget: u64,
+) -> (Subset, u64) {
     if amounts.contains(&0) {
-        return Subset::GaveUp;
+        return (Subset::GaveUp, 0);
     }
     let mut order: Vec<usize> = (0..amounts.len()).collect();
     order.sort_by(|a, b| {
@@ -115,7 +137,8 @@ pub fn find_unique_signed(
         found: Vec::new(),
     };
     let completed = s.go(0, 0, false);
-    match (s.found.len(), completed) {
+    let nodes = s.nodes;
+    let outcome = match (s.found.len(), completed) {
         (n, _) if n > 1 => Subset::Multiple,
         (1, true) => {
             let mut v = s.found.remove(0);
@@ -124,7 +147,8 @@ pub fn find_unique_signed(
         }
         (0, true) => Subset::NotFound,
         _ => Subset::GaveUp,
-    }
+    };
+    (outcome, nodes)
 }
 
 #[cfg(test)]
@@ -147,6 +171,12 @@ mod tests {
         );
         let many: Vec<Cents> = (1..=30).map(|i| 1000 + i).collect();
         assert_eq!(find_unique(&many, 15_500, 0, 2, 50), Subset::GaveUp);
+        // The nodes visited are counted, and never more than the budget and the one refused.
+        let (outcome, nodes) = find_unique_counted(&many, 15_500, 0, 2, 50);
+        assert_eq!((outcome, nodes), (Subset::GaveUp, 51));
+        let (outcome, nodes) = find_unique_counted(&[500, 600], 2000, 0, 2, 10_000);
+        assert_eq!(outcome, Subset::NotFound);
+        assert!((1..=3).contains(&nodes));
         // A single-item "combination" is not a batch.
         assert_eq!(find_unique(&[500, 900], 900, 0, 2, 100), Subset::NotFound);
     }

@@ -7,12 +7,13 @@
 //! guess).
 //!
 //! A line that states its item count (`… 186 ITEMS`) whose receipt-dated charges of one method
-//! and day are most of it (fewer items, less money; one such day, and the lag its file's other
+//! and day are most of it (fewer items, less money; one such day, and the lag its statement's other
 //! settlements showed) is matched to them (`batch_partial`) and the rest of the line is an
 //! UNMATCHED_CREDIT — unless a bounded subset-sum over the charges without a receipt date finds
 //! exactly the missing items.
 //!
-//! Candidates come only from offerings whose money has been matched in the line's file (≥ 2 % of
+//! Candidates come only from offerings whose money has been matched in the line's statement (its
+//! account, else its file; ≥ 2 % of
 //! that offering's matches) or nowhere yet; two rounds, so a settlement explained first frees its
 //! charges.
 
@@ -27,23 +28,61 @@ use tieout_domain::calendar::weekdays_between;
 use crate::engine::ReconError;
 use crate::engine::expected::{Method, MoveKind};
 use crate::engine::frames::{self, DayCharge, DayTotals};
+use crate::engine::passes::budget::{Budget, exhausted_detail};
+use crate::engine::passes::negative_batches::{NegativeIndex, batch_negative};
 use crate::engine::run::frame_err;
 use crate::engine::state::*;
 use crate::engine::subset::{self, Subset};
-use crate::model::ExceptionCode;
+use crate::model::{ExceptionCode, StatementLine};
+
+/// Open movements by money date, sorted (ties by movement index): the movements of a date range,
+/// and how many they are, from two binary searches — what a line's search will cost is known
+/// before it starts.
+pub(crate) struct DateIndex(Vec<(NaiveDate, usize)>);
+
+impl DateIndex {
+    /// The movements `pick` selects.
+    pub(crate) fn new(state: &State<'_>, pick: impl Fn(usize) -> bool) -> Self {
+        let mut v: Vec<(NaiveDate, usize)> = (0..state.moves.len())
+            .filter(|&m| pick(m))
+            .map(|m| (state.moves[m].date, m))
+            .collect();
+        v.sort_unstable();
+        Self(v)
+    }
+
+    /// The movements dated `lo..=hi`, by date then index.
+    pub(crate) fn range(&self, lo: NaiveDate, hi: NaiveDate) -> &[(NaiveDate, usize)] {
+        let a = self.0.partition_point(|x| x.0 < lo);
+        let b = self.0.partition_point(|x| x.0 <= hi);
+        &self.0[a..b.max(a)]
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// How one line fared in the pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineResult {
+    /// Explained (wholly, or in part for a stated item count).
+    Explained,
+    /// Searched, not explained.
+    Open,
+    /// Its search needed more than its share of the budget: not searched (its hint says so).
+    Refused,
+}
 
 pub(crate) fn pass_batches(state: &mut State<'_>) -> Result<(), ReconError> {
-    let mut by_date: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
-    for (m, movement) in state.moves.iter().enumerate() {
-        if movement.kind == MoveKind::Credit
+    let by_date = DateIndex::new(state, |m| {
+        let movement = &state.moves[m];
+        movement.kind == MoveKind::Credit
             && movement.method.batched()
             && !movement.is_shadow()
             && !state.done[m]
             && movement.expected > 0
-        {
-            by_date.entry(movement.date).or_default().push(m);
-        }
-    }
+    });
     // Card/ACH refunds a processor nets inside the payout of the refund's day.
     let mut refunds: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
     for (m, movement) in state.moves.iter().enumerate() {
@@ -56,34 +95,44 @@ pub(crate) fn pass_batches(state: &mut State<'_>) -> Result<(), ReconError> {
             refunds.entry(movement.date).or_default().push(m);
         }
     }
+    // Every settlement line (`batch_words`) gets an equal share of the pass's budget, searched
+    // at most twice.
+    let items = (0..state.lines.len())
+        .filter(|&l| !state.used[l] && state.lines[l].amount != 0 && state.lines[l].is_batch)
+        .count();
+    let mut budget = Budget::new("batches", state.lines.len() + state.moves.len(), items, 2);
     // Negative net payouts (refunds that day exceeded charges) net charges against refunds.
+    let negative = NegativeIndex::new(state);
     for l in 0..state.lines.len() {
         if !state.used[l] && state.lines[l].amount < 0 && state.lines[l].is_batch {
-            batch_negative(state, l);
+            batch_negative(state, l, &negative, &mut budget);
         }
     }
     if by_date.is_empty() {
+        state.work.push(budget.report());
         return Ok(());
     }
+    let mut refused: BTreeSet<usize> = BTreeSet::new();
     // Two rounds: a settlement explained in the first round takes its charges out of the
     // candidate days of another (a processor payout and a direct ACH batch share ACH days).
-    // Settlement lags (business days from receipt to the line) each file's settlements have
+    // Settlement lags (business days from receipt to the line) each statement's settlements have
     // shown so far, per method: a batch whose core could be one of several days takes the
-    // day its file's other settlements agree on.
+    // day its statement's other settlements agree on.
     let mut lags: Lags = BTreeMap::new();
     for _round in 0..2 {
         let mut progress = false;
-        // Which statement files each offering's money has been matched in so far (exact
-        // references, payout reports, refunds), counting a file only when it holds at least 2 %
-        // of the offering's matches (one stray match does not make a file the offering's): a
-        // settlement line only draws on offerings seen in its own file (or not seen yet).
+        // Which statements (accounts, else files: `statement_of`) each offering's money has
+        // been matched in so far (exact references, payout reports, refunds), counting one only
+        // when it holds at least 2 % of the offering's matches (one stray match does not make a
+        // statement the offering's): a settlement line only draws on offerings seen in its own
+        // statement (or not seen yet).
         let mut counts: HashMap<i64, BTreeMap<&str, usize>> = HashMap::default();
         for (_, l, m) in &state.matches {
             if let Some(o) = state.moves[*m].offering_id {
                 *counts
                     .entry(o)
                     .or_default()
-                    .entry(state.lines[*l].src.file.as_str())
+                    .entry(statement_of(state.lines[*l].src))
                     .or_default() += 1;
             }
         }
@@ -102,19 +151,51 @@ pub(crate) fn pass_batches(state: &mut State<'_>) -> Result<(), ReconError> {
         for l in 0..state.lines.len() {
             // Only lines that say they are settlements (`batch_words`): keeps this pass off the
             // investor wires and bounds its work.
-            if state.used[l] || state.lines[l].amount <= 0 || !state.lines[l].is_batch {
+            if state.used[l]
+                || state.lines[l].amount <= 0
+                || !state.lines[l].is_batch
+                || refused.contains(&l)
+            {
                 continue;
             }
-            progress |= batch_line(state, l, &by_date, &refunds, &offering_files, &mut lags)?;
+            let sources = Sources {
+                by_date: &by_date,
+                refunds: &refunds,
+                offering_files: &offering_files,
+            };
+            match batch_line(state, l, &sources, &mut lags, &mut budget)? {
+                LineResult::Explained => progress = true,
+                LineResult::Open => {}
+                LineResult::Refused => {
+                    refused.insert(l);
+                }
+            }
         }
         if !progress {
             break;
         }
     }
+    state.work.push(budget.report());
     Ok(())
 }
 
-/// Settlement lags seen per (statement file, method).
+/// Where a positive settlement line's charges come from.
+pub(crate) struct Sources<'s> {
+    /// Open batched credits by money date.
+    by_date: &'s DateIndex,
+    /// Open card/ACH refunds by refund date.
+    refunds: &'s BTreeMap<NaiveDate, Vec<usize>>,
+    /// Offerings' statement files so far (see [`pass_batches`]).
+    offering_files: &'s HashMap<i64, BTreeSet<&'s str>>,
+}
+
+/// The statement a line belongs to: its account when the file states one, else its file (a
+/// statement split into several files is still one account's).
+pub(crate) fn statement_of(line: &StatementLine) -> &str {
+    line.account.as_deref().unwrap_or(&line.file)
+}
+
+/// Settlement lags seen per (statement, method) (see [`statement_of`]).
 pub(crate) type Lags = BTreeMap<(String, Method), BTreeSet<i64>>;
 
 /// Records the lag of each method whose receipt-dated charges in `parts` share one day.
@@ -131,7 +212,7 @@ pub(crate) fn learn_lags(state: &State<'_>, l: usize, parts: &[(usize, Cents)], 
     }
     for (method, days) in seen {
         if days.len() == 1 {
-            lags.entry((state.lines[l].src.file.clone(), method))
+            lags.entry((statement_of(state.lines[l].src).to_string(), method))
                 .or_default()
                 .extend(days);
         }
@@ -202,15 +283,15 @@ struct LineScope<'s> {
     amount: Cents,
     /// The earliest money date a charge it settles can have.
     earliest: NaiveDate,
-    /// Its statement file.
+    /// Its statement ([`statement_of`]).
     file: &'s str,
     /// Offerings' statement files so far (see [`pass_batches`]).
     offering_files: &'s HashMap<i64, BTreeSet<&'s str>>,
 }
 
 impl LineScope<'_> {
-    /// Whether movement `m`'s offering may settle into this line's file: an offering whose
-    /// money has so far been seen only in other statement files does not.
+    /// Whether movement `m`'s offering may settle into this line's statement: an offering whose
+    /// money has so far been seen only in other statements does not.
     fn admits(&self, state: &State<'_>, m: usize) -> bool {
         state.moves[m]
             .offering_id
@@ -286,15 +367,12 @@ impl ReceiptDays {
     }
 }
 
-/// The open batched credits inside the line's settlement window that its file admits.
-fn window_candidates(
-    state: &State<'_>,
-    scope: &LineScope<'_>,
-    by_date: &BTreeMap<NaiveDate, Vec<usize>>,
-) -> Vec<usize> {
+/// The open batched credits inside the line's settlement window that its statement admits.
+fn window_candidates(state: &State<'_>, scope: &LineScope<'_>, by_date: &DateIndex) -> Vec<usize> {
     by_date
-        .range(scope.earliest..=scope.date)
-        .flat_map(|(_, ms)| ms.iter().copied())
+        .range(scope.earliest, scope.date)
+        .iter()
+        .map(|&(_, m)| m)
         .filter(|&m| {
             !state.done[m] && scope.admits(state, m) && state.window_ok(m, scope.date).is_some()
         })
@@ -349,7 +427,7 @@ fn payout_day_hits(
     days: &ReceiptDays,
     refund_parts: &[(usize, Cents)],
     hits: &mut Hits,
-) {
+) -> u64 {
     let refund_total: Cents = refund_parts.iter().map(|p| p.1).sum();
     let card_days = days.days_of(|t| t.card);
     let ach_days = days.days_of(|t| t.ach);
@@ -395,6 +473,7 @@ fn payout_day_hits(
             }
         }
     }
+    (card_days.len() * ach_days.len() * refund_options.len()) as u64
 }
 
 /// The one item (a refund of the day, a charge of the card or ACH day) whose cents are exactly
@@ -447,7 +526,13 @@ enum SubsetStep {
 
 /// Step B: a bounded subset-sum per method group (Stripe methods together; crypto alone) that
 /// must prove exactly one combination.
-fn subset_step(state: &mut State<'_>, l: usize, cands: &[usize], lags: &mut Lags) -> SubsetStep {
+fn subset_step(
+    state: &mut State<'_>,
+    l: usize,
+    cands: &[usize],
+    lags: &mut Lags,
+    work: &mut LineWork,
+) -> SubsetStep {
     let amount = state.lines[l].amount;
     let mut hint: Option<(ExceptionCode, String)> = None;
     for g in [card_or_ach as Group, crypto_only] {
@@ -471,13 +556,15 @@ fn subset_step(state: &mut State<'_>, l: usize, cands: &[usize], lags: &mut Lags
             continue;
         }
         let amounts: Vec<Cents> = set.iter().map(|&m| state.moves[m].expected).collect();
-        match subset::find_unique(
+        let (found, nodes) = subset::find_unique_counted(
             &amounts,
             amount,
             state.tol.batch_abs_cents,
             2,
-            state.tol.subset_sum_budget,
-        ) {
+            work.search_budget(state.tol.subset_sum_budget),
+        );
+        work.spent += nodes;
+        match found {
             Subset::Unique(ix) => {
                 let parts: Vec<(usize, Cents)> = ix
                     .iter()
@@ -491,7 +578,12 @@ fn subset_step(state: &mut State<'_>, l: usize, cands: &[usize], lags: &mut Lags
                 hint = Some((ExceptionCode::AmbiguousMatch, "Batch settlement: several combinations of investments add up to this amount; supply the processor payout report or assign by hand.".into()));
             }
             Subset::GaveUp => {
-                hint = Some((ExceptionCode::UnmatchedCredit, "Batch settlement: the subset search ran out of its work budget without a proven answer; supply the processor payout report.".into()));
+                hint = Some((
+                    ExceptionCode::UnmatchedCredit,
+                    format!(
+                        "Batch settlement: search budget exhausted after {nodes} candidate sets without a proven answer; not matched — supply the processor payout report."
+                    ),
+                ));
             }
             Subset::NotFound => {}
         }
@@ -507,7 +599,7 @@ struct StatedCore {
 }
 
 /// The one (method, day) of receipt-dated charges that is most of a settlement stating
-/// `n_items` (fewer items, less money), agreeing with the lags this file's settlements have
+/// `n_items` (fewer items, less money), agreeing with the lags this statement's settlements have
 /// shown; none when no such day or several fit.
 fn stated_core(
     state: &State<'_>,
@@ -530,8 +622,8 @@ fn stated_core(
             }
         }
     }
-    // Where this file's settlements have shown their lag, the core must agree with it.
-    let file = &state.lines[scope.l].src.file;
+    // Where this statement's settlements have shown their lag, the core must agree with it.
+    let file = scope.file.to_string();
     cores.retain(|(method, day, _, _)| {
         lags.get(&(file.clone(), *method))
             .is_none_or(|d| d.contains(day))
@@ -553,14 +645,18 @@ fn stated_core(
 fn missing_items(
     state: &State<'_>,
     scope: &LineScope<'_>,
-    by_date: &BTreeMap<NaiveDate, Vec<usize>>,
+    by_date: &DateIndex,
     method: Method,
-    k: usize,
-    rest: Cents,
+    (k, rest): (usize, Cents),
+    work: &mut LineWork,
 ) -> Vec<usize> {
-    let pool: Vec<usize> = by_date
-        .range(scope.earliest..=scope.date)
-        .flat_map(|(_, ms)| ms.iter().copied())
+    let window = by_date.range(scope.earliest, scope.date);
+    if !work.afford(window.len() as u64) {
+        return Vec::new();
+    }
+    let pool: Vec<usize> = window
+        .iter()
+        .map(|&(_, m)| m)
         .filter(|&m| {
             let movement = &state.moves[m];
             !state.done[m]
@@ -573,13 +669,15 @@ fn missing_items(
         return Vec::new();
     }
     let amounts: Vec<Cents> = pool.iter().map(|&m| state.moves[m].expected).collect();
-    match subset::find_unique(
+    let (found, nodes) = subset::find_unique_counted(
         &amounts,
         rest,
         state.tol.batch_abs_cents,
         1,
-        state.tol.subset_sum_budget,
-    ) {
+        work.search_budget(state.tol.subset_sum_budget),
+    );
+    work.spent += nodes;
+    match found {
         Subset::Unique(ix) if ix.len() == k => ix.iter().map(|&i| pool[i]).collect(),
         _ => Vec::new(),
     }
@@ -595,8 +693,9 @@ fn stated_count_step(
     state: &mut State<'_>,
     scope: &LineScope<'_>,
     days: &ReceiptDays,
-    by_date: &BTreeMap<NaiveDate, Vec<usize>>,
+    by_date: &DateIndex,
     lags: &mut Lags,
+    work: &mut LineWork,
 ) -> bool {
     let l = scope.l;
     let Some(n_items) = stated_items(&state.lines[l].upper) else {
@@ -607,7 +706,7 @@ fn stated_count_step(
     };
     let k = n_items - core.members.len();
     let rest = scope.amount - core.sum;
-    let extra = missing_items(state, scope, by_date, core.method, k, rest);
+    let extra = missing_items(state, scope, by_date, core.method, (k, rest), work);
     let mut parts: Vec<(usize, Cents)> = core
         .members
         .iter()
@@ -639,19 +738,41 @@ fn stated_count_step(
     true
 }
 
-/// One positive settlement line of pass 4; returns whether it was explained (wholly or, for a
-/// stated item count, in part). The steps, in order: day totals (A), payout days net of the
-/// day's refunds (A2) — accepted when exactly one set fits —, the subset search (B), the
+/// The steps one line has taken against its share of the budget.
+pub(crate) struct LineWork {
+    pub(crate) share: u64,
+    pub(crate) spent: u64,
+}
+
+impl LineWork {
+    /// The nodes a subset search may visit: the tolerances' limit, within what is left of the
+    /// share.
+    pub(crate) fn search_budget(&self, limit: u64) -> u64 {
+        limit.min(self.share.saturating_sub(self.spent))
+    }
+
+    /// Counts `steps` when the share still covers them.
+    pub(crate) fn afford(&mut self, steps: u64) -> bool {
+        let ok = self.spent + steps <= self.share;
+        if ok {
+            self.spent += steps;
+        }
+        ok
+    }
+}
+
+/// One positive settlement line of pass 4. The steps, in order: day totals (A), payout days net
+/// of the day's refunds (A2) — accepted when exactly one set fits —, the subset search (B), the
 /// stated item count (C); a line none of them explains keeps the hint of B for
-/// classification.
+/// classification. A line whose window holds more open charges than its share of the budget is
+/// not searched: its hint says so.
 pub(crate) fn batch_line(
     state: &mut State<'_>,
     l: usize,
-    by_date: &BTreeMap<NaiveDate, Vec<usize>>,
-    refunds: &BTreeMap<NaiveDate, Vec<usize>>,
-    offering_files: &HashMap<i64, BTreeSet<&str>>,
+    sources: &Sources<'_>,
     lags: &mut Lags,
-) -> Result<bool, ReconError> {
+    budget: &mut Budget,
+) -> Result<LineResult, ReconError> {
     let max_lag = [&state.tol.card, &state.tol.ach, &state.tol.crypto]
         .iter()
         .map(|t| t.window_max_days)
@@ -663,18 +784,55 @@ pub(crate) fn batch_line(
         date: state.lines[l].date,
         amount: state.lines[l].amount,
         earliest: state.lines[l].date - Duration::days(max_lag * 2 + 4),
-        file: src.file.as_str(),
-        offering_files,
+        file: statement_of(src),
+        offering_files: sources.offering_files,
     };
-    let cands = window_candidates(state, &scope, by_date);
+    let mut work = LineWork {
+        share: budget.share(),
+        spent: 0,
+    };
+    let window = sources.by_date.range(scope.earliest, scope.date).len() as u64;
+    if !work.afford(window) {
+        budget.refuse(work.spent);
+        refuse(state, l, "Batch settlement", window, work.share);
+        return Ok(LineResult::Refused);
+    }
+    let result = batch_line_steps(state, &scope, sources, lags, &mut work);
+    budget.spend(work.spent);
+    result
+}
+
+/// The line's hint when its search was refused for want of budget.
+pub(crate) fn refuse(state: &mut State<'_>, l: usize, what: &str, needed: u64, share: u64) {
+    if !state.used[l] {
+        let code = if state.lines[l].amount < 0 {
+            ExceptionCode::UnmatchedDebit
+        } else {
+            ExceptionCode::UnmatchedCredit
+        };
+        state.batch_hint[l] = Some((code, exhausted_detail(what, needed, share)));
+    }
+}
+
+/// The steps of [`batch_line`] once the line's window is paid for.
+fn batch_line_steps(
+    state: &mut State<'_>,
+    scope: &LineScope<'_>,
+    sources: &Sources<'_>,
+    lags: &mut Lags,
+    work: &mut LineWork,
+) -> Result<LineResult, ReconError> {
+    let l = scope.l;
+    let cands = window_candidates(state, scope, sources.by_date);
     if cands.is_empty() {
-        return Ok(false);
+        return Ok(LineResult::Open);
     }
     let days = ReceiptDays::of(state, scope.date, &cands)?;
     let mut hits = Hits::default();
     day_total_hits(state, scope.amount, &days, &mut hits);
-    let refund_parts = same_day_refunds(state, &scope, refunds);
-    payout_day_hits(state, scope.amount, &days, &refund_parts, &mut hits);
+    let refund_parts = same_day_refunds(state, scope, sources.refunds);
+    work.spent += refund_parts.len() as u64;
+    work.spent += payout_day_hits(state, scope.amount, &days, &refund_parts, &mut hits);
     tracing::debug!(
         line = %state.lines[l].label(),
         amount = scope.amount,
@@ -689,102 +847,19 @@ pub(crate) fn batch_line(
         let set = hits.0.remove(0);
         learn_lags(state, l, &set, lags);
         accept_parts(state, l, &set, "batch_day_total", 0.95, true);
-        return Ok(true);
+        return Ok(LineResult::Explained);
     }
-    let hint = match subset_step(state, l, &cands, lags) {
-        SubsetStep::Accepted => return Ok(true),
+    let hint = match subset_step(state, l, &cands, lags, work) {
+        SubsetStep::Accepted => return Ok(LineResult::Explained),
         SubsetStep::Open(hint) => hint,
     };
-    if stated_count_step(state, &scope, &days, by_date, lags) {
-        return Ok(true);
+    if stated_count_step(state, scope, &days, sources.by_date, lags, work) {
+        return Ok(LineResult::Explained);
     }
     if !state.used[l] {
         state.batch_hint[l] = hint;
     }
-    Ok(false)
-}
-
-/// A processor settlement line with a negative amount: the day's charges (net of processing
-/// fees, positive) and refunds (the gross returned to the card or bank account, negative) whose
-/// sum is the line. Accepted only when a bounded signed subset-sum proves exactly one
-/// combination; several combinations leave an AMBIGUOUS hint, an exhausted budget an
-/// unmatched-debit hint.
-pub(crate) fn batch_negative(state: &mut State<'_>, l: usize) {
-    let ld = state.lines[l].date;
-    let amount = state.lines[l].amount;
-    let mut set: Vec<(usize, Cents)> = Vec::new();
-    for (m, movement) in state.moves.iter().enumerate() {
-        if state.done[m]
-            || movement.is_shadow()
-            || !matches!(movement.method, Method::Card | Method::Ach)
-        {
-            continue;
-        }
-        match movement.kind {
-            MoveKind::Credit if movement.expected > 0 && state.window_ok(m, ld).is_some() => {
-                set.push((m, movement.expected));
-            }
-            MoveKind::Refund => {
-                // Stripe returns the gross and keeps its fee: `alt` is the gross for card/ACH.
-                let gross = movement.alt.unwrap_or(movement.expected);
-                let max = if movement.method == Method::Card {
-                    state.tol.card.window_max_days
-                } else {
-                    state.tol.ach.window_max_days
-                };
-                if gross < 0
-                    && state.window_ok(m, ld).is_some()
-                    && weekdays_between(movement.date, ld) <= max
-                {
-                    set.push((m, gross));
-                }
-            }
-            _ => {}
-        }
-    }
-    if set.len() < 2 || !set.iter().any(|(_, a)| *a < 0) {
-        return;
-    }
-    if set.len() > state.tol.subset_sum_max_candidates {
-        state.batch_hint[l] = Some((
-            ExceptionCode::UnmatchedDebit,
-            format!(
-                "Looks like a negative batch settlement but {} candidate charges and refunds are in its window (limit {}); supply the processor payout report.",
-                set.len(),
-                state.tol.subset_sum_max_candidates
-            ),
-        ));
-        return;
-    }
-    let amounts: Vec<Cents> = set.iter().map(|(_, a)| *a).collect();
-    match subset::find_unique_signed(
-        &amounts,
-        amount,
-        state.tol.batch_abs_cents,
-        2,
-        state.tol.subset_sum_budget,
-    ) {
-        Subset::Unique(ix) => {
-            let mut attributed = 0;
-            for (k, &i) in ix.iter().enumerate() {
-                let (m, e) = set[i];
-                let bank = if k + 1 == ix.len() {
-                    amount - attributed
-                } else {
-                    e
-                };
-                attributed += bank;
-                state.accept(m, l, "batch_subset_sum", 0.8, e, bank);
-            }
-        }
-        Subset::Multiple => {
-            state.batch_hint[l] = Some((ExceptionCode::AmbiguousMatch, "Negative batch settlement: several combinations of charges and refunds add up to this amount; supply the processor payout report or assign by hand.".into()));
-        }
-        Subset::GaveUp => {
-            state.batch_hint[l] = Some((ExceptionCode::UnmatchedDebit, "Negative batch settlement: the subset search ran out of its work budget without a proven answer; supply the processor payout report.".into()));
-        }
-        Subset::NotFound => {}
-    }
+    Ok(LineResult::Open)
 }
 
 #[cfg(test)]

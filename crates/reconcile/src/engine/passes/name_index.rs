@@ -156,14 +156,27 @@ pub(crate) fn movement_key_ranges(movement: &Movement, pfx: &[u16]) -> Vec<(u64,
     keys
 }
 
-/// Candidate lines of one movement with their scores and identity scores (name + amount, no
-/// date), read-only; runs in parallel.
+/// One movement's candidate lines with their scores and identity scores (name + amount, no
+/// date), and the index entries visited to find them.
+pub(crate) struct Candidates {
+    /// (score, identity, tie-breaker, line, weak), best first.
+    pub(crate) lines: Vec<(f64, f64, f64, usize, bool)>,
+    /// Index entries visited (or, when refused, the entries the search would have visited).
+    pub(crate) steps: u64,
+    /// The search needed more than `share` steps and was not run.
+    pub(crate) refused: bool,
+}
+
+/// Candidate lines of one movement, read-only; runs in parallel. A movement whose blocks hold
+/// more lines in its amount ranges than `share` is not searched (see
+/// [`crate::engine::passes::budget`]).
 pub(crate) fn candidates(
     state: &State<'_>,
     idx: &[(u64, Cents, NaiveDate, usize)],
     dir: &HashMap<u64, (usize, usize)>,
     m: usize,
-) -> Vec<(f64, f64, f64, usize, bool)> {
+    share: u64,
+) -> Candidates {
     let movement = &state.moves[m];
     let t = movement.tolerance(state.tol);
     // n business days span at most n + 2·⌈n/5⌉ + 2 calendar days; `window_ok` filters exactly.
@@ -194,6 +207,27 @@ pub(crate) fn candidates(
             blocks.push(&idx[p..end]);
             p = end;
         }
+    }
+    // What the search will visit: the lines of each block in each amount range.
+    let ranges = |e: Cents| {
+        let tolerance_cents = t.tolerance_cents(e);
+        (e - tolerance_cents, e + tolerance_cents)
+    };
+    let mut needed = 0u64;
+    for e in std::iter::once(movement.expected).chain(movement.alt) {
+        let (lo_a, hi_a) = ranges(e);
+        for block in &blocks {
+            let a = block.partition_point(|x| x.1 < lo_a);
+            let b = block.partition_point(|x| x.1 <= hi_a);
+            needed += b.saturating_sub(a) as u64;
+        }
+    }
+    if needed > share {
+        return Candidates {
+            lines: Vec::new(),
+            steps: needed,
+            refused: true,
+        };
     }
     let mut visit: Vec<(usize, Cents, NaiveDate)> = Vec::new();
     for e in std::iter::once(movement.expected).chain(movement.alt) {
@@ -283,5 +317,9 @@ pub(crate) fn candidates(
     out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.3.cmp(&b.3)));
     let mut seen = HashSet::default();
     out.retain(|x| seen.insert(x.3));
-    out
+    Candidates {
+        lines: out,
+        steps: needed,
+        refused: false,
+    }
 }

@@ -25,6 +25,7 @@ use tieout_domain::Cents;
 
 use crate::engine::expected::{Method, MoveKind, Movement};
 use crate::engine::line::*;
+use crate::engine::passes::budget::Budget;
 use crate::engine::passes::name_index::*;
 use crate::engine::state::*;
 use crate::engine::text::{COVERAGE_TOKEN_MIN, Rail, family_tokens, token_best};
@@ -76,22 +77,41 @@ pub(crate) fn pass_fuzzy(state: &mut State<'_>, credits: bool) {
                 }
         })
         .collect();
+    // Each movement gets an equal share of the pass's budget.
+    let pass = if credits {
+        "amount_date_name"
+    } else {
+        "refund_pair"
+    };
+    let mut budget = Budget::new(pass, state.lines.len() + state.moves.len(), movs.len(), 1);
+    let share = budget.share();
     let stref: &State<'_> = state;
-    let mut cands: Vec<Cand> = movs
+    let found: Vec<(usize, Candidates)> = movs
         .par_iter()
-        .flat_map_iter(|&m| {
-            candidates(stref, &idx, &dir, m)
+        .map(|&m| (m, candidates(stref, &idx, &dir, m, share)))
+        .collect();
+    let mut cands: Vec<Cand> = Vec::new();
+    for (m, c) in found {
+        if c.refused {
+            budget.refuse(c.steps);
+            state.name_budget[m] = Some((c.steps, share));
+            continue;
+        }
+        budget.spend(c.steps);
+        cands.extend(
+            c.lines
                 .into_iter()
-                .map(move |(score, ident, tie, l, weak)| Cand {
+                .map(|(score, ident, tie, l, weak)| Cand {
                     score,
                     ident,
                     tie,
                     m,
                     l,
                     weak,
-                })
-        })
-        .collect();
+                }),
+        );
+    }
+    state.work.push(budget.report());
     cands.par_sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)

@@ -1,4 +1,11 @@
 //! Pass 6, `split_payment`: one investment paid by two or three lines of the same payer.
+//!
+//! An open wire, IRA or unknown-method credit looks up the open credits under its name tokens
+//! (a token shared by more than 200 lines says nothing and is skipped), keeps those of a close
+//! enough name inside its date window and below its amount, the first 20 by date, and accepts
+//! the two or three whose sum is its amount when a bounded subset-sum proves that combination
+//! unique. Each movement's lookups and search nodes count against its share of the pass's
+//! budget ([`super::budget`]).
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -6,6 +13,7 @@ use rayon::prelude::*;
 use tieout_domain::Cents;
 
 use crate::engine::expected::{Method, MoveKind};
+use crate::engine::passes::budget::Budget;
 use crate::engine::state::*;
 use crate::engine::subset::{self, Subset};
 use crate::engine::text::name_similarity;
@@ -21,12 +29,35 @@ pub(crate) fn pass_split(state: &mut State<'_>) {
             }
         }
     }
-    // Plans in parallel (read-only), accepted in movement order.
+    // Plans in parallel (read-only), accepted in movement order; each eligible movement gets an
+    // equal share of the budget.
+    let n_eligible = (0..state.moves.len())
+        .filter(|&m| eligible(state, m))
+        .count();
+    let mut budget = Budget::new(
+        "split_payment",
+        state.lines.len() + state.moves.len(),
+        n_eligible,
+        1,
+    );
+    let share = budget.share();
     let stref: &State<'_> = state;
-    let plans: Vec<(usize, Vec<usize>)> = (0..state.moves.len())
+    let searched: Vec<(usize, Option<Vec<usize>>, u64)> = (0..state.moves.len())
         .into_par_iter()
-        .filter_map(|m| split_plan(stref, &name_index, m))
+        .filter(|&m| eligible(stref, m))
+        .map(|m| {
+            let (plan, steps) = split_plan(stref, &name_index, m, share);
+            (m, plan, steps)
+        })
         .collect();
+    let mut plans: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (m, plan, steps) in searched {
+        budget.spend(steps);
+        if let Some(ls) = plan {
+            plans.push((m, ls));
+        }
+    }
+    state.work.push(budget.report());
     for (m, ls) in plans {
         if state.done[m] || ls.iter().any(|&l| state.used[l]) {
             continue;
@@ -41,23 +72,27 @@ pub(crate) fn pass_split(state: &mut State<'_>) {
     }
 }
 
-/// The lines (two or three, by a unique subset-sum) that together pay movement `m`, if any.
+/// Whether movement `m` may be paid in parts: an open credit by wire, IRA or unknown method.
+fn eligible(state: &State<'_>, m: usize) -> bool {
+    let movement = &state.moves[m];
+    !state.done[m]
+        && movement.kind == MoveKind::Credit
+        && !movement.is_shadow()
+        && matches!(
+            movement.method,
+            Method::Wire | Method::Ira | Method::Unknown
+        )
+}
+
+/// The lines (two or three, by a unique subset-sum) that together pay movement `m`, if any, and
+/// the steps taken (lines looked up, search nodes), at most `share`.
 pub(crate) fn split_plan(
     state: &State<'_>,
     name_index: &HashMap<&str, Vec<usize>>,
     m: usize,
-) -> Option<(usize, Vec<usize>)> {
+    share: u64,
+) -> (Option<Vec<usize>>, u64) {
     let movement = &state.moves[m];
-    if state.done[m]
-        || movement.kind != MoveKind::Credit
-        || movement.is_shadow()
-        || !matches!(
-            movement.method,
-            Method::Wire | Method::Ira | Method::Unknown
-        )
-    {
-        return None;
-    }
     let mut ls: Vec<usize> = movement
         .names
         .iter()
@@ -67,6 +102,7 @@ pub(crate) fn split_plan(
         .flatten()
         .copied()
         .collect();
+    let looked_up = ls.len() as u64;
     ls.sort_unstable();
     ls.dedup();
     let mut ls: Vec<usize> = ls
@@ -86,14 +122,25 @@ pub(crate) fn split_plan(
     ls.sort_by_key(|&l| (state.lines[l].date, l));
     ls.truncate(20);
     if ls.len() < 2 {
-        return None;
+        return (None, looked_up);
     }
     let amounts: Vec<Cents> = ls.iter().map(|&l| state.lines[l].amount).collect();
     let tolc = movement
         .tolerance(state.tol)
         .tolerance_cents(movement.expected);
-    match subset::find_unique(&amounts, movement.expected, tolc, 2, 10_000) {
-        Subset::Unique(ix) if ix.len() <= 3 => Some((m, ix.iter().map(|&i| ls[i]).collect())),
+    let (found, nodes) = subset::find_unique_counted(
+        &amounts,
+        movement.expected,
+        tolc,
+        2,
+        SPLIT_SEARCH_NODES.min(share.saturating_sub(looked_up)),
+    );
+    let plan = match found {
+        Subset::Unique(ix) if ix.len() <= 3 => Some(ix.iter().map(|&i| ls[i]).collect()),
         _ => None,
-    }
+    };
+    (plan, looked_up + nodes)
 }
+
+/// Search nodes one split payment's subset-sum may visit.
+pub(crate) const SPLIT_SEARCH_NODES: u64 = 10_000;

@@ -1,0 +1,658 @@
+//! Pass 7, `escrow_release`: one debit on the escrow account that pays out many closed
+//! investments of one offering to the issuer.
+//!
+//! The released investments are those of one offering whose status is
+//! `accepted_escrow_closed` and whose closing (`updated_at`, else `invested_at`: the status
+//! change) falls in the [`RELEASE_WINDOW_DAYS`] business days up to the debit — the escrow agent
+//! pays shortly after a closing; money closed months earlier has left escrow already (the
+//! history money of a one-off escrow transfer stays a transfer).
+//!
+//! What a release pays is itself a reading to fit ([`ReleaseReading`]): per investment, the
+//! securities value (`quantity × unit_price`, else the smaller of `price` and `amount`) or what
+//! the investor paid (the larger of `price` and `amount`, else `amount + price_fees`), less a
+//! platform fee of whole basis points on the release total (rounded half up), found from the
+//! data, not assumed. In order:
+//! 1. every debit is tried against each offering's closed investments in its window — all of
+//!    them, or those closed up to a date (a closing's first part) — under both readings, any
+//!    fee from 0 to [`MAX_FEE_BP`];
+//! 2. the reading and fee that explain the most debits are the release model
+//!    ([`ReleaseModel`]); a debit is matched when that model's fits of it name one set of
+//!    investments (two models may tie: the investments are then the same, only the reading is
+//!    open, and the model says so);
+//! 3. a debit whose text says it is a release (escrow, closing, disbursement) and that no
+//!    closing explains in full is searched by a bounded subset-sum under the model (fee 0 and
+//!    the offering's Reg CF fee when no release fitted): exactly one combination is matched;
+//!    several leave AMBIGUOUS_MATCH, an exhausted budget an exception that says so.
+//!
+//! Each released investment gets a match row (`escrow_release`) with its reading as the
+//! expected cents and its share of the debit (the fee allocated by largest remainder) as the
+//! bank cents. The debit's credit leg in the issuer's own account (same cents, another account,
+//! within the transfer window) is set aside as the other side of the transfer.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use tieout_domain::calendar::weekdays_between;
+use tieout_domain::{Book, Cents, InvestmentStatus, decimal_to_cents};
+
+use crate::engine::passes::budget::{Budget, PassWork, exhausted_detail};
+use crate::engine::state::*;
+use crate::engine::subset::{self, Subset};
+use crate::model::{ExceptionCode, MatchRow};
+
+/// Business days from a closing to its release, at most.
+pub(crate) const RELEASE_WINDOW_DAYS: i64 = 10;
+
+/// The largest platform fee a release may withhold, in basis points (20 %).
+pub(crate) const MAX_FEE_BP: u32 = 2_000;
+
+/// Words that mark a debit as an escrow release (the subset search runs only for those).
+pub(crate) const RELEASE_WORDS: &[&str] = &["ESCROW", "RELEASE", "CLOSING", "DISBURS"];
+
+/// What a release pays per investment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseReading {
+    /// The securities value: `quantity × offering.unit_price` (else the smaller of `price` and
+    /// `amount`).
+    Securities,
+    /// What the investor paid: the securities value plus the investor's fees (the larger of
+    /// `price` and `amount`, else `amount + price_fees`).
+    Paid,
+}
+
+impl ReleaseReading {
+    /// The reading's name in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Securities => "securities value",
+            Self::Paid => "what the investors paid",
+        }
+    }
+}
+
+/// One reading of what a release pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ReleaseFit {
+    /// Per-investment figure summed.
+    pub reading: ReleaseReading,
+    /// Platform fee withheld from the total, in basis points (0: none).
+    pub fee_bps: u32,
+}
+
+/// The fitted release model of a run: plain data for the summary and the manifest
+/// (`money_model`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseModel {
+    /// Per-investment figure a release pays.
+    pub reading: ReleaseReading,
+    /// Platform fee withheld from each release, in basis points of its total.
+    pub fee_bps: u32,
+    /// Release debits this reading explains.
+    pub explained: usize,
+    /// Release debits matched in all.
+    pub of: usize,
+    /// Other readings that explain as many debits: the data cannot tell them apart (the
+    /// investments released are the same; only the figure read differs).
+    pub tied_with: Vec<ReleaseFit>,
+}
+
+/// A closed investment as a release sees it.
+#[derive(Debug, Clone)]
+struct Closed {
+    investment_id: i64,
+    offering_id: i64,
+    /// The closing day.
+    date: NaiveDate,
+    /// The closing instant (orders a closing's investments).
+    at: chrono::DateTime<chrono::Utc>,
+    securities: Cents,
+    paid: Cents,
+}
+
+impl Closed {
+    fn value(&self, r: ReleaseReading) -> Cents {
+        match r {
+            ReleaseReading::Securities => self.securities,
+            ReleaseReading::Paid => self.paid,
+        }
+    }
+}
+
+/// The closed investments of the book, by closing (day, instant, id).
+fn closed_investments(book: &Book) -> Vec<Closed> {
+    let unit: BTreeMap<i64, rust_decimal::Decimal> = book
+        .offerings
+        .iter()
+        .filter_map(|o| Some((o.id, o.unit_price?)))
+        .collect();
+    let mut out: Vec<Closed> = book
+        .investments
+        .iter()
+        .filter(|i| i.status == InvestmentStatus::AcceptedEscrowClosed)
+        .filter_map(|i| {
+            let at = i.updated_at.or(i.invested_at)?;
+            let amount = decimal_to_cents(i.amount)?;
+            let price = i.price.and_then(decimal_to_cents);
+            let fees = i.price_fees.and_then(decimal_to_cents).unwrap_or(0);
+            let units = i
+                .quantity
+                .zip(unit.get(&i.offering_id))
+                .and_then(|(q, u)| u.checked_mul(rust_decimal::Decimal::from(q)))
+                .and_then(decimal_to_cents);
+            let (lo, hi) = match price {
+                Some(p) => (p.min(amount), p.max(amount)),
+                None => (amount, amount + fees),
+            };
+            let securities = units.unwrap_or(lo);
+            (securities > 0 && hi > 0).then_some(Closed {
+                investment_id: i.id,
+                offering_id: i.offering_id,
+                date: at.date_naive(),
+                at,
+                securities,
+                paid: hi.max(securities),
+            })
+        })
+        .collect();
+    out.sort_by_key(|c| (c.date, c.at, c.investment_id));
+    out
+}
+
+/// The fee on a release total of `total` cents at `bp` basis points (half up).
+fn fee(total: Cents, bp: u32) -> Cents {
+    (total * Cents::from(bp) + 5_000) / 10_000
+}
+
+/// The fees (whole basis points up to [`MAX_FEE_BP`]) under which `total` pays out `paid`.
+fn fees_fitting(total: Cents, paid: Cents) -> Vec<u32> {
+    if total <= 0 || paid <= 0 || paid > total {
+        return Vec::new();
+    }
+    if paid == total {
+        return vec![0];
+    }
+    let est = ((total - paid) * 10_000 + total / 2) / total;
+    (est.saturating_sub(1)..=est + 1)
+        .filter(|&bp| bp >= 1 && bp <= Cents::from(MAX_FEE_BP))
+        .map(|bp| bp as u32)
+        .filter(|&bp| total - fee(total, bp) == paid)
+        .collect()
+}
+
+/// The release totals that pay out `paid` at `bp` basis points.
+fn totals_paying(paid: Cents, bp: u32) -> Vec<Cents> {
+    if bp == 0 {
+        return vec![paid];
+    }
+    let est = paid * 10_000 / (10_000 - Cents::from(bp));
+    (est - 2..=est + 2)
+        .filter(|&t| t - fee(t, bp) == paid)
+        .collect()
+}
+
+/// A set of closed investments (indices into the closed list) that one reading says a debit
+/// pays.
+#[derive(Debug, Clone)]
+struct Candidate {
+    fit: ReleaseFit,
+    members: Vec<usize>,
+    /// All of the offering's closed investments in the window (else a first part, or a subset).
+    whole: bool,
+}
+
+/// What the pass found for one debit.
+struct Found {
+    l: usize,
+    candidates: Vec<Candidate>,
+}
+
+/// Rounds of step 1 (a release matched frees the rest of its closing for the next release).
+const FIT_ROUNDS: u64 = 3;
+
+/// Step 1 for one debit: the whole closings and first parts of closings it fits, under every
+/// reading. A debit whose text does not say it is a release fits only whole closings of two
+/// investments or more with no fee (an exact sum of many figures: no coincidence); a fee or a
+/// first part needs the release words.
+fn fits_of(state: &State<'_>, closed: &[Closed], released: &[bool], l: usize) -> Vec<Candidate> {
+    let paid = -state.lines[l].amount;
+    let worded = state.lines[l].has_word(RELEASE_WORDS);
+    let min_size = if worded { 1 } else { 2 };
+    let mut candidates = Vec::new();
+    for members in window_groups(state, closed, l).into_values() {
+        let members: Vec<usize> = members.into_iter().filter(|&c| !released[c]).collect();
+        for reading in [ReleaseReading::Securities, ReleaseReading::Paid] {
+            let mut total = 0;
+            for (k, &c) in members.iter().enumerate() {
+                total += closed[c].value(reading);
+                let whole = k + 1 == members.len();
+                // A first part ends where a closing instant ends.
+                let cut = whole || closed[members[k + 1]].at != closed[c].at;
+                if k + 1 < min_size || !cut || (!whole && !worded) {
+                    continue;
+                }
+                for fee_bps in fees_fitting(total, paid) {
+                    if fee_bps != 0 && !worded {
+                        continue;
+                    }
+                    candidates.push(Candidate {
+                        fit: ReleaseFit { reading, fee_bps },
+                        members: members[..=k].to_vec(),
+                        whole,
+                    });
+                }
+            }
+        }
+    }
+    candidates
+}
+
+/// The readings that explain the most debits: counted on whole closings (the robust
+/// evidence), else on first parts with no fee.
+fn best_fits(found: &[Found], support: &BTreeMap<ReleaseFit, usize>) -> Vec<ReleaseFit> {
+    let mut counts: BTreeMap<ReleaseFit, usize> = support.clone();
+    for f in found {
+        let fits: BTreeSet<ReleaseFit> = f
+            .candidates
+            .iter()
+            .filter(|c| c.whole)
+            .map(|c| c.fit)
+            .collect();
+        for fit in fits {
+            *counts.entry(fit).or_default() += 1;
+        }
+    }
+    if counts.is_empty() {
+        for f in found {
+            let fits: BTreeSet<ReleaseFit> = f
+                .candidates
+                .iter()
+                .filter(|c| c.fit.fee_bps == 0)
+                .map(|c| c.fit)
+                .collect();
+            for fit in fits {
+                *counts.entry(fit).or_default() += 1;
+            }
+        }
+    }
+    let best_n = counts.values().copied().max().unwrap_or(0);
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n == best_n && best_n > 0)
+        .map(|(f, _)| f)
+        .collect()
+}
+
+/// Pass 7 (see the module documentation). Returns the fitted model and the work done.
+pub(crate) fn pass_releases(
+    state: &mut State<'_>,
+    book: &Book,
+) -> (Option<ReleaseModel>, PassWork) {
+    let closed = closed_investments(book);
+    let mut order: Vec<usize> = (0..state.lines.len())
+        .filter(|&l| !state.used[l] && state.lines[l].amount < 0 && state.book_hit[l].is_none())
+        .collect();
+    sort_canonical(state, &mut order);
+    let input = state.lines.len() + state.moves.len();
+    let mut budget = Budget::new("escrow_release", input, order.len(), FIT_ROUNDS + 1);
+    if closed.is_empty() || order.is_empty() {
+        return (None, budget.report());
+    }
+    let reg_cf_fees: BTreeMap<i64, u32> = book
+        .offerings
+        .iter()
+        .filter_map(|o| {
+            let bp = (o.reg_cf_fee_percentage? * rust_decimal::Decimal::ONE_HUNDRED).normalize();
+            let bp: u32 = bp.to_string().parse().ok()?;
+            (bp <= MAX_FEE_BP).then_some((o.id, bp))
+        })
+        .collect();
+    let mut released: Vec<bool> = vec![false; closed.len()];
+    let mut refused: BTreeSet<usize> = BTreeSet::new();
+    let mut matched_lines = 0usize;
+    // Debits explained per reading (the support of the model, across rounds).
+    let mut explained_by: BTreeMap<ReleaseFit, usize> = BTreeMap::new();
+    let mut best: Vec<ReleaseFit> = Vec::new();
+    for _round in 0..FIT_ROUNDS {
+        // 1. Whole closings and first parts, every reading.
+        let mut found: Vec<Found> = Vec::new();
+        for &l in &order {
+            if state.used[l] || refused.contains(&l) {
+                continue;
+            }
+            let steps: u64 = window_groups(state, &closed, l)
+                .values()
+                .map(|g| g.len() as u64 * 2)
+                .sum();
+            if steps > budget.share() {
+                budget.refuse(steps);
+                refused.insert(l);
+                if state.lines[l].has_word(RELEASE_WORDS) {
+                    set_hint(
+                        state,
+                        l,
+                        ExceptionCode::UnmatchedDebit,
+                        exhausted_detail("Escrow release", steps, budget.share()),
+                    );
+                }
+                continue;
+            }
+            budget.spend(steps);
+            let candidates = fits_of(state, &closed, &released, l);
+            if !candidates.is_empty() {
+                found.push(Found { l, candidates });
+            }
+        }
+        // 2. The model: the readings that explain the most debits.
+        best = best_fits(&found, &explained_by);
+        let mut progress = false;
+        for f in &found {
+            let under: Vec<&Candidate> = f
+                .candidates
+                .iter()
+                .filter(|c| best.contains(&c.fit))
+                .collect();
+            // Prefer a whole closing to a first part of it.
+            let whole: Vec<&Candidate> = under.iter().copied().filter(|c| c.whole).collect();
+            let pick = if whole.is_empty() { under } else { whole };
+            let Some(first) = pick.first() else {
+                continue;
+            };
+            if pick.iter().any(|c| c.members != first.members) {
+                set_hint(
+                    state,
+                    f.l,
+                    ExceptionCode::AmbiguousMatch,
+                    format!(
+                        "Escrow release: {} sets of closed investments fit this debit; assign it by hand.",
+                        pick.len()
+                    ),
+                );
+                continue;
+            }
+            if first.members.iter().any(|&c| released[c]) {
+                continue;
+            }
+            let fits: BTreeSet<ReleaseFit> = pick.iter().map(|c| c.fit).collect();
+            for fit in fits {
+                *explained_by.entry(fit).or_default() += 1;
+            }
+            let (fit, members) = (first.fit, first.members.clone());
+            let score = if first.whole { 0.9 } else { 0.8 };
+            accept_release(state, &closed, &mut released, f.l, &members, fit, score);
+            matched_lines += 1;
+            progress = true;
+        }
+        if !progress {
+            break;
+        }
+    }
+    // 3. Releases of some of a closing's investments: a bounded subset-sum under the model.
+    let fits: Vec<ReleaseFit> = if best.is_empty() {
+        let mut v: BTreeSet<ReleaseFit> = BTreeSet::new();
+        for reading in [ReleaseReading::Securities, ReleaseReading::Paid] {
+            v.insert(ReleaseFit {
+                reading,
+                fee_bps: 0,
+            });
+            for &fee_bps in reg_cf_fees.values() {
+                v.insert(ReleaseFit { reading, fee_bps });
+            }
+        }
+        v.into_iter().collect()
+    } else {
+        best.clone()
+    };
+    for &l in &order {
+        if state.used[l] || refused.contains(&l) || !state.lines[l].has_word(RELEASE_WORDS) {
+            continue;
+        }
+        let groups = window_groups(state, &closed, l);
+        let paid = -state.lines[l].amount;
+        let mut share = budget.share();
+        let mut unique: Vec<(ReleaseFit, Vec<usize>)> = Vec::new();
+        let mut several = false;
+        let mut gave_up = false;
+        let mut steps = 0u64;
+        'search: for members in groups.values() {
+            let open: Vec<usize> = members.iter().copied().filter(|&c| !released[c]).collect();
+            if open.is_empty() {
+                continue;
+            }
+            for fit in &fits {
+                for target in totals_paying(paid, fit.fee_bps) {
+                    let amounts: Vec<Cents> =
+                        open.iter().map(|&c| closed[c].value(fit.reading)).collect();
+                    let all: Cents = amounts.iter().sum();
+                    if target > all {
+                        continue;
+                    }
+                    // Search the smaller side: what is paid, or what is held back.
+                    let (goal, complement) = if all - target < target {
+                        (all - target, true)
+                    } else {
+                        (target, false)
+                    };
+                    let found = if goal == 0 {
+                        (Subset::Unique(Vec::new()), 1)
+                    } else {
+                        subset::find_unique_counted(
+                            &amounts,
+                            goal,
+                            0,
+                            1,
+                            share.min(state.tol.subset_sum_budget),
+                        )
+                    };
+                    steps += found.1;
+                    share = share.saturating_sub(found.1);
+                    match found.0 {
+                        Subset::Unique(ix) => {
+                            let set: Vec<usize> = if complement {
+                                let held: BTreeSet<usize> = ix.into_iter().collect();
+                                (0..open.len())
+                                    .filter(|i| !held.contains(i))
+                                    .map(|i| open[i])
+                                    .collect()
+                            } else {
+                                ix.into_iter().map(|i| open[i]).collect()
+                            };
+                            if !set.is_empty() && !unique.iter().any(|(_, s)| *s == set) {
+                                unique.push((*fit, set));
+                            }
+                        }
+                        Subset::Multiple => several = true,
+                        Subset::GaveUp => gave_up = true,
+                        Subset::NotFound => {}
+                    }
+                    if share == 0 {
+                        gave_up = true;
+                        break 'search;
+                    }
+                }
+            }
+        }
+        budget.spend(steps);
+        if unique.len() == 1 && !several && !gave_up {
+            let (fit, members) = unique.remove(0);
+            *explained_by.entry(fit).or_default() += 1;
+            accept_release(state, &closed, &mut released, l, &members, fit, 0.8);
+            matched_lines += 1;
+        } else if unique.len() > 1 || several {
+            set_hint(
+                state,
+                l,
+                ExceptionCode::AmbiguousMatch,
+                "Escrow release: several combinations of closed investments add up to this debit; assign it by hand.".into(),
+            );
+        } else if gave_up {
+            budget.refuse(0);
+            set_hint(
+                state,
+                l,
+                ExceptionCode::UnmatchedDebit,
+                format!(
+                    "Escrow release: search budget exhausted after {steps} candidate sets; not matched — get the release detail from the escrow agent."
+                ),
+            );
+        }
+    }
+    let model = explained_by
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(fit, &explained)| ReleaseModel {
+            reading: fit.reading,
+            fee_bps: fit.fee_bps,
+            explained,
+            of: matched_lines,
+            tied_with: explained_by
+                .iter()
+                .filter(|(f, n)| *f != fit && **n == explained)
+                .map(|(f, _)| *f)
+                .collect(),
+        });
+    (model, budget.report())
+}
+
+/// Sorts line indices by content (date, cents, text, file, row): the order the input came in
+/// never matters.
+pub(crate) fn sort_canonical(state: &State<'_>, ls: &mut [usize]) {
+    ls.sort_by(|&a, &b| {
+        let (x, y) = (&state.lines[a], &state.lines[b]);
+        (x.date, x.amount, &x.upper, &x.src.file, x.src.statement_row).cmp(&(
+            y.date,
+            y.amount,
+            &y.upper,
+            &y.src.file,
+            y.src.statement_row,
+        ))
+    });
+}
+
+/// The closed investments (indices) in line `l`'s release window, per offering, in closing
+/// order.
+fn window_groups(state: &State<'_>, closed: &[Closed], l: usize) -> BTreeMap<i64, Vec<usize>> {
+    let ld = state.lines[l].date;
+    // n business days span at most n + 2·⌈n/5⌉ + 2 calendar days.
+    let lo = ld - Duration::days(RELEASE_WINDOW_DAYS + 2 * ((RELEASE_WINDOW_DAYS + 4) / 5) + 2);
+    let a = closed.partition_point(|c| c.date < lo);
+    let b = closed.partition_point(|c| c.date <= ld);
+    let mut groups: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (c, x) in closed.iter().enumerate().take(b).skip(a) {
+        if weekdays_between(x.date, ld) <= RELEASE_WINDOW_DAYS {
+            groups.entry(x.offering_id).or_default().push(c);
+        }
+    }
+    groups
+}
+
+fn set_hint(state: &mut State<'_>, l: usize, code: ExceptionCode, detail: String) {
+    if state.batch_hint[l].is_none() {
+        state.batch_hint[l] = Some((code, detail));
+    }
+}
+
+/// Matches debit `l` to the closed investments `members`, sharing the fee out by largest
+/// remainder, and sets its credit leg aside.
+fn accept_release(
+    state: &mut State<'_>,
+    closed: &[Closed],
+    released: &mut [bool],
+    l: usize,
+    members: &[usize],
+    fit: ReleaseFit,
+    score: f32,
+) {
+    let values: Vec<Cents> = members
+        .iter()
+        .map(|&c| closed[c].value(fit.reading))
+        .collect();
+    let total: Cents = values.iter().sum();
+    let fee_total = fee(total, fit.fee_bps);
+    // Each investment's share of the fee: floor of its pro-rata part, the cents left over to
+    // the largest remainders (ties by position).
+    let part = |v: Cents| i128::from(v) * i128::from(fee_total);
+    let whole = i128::from(total.max(1));
+    let mut fees: Vec<Cents> = values
+        .iter()
+        .map(|&v| Cents::try_from(part(v) / whole).unwrap_or(0))
+        .collect();
+    let mut rest = fee_total - fees.iter().sum::<Cents>();
+    let mut by_rem: Vec<usize> = (0..values.len()).collect();
+    by_rem.sort_by_key(|&i| (std::cmp::Reverse(part(values[i]) % whole), i));
+    for &i in by_rem.iter().cycle().take(values.len() * 2) {
+        if rest == 0 {
+            break;
+        }
+        fees[i] += 1;
+        rest -= 1;
+    }
+    let src = state.lines[l].src;
+    for (k, &c) in members.iter().enumerate() {
+        released[c] = true;
+        let expected = -values[k];
+        let bank = -(values[k] - fees[k]);
+        state.releases.push((
+            MatchRow {
+                investment_id: closed[c].investment_id,
+                statement_file: src.file.clone(),
+                statement_row: src.statement_row,
+                statement_ref: src.bank_ref.clone(),
+                rule: "escrow_release".into(),
+                score,
+                expected_cents: expected,
+                bank_cents: bank,
+                difference_cents: bank - expected,
+            },
+            l,
+        ));
+    }
+    state.used[l] = true;
+    state.batch_hint[l] = None;
+    // The other side of the transfer: the same cents into another account, nearest date.
+    let amount = -state.lines[l].amount;
+    let ld = state.lines[l].date;
+    let account = src.account.clone();
+    let mut legs: Vec<usize> = (0..state.lines.len())
+        .filter(|&c| {
+            let o = &state.lines[c];
+            !state.used[c]
+                && o.amount == amount
+                && o.src.file != src.file
+                && (o.src.account.is_none() || o.src.account != account)
+                && (o.date - ld).num_days().abs() <= state.tol.transfer_days
+        })
+        .collect();
+    sort_canonical(state, &mut legs);
+    legs.sort_by_key(|&c| (state.lines[c].date - ld).num_days().abs());
+    if let Some(&c) = legs.first() {
+        let label = state.lines[l].label();
+        state.ignore_line(
+            c,
+            amount,
+            format!(
+                "inter-account transfer, paired with {label} (escrow release of {} closed investments)",
+                members.len()
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fees_are_found_in_whole_basis_points() {
+        assert_eq!(fees_fitting(100_000, 100_000), vec![0]);
+        // 1.5 % of $1,000.00 = $15.00.
+        assert_eq!(fees_fitting(100_000, 98_500), vec![150]);
+        // Half up: 2.9 % of $123.45 = 358.005 cents → 358.
+        assert_eq!(fees_fitting(12_345, 12_345 - 358), vec![290]);
+        assert!(fees_fitting(100_000, 50_000).is_empty());
+        assert!(fees_fitting(100_000, 100_001).is_empty());
+        assert_eq!(totals_paying(98_500, 150), vec![100_000]);
+        assert_eq!(totals_paying(500, 0), vec![500]);
+    }
+}
