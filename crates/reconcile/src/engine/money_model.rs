@@ -1126,7 +1126,8 @@ pub(crate) struct Amounts {
     pub bank: Cents,
     /// The gross payment.
     pub gross: Cents,
-    /// Gross less processing fees.
+    /// What a processor settles (card, ACH: the bank figure); otherwise gross less processing
+    /// fees.
     pub net: Cents,
     /// A tied reading's bank figure, when it differs.
     pub tie: Option<Cents>,
@@ -1177,10 +1178,16 @@ pub(crate) fn amounts(
         })
         .unwrap_or(gross)
     });
+    // What a processor pays out for it (and takes back on a refund or return): the bank figure.
+    let net = if matches!(method, Method::Card | Method::Ach) {
+        bank
+    } else {
+        gross - f.ppf.unwrap_or(0)
+    };
     Amounts {
         bank,
         gross,
-        net: gross - f.ppf.unwrap_or(0),
+        net,
         tie: alt.and_then(|a| a.cents(f)),
         method,
     }
