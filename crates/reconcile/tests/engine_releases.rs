@@ -268,3 +268,60 @@ fn a_debit_without_release_words_needs_an_exact_whole_closing() {
     );
     assert_eq!(released(&out), vec![501, 502]);
 }
+
+#[test]
+fn a_release_that_holds_a_few_back_is_found_on_the_smaller_side() {
+    // Sixteen closed investments of 2^16 + 2^k cents (every sum of some of them is unique) at a
+    // unit price of one cent; the release pays all but three of them.
+    let invs: Vec<Investment> = (0..16)
+        .map(|k| closed(601 + k, 1, (1 << 16) + (1 << k), 1, "0", "2026-10-19"))
+        .map(|mut i| {
+            i.amount /= Decimal::ONE_HUNDRED;
+            i.price = Some(i.amount);
+            i
+        })
+        .collect();
+    let held = [2, 9, 13];
+    let paid: i64 = (0..16)
+        .filter(|k| !held.contains(k))
+        .map(|k| (1i64 << 16) + (1 << k))
+        .sum();
+    let b = month(vec![offering(1, "0.01")], invs);
+    let out = run(
+        &b,
+        &[line(
+            9,
+            "2026-10-22",
+            -paid,
+            None,
+            "ESCROW RELEASE CLOSING 3",
+        )],
+        &[],
+    );
+    let expected: Vec<i64> = (0..16)
+        .filter(|k| !held.contains(k))
+        .map(|k| 601 + k)
+        .collect();
+    assert_eq!(released(&out), expected);
+    assert!(out.exceptions.is_empty(), "{:?}", out.exceptions);
+}
+
+#[test]
+fn a_release_whose_held_back_amounts_repeat_is_an_exception_not_a_guess() {
+    // Two closed investments of the same amount, one held back: which one was paid cannot be
+    // told from the money.
+    let invs = vec![
+        closed(701, 1, 50, 10, "0", "2026-10-19"),
+        closed(702, 1, 50, 10, "0", "2026-10-19"),
+        closed(703, 1, 81, 10, "0", "2026-10-19"),
+    ];
+    let b = month(vec![offering(1, "10")], invs);
+    let out = run(
+        &b,
+        &[line(2, "2026-10-20", -131_000, None, "ESCROW RELEASE")],
+        &[],
+    );
+    assert!(released(&out).is_empty(), "{:?}", out.matches);
+    assert_eq!(out.exceptions.len(), 1, "{:?}", out.exceptions);
+    assert_eq!(out.exceptions[0].code.as_str(), "AMBIGUOUS_MATCH");
+}

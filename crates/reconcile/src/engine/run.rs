@@ -137,7 +137,7 @@ pub(crate) fn passes<'a>(
     tracing::debug!("engine: pass escrow_release");
     let (model, work) = pass_releases(&mut state, input.book);
     state.release_model = model;
-    state.work.push(work);
+    state.work.extend(work);
     for w in &state.work {
         tracing::debug!(
             pass = %w.pass,

@@ -151,6 +151,91 @@ pub fn find_unique_signed_counted(
     (outcome, nodes)
 }
 
+/// `dst |= src << shift` over little-endian bit words (bit `s` of the set is bit `s % 64` of word
+/// `s / 64`); bits shifted past the end are dropped.
+fn shl_or(dst: &mut [u64], src: &[u64], shift: usize) {
+    let (q, r) = (shift / 64, shift % 64);
+    for j in (q..dst.len()).rev() {
+        let lo = src[j - q] << r;
+        let carry = if r > 0 && j > q {
+            src[j - q - 1] >> (64 - r)
+        } else {
+            0
+        };
+        dst[j] |= lo | carry;
+    }
+}
+
+/// Like [`find_unique_counted`] for positive `amounts` and an exact `target` (any number of
+/// items), by dynamic programming over the cents up to `target`, 64 cents a step: exact
+/// whatever the shape of the data, at `amounts.len() × ⌈(target + 1) / 64⌉` steps, so it runs
+/// only when that is within `budget` (`GaveUp` with no step taken otherwise). Per item it keeps
+/// the sums one subset makes and the sums two or more make; the first sets, one per item, read
+/// the unique combination back.
+pub fn find_unique_exact(amounts: &[Cents], target: Cents, budget: u64) -> (Subset, u64) {
+    if target <= 0 || amounts.iter().any(|a| *a <= 0) {
+        return (Subset::GaveUp, 0);
+    }
+    let width = target as usize + 1;
+    let words = width.div_ceil(64);
+    let steps = (amounts.len() as u64).saturating_mul(words as u64);
+    if steps > budget {
+        return (Subset::GaveUp, 0);
+    }
+    let mask_last = |v: &mut [u64]| {
+        if !width.is_multiple_of(64)
+            && let Some(w) = v.last_mut()
+        {
+            *w &= (1u64 << (width % 64)) - 1;
+        }
+    };
+    // one[i]: sums at least one subset of the first i items makes; two: at least two.
+    let mut one: Vec<Vec<u64>> = Vec::with_capacity(amounts.len() + 1);
+    let mut first = vec![0u64; words];
+    first[0] = 1;
+    one.push(first);
+    let mut two = vec![0u64; words];
+    let mut shifted = vec![0u64; words];
+    let mut shifted_two = vec![0u64; words];
+    for &a in amounts {
+        let prev = one.last().cloned().unwrap_or_default();
+        shifted.iter_mut().for_each(|w| *w = 0);
+        shifted_two.iter_mut().for_each(|w| *w = 0);
+        shl_or(&mut shifted, &prev, a as usize);
+        shl_or(&mut shifted_two, &two, a as usize);
+        let mut next = prev.clone();
+        for j in 0..words {
+            two[j] |= shifted_two[j] | (prev[j] & shifted[j]);
+            next[j] |= shifted[j];
+        }
+        mask_last(&mut next);
+        mask_last(&mut two);
+        one.push(next);
+    }
+    let t = target as usize;
+    let has = |v: &[u64], s: usize| v[s / 64] >> (s % 64) & 1 == 1;
+    let outcome = if has(&two, t) {
+        Subset::Multiple
+    } else if !has(&one[amounts.len()], t) {
+        Subset::NotFound
+    } else {
+        // Unique: going back from the last item, exactly one of "without it" and "with it"
+        // makes what is left (both would be two combinations).
+        let mut left = t;
+        let mut picked = Vec::new();
+        for i in (0..amounts.len()).rev() {
+            if has(&one[i], left) {
+                continue;
+            }
+            picked.push(i);
+            left -= amounts[i] as usize;
+        }
+        picked.sort_unstable();
+        Subset::Unique(picked)
+    };
+    (outcome, steps)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +293,59 @@ mod tests {
             .map(|i| if i % 2 == 0 { 1000 + i } else { -1000 - i })
             .collect();
         assert_eq!(find_unique_signed(&many, -1, 0, 2, 50), Subset::GaveUp);
+    }
+
+    #[test]
+    fn exact_subsets_by_dynamic_programming() {
+        assert_eq!(
+            find_unique_exact(&[500, 1200, 700, 3000], 1700, 1_000).0,
+            Subset::Unique(vec![0, 1])
+        );
+        assert_eq!(
+            find_unique_exact(&[500, 500, 700], 1200, 1_000).0,
+            Subset::Multiple
+        );
+        assert_eq!(
+            find_unique_exact(&[500, 600], 2000, 1_000).0,
+            Subset::NotFound
+        );
+        // Too wide for the budget: no step taken.
+        assert_eq!(
+            find_unique_exact(&[500, 600], 1_100, 10),
+            (Subset::GaveUp, 0)
+        );
+        // Twenty items whose subset sums are all different (2^20 + 2^k): seven of them are
+        // found however the search would order them.
+        let many: Vec<Cents> = (0..20).map(|k| (1 << 20) + (1 << k)).collect();
+        let held = [3, 5, 8, 11, 13, 17, 19];
+        let target: Cents = held.iter().map(|&i| many[i]).sum();
+        let (found, steps) = find_unique_exact(&many, target, 10_000_000);
+        assert_eq!(found, Subset::Unique(held.to_vec()));
+        assert_eq!(steps, 20 * (target as u64 + 1).div_ceil(64));
+        // Agrees with the depth-first search wherever that one finishes.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..300 {
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            let n = (next() % 9 + 1) as usize;
+            let items: Vec<Cents> = (0..n).map(|_| (next() % 40 + 1) as Cents * 25).collect();
+            let target = (next() % 600 + 1) as Cents;
+            let dfs = find_unique_counted(&items, target, 0, 1, 1_000_000).0;
+            assert_eq!(
+                find_unique_exact(&items, target, 1_000_000).0,
+                dfs,
+                "{items:?} → {target}"
+            );
+        }
+        // Sums across word boundaries (shifts by 64 and more).
+        assert_eq!(
+            find_unique_exact(&[64, 129, 7, 200], 264, 1_000).0,
+            Subset::Unique(vec![0, 3])
+        );
     }
 
     impl Subset {

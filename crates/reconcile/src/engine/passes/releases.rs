@@ -21,8 +21,12 @@
 //!    open, and the model says so);
 //! 3. a debit whose text says it is a release (escrow, closing, disbursement) and that no
 //!    closing explains in full is searched by a bounded subset-sum under the model (fee 0 and
-//!    the offering's Reg CF fee when no release fitted): exactly one combination is matched;
-//!    several leave AMBIGUOUS_MATCH, an exhausted budget an exception that says so.
+//!    the offering's Reg CF fee when no release fitted), on the smaller side (what is paid, or
+//!    what is held back): exactly, by dynamic programming over the cents, when its share of the
+//!    budget covers that, else depth-first. Exactly one combination is matched; several are
+//!    AMBIGUOUS_MATCH (two investments of the same amount, one held back: which one was paid
+//!    cannot be told from the money), an exhausted budget an UNMATCHED_DEBIT that says so —
+//!    exceptions, not transfers (the credit leg is set aside as the transfer's other side).
 //!
 //! Each released investment gets a match row (`escrow_release`) with its reading as the
 //! expected cents and its share of the debit (the fee allocated by largest remainder) as the
@@ -288,7 +292,7 @@ fn best_fits(found: &[Found], support: &BTreeMap<ReleaseFit, usize>) -> Vec<Rele
 pub(crate) fn pass_releases(
     state: &mut State<'_>,
     book: &Book,
-) -> (Option<ReleaseModel>, PassWork) {
+) -> (Option<ReleaseModel>, Vec<PassWork>) {
     let closed = closed_investments(book);
     let mut order: Vec<usize> = (0..state.lines.len())
         .filter(|&l| !state.used[l] && state.lines[l].amount < 0 && state.book_hit[l].is_none())
@@ -297,7 +301,7 @@ pub(crate) fn pass_releases(
     let input = state.lines.len() + state.moves.len();
     let mut budget = Budget::new("escrow_release", input, order.len(), FIT_ROUNDS + 1);
     if closed.is_empty() || order.is_empty() {
-        return (None, budget.report());
+        return (None, vec![budget.report()]);
     }
     let reg_cf_fees: BTreeMap<i64, u32> = book
         .offerings
@@ -404,98 +408,45 @@ pub(crate) fn pass_releases(
     } else {
         best.clone()
     };
-    for &l in &order {
-        if state.used[l] || refused.contains(&l) || !state.lines[l].has_word(RELEASE_WORDS) {
-            continue;
-        }
-        let groups = window_groups(state, &closed, l);
-        let paid = -state.lines[l].amount;
-        let mut share = budget.share();
-        let mut unique: Vec<(ReleaseFit, Vec<usize>)> = Vec::new();
-        let mut several = false;
-        let mut gave_up = false;
-        let mut steps = 0u64;
-        'search: for members in groups.values() {
-            let open: Vec<usize> = members.iter().copied().filter(|&c| !released[c]).collect();
-            if open.is_empty() {
-                continue;
+    let worded: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&l| {
+            !state.used[l] && !refused.contains(&l) && state.lines[l].has_word(RELEASE_WORDS)
+        })
+        .collect();
+    let mut subsets = Budget::new("escrow_release_subset", input, worded.len(), 1);
+    for l in worded {
+        let search = search_subsets(state, &closed, &released, l, &fits, subsets.share());
+        match search.outcome {
+            SubsetOutcome::One(fit, members) => {
+                subsets.spend(search.steps);
+                *explained_by.entry(fit).or_default() += 1;
+                accept_release(state, &closed, &mut released, l, &members, fit, 0.8);
+                matched_lines += 1;
             }
-            for fit in &fits {
-                for target in totals_paying(paid, fit.fee_bps) {
-                    let amounts: Vec<Cents> =
-                        open.iter().map(|&c| closed[c].value(fit.reading)).collect();
-                    let all: Cents = amounts.iter().sum();
-                    if target > all {
-                        continue;
-                    }
-                    // Search the smaller side: what is paid, or what is held back.
-                    let (goal, complement) = if all - target < target {
-                        (all - target, true)
-                    } else {
-                        (target, false)
-                    };
-                    let found = if goal == 0 {
-                        (Subset::Unique(Vec::new()), 1)
-                    } else {
-                        subset::find_unique_counted(
-                            &amounts,
-                            goal,
-                            0,
-                            1,
-                            share.min(state.tol.subset_sum_budget),
-                        )
-                    };
-                    steps += found.1;
-                    share = share.saturating_sub(found.1);
-                    match found.0 {
-                        Subset::Unique(ix) => {
-                            let set: Vec<usize> = if complement {
-                                let held: BTreeSet<usize> = ix.into_iter().collect();
-                                (0..open.len())
-                                    .filter(|i| !held.contains(i))
-                                    .map(|i| open[i])
-                                    .collect()
-                            } else {
-                                ix.into_iter().map(|i| open[i]).collect()
-                            };
-                            if !set.is_empty() && !unique.iter().any(|(_, s)| *s == set) {
-                                unique.push((*fit, set));
-                            }
-                        }
-                        Subset::Multiple => several = true,
-                        Subset::GaveUp => gave_up = true,
-                        Subset::NotFound => {}
-                    }
-                    if share == 0 {
-                        gave_up = true;
-                        break 'search;
-                    }
-                }
+            SubsetOutcome::Several => {
+                subsets.spend(search.steps);
+                release_exception(
+                    state,
+                    l,
+                    ExceptionCode::AmbiguousMatch,
+                    "Escrow release: several combinations of closed investments add up to this debit; assign it by hand.".into(),
+                );
             }
-        }
-        budget.spend(steps);
-        if unique.len() == 1 && !several && !gave_up {
-            let (fit, members) = unique.remove(0);
-            *explained_by.entry(fit).or_default() += 1;
-            accept_release(state, &closed, &mut released, l, &members, fit, 0.8);
-            matched_lines += 1;
-        } else if unique.len() > 1 || several {
-            set_hint(
-                state,
-                l,
-                ExceptionCode::AmbiguousMatch,
-                "Escrow release: several combinations of closed investments add up to this debit; assign it by hand.".into(),
-            );
-        } else if gave_up {
-            budget.refuse(0);
-            set_hint(
-                state,
-                l,
-                ExceptionCode::UnmatchedDebit,
-                format!(
-                    "Escrow release: search budget exhausted after {steps} candidate sets; not matched — get the release detail from the escrow agent."
-                ),
-            );
+            SubsetOutcome::GaveUp => {
+                subsets.refuse(search.steps);
+                release_exception(
+                    state,
+                    l,
+                    ExceptionCode::UnmatchedDebit,
+                    format!(
+                        "Escrow release: search budget exhausted after {} candidate sets among {} closed investments; not matched — get the release detail from the escrow agent.",
+                        search.steps, search.closed
+                    ),
+                );
+            }
+            SubsetOutcome::None => subsets.spend(search.steps),
         }
     }
     let model = explained_by
@@ -512,7 +463,127 @@ pub(crate) fn pass_releases(
                 .map(|(f, _)| *f)
                 .collect(),
         });
-    (model, budget.report())
+    (model, vec![budget.report(), subsets.report()])
+}
+
+/// What the subset search made of one release debit.
+enum SubsetOutcome {
+    /// Exactly one set of closed investments under one reading.
+    One(ReleaseFit, Vec<usize>),
+    /// Several sets (or readings with different sets).
+    Several,
+    /// The budget ran out before an answer was proven.
+    GaveUp,
+    /// No set.
+    None,
+}
+
+/// The search of step 3 for one debit, with the steps it took and the closed investments it
+/// searched among.
+struct SubsetSearch {
+    outcome: SubsetOutcome,
+    steps: u64,
+    closed: usize,
+}
+
+/// Step 3 for debit `l`: per offering and reading, the open closed investments of its window
+/// whose figures make the debit's total, searched on the smaller side (what is paid, or what is
+/// held back): exactly by dynamic programming when the share covers it, else depth-first
+/// within what is left of the share.
+fn search_subsets(
+    state: &State<'_>,
+    closed: &[Closed],
+    released: &[bool],
+    l: usize,
+    fits: &[ReleaseFit],
+    share: u64,
+) -> SubsetSearch {
+    let paid = -state.lines[l].amount;
+    let mut left = share;
+    let mut unique: Vec<(ReleaseFit, Vec<usize>)> = Vec::new();
+    let (mut several, mut gave_up) = (false, false);
+    let mut n_closed = 0;
+    for members in window_groups(state, closed, l).into_values() {
+        let open: Vec<usize> = members.into_iter().filter(|&c| !released[c]).collect();
+        n_closed += open.len();
+        for fit in fits {
+            let amounts: Vec<Cents> = open.iter().map(|&c| closed[c].value(fit.reading)).collect();
+            let all: Cents = amounts.iter().sum();
+            for target in totals_paying(paid, fit.fee_bps) {
+                if target > all || target <= 0 || open.is_empty() {
+                    continue;
+                }
+                let (goal, complement) = if all - target < target {
+                    (all - target, true)
+                } else {
+                    (target, false)
+                };
+                let (found, nodes) = if goal == 0 {
+                    (Subset::Unique(Vec::new()), 1)
+                } else {
+                    match subset::find_unique_exact(&amounts, goal, left) {
+                        (Subset::GaveUp, _) => subset::find_unique_counted(
+                            &amounts,
+                            goal,
+                            0,
+                            1,
+                            left.min(state.tol.subset_sum_budget),
+                        ),
+                        exact => exact,
+                    }
+                };
+                left = left.saturating_sub(nodes);
+                match found {
+                    Subset::Unique(ix) => {
+                        let set: Vec<usize> = if complement {
+                            let held: BTreeSet<usize> = ix.into_iter().collect();
+                            (0..open.len())
+                                .filter(|i| !held.contains(i))
+                                .map(|i| open[i])
+                                .collect()
+                        } else {
+                            ix.into_iter().map(|i| open[i]).collect()
+                        };
+                        if !set.is_empty() && !unique.iter().any(|(_, s)| *s == set) {
+                            unique.push((*fit, set));
+                        }
+                    }
+                    Subset::Multiple => several = true,
+                    Subset::GaveUp => gave_up = true,
+                    Subset::NotFound => {}
+                }
+            }
+        }
+    }
+    let outcome = if unique.len() > 1 || several {
+        SubsetOutcome::Several
+    } else if gave_up {
+        SubsetOutcome::GaveUp
+    } else if let Some((fit, set)) = unique.pop() {
+        SubsetOutcome::One(fit, set)
+    } else {
+        SubsetOutcome::None
+    };
+    SubsetSearch {
+        outcome,
+        steps: share - left,
+        closed: n_closed,
+    }
+}
+
+/// A release debit the search could not settle: an exception now (not a transfer), its credit
+/// leg set aside as the other side of the transfer.
+fn release_exception(state: &mut State<'_>, l: usize, code: ExceptionCode, detail: String) {
+    let amount = state.lines[l].amount;
+    state.line_exception(code, l, amount, None, None, detail);
+    let label = state.lines[l].label();
+    pair_credit_leg(
+        state,
+        l,
+        format!(
+            "inter-account transfer, paired with {label} (an escrow release not matched: see its exception)"
+        ),
+    );
 }
 
 /// Sorts line indices by content (date, cents, text, file, row): the order the input came in
@@ -610,7 +681,21 @@ fn accept_release(
     }
     state.used[l] = true;
     state.batch_hint[l] = None;
-    // The other side of the transfer: the same cents into another account, nearest date.
+    let label = state.lines[l].label();
+    pair_credit_leg(
+        state,
+        l,
+        format!(
+            "inter-account transfer, paired with {label} (escrow release of {} closed investments)",
+            members.len()
+        ),
+    );
+}
+
+/// Sets aside the credit leg of release debit `l`: the same cents into another account (not the
+/// debit's own), within the transfer window, nearest date first.
+fn pair_credit_leg(state: &mut State<'_>, l: usize, reason: String) {
+    let src = state.lines[l].src;
     let amount = -state.lines[l].amount;
     let ld = state.lines[l].date;
     let account = src.account.clone();
@@ -627,15 +712,7 @@ fn accept_release(
     sort_canonical(state, &mut legs);
     legs.sort_by_key(|&c| (state.lines[c].date - ld).num_days().abs());
     if let Some(&c) = legs.first() {
-        let label = state.lines[l].label();
-        state.ignore_line(
-            c,
-            amount,
-            format!(
-                "inter-account transfer, paired with {label} (escrow release of {} closed investments)",
-                members.len()
-            ),
-        );
+        state.ignore_line(c, amount, reason);
     }
 }
 
