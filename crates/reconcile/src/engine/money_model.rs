@@ -10,7 +10,8 @@
 //!
 //! ## The fit
 //! 1. **Evidence.** A credit line whose keys (reference, payment intent) name exactly one
-//!    investment is one keyed observation of what the bank saw for that investment's method.
+//!    investment is one keyed observation of what the bank saw for that investment's method (an
+//!    ACH return debit so keyed is one too: it takes back what the bank was paid).
 //!    A payout-report charge row whose payment intent names one investment is an observation
 //!    of the gross charge (before the processor's fee) for card and ACH.
 //! 2. **Exact readings.** Each gross reading ([`GrossReading`]: `price`, `amount`,
@@ -537,13 +538,13 @@ fn observations(
         }
     };
     for (l, c) in cands.iter().enumerate() {
-        if lines[l].amount <= 0 {
-            continue;
-        }
-        let mut credit = c
-            .iter()
-            .copied()
-            .filter(|&m| moves[m].kind == MoveKind::Credit);
+        // A credit, or an ACH return (it takes back exactly what the bank was paid).
+        let kind = match lines[l].amount {
+            a if a > 0 => MoveKind::Credit,
+            a if a < 0 => MoveKind::AchReturn,
+            _ => continue,
+        };
+        let mut credit = c.iter().copied().filter(|&m| moves[m].kind == kind);
         let Some(m) = credit.next() else { continue };
         if credit.any(|m2| moves[m2].investment_id != moves[m].investment_id) {
             continue;
@@ -552,7 +553,7 @@ fn observations(
             out.push(Observation {
                 method: moves[m].method,
                 figures,
-                cents: lines[l].amount,
+                cents: lines[l].amount.abs(),
                 gross_only: false,
                 fee: None,
             });
@@ -980,18 +981,46 @@ pub(crate) fn fit(
                     ),
                 )
             }
-            (Some(f), _, _) => (
-                f.formula,
-                Basis::Fitted,
-                f.explained,
-                keyed,
-                f.ties.clone(),
-                if f.ties.is_empty() {
-                    "fitted on this method's keyed lines".to_string()
-                } else {
-                    "fitted; another reading explains as many lines and is accepted as the alternative amount".to_string()
-                },
-            ),
+            (Some(f), _, _) => {
+                // A processor's fee column covers every size of charge; the keyed lines may
+                // not (a cap the large ones hit reads as a fixed fee): its fee model wins when
+                // it explains the keyed lines as well.
+                let reported = matches!(m, Method::Card | Method::Ach)
+                    .then(|| processor_fee(charged.get(&m).map_or(&[][..], Vec::as_slice)))
+                    .flatten()
+                    .and_then(|(less, fee, k, n)| {
+                        let g = Formula {
+                            less_processing_fees: less,
+                            ..f.formula
+                        }
+                        .with_fee(fee);
+                        (g != f.formula && count(&g) >= f.explained).then_some((g, k, n))
+                    });
+                match reported {
+                    Some((g, k, n)) => (
+                        g,
+                        Basis::Fitted,
+                        count(&g),
+                        keyed,
+                        Vec::new(),
+                        format!(
+                            "fitted on this method's keyed lines, with the fee model of the payout report's fee column (explains {k} of {n} charges)"
+                        ),
+                    ),
+                    None => (
+                        f.formula,
+                        Basis::Fitted,
+                        f.explained,
+                        keyed,
+                        f.ties.clone(),
+                        if f.ties.is_empty() {
+                            "fitted on this method's keyed lines".to_string()
+                        } else {
+                            "fitted; another reading explains as many lines and is accepted as the alternative amount".to_string()
+                        },
+                    ),
+                }
+            }
             // Only a processor's charges: their gross reading, and the bank sees payouts.
             (None, Some(c), _) => {
                 let processor = matches!(m, Method::Card | Method::Ach);
