@@ -134,3 +134,51 @@ fn the_work_is_deterministic_and_order_invariant() {
     assert_eq!(first.search, second.search);
     assert_eq!(first.exceptions, second.exceptions);
 }
+
+#[test]
+fn a_movement_whose_name_candidates_exceed_its_share_is_not_searched_and_says_so() {
+    // 3,000 wires of $1,000.00 and 5,000 nameless credits of $1,000.00 ± $40 in their windows:
+    // each wire would visit every one of them.
+    let n = 3_000;
+    let investors = (0..n)
+        .map(|i| investor(i as i64 + 1, "Ada", &format!("{}ovelace", letters(i))))
+        .collect();
+    let investments = (0..n)
+        .map(|i| {
+            let mut x = investment(
+                i as i64 + 1,
+                i as i64 + 1,
+                M::Wire,
+                S::Invested,
+                "1000.00",
+                "2026-10-12",
+            );
+            x.reference_id = None;
+            x
+        })
+        .collect();
+    let b = book(investors, investments);
+    let lines: Vec<StatementLine> = (0..5_000)
+        .map(|j| {
+            line(
+                j as u32 + 1,
+                "2026-10-13",
+                100_000 + (j as i64 % 80) - 40,
+                None,
+                "DEPOSIT",
+            )
+        })
+        .collect();
+    let out = run(&b, &lines, &[]);
+    let names = work_of(&out, "amount_date_name");
+    assert_eq!(names.items, n);
+    assert_eq!(names.exhausted, n, "{names:?}");
+    assert!(names.steps <= names.budget, "{names:?}");
+    assert!(out.matches.is_empty());
+    let said = out
+        .exceptions
+        .iter()
+        .filter(|e| e.investment_id.is_some() && e.detail.contains("search budget exhausted"))
+        .count();
+    assert_eq!(said, n);
+}
