@@ -184,13 +184,14 @@ fn a_release_of_some_of_a_closing_is_found_by_a_bounded_subset_sum() {
     assert_eq!((model.reading, model.fee_bps), (ReleaseReading::Paid, 0));
     // The other six stay in escrow: no exception for them, none for the line.
     assert!(out.exceptions.is_empty(), "{:?}", out.exceptions);
-    let work = out
+    let work: Vec<_> = out
         .search
         .work
         .iter()
-        .find(|w| w.pass == "escrow_release")
-        .unwrap();
-    assert!(work.steps > 0 && work.steps <= work.budget, "{work:?}");
+        .filter(|w| w.pass.starts_with("escrow_release"))
+        .collect();
+    assert!(work.iter().all(|w| w.steps <= w.budget), "{work:?}");
+    assert!(work.iter().map(|w| w.steps).sum::<u64>() > 0, "{work:?}");
 }
 
 #[test]

@@ -3,8 +3,8 @@
 //!
 //! A pass that searches (the batch settlements, the escrow releases, the amount + date + name
 //! candidates, the split payments) gets [`STEPS_PER_INPUT`] steps per line and movement of the
-//! run, plus [`BASE_STEPS`]: its whole work is bounded by its input, whatever the data. The budget is shared out
-//! evenly before the pass starts: each item it searches for (a settlement line, a release debit,
+//! run, plus [`BASE_STEPS`]: its whole work is bounded by its input, whatever the data. The
+//! budget is shared out evenly before the pass starts: each item it searches for (a settlement line, a release debit,
 //! a movement) gets the same share ([`Budget::share`]), whatever the order of the items and
 //! whatever the others spend. An item whose search would need more than its share is not
 //! searched: a line becomes an exception that says so ("search budget exhausted …"), never a
@@ -27,7 +27,10 @@ pub(crate) const MIN_ITEM_SHARE: u64 = 4_096;
 /// The work one search pass did, against its budget (part of [`crate::engine::ReconOutcome`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PassWork {
-    /// The pass (`batches`, `escrow_release`, `amount_date_name`, `refund_pair`, `split_payment`).
+    /// The pass (`refund_pair`, `batches`, `amount_date_name`, `split_payment`, and the escrow
+    /// releases' `escrow_release` (debits without release words: whole closings from sums),
+    /// `escrow_release_worded` (debits that say they are releases: every first part) and
+    /// `escrow_release_subset` (their subset search)).
     pub pass: String,
     /// Items searched for (lines or movements).
     pub items: usize,

@@ -206,6 +206,155 @@ struct Candidate {
     whole: bool,
 }
 
+/// Sums over positions, updated one position at a time (a Fenwick tree).
+struct Fenwick(Vec<Cents>);
+
+impl Fenwick {
+    fn new(values: impl ExactSizeIterator<Item = Cents>) -> Self {
+        let mut t = Fenwick(vec![0; values.len() + 1]);
+        for (i, v) in values.enumerate() {
+            t.add(i, v);
+        }
+        t
+    }
+
+    fn add(&mut self, i: usize, v: Cents) {
+        let mut i = i + 1;
+        while i < self.0.len() {
+            self.0[i] += v;
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    /// Sum of positions `0..i`.
+    fn prefix(&self, mut i: usize) -> Cents {
+        let mut s = 0;
+        while i > 0 {
+            s += self.0[i];
+            i -= i & i.wrapping_neg();
+        }
+        s
+    }
+
+    fn range(&self, a: usize, b: usize) -> Cents {
+        self.prefix(b) - self.prefix(a)
+    }
+}
+
+/// One offering's closed investments in closing order, with the open ones' count and figures
+/// summed by position: a release window's whole closing in a few binary searches.
+struct OfferingClosed {
+    /// Indices into the closed list, in closing order.
+    members: Vec<usize>,
+    dates: Vec<NaiveDate>,
+    open: Fenwick,
+    securities: Fenwick,
+    paid: Fenwick,
+}
+
+/// The closed investments per offering (see [`OfferingClosed`]), and where each one sits.
+struct ClosedIndex {
+    offerings: Vec<OfferingClosed>,
+    /// Per closed investment: (offering slot, position).
+    at: Vec<(usize, usize)>,
+}
+
+impl ClosedIndex {
+    fn new(closed: &[Closed]) -> Self {
+        let mut by: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        for (c, x) in closed.iter().enumerate() {
+            by.entry(x.offering_id).or_default().push(c);
+        }
+        let mut at = vec![(0, 0); closed.len()];
+        let offerings = by
+            .into_values()
+            .enumerate()
+            .map(|(slot, members)| {
+                for (pos, &c) in members.iter().enumerate() {
+                    at[c] = (slot, pos);
+                }
+                OfferingClosed {
+                    dates: members.iter().map(|&c| closed[c].date).collect(),
+                    open: Fenwick::new(members.iter().map(|_| 1)),
+                    securities: Fenwick::new(members.iter().map(|&c| closed[c].securities)),
+                    paid: Fenwick::new(members.iter().map(|&c| closed[c].paid)),
+                    members,
+                }
+            })
+            .collect();
+        Self { offerings, at }
+    }
+
+    /// Takes a released investment out of the sums.
+    fn release(&mut self, closed: &[Closed], c: usize) {
+        let (slot, pos) = self.at[c];
+        let o = &mut self.offerings[slot];
+        o.open.add(pos, -1);
+        o.securities.add(pos, -closed[c].securities);
+        o.paid.add(pos, -closed[c].paid);
+    }
+
+    /// Per offering, the positions `a..b` of its closings in line `l`'s window.
+    fn windows(&self, state: &State<'_>, l: usize) -> Vec<(usize, usize, usize)> {
+        let ld = state.lines[l].date;
+        self.offerings
+            .iter()
+            .enumerate()
+            .map(|(slot, o)| {
+                // Days in the window form one run: business days to the line never grow
+                // with the date.
+                let a = o
+                    .dates
+                    .partition_point(|d| weekdays_between(*d, ld) > RELEASE_WINDOW_DAYS);
+                let b = o.dates.partition_point(|d| *d <= ld);
+                (slot, a, b.max(a))
+            })
+            .filter(|(_, a, b)| b > a)
+            .collect()
+    }
+
+    /// The closed investments in line `l`'s window, all offerings.
+    fn window_len(&self, state: &State<'_>, l: usize) -> u64 {
+        self.windows(state, l)
+            .iter()
+            .map(|(_, a, b)| (b - a) as u64)
+            .sum()
+    }
+
+    /// Whole closings with no fee that debit `l` pays exactly (two investments or more): the
+    /// fits of a debit without the words of a release, found from the sums alone.
+    fn whole_fits(&self, state: &State<'_>, released: &[bool], l: usize) -> Vec<Candidate> {
+        let paid = -state.lines[l].amount;
+        let mut out = Vec::new();
+        for (slot, a, b) in self.windows(state, l) {
+            let o = &self.offerings[slot];
+            if o.open.range(a, b) < 2 {
+                continue;
+            }
+            for (reading, sums) in [
+                (ReleaseReading::Securities, &o.securities),
+                (ReleaseReading::Paid, &o.paid),
+            ] {
+                if sums.range(a, b) == paid {
+                    out.push(Candidate {
+                        fit: ReleaseFit {
+                            reading,
+                            fee_bps: 0,
+                        },
+                        members: o.members[a..b]
+                            .iter()
+                            .copied()
+                            .filter(|&c| !released[c])
+                            .collect(),
+                        whole: true,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
 /// What the pass found for one debit.
 struct Found {
     l: usize,
@@ -299,9 +448,14 @@ pub(crate) fn pass_releases(
         .collect();
     sort_canonical(state, &mut order);
     let input = state.lines.len() + state.moves.len();
-    let mut budget = Budget::new("escrow_release", input, order.len(), FIT_ROUNDS + 1);
+    let n_worded = order
+        .iter()
+        .filter(|&&l| state.lines[l].has_word(RELEASE_WORDS))
+        .count();
+    let mut budget = Budget::new("escrow_release", input, order.len() - n_worded, FIT_ROUNDS);
+    let mut worded_budget = Budget::new("escrow_release_worded", input, n_worded, FIT_ROUNDS);
     if closed.is_empty() || order.is_empty() {
-        return (None, vec![budget.report()]);
+        return (None, vec![budget.report(), worded_budget.report()]);
     }
     let reg_cf_fees: BTreeMap<i64, u32> = book
         .offerings
@@ -313,6 +467,7 @@ pub(crate) fn pass_releases(
         })
         .collect();
     let mut released: Vec<bool> = vec![false; closed.len()];
+    let mut index = ClosedIndex::new(&closed);
     let mut refused: BTreeSet<usize> = BTreeSet::new();
     let mut matched_lines = 0usize;
     // Debits explained per reading (the support of the model, across rounds).
@@ -325,14 +480,19 @@ pub(crate) fn pass_releases(
             if state.used[l] || refused.contains(&l) {
                 continue;
             }
-            let steps: u64 = window_groups(state, &closed, l)
-                .values()
-                .map(|g| g.len() as u64 * 2)
-                .sum();
+            // A debit that does not say it is a release is tried against whole closings from
+            // the sums (a few binary searches per offering); one that says so against every
+            // first part too (its window read in full, within its share).
+            let worded = state.lines[l].has_word(RELEASE_WORDS);
+            let (steps, budget) = if worded {
+                (index.window_len(state, l) * 2, &mut worded_budget)
+            } else {
+                (index.offerings.len() as u64 * 2, &mut budget)
+            };
             if steps > budget.share() {
                 budget.refuse(steps);
                 refused.insert(l);
-                if state.lines[l].has_word(RELEASE_WORDS) {
+                if worded {
                     set_hint(
                         state,
                         l,
@@ -343,7 +503,11 @@ pub(crate) fn pass_releases(
                 continue;
             }
             budget.spend(steps);
-            let candidates = fits_of(state, &closed, &released, l);
+            let candidates = if worded {
+                fits_of(state, &closed, &released, l)
+            } else {
+                index.whole_fits(state, &released, l)
+            };
             if !candidates.is_empty() {
                 found.push(Found { l, candidates });
             }
@@ -385,6 +549,9 @@ pub(crate) fn pass_releases(
             let (fit, members) = (first.fit, first.members.clone());
             let score = if first.whole { 0.9 } else { 0.8 };
             accept_release(state, &closed, &mut released, f.l, &members, fit, score);
+            for &c in &members {
+                index.release(&closed, c);
+            }
             matched_lines += 1;
             progress = true;
         }
@@ -423,6 +590,9 @@ pub(crate) fn pass_releases(
                 subsets.spend(search.steps);
                 *explained_by.entry(fit).or_default() += 1;
                 accept_release(state, &closed, &mut released, l, &members, fit, 0.8);
+                for &c in &members {
+                    index.release(&closed, c);
+                }
                 matched_lines += 1;
             }
             SubsetOutcome::Several => {
@@ -463,7 +633,10 @@ pub(crate) fn pass_releases(
                 .map(|(f, _)| *f)
                 .collect(),
         });
-    (model, vec![budget.report(), subsets.report()])
+    (
+        model,
+        vec![budget.report(), worded_budget.report(), subsets.report()],
+    )
 }
 
 /// What the subset search made of one release debit.
