@@ -4,9 +4,9 @@
 //! A pass that searches (the batch settlements, the escrow releases, the amount + date + name
 //! candidates, the split payments) gets [`STEPS_PER_INPUT`] steps per line and movement of the
 //! run, plus [`BASE_STEPS`]: its whole work is bounded by its input, whatever the data. The
-//! budget is shared out evenly before the pass starts: each item it searches for (a settlement line, a release debit,
-//! a movement) gets the same share ([`Budget::share`]), whatever the order of the items and
-//! whatever the others spend. An item whose search would need more than its share is not
+//! budget is shared out evenly before the pass starts: each item it searches for (a settlement
+//! line, a release debit, a movement) gets the same share ([`Budget::share`]), whatever the
+//! order of the items and whatever the others spend. An item whose search would need more than its share is not
 //! searched: a line becomes an exception that says so ("search budget exhausted …"), never a
 //! guess. A month where nothing fits therefore costs no more than one where everything does.
 
