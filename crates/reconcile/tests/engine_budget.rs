@@ -78,7 +78,6 @@ fn nothing_fits_and_the_work_is_bounded() {
     let (b, lines) = mismatched_month(20_000, 1_000);
     let out = run(&b, &lines, &[]);
     let input = lines.len() + out.summary.movements;
-    eprintln!("{:#?}", out.search.work);
     for w in &out.search.work {
         assert!(w.steps <= w.budget, "{w:?}");
         assert!(

@@ -106,6 +106,7 @@ pub(crate) fn passes<'a>(
         releases: Vec::new(),
         release_model: None,
         work: Vec::new(),
+        credits_by_amount: None,
     };
     tracing::debug!(
         lines = n_lines,

@@ -2,6 +2,7 @@
 //! movements are done, and the matches, exceptions and ignored items recorded so far.
 
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap as HashMap;
 use tieout_domain::calendar::weekdays_between;
 use tieout_domain::{Cents, Severity, format_cents};
 
@@ -52,6 +53,8 @@ pub(crate) struct State<'a> {
     pub(crate) release_model: Option<ReleaseModel>,
     /// The work each search pass did against its budget, in pass order.
     pub(crate) work: Vec<PassWork>,
+    /// See [`State::credits_by_amount`].
+    pub(crate) credits_by_amount: Option<HashMap<Cents, Vec<usize>>>,
 }
 
 pub(crate) fn severity(code: ExceptionCode) -> Severity {
@@ -219,6 +222,21 @@ impl<'a> State<'a> {
             attributed += bank;
             self.accept(m, l, rule, score, e, bank);
         }
+    }
+
+    /// The positive lines by cents (all of them, used or not: callers check `used`), built on
+    /// first use.
+    pub(crate) fn credits_by_amount(&mut self) -> &HashMap<Cents, Vec<usize>> {
+        let lines = &self.lines;
+        self.credits_by_amount.get_or_insert_with(|| {
+            let mut by: HashMap<Cents, Vec<usize>> = HashMap::default();
+            for (l, line) in lines.iter().enumerate() {
+                if line.amount > 0 {
+                    by.entry(line.amount).or_default().push(l);
+                }
+            }
+            by
+        })
     }
 
     pub(crate) fn window_ok(&self, m: usize, line_date: NaiveDate) -> Option<(i64, f64)> {

@@ -693,17 +693,23 @@ fn accept_release(
 }
 
 /// Sets aside the credit leg of release debit `l`: the same cents into another account (not the
-/// debit's own), within the transfer window, nearest date first.
+/// debit's own), within the transfer window, nearest date first (open lines looked up by
+/// cents: no scan of the statement per release).
 fn pair_credit_leg(state: &mut State<'_>, l: usize, reason: String) {
     let src = state.lines[l].src;
     let amount = -state.lines[l].amount;
     let ld = state.lines[l].date;
     let account = src.account.clone();
-    let mut legs: Vec<usize> = (0..state.lines.len())
+    let same: Vec<usize> = state
+        .credits_by_amount()
+        .get(&amount)
+        .cloned()
+        .unwrap_or_default();
+    let mut legs: Vec<usize> = same
+        .into_iter()
         .filter(|&c| {
             let o = &state.lines[c];
             !state.used[c]
-                && o.amount == amount
                 && o.src.file != src.file
                 && (o.src.account.is_none() || o.src.account != account)
                 && (o.date - ld).num_days().abs() <= state.tol.transfer_days
