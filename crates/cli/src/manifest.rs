@@ -32,6 +32,8 @@ pub struct Manifest {
     /// Which field the compliance rules read as the securities value (`quantity × unit_price`
     /// decides), with the evidence.
     pub securities_value: tieout_domain::SecuritiesReading,
+    /// The work each search pass did against its budget, and what ran out.
+    pub search: tieout_reconcile::engine::SearchReport,
     /// Counts of the results.
     pub counts: Counts,
     /// Every decision file: its SHA-256 and what it applied.
@@ -213,6 +215,7 @@ impl Manifest {
             inputs: result.inputs.clone(),
             money_model: result.outcome.money_model.clone(),
             securities_value: tieout_domain::SecuritiesReading::infer(&result.book),
+            search: result.outcome.search.clone(),
             counts: Counts {
                 statement_lines: s.lines,
                 lines_matched: s.lines_matched,

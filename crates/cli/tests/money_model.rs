@@ -248,3 +248,122 @@ fn a_bad_profile_is_refused_with_its_path() {
     );
     assert!(!tmp.path().join("out").exists(), "nothing written");
 }
+
+/// Generates `world` (seed 11, the default 400 investments) and reconciles its demo statement
+/// set; returns the manifest and the world's knobs (`truth/world.toml`, which the engine never
+/// reads).
+fn world_run(tmp: &Path, world: &str) -> (serde_json::Value, toml::Value) {
+    let data = tmp.join(world);
+    let generated = Command::new(env!("CARGO_BIN_EXE_tieout"))
+        .args([
+            "--quiet", "gen", "--world", world, "--seed", "11", "--period", "2026-10",
+        ])
+        .arg("--out")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    let ds: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("dataset.json")).unwrap()).unwrap();
+    let out = tmp.join(format!("{world}-out"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tieout"));
+    cmd.args(["--quiet", "reconcile", "--no-reports", "--snapshot"])
+        .arg(data.join("api"));
+    for s in ds["demo"]["statements"].as_array().unwrap() {
+        cmd.arg("--statement").arg(data.join(s.as_str().unwrap()));
+    }
+    for p in ds["demo"]["payouts"].as_array().unwrap() {
+        cmd.arg("--payouts").arg(data.join(p.as_str().unwrap()));
+    }
+    let run = cmd
+        .args(["--period", ds["period"].as_str().unwrap(), "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.code().is_some_and(|c| c < 2),
+        "{world}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let knobs: toml::Value =
+        toml::from_str(&std::fs::read_to_string(data.join("truth/world.toml")).unwrap()).unwrap();
+    (manifest(&out), knobs)
+}
+
+/// What the engine inferred, against what each world was built with: the engine gets only the
+/// snapshot and the files; the knobs come from the generator's own record.
+#[test]
+fn the_fitted_model_is_the_one_each_world_was_built_with() {
+    let tmp = tempfile::tempdir().unwrap();
+    for world in ["classic", "amount-gross", "net-wires", "unitemised"] {
+        let (m, knobs) = world_run(tmp.path(), world);
+        let wire = method(&m, "wire");
+        let gross = wire["formula"]["gross"].as_str().unwrap();
+        let itemised = knobs["itemise_fees"].as_bool().unwrap();
+        // Which field the bank sees: the investor's payment, whichever field holds it.
+        match (knobs["securities_field"].as_str().unwrap(), itemised) {
+            ("price", true) => assert!(
+                ["amount", "price + price_fees"].contains(&gross),
+                "{world}: {wire}"
+            ),
+            ("amount", true) => assert!(
+                ["price", "amount + price_fees"].contains(&gross),
+                "{world}: {wire}"
+            ),
+            _ => {}
+        }
+        if itemised {
+            assert_eq!(
+                m["securities_value"]["field"],
+                knobs["securities_field"].as_str().unwrap(),
+                "{world}"
+            );
+        }
+        // Wires net of processing fees where the world deducts them.
+        let wire_fee = knobs["processing_wire"]["bp"].as_integer().unwrap()
+            + knobs["processing_wire"]["fixed_cents"]
+                .as_integer()
+                .unwrap();
+        assert_eq!(
+            wire["formula"]["less_processing_fees"].as_bool().unwrap(),
+            wire_fee > 0 && itemised,
+            "{world}: {wire}"
+        );
+        // Crypto net of the world's percentage.
+        let crypto = method(&m, "crypto");
+        let bp = knobs["crypto_fee_bp"].as_integer().unwrap();
+        if bp > 0 {
+            assert_eq!(
+                crypto["formula"]["fee_bps"].as_i64(),
+                Some(bp),
+                "{world}: {crypto}"
+            );
+        }
+        // What a release pays.
+        if knobs["release"].as_str() == Some("per-closing") {
+            let r = &m["money_model"]["releases"];
+            assert!(
+                r.is_object(),
+                "{world}: no release model in {}",
+                m["money_model"]
+            );
+            assert_eq!(
+                r["fee_bps"].as_i64(),
+                knobs["release_fee_bp"].as_integer(),
+                "{world}: {r}"
+            );
+            // Without itemised fees the investors paid the securities value: either reading.
+            if itemised {
+                assert_eq!(
+                    r["reading"],
+                    knobs["release_basis"].as_str().unwrap(),
+                    "{world}: {r}"
+                );
+            }
+        }
+    }
+}

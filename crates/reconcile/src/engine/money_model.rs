@@ -369,11 +369,26 @@ pub struct MethodModel {
 pub struct MoneyModel {
     /// Per method, sorted by method.
     pub methods: Vec<MethodModel>,
+    /// What an escrow release pays (fitted by the release pass), when a release was matched.
+    pub releases: Option<crate::engine::ReleaseModel>,
 }
 
 impl MoneyModel {
-    /// One line per method, for the run summary.
+    /// One line per method (and one for escrow releases), for the run summary.
     pub fn lines(&self) -> Vec<String> {
+        let releases = self.releases.iter().map(|r| {
+            let fee = if r.fee_bps > 0 {
+                format!(" less {}.{:02} %", r.fee_bps / 100, r.fee_bps % 100)
+            } else {
+                String::new()
+            };
+            format!(
+                "escrow releases: pay {}{fee} (explains {} of {} release debits)",
+                r.reading.label(),
+                r.explained,
+                r.of
+            )
+        });
         self.methods
             .iter()
             .map(|m| {
@@ -398,6 +413,7 @@ impl MoneyModel {
                 }
                 s
             })
+            .chain(releases)
             .collect()
     }
 

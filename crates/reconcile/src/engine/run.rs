@@ -66,6 +66,7 @@ pub(crate) fn run<R: Send>(
             passes(input, tol, lines, moves, move_frame, out_of_scope, cands).map(
                 |(mut outcome, scratch)| {
                     outcome.money_model = model;
+                    outcome.money_model.releases = outcome.search.release_model.clone();
                     (outcome, scratch)
                 },
             )
