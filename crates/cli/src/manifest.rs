@@ -214,7 +214,7 @@ impl Manifest {
             },
             inputs: result.inputs.clone(),
             money_model: result.outcome.money_model.clone(),
-            securities_value: tieout_domain::SecuritiesReading::infer(&result.book),
+            securities_value: result.securities.clone(),
             search: result.outcome.search.clone(),
             counts: Counts {
                 statement_lines: s.lines,

@@ -120,6 +120,8 @@ pub struct RunResult {
     pub closing: close::Closing,
     /// What changed since last month, when its open items were given.
     pub since_last: Option<SinceLast>,
+    /// Which field the compliance rules read as the securities value, and why.
+    pub securities: tieout_domain::SecuritiesReading,
 }
 
 /// Parses one file (a statement or a payout export).
@@ -295,6 +297,7 @@ pub fn run_with_progress(
     );
     let verdict = Verdict::of(&outcome, &findings, &rejects);
     let run_id = run_id(config, &read);
+    let securities = tieout_domain::SecuritiesReading::infer(&book);
     Ok(RunResult {
         book,
         lines,
@@ -308,6 +311,7 @@ pub fn run_with_progress(
         scratch: Some(scratch),
         closing,
         since_last,
+        securities,
     })
 }
 

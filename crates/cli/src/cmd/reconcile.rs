@@ -245,11 +245,7 @@ fn print_summary(config: &RunConfig, out: &Path, result: &RunResult) {
         let head = if k == 0 { "money model" } else { "" };
         eprintln!("  {head:<16} {line}");
     }
-    eprintln!(
-        "  {:<16} {}",
-        "",
-        tieout_domain::SecuritiesReading::infer(&result.book).describe()
-    );
+    eprintln!("  {:<16} {}", "", result.securities.describe());
     eprintln!(
         "  compliance       {} findings, {violations} violations",
         result.findings.len()

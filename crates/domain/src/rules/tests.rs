@@ -4,9 +4,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use rust_decimal::Decimal;
 
 use super::*;
-use crate::model::{
-    InvestmentStatus, InvestorType, KycStatus, OfferingStatus, PaymentMethod, WatchlistScreening,
-};
+use crate::model::{InvestmentStatus, InvestorType, KycStatus, PaymentMethod, WatchlistScreening};
 use crate::sanctions::{Override, SanctionsList, SdnFiles};
 
 fn d(s: &str) -> NaiveDate {
@@ -22,26 +20,10 @@ fn offering(id: i64, t: OfferingType) -> Offering {
         id,
         issuer_id: Some(1),
         name: format!("Offering {id}"),
-        description: None,
         slug: format!("o{id}"),
         offering_type: t,
-        status: OfferingStatus::Opened,
-        unit_price: None,
-        min_investment: None,
-        max_investment: None,
-        increment: None,
-        min_wire: None,
-        target_amount: None,
-        max_amount: None,
-        reg_cf_fee_percentage: None,
-        excluded_countries: vec![],
-        included_countries: vec![],
-        deadline: None,
         timezone: Some("US/Pacific".into()),
-        created_at: None,
-        opened_at: None,
-        accepts_accredited: None,
-        accepts_non_accredited: None,
+        ..crate::fixtures::offering()
     }
 }
 

@@ -5,7 +5,7 @@
 //! Scoring (documented policy, all knobs in [`ScreenConfig`] or constants in [`index`]):
 //! 1. Names are folded ([`normalize::fold`]: NFKC, transliteration of Cyrillic/Greek/...,
 //!    accents, case, punctuation); single letters are dropped; generic words
-//!    ([`normalize::GENERIC_TOKENS`]: legal forms, BANK, TRUST, GROUP, TRADING, ...) are kept
+//!    ([`normalize::is_generic`]: legal forms, BANK, TRUST, GROUP, TRADING, ...) are kept
 //!    with weight 0.25 but can never make a match on their own. Word order is irrelevant, so
 //!    `LAST, First` and `First Last` compare equal.
 //! 2. Query and list words are paired greedily by similarity (Jaro-Winkler, prefix 4, boost

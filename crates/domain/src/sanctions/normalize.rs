@@ -4,61 +4,14 @@
 use deunicode::deunicode;
 use unicode_normalization::UnicodeNormalization;
 
-/// Words that never identify anyone on their own: legal-form suffixes and generic business
-/// vocabulary. They are removed before scoring (both from list names and from investor names),
-/// so "Global Trading LLC" can only match on its distinctive words (here: none).
-pub const GENERIC_TOKENS: &[&str] = &[
-    "llc",
-    "ltd",
-    "inc",
-    "na",
-    "corp",
-    "co",
-    "sa",
-    "gmbh",
-    "limited",
-    "company",
-    "companies",
+/// Generic business vocabulary (BANK, TRUST, GROUP, TRADING, CAPITAL, ...): with the legal
+/// forms and join words of [`LEGAL_FORM_TOKENS`] these are the generic words ([`is_generic`]),
+/// which never identify anyone on their own. They are removed before scoring (both from list
+/// names and from investor names), so "Global Trading LLC" can only match on its distinctive
+/// words (here: none).
+pub const BUSINESS_TOKENS: &[&str] = &[
     "trust",
     "bank",
-    "corporation",
-    "incorporated",
-    "plc",
-    "ag",
-    "bv",
-    "nv",
-    "srl",
-    "sro",
-    "spa",
-    "sas",
-    "sarl",
-    "lp",
-    "llp",
-    "pllc",
-    "pc",
-    "oy",
-    "ab",
-    "as",
-    "kg",
-    "kft",
-    "doo",
-    "jsc",
-    "ojsc",
-    "pjsc",
-    "cjsc",
-    "oao",
-    "zao",
-    "ooo",
-    "pao",
-    "tov",
-    "fze",
-    "fzco",
-    "fzc",
-    "llc",
-    "pte",
-    "pty",
-    "sdn",
-    "bhd",
     "international",
     "intl",
     "group",
@@ -66,20 +19,6 @@ pub const GENERIC_TOKENS: &[&str] = &[
     "holdings",
     "trading",
     "global",
-    "the",
-    "of",
-    "and",
-    "for",
-    "de",
-    "del",
-    "la",
-    "le",
-    "du",
-    "des",
-    "et",
-    "y",
-    "e",
-    "und",
     "joint",
     "stock",
     "open",
@@ -152,17 +91,9 @@ pub const GENERIC_TOKENS: &[&str] = &[
     "banca",
     "banque",
     "nacional",
-    "compania",
-    "cia",
-    "sociedad",
-    "anonima",
     "empresa",
-    "limitada",
-    "ltda",
     "grupo",
     "gruppo",
-    "societe",
-    "anonyme",
     "obshchestvo",
     "otvetstvennostyu",
     "ogranichennoi",
@@ -172,16 +103,11 @@ pub const GENERIC_TOKENS: &[&str] = &[
     "zakrytoe",
     "otkrytoe",
     "tovarystvo",
-    "in",
-    "on",
-    "at",
-    "to",
-    "by",
 ];
 
 /// The generic words that only say what legal form a company has (or join words): two company
 /// names that differ only in these (`ACME LLC`, `ACME LTD`) may be one company. The other
-/// generic words ([`GENERIC_TOKENS`] such as HOLDINGS, TRADING, CAPITAL, BANK) say what the
+/// generic words ([`BUSINESS_TOKENS`] such as HOLDINGS, TRADING, CAPITAL, BANK) say what the
 /// company does: two names sharing one distinctive word but differing in those
 /// (`WASHINGTON HOLDINGS LLC`, `WASHINGTON TRADING LTD`) are two companies until more than
 /// that one word agrees.
@@ -268,9 +194,10 @@ pub fn is_legal_form(token: &str) -> bool {
     LEGAL_FORM_TOKENS.contains(&token)
 }
 
-/// Whether a normalised token is generic (see [`GENERIC_TOKENS`]).
+/// Whether a normalised token is generic: a legal form or join word ([`LEGAL_FORM_TOKENS`]) or
+/// generic business vocabulary ([`BUSINESS_TOKENS`]).
 pub fn is_generic(token: &str) -> bool {
-    GENERIC_TOKENS.contains(&token)
+    is_legal_form(token) || BUSINESS_TOKENS.contains(&token)
 }
 
 /// Folds a name to lower-case ASCII words: Unicode NFKC, transliteration of non-Latin scripts

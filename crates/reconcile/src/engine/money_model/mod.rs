@@ -879,7 +879,15 @@ pub(crate) fn apply(
             .formula(m)
             .map_or(default_formula(m, GrossReading::Price), |mm| mm.formula)
     };
+    // `expected::build` set the default reading's amounts: a method the fit left there keeps
+    // them (no second read of every investment's figures).
+    let unchanged = |m: Method| {
+        formula(m) == default_formula(m, GrossReading::Price) && !ties.alt.contains_key(&m)
+    };
     for mv in moves.iter_mut() {
+        if unchanged(mv.method) {
+            continue;
+        }
         let Some(inv) = mv.book_index.and_then(|i| book.investments.get(i)) else {
             continue;
         };
@@ -893,8 +901,11 @@ pub(crate) fn apply(
         let Some(inv) = o.book_index.and_then(|i| book.investments.get(i)) else {
             continue;
         };
-        let f = Figures::of(inv)?;
         let method = Method::from_payment(&inv.payment_method);
+        if unchanged(method) {
+            continue;
+        }
+        let f = Figures::of(inv)?;
         let amounts = amounts(&f, formula(method), ties.alt.get(&method), method);
         o.expected = amounts.of(o.kind).0;
     }
