@@ -56,8 +56,9 @@ pub(crate) fn run<R: Send>(
                 .platform
                 .is_some_and(|p| p.money_model.contains_key(m.label()))
         };
-        let schedules =
-            settlement::fit_settlements(input.book, &lines, &mut moves, &mut model, pinned)?;
+        let schedules = settlement::fit_settlements(
+            input.book, &lines, &mut moves, &cands, &mut model, pinned,
+        )?;
         Ok((model, cands, schedules))
     });
     let (model, cands, schedules) = match fitted {
@@ -77,8 +78,7 @@ pub(crate) fn run<R: Send>(
                 input,
                 tol,
                 lines,
-                moves,
-                move_frame,
+                (moves, move_frame),
                 out_of_scope,
                 cands,
                 schedules,
@@ -98,8 +98,7 @@ pub(crate) fn passes<'a>(
     input: &ReconInput<'a>,
     tol: &'a Tolerances,
     lines: Vec<Line<'a>>,
-    moves: Vec<Movement>,
-    move_frame: polars::prelude::DataFrame,
+    (moves, move_frame): (Vec<Movement>, polars::prelude::DataFrame),
     out_of_scope: Vec<expected::OutOfScope>,
     exact_cands: Vec<Vec<usize>>,
     schedules: Schedules,

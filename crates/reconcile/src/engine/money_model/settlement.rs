@@ -13,10 +13,12 @@
 //!    API's figures; card/ACH: the money model's figure), and the lag the line shows — gives
 //!    that line a day total; a hypothesis *explains* the line when the total is the line to the
 //!    cent (crypto: less a whole number of basis points of the total, ±1 cent of rounding);
-//! 3. each (cutoff, reading, percentage) collects the lines it explains; the most wins if it
-//!    explains at least [`MIN_LINES`] lines and no hypothesis with another percentage or
-//!    another membership explains as many. Cutoffs that explain the same lines are one answer
-//!    (the earliest is named, with the range); no cutoff wins ties.
+//! 3. each (cutoff, reading, percentage, lag) collects the lines it explains; the most wins if
+//!    it explains at least [`MIN_LINES`] lines and at least twice as many as any hypothesis
+//!    with another reading, percentage or lag (a small day total matches one of a few hundred
+//!    hypotheses by chance). Cutoffs that explain the same lines are one answer (another
+//!    method's fitted cutoff among them, else the middle one, is named with the others); no
+//!    cutoff wins ties.
 //!
 //! A method without enough lines of its own (a direct ACH batch carries failed debits nobody can
 //! date, so its total never closes) borrows the cutoff fitted on another batched method when
@@ -25,7 +27,7 @@
 //! ([`SettlementModel`]) in the money model, the summary and `manifest.json`; the batch pass
 //! groups charges by the day the schedule settles them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -37,6 +39,7 @@ use super::{Basis, Figures, Formula, MAX_FEE_BPS, MoneyModel, exact_formulas};
 use crate::engine::ReconError;
 use crate::engine::expected::{Method, MoveKind, Movement};
 use crate::engine::line::Line;
+use crate::engine::passes::batches::statement_of;
 
 /// Fewest settlement lines a schedule must explain to be taken.
 pub const MIN_LINES: usize = 2;
@@ -121,8 +124,8 @@ impl SettlementModel {
     }
 }
 
-/// One hypothesis: cutoff hour (0: none), reading index, basis points.
-type Hypo = (u8, usize, u32);
+/// One hypothesis: cutoff hour (0: none), reading index, basis points, business days back.
+type Hypo = (u8, usize, u32, usize);
 
 /// Per line, per (business days back, hour): count and per-reading sums.
 struct Buckets {
@@ -164,6 +167,20 @@ fn fee_explaining(total: Cents, line: Cents, with_fee: bool) -> Option<u32> {
         .map(|b| b as u32)
 }
 
+/// The sentence stating a cutoff and the cutoffs that explain the same lines.
+fn cutoff_note(cutoff: Option<&str>, ties: &[String]) -> String {
+    match cutoff {
+        Some(c) if ties.is_empty() => {
+            format!("receipts at or after {c} UTC settle one business day later")
+        }
+        Some(c) => format!(
+            "receipts at or after {c} UTC settle one business day later (the lines cannot tell it from {})",
+            ties.join(", ")
+        ),
+        None => "each day's receipts settle together".to_string(),
+    }
+}
+
 /// What one method's fit found.
 struct MethodResult {
     schedule: Schedule,
@@ -179,6 +196,7 @@ pub(crate) fn fit_settlements(
     book: &Book,
     lines: &[Line<'_>],
     moves: &mut [Movement],
+    cands: &[Vec<usize>],
     model: &mut MoneyModel,
     pinned: impl Fn(Method) -> bool,
 ) -> Result<Schedules, ReconError> {
@@ -189,6 +207,12 @@ pub(crate) fn fit_settlements(
     if settle_lines.is_empty() {
         return Ok(schedules);
     }
+    let homes = offering_statements(lines, moves, cands);
+    let admits = |m: &Movement, line: &Line<'_>| {
+        m.offering_id
+            .and_then(|o| homes.get(&o))
+            .is_none_or(|s| s.contains(statement_of(line.src)))
+    };
     let mut results: BTreeMap<Method, MethodResult> = BTreeMap::new();
     let mut stated: BTreeMap<Method, Vec<(usize, u32)>> = BTreeMap::new();
     for method in [Method::Card, Method::Ach, Method::Crypto] {
@@ -259,6 +283,9 @@ pub(crate) fn fit_settlements(
             for (_, ix) in by_date.range(from..=line.date) {
                 for &i in ix {
                     let mv = &moves[items[i]];
+                    if !admits(mv, line) {
+                        continue;
+                    }
                     let k = -weekdays_between(line.date, mv.date);
                     if !(0..=(MAX_LAG as i64 + 1)).contains(&k) {
                         continue;
@@ -279,13 +306,22 @@ pub(crate) fn fit_settlements(
                     for &r in &readings {
                         let t = total(&b.sums[r], k, c);
                         if let Some(bps) = fee_explaining(t, line.amount, refit) {
-                            mine.push((c as u8, r, bps));
+                            mine.push((c as u8, r, bps, k));
                         }
                     }
                 }
             }
             mine.sort_unstable();
             mine.dedup();
+            if !mine.is_empty() {
+                tracing::debug!(
+                    method = method.label(),
+                    line = %line.label(),
+                    amount = line.amount,
+                    hypotheses = ?mine,
+                    "engine: settlement line explained"
+                );
+            }
             for h in mine {
                 *votes.entry(h).or_default() += 1;
             }
@@ -302,11 +338,27 @@ pub(crate) fn fit_settlements(
             .filter(|(_, v)| **v == best)
             .map(|(h, _)| *h)
             .collect();
-        // One answer: every top hypothesis has the same reading and percentage (cutoffs that
-        // explain the same lines are one answer); no cutoff wins a tie with a cutoff.
-        let (_, r0, bps0) = top[0];
-        let one = top.iter().all(|&(_, r, b)| r == r0 && b == bps0);
-        if best < MIN_LINES || !one {
+        // One answer: every top hypothesis has the same reading, percentage and lag (cutoffs
+        // that explain the same lines are one answer; no cutoff wins a tie with a cutoff), and
+        // it explains at least twice the lines of any other answer: with a few hundred
+        // hypotheses per line, a small day total matches some of them by chance.
+        let (_, r0, bps0, k0) = top[0];
+        let same = |&(_, r, b, k): &Hypo| r == r0 && b == bps0 && k == k0;
+        let one = top.iter().all(same);
+        let runner_up = votes
+            .iter()
+            .filter(|(h, _)| !same(h))
+            .map(|(_, v)| *v)
+            .max()
+            .unwrap_or(0);
+        if best < MIN_LINES || !one || best < 2 * runner_up {
+            tracing::debug!(
+                method = method.label(),
+                best,
+                runner_up,
+                one,
+                "engine: no settlement schedule"
+            );
             continue;
         }
         let cutoffs: Vec<u8> = top.iter().map(|h| h.0).collect();
@@ -330,21 +382,7 @@ pub(crate) fn fit_settlements(
             .map(|&c| hhmm(c))
             .collect();
         let reading = refit.then(|| formulas[r0]);
-        let note = match (cutoff, reading) {
-            (Some(c), _) => format!(
-                "receipts at or after {} UTC settle one business day later{}",
-                hhmm(c),
-                if ties.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " (any cutoff up to {} explains the same lines)",
-                        ties.join(", ")
-                    )
-                }
-            ),
-            (None, _) => "each day's receipts settle together".to_string(),
-        };
+        let note = cutoff_note(cutoff.map(hhmm).as_deref(), &ties);
         results.insert(
             method,
             MethodResult {
@@ -367,6 +405,30 @@ pub(crate) fn fit_settlements(
             },
         );
     }
+    // A cutoff the lines cannot tell from others is the one another method fitted without a tie,
+    // when that one is among them (one processor day for the platform).
+    let firm: Vec<String> = results
+        .values()
+        .filter(|r| r.model.cutoff_ties.is_empty())
+        .filter_map(|r| r.model.cutoff.clone())
+        .collect();
+    for r in results.values_mut() {
+        let Some(current) = r.model.cutoff.clone() else {
+            continue;
+        };
+        let Some(pick) = firm.iter().find(|c| r.model.cutoff_ties.contains(c)) else {
+            continue;
+        };
+        let mut ties: Vec<String> = r.model.cutoff_ties.clone();
+        ties.retain(|c| c != pick);
+        ties.push(current);
+        ties.sort();
+        let hour: u16 = pick[..2].parse().unwrap_or(0);
+        r.schedule.cutoff_minute = Some(hour * 60);
+        r.model.cutoff = Some(pick.clone());
+        r.model.note = cutoff_note(Some(pick), &ties);
+        r.model.cutoff_ties = ties;
+    }
     // A method with stated-count batches and no fit of its own may borrow a fitted cutoff.
     let fitted: Vec<(Method, Schedule)> = results
         .iter()
@@ -382,7 +444,7 @@ pub(crate) fn fit_settlements(
         };
         for &(from, sched) in &fitted {
             let consistent =
-                |cutoff: Option<u16>| consistent_lines(lines, moves, method, st, cutoff);
+                |cutoff: Option<u16>| consistent_lines(lines, moves, method, st, cutoff, &admits);
             let with = consistent(sched.cutoff_minute);
             let without = consistent(None);
             if with > without {
@@ -451,6 +513,40 @@ pub(crate) fn fit_settlements(
     Ok(schedules)
 }
 
+/// The statements (see [`statement_of`]) each offering's keyed lines are in, counting one only
+/// when it holds at least 2 % of the offering's keyed lines: a settlement line only sums the
+/// charges of offerings whose money its statement receives (or offerings no key places).
+fn offering_statements<'a>(
+    lines: &'a [Line<'_>],
+    moves: &[Movement],
+    cands: &[Vec<usize>],
+) -> BTreeMap<i64, BTreeSet<&'a str>> {
+    let mut counts: BTreeMap<i64, BTreeMap<&'a str, usize>> = BTreeMap::new();
+    for (l, c) in cands.iter().enumerate() {
+        if let [m] = c.as_slice()
+            && let Some(o) = moves[*m].offering_id
+        {
+            *counts
+                .entry(o)
+                .or_default()
+                .entry(statement_of(lines[l].src))
+                .or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(o, files)| {
+            let total: usize = files.values().sum();
+            let set = files
+                .into_iter()
+                .filter(|(_, n)| n * 50 >= total)
+                .map(|(f, _)| f)
+                .collect();
+            (o, set)
+        })
+        .collect()
+}
+
 /// Of the stated-count batch lines `st`, how many are consistent under `cutoff`: some day's
 /// receipt-dated items of `method` are fewer than stated and add up to less than the line.
 fn consistent_lines(
@@ -459,6 +555,7 @@ fn consistent_lines(
     method: Method,
     st: &[(usize, u32)],
     cutoff: Option<u16>,
+    admits: &dyn Fn(&Movement, &Line<'_>) -> bool,
 ) -> usize {
     let schedules: Schedules = [(
         method,
@@ -483,7 +580,7 @@ fn consistent_lines(
         .filter(|&&(l, n)| {
             let line = &lines[l];
             let mut days: BTreeMap<i64, (u32, Cents)> = BTreeMap::new();
-            for mv in &items {
+            for mv in items.iter().filter(|mv| admits(mv, line)) {
                 let d = settle_day(&schedules, line.date, mv);
                 if (-(MAX_LAG as i64)..=0).contains(&d) {
                     let e = days.entry(d).or_default();
@@ -497,4 +594,179 @@ fn consistent_lines(
             })
         })
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    //! Crypto settlements of three days, each day's transfers paid together the next business
+    //! day less a percentage of the total; a transfer received at or after the processor's
+    //! cutoff waits one more day. The fit must find the cutoff, the percentage and the figure
+    //! summed from the totals alone.
+
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+    use tieout_domain::{Book, Investment, PaymentMethod, fixtures};
+
+    use super::*;
+    use crate::engine::expected;
+    use crate::engine::line::tokenise;
+    use crate::engine::tolerances::Tolerances;
+    use crate::model::StatementLine;
+
+    /// (day of October, hour, minute, cents of `amount`) of each crypto transfer.
+    const TRANSFERS: [(u32, u32, u32, i64); 12] = [
+        (5, 15, 0, 1_000_000),
+        (5, 18, 30, 250_000),
+        (5, 19, 10, 730_000),
+        (5, 21, 0, 120_000),
+        (6, 14, 5, 990_000),
+        (6, 18, 59, 310_000),
+        (6, 19, 0, 455_500),
+        (6, 20, 40, 80_000),
+        (7, 16, 0, 2_000_000),
+        (7, 18, 0, 150_000),
+        (7, 19, 30, 640_000),
+        (7, 22, 0, 99_900),
+    ];
+
+    fn date(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 10, day).expect("date")
+    }
+
+    fn book() -> Book {
+        let mut book = Book::default();
+        for (k, &(day, h, m, cents)) in TRANSFERS.iter().enumerate() {
+            let id = k as i64 + 1;
+            book.investments.push(Investment {
+                id,
+                investor_id: id,
+                offering_id: 1,
+                // amount = price + fees: the settlements sum `amount`.
+                amount: Decimal::new(cents, 2),
+                price: Some(Decimal::new(cents - 500, 2)),
+                price_fees: Some(Decimal::new(500, 2)),
+                price_payment_processing_fees: Some(Decimal::ZERO),
+                payment_method: PaymentMethod::Crypto,
+                received_at: date(day).and_hms_opt(h, m, 0).map(|t| t.and_utc()),
+                ..fixtures::investment()
+            });
+        }
+        book
+    }
+
+    /// Settlement lines under a cutoff hour (`None`: each day's transfers together) keeping
+    /// `bps` of each total; one line per settlement day.
+    fn settlement_lines(cutoff: Option<u32>, bps: i64) -> Vec<StatementLine> {
+        let mut by_day: BTreeMap<u32, Cents> = BTreeMap::new();
+        for &(day, h, _, cents) in &TRANSFERS {
+            // Mon 5 → Tue 6, Tue → Wed, Wed → Thu; after the cutoff one more business day.
+            let late = cutoff.is_some_and(|c| h >= c);
+            *by_day.entry(day + 1 + u32::from(late)).or_default() += cents;
+        }
+        by_day
+            .into_iter()
+            .enumerate()
+            .map(|(k, (day, gross))| StatementLine {
+                file: "operating.csv".into(),
+                statement_row: k as u32 + 1,
+                booking_date: date(day),
+                format: crate::model::SourceFormat::Csv,
+                account: None,
+                bank_ref: None,
+                end_to_end_ref: None,
+                entry_ref: None,
+                value_date: None,
+                amount_cents: gross - percent_of(gross, bps),
+                currency: None,
+                counterparty: None,
+                description: format!("COINBASE CRYPTO SETTLEMENT {day}"),
+                type_code: None,
+                raw: String::new(),
+            })
+            .collect()
+    }
+
+    fn fit_on(lines: &[StatementLine]) -> (MoneyModel, Schedules, Vec<Cents>) {
+        let book = book();
+        let tol = Tolerances::default();
+        let period = tieout_domain::Period::parse("2026-10").expect("period");
+        let (mut moves, _) = expected::build(&book, period, &tol, &[]).expect("build");
+        let keys = Default::default();
+        let tl = tokenise(lines, &tol, &keys);
+        let mut model = MoneyModel::default();
+        let cands = vec![Vec::new(); tl.len()];
+        let s =
+            fit_settlements(&book, &tl, &mut moves, &cands, &mut model, |_| false).expect("fit");
+        let expected = moves.iter().map(|m| m.expected).collect();
+        (model, s, expected)
+    }
+
+    #[test]
+    fn cutoff_and_percentage_of_the_total_are_found() {
+        let (model, schedules, expected) = fit_on(&settlement_lines(Some(19), 150));
+        let s = schedules.get(&Method::Crypto).expect("a crypto schedule");
+        assert_eq!(s.cutoff_minute, Some(19 * 60), "{model:?}");
+        assert_eq!(s.fee_bps, 150);
+        let m = &model.settlements[0];
+        assert_eq!(m.cutoff.as_deref(), Some("19:00"));
+        assert!(m.cutoff_ties.is_empty(), "{m:?}");
+        assert_eq!(m.gross.as_deref(), Some("amount"));
+        assert_eq!(m.explained, m.lines);
+        // Every transfer is expected at its gross `amount`: the percentage is the settlement's.
+        let amounts: Vec<Cents> = TRANSFERS.iter().map(|t| t.3).collect();
+        assert_eq!(expected, amounts);
+    }
+
+    #[test]
+    fn no_cutoff_when_every_day_settles_whole() {
+        let (model, schedules, _) = fit_on(&settlement_lines(None, 100));
+        let s = schedules.get(&Method::Crypto).expect("a crypto schedule");
+        assert_eq!(s.cutoff_minute, None, "{model:?}");
+        assert_eq!(s.fee_bps, 100);
+        assert!(model.lines().iter().any(|l| l.contains("no cutoff")));
+    }
+
+    #[test]
+    fn a_gross_settlement_keeps_nothing() {
+        let (_, schedules, _) = fit_on(&settlement_lines(Some(19), 0));
+        assert_eq!(schedules.get(&Method::Crypto).map(|s| s.fee_bps), Some(0));
+    }
+
+    #[test]
+    fn one_line_is_not_evidence() {
+        let mut lines = settlement_lines(Some(19), 150);
+        lines.truncate(1);
+        let (model, schedules, _) = fit_on(&lines);
+        assert!(schedules.is_empty(), "{model:?}");
+        assert!(model.settlements.is_empty());
+    }
+
+    #[test]
+    fn line_order_does_not_matter() {
+        let mut lines = settlement_lines(Some(19), 150);
+        let (a, _, _) = fit_on(&lines);
+        lines.reverse();
+        let (b, _, _) = fit_on(&lines);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn settle_day_moves_a_late_receipt() {
+        let schedules: Schedules = [(
+            Method::Crypto,
+            Schedule {
+                cutoff_minute: Some(19 * 60),
+                fee_bps: 0,
+            },
+        )]
+        .into_iter()
+        .collect();
+        let book = book();
+        let tol = Tolerances::default();
+        let period = tieout_domain::Period::parse("2026-10").expect("period");
+        let (moves, _) = expected::build(&book, period, &tol, &[]).expect("build");
+        // Transfer 2 (18:30) settles with its day, transfer 3 (19:10) a day later.
+        assert_eq!(settle_day(&schedules, date(6), &moves[1]), -1);
+        assert_eq!(settle_day(&schedules, date(6), &moves[2]), 0);
+    }
 }

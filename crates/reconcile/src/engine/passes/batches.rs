@@ -267,7 +267,7 @@ pub(crate) fn accept_parts(
     rule: &str,
     score: f64,
     absorb: bool,
-) {
+) -> Cents {
     let line_amount = state.lines[l].amount;
     let mut attributed = 0;
     for (i, &(m, e)) in parts.iter().enumerate() {
@@ -284,6 +284,7 @@ pub(crate) fn accept_parts(
         attributed += bank;
         state.accept(m, l, rule, score, e, bank);
     }
+    attributed
 }
 
 /// The groups of payment methods a settlement may carry: Stripe's card and ACH together, each
@@ -768,7 +769,7 @@ fn stated_count_step(
         accept_parts(state, l, &parts, "batch_subset_sum", 0.8, true);
         return true;
     }
-    accept_parts(state, l, &parts, "batch_partial", 0.8, false);
+    let rest = scope.amount - accept_parts(state, l, &parts, "batch_partial", 0.8, false);
     let lbl_date = state.moves[core.members[0]].date;
     state.line_exception(
         ExceptionCode::UnmatchedCredit,
@@ -780,7 +781,7 @@ fn stated_count_step(
             "Settlement of {n_items} items: the {} {} charges dated {lbl_date} explain {}; the other {k} items ({}) are not identified (charges without a receipt date, e.g. failed ACH debits later returned) — get the batch detail from the bank or processor.",
             core.members.len(),
             core.method.label(),
-            money(core.sum),
+            money(scope.amount - rest),
             money(rest)
         ),
     );
