@@ -267,6 +267,12 @@ pub(crate) fn fit_settlements(
                 readings.push(r);
             }
         }
+        // Cutoffs strictly inside the receipt hours: one at or before the earliest hour moves
+        // every receipt a day (the same sets as no cutoff a day further back), one after the
+        // latest moves none.
+        let hours = items.iter().map(|&m| hour_of(&moves[m]));
+        let (lo, hi) = (hours.clone().min().unwrap_or(0), hours.max().unwrap_or(0));
+        let cutoffs = (lo + 1)..(hi + 1);
         let mut by_date: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
         for (i, &m) in items.iter().enumerate() {
             by_date.entry(moves[m].date).or_default().push(i);
@@ -298,7 +304,7 @@ pub(crate) fn fit_settlements(
                 }
             }
             let mut mine: Vec<Hypo> = Vec::new();
-            for c in 0..24usize {
+            for c in std::iter::once(0).chain(cutoffs.clone()) {
                 for k in 0..=MAX_LAG {
                     if count(&b.count, k, c) == 0 {
                         continue;
