@@ -1239,3 +1239,50 @@ fn a_line_with_one_investments_own_reference_is_not_given_to_its_one_typo_neighb
         exceptions_csv(&o.exceptions)
     );
 }
+
+/// A credit that carries an investment's own reference is that investment's money even when a
+/// transfer of the same cents leaves another account within days (at 1,000,000 investments such
+/// a coincidence is certain): it is the STATUS_MISMATCH of its not-received investment, not an
+/// inter-account transfer, and the transfer stays an exception of its own.
+#[test]
+fn a_keyed_credit_is_never_an_inter_account_transfer() {
+    // Created in the summer, never received: no movement this period, only its key.
+    let mut nr = investment(81, 2, M::Wire, S::NotReceived, "1842.15", "2026-07-01");
+    nr.received_at = None;
+    let b = book(
+        vec![
+            investor(1, "Ada", "Lovelace"),
+            investor(2, "Anna", "Smirnova"),
+        ],
+        vec![nr],
+    );
+    let mut out = line(
+        2,
+        "2026-10-27",
+        -184_215,
+        None,
+        "BOOK TRANSFER TO OPERATING",
+    );
+    out.file = "operating.csv".into();
+    out.account = Some("operating".into());
+    let lines = vec![
+        line(
+            1,
+            "2026-10-26",
+            184_215,
+            Some("ANNA SMIRNOVA"),
+            "OBI ISS-000081",
+        ),
+        out,
+    ];
+    let o = run(&b, &lines, &[]);
+    let mut c = codes(&o);
+    c.sort();
+    assert_eq!(
+        c,
+        vec![C::UnmatchedDebit, C::StatusMismatch],
+        "{:?}",
+        o.ignored_lines
+    );
+    assert!(o.ignored_lines.is_empty(), "{:?}", o.ignored_lines);
+}

@@ -134,7 +134,9 @@ pub(crate) fn classify_lines(state: &mut State<'_>, input: &ReconInput<'_>) {
     }
     for l in 0..state.lines.len() {
         let line = &state.lines[l];
-        if state.used[l] || line.amount >= 0 {
+        // A line carrying an investment's own key is that investment's money, not a transfer
+        // (at scale some unrelated transfer has the same cents within days).
+        if state.used[l] || line.amount >= 0 || state.book_hit[l].is_some() {
             continue;
         }
         let acct = (line.src.account.clone(), line.src.file.clone());
@@ -145,6 +147,7 @@ pub(crate) fn classify_lines(state: &mut State<'_>, input: &ReconInput<'_>) {
             .filter(|&&c| {
                 let other = &state.lines[c];
                 !state.used[c]
+                    && state.book_hit[c].is_none()
                     && (other.src.account.clone(), other.src.file.clone()) != acct
                     && other
                         .src

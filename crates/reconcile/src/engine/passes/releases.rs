@@ -883,6 +883,7 @@ fn pair_credit_leg(state: &mut State<'_>, l: usize, reason: String) {
         .filter(|&c| {
             let o = &state.lines[c];
             !state.used[c]
+                && state.book_hit.get(c).is_none_or(Option::is_none)
                 && o.src.file != src.file
                 && (o.src.account.is_none() || o.src.account != account)
                 && (o.date - ld).num_days().abs() <= state.tol.transfer_days
