@@ -40,6 +40,7 @@ pub(crate) fn run<R: Send>(
     // movement's amounts before any pass reads them.
     let (mut moves, mut out_of_scope) = (moves, out_of_scope);
     let fitted = exact_candidates(&lines, &moves).and_then(|cands| {
+        tracing::debug!("engine: money model fit");
         let (model, ties) = money_model::fit(
             input.book,
             &lines,
@@ -50,6 +51,7 @@ pub(crate) fn run<R: Send>(
         )?;
         money_model::apply(input.book, &model, &ties, &mut moves, &mut out_of_scope)?;
         // How the batched methods settle: on the settlement lines' totals.
+        tracing::debug!("engine: settlement schedules");
         let mut model = model;
         let pinned = |m: Method| {
             input

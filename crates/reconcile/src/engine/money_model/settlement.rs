@@ -207,12 +207,7 @@ pub(crate) fn fit_settlements(
     if settle_lines.is_empty() {
         return Ok(schedules);
     }
-    let homes = offering_statements(lines, moves, cands);
-    let admits = |m: &Movement, line: &Line<'_>| {
-        m.offering_id
-            .and_then(|o| homes.get(&o))
-            .is_none_or(|s| s.contains(statement_of(line.src)))
-    };
+    let homes = Homes::new(lines, &settle_lines, moves, cands);
     let mut results: BTreeMap<Method, MethodResult> = BTreeMap::new();
     let mut stated: BTreeMap<Method, Vec<(usize, u32)>> = BTreeMap::new();
     for method in [Method::Card, Method::Ach, Method::Crypto] {
@@ -273,6 +268,7 @@ pub(crate) fn fit_settlements(
         let hours = items.iter().map(|&m| hour_of(&moves[m]));
         let (lo, hi) = (hours.clone().min().unwrap_or(0), hours.max().unwrap_or(0));
         let cutoffs = (lo + 1)..(hi + 1);
+        let masks: Vec<u64> = items.iter().map(|&m| homes.mask(&moves[m])).collect();
         let mut by_date: BTreeMap<NaiveDate, Vec<usize>> = BTreeMap::new();
         for (i, &m) in items.iter().enumerate() {
             by_date.entry(moves[m].date).or_default().push(i);
@@ -286,12 +282,13 @@ pub(crate) fn fit_settlements(
                 sums: vec![vec![[0; 24]; MAX_LAG + 2]; values.len()],
             };
             let from = line.date - Duration::days(2 * MAX_LAG as i64 + 4);
+            let bit = homes.bit(line);
             for (_, ix) in by_date.range(from..=line.date) {
                 for &i in ix {
-                    let mv = &moves[items[i]];
-                    if !admits(mv, line) {
+                    if masks[i] & bit == 0 {
                         continue;
                     }
+                    let mv = &moves[items[i]];
                     let k = -weekdays_between(line.date, mv.date);
                     if !(0..=(MAX_LAG as i64 + 1)).contains(&k) {
                         continue;
@@ -450,7 +447,7 @@ pub(crate) fn fit_settlements(
         };
         for &(from, sched) in &fitted {
             let consistent =
-                |cutoff: Option<u16>| consistent_lines(lines, moves, method, st, cutoff, &admits);
+                |cutoff: Option<u16>| consistent_lines(lines, moves, method, st, cutoff, &homes);
             let with = consistent(sched.cutoff_minute);
             let without = consistent(None);
             if with > without {
@@ -519,6 +516,57 @@ pub(crate) fn fit_settlements(
     Ok(schedules)
 }
 
+/// Which offerings' charges a settlement line may sum, as bit masks over the settlement lines'
+/// statements (the first 64; a line of a later statement admits every charge).
+struct Homes<'a> {
+    statements: Vec<&'a str>,
+    masks: BTreeMap<i64, u64>,
+}
+
+impl<'a> Homes<'a> {
+    fn new(
+        lines: &'a [Line<'_>],
+        settle_lines: &[usize],
+        moves: &[Movement],
+        cands: &[Vec<usize>],
+    ) -> Self {
+        let mut statements: Vec<&'a str> = settle_lines
+            .iter()
+            .map(|&l| statement_of(lines[l].src))
+            .collect();
+        statements.sort_unstable();
+        statements.dedup();
+        let masks = offering_statements(lines, moves, cands)
+            .into_iter()
+            .map(|(o, set)| {
+                let mask = statements
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, s)| *i >= 64 || set.contains(*s))
+                    .fold(0u64, |m, (i, _)| if i < 64 { m | 1 << i } else { m });
+                (o, mask)
+            })
+            .collect();
+        Self { statements, masks }
+    }
+
+    /// The statements movement `m`'s offering settles into (every one when no key places it).
+    fn mask(&self, m: &Movement) -> u64 {
+        m.offering_id
+            .and_then(|o| self.masks.get(&o))
+            .copied()
+            .unwrap_or(u64::MAX)
+    }
+
+    /// The bit of a settlement line's statement (every bit past the first 64 statements).
+    fn bit(&self, line: &Line<'_>) -> u64 {
+        match self.statements.binary_search(&statement_of(line.src)) {
+            Ok(i) if i < 64 => 1 << i,
+            _ => u64::MAX,
+        }
+    }
+}
+
 /// The statements (see [`statement_of`]) each offering's keyed lines are in, counting one only
 /// when it holds at least 2 % of the offering's keyed lines: a settlement line only sums the
 /// charges of offerings whose money its statement receives (or offerings no key places).
@@ -561,7 +609,7 @@ fn consistent_lines(
     method: Method,
     st: &[(usize, u32)],
     cutoff: Option<u16>,
-    admits: &dyn Fn(&Movement, &Line<'_>) -> bool,
+    homes: &Homes<'_>,
 ) -> usize {
     let schedules: Schedules = [(
         method,
@@ -572,7 +620,7 @@ fn consistent_lines(
     )]
     .into_iter()
     .collect();
-    let items: Vec<&Movement> = moves
+    let mut items: Vec<(NaiveDate, &Movement, u64)> = moves
         .iter()
         .filter(|mv| {
             mv.method == method
@@ -581,12 +629,18 @@ fn consistent_lines(
                 && !mv.is_shadow()
                 && mv.expected > 0
         })
+        .map(|mv| (mv.date, mv, homes.mask(mv)))
         .collect();
+    items.sort_unstable_by_key(|x| (x.0, x.1.investment_id));
     st.iter()
         .filter(|&&(l, n)| {
             let line = &lines[l];
+            let bit = homes.bit(line);
+            let from = line.date - Duration::days(2 * MAX_LAG as i64 + 4);
+            let a = items.partition_point(|x| x.0 < from);
+            let b = items.partition_point(|x| x.0 <= line.date);
             let mut days: BTreeMap<i64, (u32, Cents)> = BTreeMap::new();
-            for mv in items.iter().filter(|mv| admits(mv, line)) {
+            for &(_, mv, _) in items[a..b.max(a)].iter().filter(|x| x.2 & bit != 0) {
                 let d = settle_day(&schedules, line.date, mv);
                 if (-(MAX_LAG as i64)..=0).contains(&d) {
                     let e = days.entry(d).or_default();
