@@ -44,6 +44,9 @@ use crate::engine::passes::batches::statement_of;
 /// Fewest settlement lines a schedule must explain to be taken.
 pub const MIN_LINES: usize = 2;
 
+/// Most settlement lines the fit reads (an even sample beyond).
+const MAX_FIT_LINES: usize = 1_000;
+
 /// Business days before a settlement line that its charges are looked for.
 const MAX_LAG: usize = 8;
 
@@ -200,9 +203,16 @@ pub(crate) fn fit_settlements(
     model: &mut MoneyModel,
     pinned: impl Fn(Method) -> bool,
 ) -> Result<Schedules, ReconError> {
-    let settle_lines: Vec<usize> = (0..lines.len())
+    let mut settle_lines: Vec<usize> = (0..lines.len())
         .filter(|&l| lines[l].is_batch && lines[l].amount > 0)
         .collect();
+    // The fit's work is the lines it reads times the charges in their windows: a statement of
+    // very many settlement-worded lines is read at an even stride (lines are in canonical
+    // order, so the sample does not depend on the files' order).
+    if settle_lines.len() > MAX_FIT_LINES {
+        let stride = settle_lines.len().div_ceil(MAX_FIT_LINES);
+        settle_lines = settle_lines.into_iter().step_by(stride).collect();
+    }
     let mut schedules = Schedules::new();
     if settle_lines.is_empty() {
         return Ok(schedules);
