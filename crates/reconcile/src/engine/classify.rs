@@ -149,12 +149,12 @@ pub(crate) fn classify_lines(state: &mut State<'_>, input: &ReconInput<'_>) {
     for bucket in credits.values_mut().chain(worded_credits.values_mut()) {
         bucket.sort_unstable_by_key(|&c| (state.lines[c].date, c));
     }
-    for l in 0..state.lines.len() {
+    for (l, &is_worded) in worded.iter().enumerate() {
         let line = &state.lines[l];
         if state.used[l] || line.amount >= 0 {
             continue;
         }
-        let pool = if worded[l] { &credits } else { &worded_credits };
+        let pool = if is_worded { &credits } else { &worded_credits };
         let Some(bucket) = pool.get(&-line.amount) else {
             continue;
         };
