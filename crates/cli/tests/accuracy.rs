@@ -586,7 +586,6 @@ fn reconciliation_every_world_meets_the_pairs_bar() {
 /// The issue 17 bar on every world: pairs precision ≥ 0.99, recall ≥ 0.97, every planted
 /// exception reported with its code, false alarms under the ceiling, no line lost.
 #[test]
-#[ignore = "unitemised: card payouts missing from the payout report are not rebuilt under the fitted fee model (12 false alarms over 3 seeds against a ceiling of 9); every other world passes"]
 fn reconciliation_every_world_meets_the_bar() {
     let mut failures = Vec::new();
     let mut all = String::new();

@@ -333,14 +333,47 @@ fn the_fitted_model_is_the_one_each_world_was_built_with() {
             wire_fee > 0 && itemised,
             "{world}: {wire}"
         );
-        // Crypto net of the world's percentage.
+        // Crypto net of the world's percentage: of each settlement's total where the
+        // settlement lines show it, else of each transfer.
         let crypto = method(&m, "crypto");
+        let settlements = m["money_model"]["settlements"].as_array().unwrap();
+        let crypto_settles = settlements.iter().find(|s| s["method"] == "crypto");
         let bp = knobs["crypto_fee_bp"].as_integer().unwrap();
+        let fitted_bp = match crypto_settles {
+            Some(s) => s["fee_bps"].as_i64(),
+            None => crypto["formula"]["fee_bps"].as_i64(),
+        };
         if bp > 0 {
-            assert_eq!(
-                crypto["formula"]["fee_bps"].as_i64(),
-                Some(bp),
-                "{world}: {crypto}"
+            assert_eq!(fitted_bp, Some(bp), "{world}: {crypto} {crypto_settles:?}");
+        }
+        // The processors' cutoff: a fitted cutoff is the world's, or one the lines cannot tell
+        // from it; a world without one fits none.
+        let cutoff = knobs["settle_cutoff_hour"].as_integer().unwrap();
+        for s in settlements {
+            let named: Vec<&str> = s["cutoff"]
+                .as_str()
+                .into_iter()
+                .chain(
+                    s["cutoff_ties"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|t| t.as_str()),
+                )
+                .collect();
+            if cutoff == 0 {
+                assert!(named.is_empty(), "{world}: {s}");
+            } else if !named.is_empty() {
+                assert!(
+                    named.contains(&format!("{cutoff:02}:00").as_str()),
+                    "{world}: {s}"
+                );
+            }
+        }
+        if cutoff > 0 {
+            assert!(
+                settlements.iter().any(|s| s["cutoff"].is_string()),
+                "{world}: no cutoff fitted in {settlements:?}"
             );
         }
         // What a release pays.

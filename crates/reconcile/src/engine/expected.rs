@@ -27,7 +27,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, Timelike};
 use rayon::prelude::*;
 use tieout_domain::{Book, Cents, Investment, InvestmentStatus, PaymentMethod};
 
@@ -166,6 +166,10 @@ pub(crate) struct Movement {
     /// settles it a fixed lag later. Otherwise (a failed ACH dated by `processed_at`) the
     /// settlement day cannot be derived from it.
     pub receipt_dated: bool,
+    /// The minute of the UTC day of the receipt (`received_at`), when known: a processor
+    /// settles a receipt after its daily cutoff one business day later (see
+    /// [`crate::engine::money_model::settlement`]).
+    pub receipt_minute: Option<u16>,
 }
 
 impl Movement {
@@ -401,6 +405,7 @@ fn investment_movements(
         req: Req::Required,
         carried: None,
         receipt_dated: inv.received_at.is_some(),
+        receipt_minute: inv.received_at.map(|t| (t.hour() * 60 + t.minute()) as u16),
     });
     let n = patches.len();
     for (k, p) in patches.into_iter().enumerate() {
@@ -547,6 +552,7 @@ fn add_carried(moves: &mut Vec<Movement>, out: &mut Vec<OutOfScope>, carry: &[Op
             req: Req::Required,
             carried: Some(item.first_open_period_end),
             receipt_dated: true,
+            receipt_minute: None,
         });
     }
 }

@@ -4,10 +4,11 @@
 use crate::engine::balance::{balance_breaks, control_breaks};
 use crate::engine::classify::{book_key_hits, classify_lines, classify_moves, word_like_keys};
 use crate::engine::conservation::conservation;
-use crate::engine::expected::{self, Movement};
+use crate::engine::expected::{self, Method, Movement};
 use crate::engine::frames::{self};
 use crate::engine::line::*;
 use crate::engine::money_model;
+use crate::engine::money_model::settlement::{self, Schedules};
 use crate::engine::outcome::{Scratch, finish};
 use crate::engine::passes::batches::pass_batches;
 use crate::engine::passes::exact::pass_exact;
@@ -48,9 +49,19 @@ pub(crate) fn run<R: Send>(
             input.platform,
         )?;
         money_model::apply(input.book, &model, &ties, &mut moves, &mut out_of_scope)?;
-        Ok((model, cands))
+        // How the batched methods settle: on the settlement lines' totals.
+        let mut model = model;
+        let pinned = |m: Method| {
+            input
+                .platform
+                .is_some_and(|p| p.money_model.contains_key(m.label()))
+        };
+        let schedules = settlement::fit_settlements(
+            input.book, &lines, &mut moves, &cands, &mut model, pinned,
+        )?;
+        Ok((model, cands, schedules))
     });
-    let (model, cands) = match fitted {
+    let (model, cands, schedules) = match fitted {
         Ok(f) => f,
         Err(e) => return (Err(e), beside()),
     };
@@ -63,13 +74,20 @@ pub(crate) fn run<R: Send>(
     // The passes are ordered and mostly sequential: `beside` fills the other core meanwhile.
     rayon::join(
         || {
-            passes(input, tol, lines, moves, move_frame, out_of_scope, cands).map(
-                |(mut outcome, scratch)| {
-                    outcome.money_model = model;
-                    outcome.money_model.releases = outcome.search.release_model.clone();
-                    (outcome, scratch)
-                },
+            passes(
+                input,
+                tol,
+                lines,
+                (moves, move_frame),
+                out_of_scope,
+                cands,
+                schedules,
             )
+            .map(|(mut outcome, scratch)| {
+                outcome.money_model = model;
+                outcome.money_model.releases = outcome.search.release_model.clone();
+                (outcome, scratch)
+            })
         },
         beside,
     )
@@ -80,10 +98,10 @@ pub(crate) fn passes<'a>(
     input: &ReconInput<'a>,
     tol: &'a Tolerances,
     lines: Vec<Line<'a>>,
-    moves: Vec<Movement>,
-    move_frame: polars::prelude::DataFrame,
+    (moves, move_frame): (Vec<Movement>, polars::prelude::DataFrame),
     out_of_scope: Vec<expected::OutOfScope>,
     exact_cands: Vec<Vec<usize>>,
+    schedules: Schedules,
 ) -> Result<(ReconOutcome, Scratch), ReconError> {
     let n_lines = lines.len();
     let n_moves = moves.len();
@@ -107,6 +125,7 @@ pub(crate) fn passes<'a>(
         release_model: None,
         work: Vec::new(),
         credits_by_amount: None,
+        schedules,
     };
     tracing::debug!(
         lines = n_lines,

@@ -55,6 +55,8 @@ pub(crate) struct State<'a> {
     pub(crate) work: Vec<PassWork>,
     /// See [`State::credits_by_amount`].
     pub(crate) credits_by_amount: Option<HashMap<Cents, Vec<usize>>>,
+    /// How the batched methods settle (see [`crate::engine::money_model::settlement`]).
+    pub(crate) schedules: crate::engine::money_model::settlement::Schedules,
 }
 
 pub(crate) fn severity(code: ExceptionCode) -> Severity {

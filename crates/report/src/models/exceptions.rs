@@ -448,6 +448,15 @@ pub(crate) fn exceptions(ctx: &Ctx<'_>) -> ExceptionsReport {
                         ties: m.ties.join("; "),
                         note: m.note.clone(),
                     })
+                    .chain(m.settlements.iter().map(|s| MoneyModelRow {
+                        method: format!("{} settlements", s.method),
+                        formula: s.line(),
+                        basis: s.basis.clone(),
+                        explained: s.explained as i64,
+                        keyed: s.lines as i64,
+                        ties: s.cutoff_ties.join("; "),
+                        note: s.note.clone(),
+                    }))
                     .collect()
             })
             .unwrap_or_default(),

@@ -145,8 +145,14 @@ pub struct WorldKnobs {
     pub remit_prefix: String,
     /// The remittance field is cut after this many characters (0: never).
     pub remit_max_chars: u32,
-    /// Extra business days between the platform's date and the bank's booking, at most.
+    /// Extra business days between the platform's date and the bank's booking, at most (wires
+    /// and IRA wires draw it per item; batched settlements follow `settle_cutoff_hour`).
     pub bank_lag_days: u32,
+    /// The processors' daily cutoff (UTC hour, 1..=23) for batched settlements (card/ACH
+    /// payouts, direct ACH batches, crypto): a receipt at or after it settles one business day
+    /// later. 0: no cutoff, and batched settlements draw `bank_lag_days` per item like wires (a
+    /// batch's membership then cannot be told from its total).
+    pub settle_cutoff_hour: u32,
     /// Value dates up to this many calendar days after the booking date (0: the same day).
     pub value_lag_days: u32,
 }
@@ -196,6 +202,7 @@ impl WorldKnobs {
             remit_prefix: String::new(),
             remit_max_chars: 0,
             bank_lag_days: 0,
+            settle_cutoff_hour: 0,
             value_lag_days: 0,
         }
     }
@@ -211,7 +218,8 @@ impl WorldKnobs {
                 about: "price = securities value, amount = price + investor fees and the bank \
                         sees amount; a 1.5 % + $5 investor fee (capped at $250) on every method; \
                         crypto net of 1.5 %; one escrow release per closing, one in eight closed \
-                        investments held back; tagged descriptions; up to 2 business days of lag"
+                        investments held back; tagged descriptions; wires up to 2 business days late; \
+                        batched settlements one day later after a 19:00 UTC cutoff"
                     .into(),
                 securities_field: SecuritiesField::Price,
                 investor_fee_card: FeeModel::new(300, 0, 0),
@@ -221,6 +229,7 @@ impl WorldKnobs {
                 release_cover: ReleaseCover::HoldBack,
                 descriptions: DescStyle::Tagged,
                 bank_lag_days: 2,
+                settle_cutoff_hour: 19,
                 value_lag_days: 2,
                 ..c
             },
@@ -230,7 +239,8 @@ impl WorldKnobs {
                         fees are deducted before settlement from wires too (bank sees price - \
                         processing fees); card 3.4 % + $0.50 capped at $40; two escrow releases \
                         of the securities value net of a 2 % platform fee; reference first, \
-                        remittance cut at 16 characters; value dates up to 4 days later"
+                        remittance cut at 16 characters; value dates up to 4 days later; batched \
+                        settlements one day later after a 20:00 UTC cutoff"
                     .into(),
                 investor_fee_other: FeeModel::new(100, 0, 0),
                 processing_card: FeeModel::new(340, 50, 4_000),
@@ -244,6 +254,7 @@ impl WorldKnobs {
                 remit_prefix: "SUBSCR ".into(),
                 remit_max_chars: 16,
                 bank_lag_days: 1,
+                settle_cutoff_hour: 20,
                 value_lag_days: 4,
                 ..c
             },
@@ -253,7 +264,8 @@ impl WorldKnobs {
                         processing fees are 0 in the API; card/ACH payouts still net of 2.5 % + \
                         $0.25 (ACH 0.5 % capped at $10); crypto net of 1 %; one escrow release \
                         per closing for all closed investments; tagged descriptions with the \
-                        remittance cut at 18 characters; up to 3 business days of lag"
+                        remittance cut at 18 characters; wires up to 3 business days late; batched \
+                        settlements one day later after an 18:00 UTC cutoff"
                     .into(),
                 itemise_fees: false,
                 investor_fee_card: FeeModel::default(),
@@ -266,6 +278,7 @@ impl WorldKnobs {
                 remit_prefix: "INVESTMENT ".into(),
                 remit_max_chars: 18,
                 bank_lag_days: 3,
+                settle_cutoff_hour: 18,
                 value_lag_days: 1,
                 ..c
             },
@@ -318,6 +331,11 @@ impl WorldKnobs {
         if self.bank_lag_days > 10 || self.value_lag_days > 10 {
             return Err(KnobsError::Range(
                 "bank_lag_days and value_lag_days must be at most 10".into(),
+            ));
+        }
+        if self.settle_cutoff_hour > 23 {
+            return Err(KnobsError::Range(
+                "settle_cutoff_hour must be 0 (none) or an hour 1..=23".into(),
             ));
         }
         if !self.remit_prefix.is_ascii() || self.remit_prefix.len() > 30 {

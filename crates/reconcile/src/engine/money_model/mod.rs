@@ -214,6 +214,9 @@ pub enum Basis {
     Default,
     /// Pinned by the user's platform profile; not fitted.
     Pinned,
+    /// No keyed lines: the figure whose settlement totals (less a percentage of each total)
+    /// are the settlement lines (see [`settlement`]); `explained` of `keyed` settlement lines.
+    FittedSettlements,
 }
 
 /// The model of one payment method, with the evidence for it.
@@ -245,6 +248,10 @@ pub struct MoneyModel {
     pub methods: Vec<MethodModel>,
     /// What an escrow release pays (fitted by the release pass), when a release was matched.
     pub releases: Option<crate::engine::ReleaseModel>,
+    /// How the batched methods settle (cutoff, a percentage of each settlement), where the
+    /// settlement lines show it.
+    #[serde(default)]
+    pub settlements: Vec<settlement::SettlementModel>,
 }
 
 impl MoneyModel {
@@ -272,11 +279,12 @@ impl MoneyModel {
                     Basis::Borrowed => "borrowed",
                     Basis::Default => "default",
                     Basis::Pinned => "pinned",
+                    Basis::FittedSettlements => "fitted on settlement totals",
                 };
-                let evidence = if m.basis == Basis::FittedUnkeyed {
-                    "sampled movements with such a line"
-                } else {
-                    "keyed lines"
+                let evidence = match m.basis {
+                    Basis::FittedUnkeyed => "sampled movements with such a line",
+                    Basis::FittedSettlements => "settlement lines",
+                    _ => "keyed lines",
                 };
                 let mut s = format!(
                     "{}: bank sees {} ({basis}; explains {} of {} {evidence})",
@@ -287,6 +295,7 @@ impl MoneyModel {
                 }
                 s
             })
+            .chain(self.settlements.iter().map(|s| s.line()))
             .chain(releases)
             .collect()
     }
@@ -986,9 +995,11 @@ pub(crate) fn amounts(
 }
 
 mod fees;
+pub mod settlement;
 mod unkeyed;
 
 use fees::{Fee, fee_candidates, percent_of, processor_fee};
+pub use settlement::SettlementModel;
 use unkeyed::{UNKEYED_DAYS, unkeyed_fit};
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ use tieout_domain::calendar::weekdays_between;
 use crate::engine::ReconError;
 use crate::engine::expected::{Method, MoveKind};
 use crate::engine::frames::{self, DayCharge, DayTotals};
+use crate::engine::money_model::settlement::settle_day;
 use crate::engine::passes::budget::{Budget, exhausted_detail};
 use crate::engine::passes::negative_batches::{NegativeIndex, batch_negative};
 use crate::engine::run::frame_err;
@@ -60,6 +61,31 @@ impl DateIndex {
 
     fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// What a settlement of `method` charges totalling `sum` pays under the method's schedule, and
+/// the rounding slack (1 cent when a percentage is kept).
+fn settled(state: &State<'_>, method: Method, sum: Cents) -> (Cents, Cents) {
+    match state.schedules.get(&method).filter(|s| s.fee_bps > 0) {
+        Some(s) => (s.net_of(sum), 1),
+        None => (sum, 0),
+    }
+}
+
+/// The gross a settlement of `method` paying `amount` was cut from (the nearest whole cents
+/// whose net is `amount`), with the rounding slack.
+fn gross_of(state: &State<'_>, method: Method, amount: Cents) -> (Cents, Cents) {
+    match state.schedules.get(&method).filter(|s| s.fee_bps > 0) {
+        Some(s) => {
+            let keep = 10_000 - i64::from(s.fee_bps);
+            let g = (amount * 10_000 + keep / 2) / keep.max(1);
+            let best = (g - 2..=g + 2)
+                .min_by_key(|&x| ((s.net_of(x) - amount).abs(), (x - g).abs()))
+                .unwrap_or(g);
+            (best, 1)
+        }
+        None => (amount, 0),
     }
 }
 
@@ -205,9 +231,11 @@ pub(crate) fn learn_lags(state: &State<'_>, l: usize, parts: &[(usize, Cents)], 
     for &(m, _) in parts {
         let movement = &state.moves[m];
         if movement.kind == MoveKind::Credit && movement.receipt_dated {
-            seen.entry(movement.method)
-                .or_default()
-                .insert(weekdays_between(ld, movement.date));
+            seen.entry(movement.method).or_default().insert(settle_day(
+                &state.schedules,
+                ld,
+                movement,
+            ));
         }
     }
     for (method, days) in seen {
@@ -239,18 +267,24 @@ pub(crate) fn accept_parts(
     rule: &str,
     score: f64,
     absorb: bool,
-) {
+) -> Cents {
     let line_amount = state.lines[l].amount;
     let mut attributed = 0;
     for (i, &(m, e)) in parts.iter().enumerate() {
+        // A settlement that keeps a percentage of its total: each item pays its share.
+        let fee = state
+            .schedules
+            .get(&state.moves[m].method)
+            .map_or(0, |s| s.net_of(e) - e);
         let bank = if absorb && i + 1 == parts.len() {
             line_amount - attributed
         } else {
-            e
+            e + fee
         };
         attributed += bank;
         state.accept(m, l, rule, score, e, bank);
     }
+    attributed
 }
 
 /// The groups of payment methods a settlement may carry: Stripe's card and ACH together, each
@@ -327,7 +361,8 @@ impl ReceiptDays {
         let mut members: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         let mut charges: Vec<DayCharge> = Vec::with_capacity(cands.len());
         for &m in cands.iter().filter(|&&m| state.moves[m].receipt_dated) {
-            let day = weekdays_between(line_date, state.moves[m].date);
+            // The day the method's schedule settles it (a receipt after the cutoff, a day later).
+            let day = settle_day(&state.schedules, line_date, &state.moves[m]);
             members.entry(day).or_default().push(m);
             charges.push(DayCharge {
                 day,
@@ -389,8 +424,14 @@ fn day_total_hits(state: &State<'_>, amount: Cents, days: &ReceiptDays, hits: &m
             t.ach,
             t.crypto,
         ];
-        for (g, (sum, n)) in DAY_TOTAL_GROUPS.iter().zip(per_group) {
-            if n == 0 || (sum - amount).abs() > state.tol.batch_abs_cents {
+        for (k, (g, (sum, n))) in DAY_TOTAL_GROUPS.iter().zip(per_group).enumerate() {
+            // Crypto settlements may keep a percentage of their total (the schedule's fee).
+            let (paid, slack) = if k == 3 {
+                settled(state, Method::Crypto, sum)
+            } else {
+                (sum, 0)
+            };
+            if n == 0 || (paid - amount).abs() > state.tol.batch_abs_cents + slack {
                 continue;
             }
             hits.push(days.members(state, day, *g));
@@ -558,10 +599,17 @@ fn subset_step(
             continue;
         }
         let amounts: Vec<Cents> = set.iter().map(|&m| state.moves[m].expected).collect();
+        // A crypto settlement that keeps a percentage: the items add up to the gross it was cut
+        // from (±1 cent of rounding).
+        let (target, slack) = if min_items == 1 {
+            gross_of(state, Method::Crypto, amount)
+        } else {
+            (amount, 0)
+        };
         let (found, nodes) = subset::find_unique_counted(
             &amounts,
-            amount,
-            state.tol.batch_abs_cents,
+            target,
+            state.tol.batch_abs_cents + slack,
             min_items,
             work.search_budget(state.tol.subset_sum_budget),
         );
@@ -721,7 +769,7 @@ fn stated_count_step(
         accept_parts(state, l, &parts, "batch_subset_sum", 0.8, true);
         return true;
     }
-    accept_parts(state, l, &parts, "batch_partial", 0.8, false);
+    let rest = scope.amount - accept_parts(state, l, &parts, "batch_partial", 0.8, false);
     let lbl_date = state.moves[core.members[0]].date;
     state.line_exception(
         ExceptionCode::UnmatchedCredit,
@@ -733,7 +781,7 @@ fn stated_count_step(
             "Settlement of {n_items} items: the {} {} charges dated {lbl_date} explain {}; the other {k} items ({}) are not identified (charges without a receipt date, e.g. failed ACH debits later returned) — get the batch detail from the bank or processor.",
             core.members.len(),
             core.method.label(),
-            money(core.sum),
+            money(scope.amount - rest),
             money(rest)
         ),
     );

@@ -1,6 +1,18 @@
 //! The builder's ordinary investments, and the finished world.
 
 use super::*;
+use chrono::Timelike;
+
+/// The extra business days of a batched settlement (processor payout, direct ACH, crypto): with
+/// a processor cutoff, one day for a receipt at or after the cutoff hour (UTC) and none before
+/// it; without one, the per-item draw.
+fn batch_extra(cutoff_hour: u32, received: NaiveDateTime, drawn: usize) -> usize {
+    if cutoff_hour == 0 {
+        drawn
+    } else {
+        usize::from(received.hour() >= cutoff_hour)
+    }
+}
 
 impl Builder<'_> {
     /// Core investment creation with money timing. `status` decides whether money moves.
@@ -23,6 +35,7 @@ impl Builder<'_> {
         let last = p.last_day();
         let last_recv = self.world.offerings[off].last_received;
         let biz = self.world.biz.clone();
+        let cutoff = self.cfg.world.settle_cutoff_hour;
         let nb_ok = biz.iter().filter(|d| **d <= last_recv).count().max(1);
         let r = &mut self.r;
 
@@ -93,7 +106,9 @@ impl Builder<'_> {
                     };
                 }
                 Method::Card | Method::Ach => {
-                    received = Some(day_time(r, day));
+                    let t = day_time(r, day);
+                    received = Some(t);
+                    let extra = batch_extra(cutoff, t, extra);
                     let settle = biz[(bi + lag + extra).min(biz.len() - 1)];
                     flow = if kind == OffKind::RegCf || kind == OffKind::RegA {
                         Flow::Stripe { avail: settle }
@@ -102,7 +117,9 @@ impl Builder<'_> {
                     };
                 }
                 Method::Crypto => {
-                    received = Some(day_time(r, day));
+                    let t = day_time(r, day);
+                    received = Some(t);
+                    let extra = batch_extra(cutoff, t, extra);
                     flow = Flow::Crypto {
                         settle: biz[(bi + 1 + extra).min(biz.len() - 1)],
                     };
