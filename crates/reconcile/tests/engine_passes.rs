@@ -9,7 +9,7 @@ use tieout_reconcile::ExceptionCode as C;
 use tieout_reconcile::engine::{
     OpenItems, ReconInput, ReconOutcome, Tolerances, exceptions_csv, matches_csv, reconcile,
 };
-use tieout_reconcile::{MatchRow, StatedBalance};
+use tieout_reconcile::{MatchRow, StatedBalance, StatementLine};
 
 fn only_match(o: &ReconOutcome) -> &MatchRow {
     assert_eq!(
@@ -1285,4 +1285,49 @@ fn a_keyed_credit_is_never_an_inter_account_transfer() {
         o.ignored_lines
     );
     assert!(o.ignored_lines.is_empty(), "{:?}", o.ignored_lines);
+}
+
+#[test]
+fn inter_account_transfers_pair_the_nearest_credit_of_another_account() {
+    let b = book(vec![investor(1, "Ada", "Lovelace")], vec![]);
+    let in_account = |mut l: StatementLine, account: &str| {
+        l.account = Some(account.into());
+        l.file = format!("{account}.csv");
+        l
+    };
+    let lines = vec![
+        // A worded debit: any credit of its amount in another account within the days.
+        line(1, "2026-10-07", -50_000, None, "TRANSFER TO OPERATING"),
+        in_account(line(2, "2026-10-05", 50_000, None, "DEPOSIT"), "operating"),
+        in_account(line(3, "2026-10-08", 50_000, None, "DEPOSIT"), "operating"),
+        // Its own account's credit and one too far away are never its other leg.
+        line(4, "2026-10-07", 50_000, None, "DEPOSIT"),
+        in_account(line(5, "2026-10-20", 50_000, None, "DEPOSIT"), "operating"),
+        // A debit without transfer words pairs only with a worded credit.
+        line(6, "2026-10-12", -70_000, None, "OUTGOING WIRE"),
+        in_account(line(7, "2026-10-12", 70_000, None, "DEPOSIT"), "operating"),
+        in_account(
+            line(8, "2026-10-14", 70_000, None, "BOOK TRANSFER CREDIT"),
+            "operating",
+        ),
+    ];
+    let out = run(&b, &lines, &[]);
+    let mut paired: Vec<(&str, u32)> = out
+        .ignored_lines
+        .iter()
+        .filter(|i| i.reason.starts_with("inter-account transfer"))
+        .map(|i| (i.statement_file.as_str(), i.statement_row))
+        .collect();
+    paired.sort_unstable();
+    assert_eq!(
+        paired,
+        vec![
+            ("bank.csv", 1),
+            ("bank.csv", 6),
+            ("operating.csv", 3),
+            ("operating.csv", 8)
+        ],
+        "{:?}",
+        out.ignored_lines
+    );
 }

@@ -123,12 +123,15 @@ pub fn apply(
     let lines = LineIndex::new(input.lines, &exceptions);
     let ids = exception_ids(&exceptions, &lines);
     let fids = finding_ids(findings);
+    // Ids are looked up only by decisions (carried or this month's).
     let mut by_id = HashMap::new();
-    for (i, id) in ids.iter().enumerate() {
-        by_id.insert(id.clone(), Target::Exception(i));
-    }
-    for (i, id) in fids.iter().enumerate() {
-        by_id.insert(id.clone(), Target::Finding(i));
+    if !input.carried.is_empty() || !input.files.is_empty() {
+        for (i, id) in ids.iter().enumerate() {
+            by_id.insert(id.clone(), Target::Exception(i));
+        }
+        for (i, id) in fids.iter().enumerate() {
+            by_id.insert(id.clone(), Target::Finding(i));
+        }
     }
     let exc = ids
         .into_iter()

@@ -16,6 +16,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use tieout_domain::Finding;
 
@@ -116,7 +117,7 @@ fn dedupe(ids: &mut [String]) {
 /// The id of every exception, in the order given.
 pub fn exception_ids(exceptions: &[ExceptionRow], lines: &LineIndex<'_>) -> Vec<String> {
     let mut ids: Vec<String> = exceptions
-        .iter()
+        .par_iter()
         .map(|e| short_hash("X", &exception_key(e, lines)))
         .collect();
     dedupe(&mut ids);

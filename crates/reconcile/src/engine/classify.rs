@@ -125,42 +125,60 @@ pub(crate) fn classify_lines(state: &mut State<'_>, input: &ReconInput<'_>) {
             state.ignore_line(l, line.amount, "bank fee".into());
         }
     }
-    // Inter-account transfers (escrow disbursement out of one account, into another).
+    // Inter-account transfers (escrow disbursement out of one account, into another): a debit
+    // and a credit of the same amount in another account within `transfer_days`, one of them
+    // worded as a transfer; the nearest in days, then the first line. The open credits are
+    // bucketed by amount and ordered by date, the worded ones also on their own: a debit without
+    // transfer words looks only at worded credits, and only inside its date window (a month of
+    // unmatched lines costs what its transfers do, not debits × credits of each amount).
+    let worded: Vec<bool> = state
+        .lines
+        .par_iter()
+        .map(|line| line.amount != 0 && line.has_word(TRANSFER_WORDS))
+        .collect();
     let mut credits: HashMap<Cents, Vec<usize>> = HashMap::default();
+    let mut worded_credits: HashMap<Cents, Vec<usize>> = HashMap::default();
     for (l, line) in state.lines.iter().enumerate() {
         if !state.used[l] && line.amount > 0 {
             credits.entry(line.amount).or_default().push(l);
+            if worded[l] {
+                worded_credits.entry(line.amount).or_default().push(l);
+            }
         }
     }
-    for l in 0..state.lines.len() {
+    for bucket in credits.values_mut().chain(worded_credits.values_mut()) {
+        bucket.sort_unstable_by_key(|&c| (state.lines[c].date, c));
+    }
+    for (l, &is_worded) in worded.iter().enumerate() {
         let line = &state.lines[l];
         // A line carrying an investment's own key is that investment's money, not a transfer
         // (at scale some unrelated transfer has the same cents within days).
         if state.used[l] || line.amount >= 0 || state.book_hit[l].is_some() {
             continue;
         }
-        let acct = (line.src.account.clone(), line.src.file.clone());
-        let mut c: Vec<(i64, usize)> = credits
-            .get(&-line.amount)
-            .into_iter()
-            .flatten()
+        let pool = if is_worded { &credits } else { &worded_credits };
+        let Some(bucket) = pool.get(&-line.amount) else {
+            continue;
+        };
+        let days = state.tol.transfer_days;
+        let lo = bucket.partition_point(|&c| (state.lines[c].date - line.date).num_days() < -days);
+        let best = bucket[lo..]
+            .iter()
+            .take_while(|&&c| (state.lines[c].date - line.date).num_days() <= days)
             .filter(|&&c| {
                 let other = &state.lines[c];
                 !state.used[c]
                     && state.book_hit[c].is_none()
-                    && (other.src.account.clone(), other.src.file.clone()) != acct
+                    && (&other.src.account, &other.src.file) != (&line.src.account, &line.src.file)
                     && other
                         .src
                         .account
                         .as_ref()
                         .is_none_or(|a| Some(a) != line.src.account.as_ref())
-                    && (other.date - line.date).num_days().abs() <= state.tol.transfer_days
-                    && (line.has_word(TRANSFER_WORDS) || other.has_word(TRANSFER_WORDS))
             })
             .map(|&c| ((state.lines[c].date - line.date).num_days().abs(), c))
-            .collect();
-        c.sort_unstable();
-        if let Some(&(_, c)) = c.first() {
+            .min();
+        if let Some((_, c)) = best {
             let (a, b) = (state.lines[l].label(), state.lines[c].label());
             let (la, ca) = (state.lines[l].amount, state.lines[c].amount);
             state.ignore_line(l, la, format!("inter-account transfer, paired with {b}"));
@@ -251,88 +269,114 @@ pub(crate) fn classify_lines(state: &mut State<'_>, input: &ReconInput<'_>) {
 }
 
 pub(crate) fn classify_moves(state: &mut State<'_>, input: &ReconInput<'_>) -> Vec<OpenItem> {
-    let mut open = Vec::new();
+    // Each open movement's verdict is read in parallel (a month where nothing matched has most
+    // of a million), then recorded in movement order.
     let period_end = input.period.last_day();
-    for m in 0..state.moves.len() {
-        if state.done[m] {
-            continue;
-        }
-        let movement = &state.moves[m];
-        match &movement.req {
-            Req::Optional(reason) | Req::Shadow { reason, .. } => {
-                let ign = IgnoredInvestment {
-                    investment_id: movement.investment_id,
-                    movement: movement.kind.label().into(),
-                    expected_cents: movement.expected,
-                    reason: reason.to_string(),
-                };
+    let st: &State<'_> = state;
+    let decided: Vec<(usize, Left)> = (0..st.moves.len())
+        .into_par_iter()
+        .filter(|&m| !st.done[m])
+        .map(|m| (m, left_movement(st, m, period_end)))
+        .collect();
+    let mut open = Vec::new();
+    for (m, left) in decided {
+        match left {
+            Left::Ignored(ign) => {
                 state.ignored_movements.push((Some(m), ign));
                 state.done[m] = true;
             }
-            Req::Required => {
-                let movement = state.moves[m].clone();
-                let t = movement.tolerance(state.tol);
-                let in_transit = movement.kind == MoveKind::Credit
-                    && weekdays_between(movement.date, period_end) < t.window_max_days;
-                let since = movement
-                    .carried
-                    .map(|d| format!(" (open since the period ending {d})"))
-                    .unwrap_or_default();
-                let (code, sev, detail) = if let Some(lbl) = state.ambiguous_movement[m].clone() {
-                    (
-                        ExceptionCode::AmbiguousMatch,
-                        Severity::Warning,
-                        format!(
-                            "Investment {} ({}) has candidate money on {lbl} that fits another investment equally well; assign it by hand.",
-                            movement.investment_id,
-                            money(movement.expected)
-                        ),
-                    )
-                } else if movement.kind == MoveKind::Refund {
-                    (
-                        ExceptionCode::StatusMismatch,
-                        Severity::Warning,
-                        format!(
-                            "Platform says investment {} was refunded on {} but no refund debit of {} was found{since}; confirm the refund was sent.",
-                            movement.investment_id,
-                            movement.date,
-                            money(movement.expected.saturating_abs())
-                        ),
-                    )
-                } else if in_transit {
-                    (
-                        ExceptionCode::UnmatchedInvestment,
-                        Severity::Info,
-                        format!(
-                            "Investment {} ({}, {}) dated {} may still be in transit after the period end; carried forward{since}.",
-                            movement.investment_id,
-                            money(movement.expected),
-                            movement.method.label(),
-                            movement.date
-                        ),
-                    )
-                } else {
-                    (
-                        ExceptionCode::UnmatchedInvestment,
-                        Severity::Warning,
-                        format!(
-                            "No statement line for investment {} ({}, {}) dated {}{since}; confirm the money arrived or correct the status.",
-                            movement.investment_id,
-                            money(movement.expected),
-                            movement.method.label(),
-                            movement.date
-                        ),
-                    )
-                };
-                // A search refused for want of budget says so (never a silent miss).
-                let detail = match state.name_budget[m] {
-                    Some((needed, share)) => format!(
-                        "{detail} The amount + date + name search for it was not run: search budget exhausted ({needed} candidate lines, {share} allowed per movement)."
-                    ),
-                    None => detail,
-                };
+            Left::Open(code, sev, detail, item) => {
                 state.movement_exception(code, sev, m, detail);
-                open.push(OpenItem {
+                open.push(*item);
+            }
+        }
+    }
+    open
+}
+
+/// What an open movement becomes at the end of the run.
+enum Left {
+    /// Not required this period: ignored with the reason.
+    Ignored(IgnoredInvestment),
+    /// An exception and an open item to carry forward.
+    Open(ExceptionCode, Severity, String, Box<OpenItem>),
+}
+
+fn left_movement(state: &State<'_>, m: usize, period_end: chrono::NaiveDate) -> Left {
+    let movement = &state.moves[m];
+    match &movement.req {
+        Req::Optional(reason) | Req::Shadow { reason, .. } => Left::Ignored(IgnoredInvestment {
+            investment_id: movement.investment_id,
+            movement: movement.kind.label().into(),
+            expected_cents: movement.expected,
+            reason: reason.to_string(),
+        }),
+        Req::Required => {
+            let t = movement.tolerance(state.tol);
+            let in_transit = movement.kind == MoveKind::Credit
+                && weekdays_between(movement.date, period_end) < t.window_max_days;
+            let since = movement
+                .carried
+                .map(|d| format!(" (open since the period ending {d})"))
+                .unwrap_or_default();
+            let (code, sev, detail) = if let Some(lbl) = state.ambiguous_movement[m].as_deref() {
+                (
+                    ExceptionCode::AmbiguousMatch,
+                    Severity::Warning,
+                    format!(
+                        "Investment {} ({}) has candidate money on {lbl} that fits another investment equally well; assign it by hand.",
+                        movement.investment_id,
+                        money(movement.expected)
+                    ),
+                )
+            } else if movement.kind == MoveKind::Refund {
+                (
+                    ExceptionCode::StatusMismatch,
+                    Severity::Warning,
+                    format!(
+                        "Platform says investment {} was refunded on {} but no refund debit of {} was found{since}; confirm the refund was sent.",
+                        movement.investment_id,
+                        movement.date,
+                        money(movement.expected.saturating_abs())
+                    ),
+                )
+            } else if in_transit {
+                (
+                    ExceptionCode::UnmatchedInvestment,
+                    Severity::Info,
+                    format!(
+                        "Investment {} ({}, {}) dated {} may still be in transit after the period end; carried forward{since}.",
+                        movement.investment_id,
+                        money(movement.expected),
+                        movement.method.label(),
+                        movement.date
+                    ),
+                )
+            } else {
+                (
+                    ExceptionCode::UnmatchedInvestment,
+                    Severity::Warning,
+                    format!(
+                        "No statement line for investment {} ({}, {}) dated {}{since}; confirm the money arrived or correct the status.",
+                        movement.investment_id,
+                        money(movement.expected),
+                        movement.method.label(),
+                        movement.date
+                    ),
+                )
+            };
+            // A search refused for want of budget says so (never a silent miss).
+            let detail = match state.name_budget[m] {
+                Some((needed, share)) => format!(
+                    "{detail} The amount + date + name search for it was not run: search budget exhausted ({needed} candidate lines, {share} allowed per movement)."
+                ),
+                None => detail,
+            };
+            Left::Open(
+                code,
+                sev,
+                detail,
+                Box::new(OpenItem {
                     investment_id: movement.investment_id,
                     kind: movement.kind.label().into(),
                     method: movement.method.label().into(),
@@ -345,9 +389,8 @@ pub(crate) fn classify_moves(state: &mut State<'_>, input: &ReconInput<'_>) -> V
                     names: movement.display_names.to_vec(),
                     code: code.as_str().into(),
                     first_open_period_end: movement.carried.unwrap_or(period_end),
-                });
-            }
+                }),
+            )
         }
     }
-    open
 }

@@ -256,92 +256,181 @@ const NAME_COMPANY_WORDS: &[&str] = &[
 ///   every Rodríguez's.
 ///
 /// Empty on either side gives 0.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn name_similarity(investor: &[String], line: &[String]) -> f64 {
-    if investor.is_empty() || line.is_empty() {
-        return 0.0;
+    NameShape::of(investor).similarity(line)
+}
+
+/// An investor name read once for [`name_similarity`]: which tokens are its ends, its middle
+/// names, its company words (what depends on the investor alone). A pass that scores one
+/// investor against many lines reads the name once, not once per line.
+pub(crate) struct NameShape<'n> {
+    kind: ShapeKind<'n>,
+}
+
+enum ShapeKind<'n> {
+    /// No tokens: 0 against any line.
+    Empty,
+    /// A company named after one family: the family name and the company words.
+    Company {
+        family: &'n str,
+        generic: Vec<&'n str>,
+    },
+    /// One distinguishing token: the family name alone.
+    One(&'n str),
+    /// A person (or a company of two names or more): the ends, the middle names, and whether
+    /// the ends are Vietnamese family names (native order).
+    Person {
+        first: &'n str,
+        last: &'n str,
+        middles: Vec<&'n str>,
+        vn_first: bool,
+        vn_last: bool,
+    },
+}
+
+impl<'n> NameShape<'n> {
+    /// Reads an investor's name tokens (see [`name_similarity`]).
+    pub(crate) fn of(investor: &'n [String]) -> Self {
+        let kind = Self::kind(investor);
+        Self { kind }
     }
-    // The family name's similarity to one line token: a line's initials do not count for it.
-    let family_sim = |t: &str, u: &str| {
-        if t.len() > 1 && u.len() <= 1 {
-            0.0
-        } else {
-            token_similarity(t, u)
+
+    fn kind(investor: &'n [String]) -> ShapeKind<'n> {
+        if investor.is_empty() {
+            return ShapeKind::Empty;
         }
-    };
-    let best_family = |t: &str| line.iter().map(|u| family_sim(t, u)).fold(0.0, f64::max);
-    // The distinguishing tokens, without collecting them (this runs per candidate pair).
-    let last_i = investor.len() - 1;
-    let core = || {
-        investor
+        // The distinguishing tokens.
+        let last_i = investor.len() - 1;
+        let core: Vec<&'n str> = investor
             .iter()
             .enumerate()
-            .filter(move |(i, t)| {
+            .filter(|(i, t)| {
                 *i == 0
                     || !(NAME_COMPANY_WORDS.contains(&t.as_str())
                         || (*i < last_i && NAME_PARTICLES.contains(&t.as_str())))
             })
-            .map(|(_, t)| t)
-    };
-    let n = core().count();
-    let (Some(first), Some(last)) = (core().next(), core().next_back()) else {
-        return 0.0;
-    };
-    // A company named after a family (`Rodríguez & Partners Capital LP`, `St. Clair Holdings`):
-    // the family name alone is any Rodríguez's, so its generic words stand where a person's
-    // given name would (`F RODRIGUEZ` is not the partnership; `RODRIGUEZ PARTNERS` is).
-    let mut generic = investor
-        .iter()
-        .skip(1)
-        .filter(|t| NAME_COMPANY_WORDS.contains(&t.as_str()))
-        .peekable();
-    if generic.peek().is_some() {
-        let mut distinct = core().filter(|t| !NAME_PARTICLES.contains(&t.as_str()));
-        let family = distinct.next();
-        if distinct.next().is_none() {
-            let family = family.unwrap_or(last);
-            let generic: Vec<&String> = generic.collect();
-            return best_distinct(
-                line,
-                |u| family_sim(family, u),
-                |u| {
-                    generic
-                        .iter()
-                        .map(|t| token_similarity(t, u))
-                        .fold(0.0, f64::max)
-                },
-            ) / 2.0;
+            .map(|(_, t)| t.as_str())
+            .collect();
+        let n = core.len();
+        let (Some(&first), Some(&last)) = (core.first(), core.last()) else {
+            return ShapeKind::Empty;
+        };
+        // A company named after a family (`Rodríguez & Partners Capital LP`, `St. Clair
+        // Holdings`): the family name alone is any Rodríguez's, so its generic words stand where
+        // a person's given name would (`F RODRIGUEZ` is not the partnership; `RODRIGUEZ
+        // PARTNERS` is).
+        let generic: Vec<&'n str> = investor
+            .iter()
+            .skip(1)
+            .filter(|t| NAME_COMPANY_WORDS.contains(&t.as_str()))
+            .map(String::as_str)
+            .collect();
+        if !generic.is_empty() {
+            let mut distinct = core.iter().filter(|t| !NAME_PARTICLES.contains(t));
+            let family = distinct.next();
+            if distinct.next().is_none() {
+                let family = family.copied().unwrap_or(last);
+                return ShapeKind::Company { family, generic };
+            }
+        }
+        if n == 1 {
+            return ShapeKind::One(first);
+        }
+        ShapeKind::Person {
+            first,
+            last,
+            middles: if n >= 3 {
+                core[1..n - 1].to_vec()
+            } else {
+                Vec::new()
+            },
+            vn_first: VN_FAMILY.contains(&first),
+            vn_last: VN_FAMILY.contains(&last),
         }
     }
-    if n == 1 {
-        return best_family(first);
+
+    /// [`name_similarity`] of this investor name to a line's name tokens.
+    pub(crate) fn similarity(&self, line: &[String]) -> f64 {
+        self.similarity_from(line, 0.0)
     }
-    // (family, given, whether a middle name may stand in for the given name)
-    let score = |family: &str, given: &str, middle: bool| {
-        let given_sim = |u: &str| {
-            let mut g = token_similarity(given, u);
-            if middle && n >= 3 && g < 1.0 {
-                for t in core().skip(1).take(n - 2) {
-                    g = g.max(0.9 * token_similarity(t, u));
+
+    /// [`Self::similarity`] when it is at least `floor`; otherwise some value below `floor`.
+    /// The family name is scored first: when even a perfect given name could not lift the
+    /// score to `floor`, the given name is not scored (a pass that only keeps names above a
+    /// threshold skips most of the work for the lines it rejects).
+    pub(crate) fn similarity_from(&self, line: &[String], floor: f64) -> f64 {
+        if line.is_empty() {
+            return 0.0;
+        }
+        // The family name's similarity to one line token: a line's initials do not count for it.
+        let family_sim = |t: &str, u: &str| {
+            if t.len() > 1 && u.len() <= 1 {
+                0.0
+            } else {
+                token_similarity(t, u)
+            }
+        };
+        match &self.kind {
+            ShapeKind::Empty => 0.0,
+            ShapeKind::Company { family, generic } => {
+                best_distinct_from(
+                    2.0 * floor,
+                    line,
+                    |u| family_sim(family, u),
+                    |u| {
+                        generic
+                            .iter()
+                            .map(|t| token_similarity(t, u))
+                            .fold(0.0, f64::max)
+                    },
+                ) / 2.0
+            }
+            ShapeKind::One(first) => line
+                .iter()
+                .map(|u| family_sim(first, u))
+                .fold(0.0, f64::max),
+            ShapeKind::Person {
+                first,
+                last,
+                middles,
+                vn_first,
+                vn_last,
+            } => {
+                // (family, given, whether a middle name may stand in for the given name)
+                let score = |family: &str, given: &str, middle: bool| {
+                    let given_sim = |u: &str| {
+                        let mut g = token_similarity(given, u);
+                        if middle && g < 1.0 {
+                            for t in middles {
+                                g = g.max(0.9 * token_similarity(t, u));
+                            }
+                        }
+                        g
+                    };
+                    best_distinct_from(2.0 * floor, line, |u| family_sim(family, u), given_sim)
+                        / 2.0
+                };
+                if !vn_first {
+                    score(last, first, true)
+                } else {
+                    let native = score(first, last, !vn_last);
+                    native.max(score(last, first, false))
                 }
             }
-            g
-        };
-        best_distinct(line, |u| family_sim(family, u), given_sim) / 2.0
-    };
-    let vn_first = VN_FAMILY.contains(&first.as_str());
-    let vn_last = VN_FAMILY.contains(&last.as_str());
-    if !vn_first {
-        score(last, first, true)
-    } else {
-        let native = score(first, last, !vn_last);
-        native.max(score(last, first, false))
+        }
     }
 }
 
 /// The best `family(u) + given(v)` over two different tokens `u`, `v` of the line: the two ends
 /// of a name are two words on it (`MARK WALKER` is not Maria Makri although `MARK` resembles
 /// both of her names). A one-token line gives the better end alone.
-fn best_distinct(
+///
+/// When `floor` is above what the best family token plus a perfect given name (1.0) could
+/// reach, the given side is not scored and 0.0 comes back: the sum is below `floor` either way
+/// (`family` and `given` are at most 1.0, and rounding keeps the order).
+fn best_distinct_from(
+    floor: f64,
     line: &[String],
     family: impl Fn(&str) -> f64,
     given: impl Fn(&str) -> f64,
@@ -362,6 +451,9 @@ fn best_distinct(
         (best, second)
     };
     let ((f1, fi), f2) = top2(&family);
+    if f1 + 1.0 < floor {
+        return 0.0;
+    }
     let ((g1, gi), g2) = top2(&given);
     if fi != gi || fi == usize::MAX {
         f1 + g1
@@ -453,6 +545,56 @@ pub(crate) const COVERAGE_TOKEN_MIN: f64 = 0.8;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_floor_changes_no_score_at_or_above_it() {
+        let investors = [
+            "John Smith",
+            "J. Robert Smith",
+            "Đỗ Văn Minh",
+            "Mai Andersen",
+            "Rodríguez & Partners Capital LP",
+            "Ashley Van der Berg",
+            "Hữu Phước Bùi",
+            "Kim Holdings LLC",
+            "Madonna",
+        ];
+        let lines = [
+            "JOHN SMITH",
+            "JON SMYTH",
+            "ROBERT SMITH",
+            "J SMITH",
+            "DO VAN MINH",
+            "MINH DO",
+            "MAI ANDERSEN",
+            "RODRIGUEZ PARTNERS",
+            "F RODRIGUEZ",
+            "CHRISTOPHER VAN DER BERG",
+            "HUU PHUOC BUI",
+            "KIM HOLDINGS",
+            "MADONNA",
+            "SMITH",
+            "ACME HOLDINGS",
+            "",
+        ];
+        for inv in investors {
+            let shape_tokens = name_tokens(inv);
+            let shape = NameShape::of(&shape_tokens);
+            for l in lines {
+                let line = name_tokens(l);
+                let full = shape.similarity(&line);
+                assert_eq!(full, name_similarity(&shape_tokens, &line));
+                for floor in [0.0, 0.5, 0.6, 0.85, 0.9, 0.95, 1.0] {
+                    let bounded = shape.similarity_from(&line, floor);
+                    if full >= floor {
+                        assert_eq!(bounded, full, "{inv} / {l} at {floor}");
+                    } else {
+                        assert!(bounded < floor, "{inv} / {l} at {floor}: {bounded}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn raw_key_shape_agrees_with_the_normalised_key() {

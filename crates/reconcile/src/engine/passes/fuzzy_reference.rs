@@ -19,7 +19,49 @@ pub(crate) fn masked_hash(k: &[u8], i: usize) -> u64 {
         let b = if j == i { b'?' } else { b };
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
     }
-    h ^ (k.len() as u64)
+    // The length, then a bijective finaliser (splitmix64's): the top bits, which the index's
+    // directory buckets by, depend on every byte.
+    let mut h = h ^ (k.len() as u64);
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+/// Where each bucket of the top bits of the hash starts in the sorted masked-key index: a line's
+/// lookup reads one short bucket instead of binary-searching millions of entries (a month whose
+/// lines carry another platform's references looks every one of them up).
+struct Directory {
+    shift: u32,
+    start: Vec<u32>,
+}
+
+impl Directory {
+    fn new(index: &[(u64, u32)]) -> Self {
+        // About four entries per bucket.
+        let bits = (usize::BITS - index.len().max(1).leading_zeros()).clamp(3, 30) - 2;
+        let shift = 64 - bits;
+        let buckets = 1usize << bits;
+        let mut start = Vec::with_capacity(buckets + 1);
+        let mut p = 0usize;
+        for b in 0..buckets {
+            while p < index.len() && ((index[p].0 >> shift) as usize) < b {
+                p += 1;
+            }
+            start.push(p as u32);
+        }
+        start.push(index.len() as u32);
+        Self { shift, start }
+    }
+
+    /// The entries of `index` (the one this was built from) whose hash is `h`.
+    fn get<'i>(&self, index: &'i [(u64, u32)], h: u64) -> &'i [(u64, u32)] {
+        let b = (h >> self.shift) as usize;
+        let (a, z) = (self.start[b] as usize, self.start[b + 1] as usize);
+        let bucket = &index[a..z];
+        let lo = bucket.partition_point(|x| x.0 < h);
+        let hi = lo + bucket[lo..].partition_point(|x| x.0 == h);
+        &bucket[lo..hi]
+    }
 }
 
 /// Whether two keys of equal length differ in at most one byte (what equal masked forms mean).
@@ -58,6 +100,7 @@ pub(crate) fn pass_fuzzy_reference(state: &mut State<'_>) {
         return;
     }
     index.par_sort_unstable();
+    let dir = Directory::new(&index);
     let mut lens: Vec<usize> = refs.iter().flatten().map(String::len).collect();
     lens.sort_unstable();
     lens.dedup();
@@ -81,8 +124,7 @@ pub(crate) fn pass_fuzzy_reference(state: &mut State<'_>) {
                 let kb = k.as_bytes();
                 for i in 0..kb.len() {
                     let h = masked_hash(kb, i);
-                    let a = index.partition_point(|x| x.0 < h);
-                    for &(_, m) in index[a..].iter().take_while(|x| x.0 == h) {
+                    for &(_, m) in dir.get(&index, h) {
                         let m = m as usize;
                         // Verify the hash hit: the reference, or one byte apart from it.
                         if refs[m]
@@ -126,6 +168,33 @@ pub(crate) fn pass_fuzzy_reference(state: &mut State<'_>) {
                 e,
                 amount,
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_directory_finds_what_a_binary_search_finds() {
+        for n in [0usize, 1, 7, 1_000, 50_000] {
+            let mut index: Vec<(u64, u32)> = (0..n)
+                .map(|i| {
+                    (
+                        masked_hash(format!("INV{:06}", i / 3).as_bytes(), i % 7),
+                        i as u32,
+                    )
+                })
+                .collect();
+            index.sort_unstable();
+            let dir = Directory::new(&index);
+            let probes = (0..2_000).map(|i| masked_hash(format!("INV{:06}", i).as_bytes(), i % 7));
+            for h in probes.chain(index.iter().map(|x| x.0)).chain([0, u64::MAX]) {
+                let a = index.partition_point(|x| x.0 < h);
+                let z = index.partition_point(|x| x.0 <= h);
+                assert_eq!(dir.get(&index, h), &index[a..z], "n = {n}, h = {h}");
+            }
         }
     }
 }

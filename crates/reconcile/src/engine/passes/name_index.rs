@@ -11,7 +11,7 @@ use crate::engine::expected::{MoveKind, Movement};
 use crate::engine::line::*;
 use crate::engine::passes::names::*;
 use crate::engine::state::*;
-use crate::engine::text::{family_tokens, name_similarity};
+use crate::engine::text::{NameShape, family_tokens};
 
 /// Index keys of the amount + date + name pass (tag in bits 40+, value below).
 pub(crate) mod name_key {
@@ -156,6 +156,47 @@ pub(crate) fn movement_key_ranges(movement: &Movement, pfx: &[u16]) -> Vec<(u64,
     keys
 }
 
+/// The lines of one pass under their name keys (see [`line_name_keys`]), ordered by key, amount,
+/// date and line, one column per field: the amount column a movement binary-searches in each of
+/// its blocks is dense (a month of unmatched lines searches hundreds of thousands of blocks),
+/// and the directory finds a key's block without a search.
+pub(crate) struct NameIndex {
+    key: Vec<u64>,
+    amount: Vec<Cents>,
+    date: Vec<NaiveDate>,
+    line: Vec<usize>,
+    /// Where each key's block starts and ends.
+    dir: HashMap<u64, (usize, usize)>,
+}
+
+impl NameIndex {
+    /// The index of `entries` (key, amount, date, line), sorted.
+    pub(crate) fn new(entries: Vec<(u64, Cents, NaiveDate, usize)>) -> Self {
+        let n = entries.len();
+        let mut ix = Self {
+            key: Vec::with_capacity(n),
+            amount: Vec::with_capacity(n),
+            date: Vec::with_capacity(n),
+            line: Vec::with_capacity(n),
+            dir: HashMap::default(),
+        };
+        for (k, a, d, l) in entries {
+            ix.key.push(k);
+            ix.amount.push(a);
+            ix.date.push(d);
+            ix.line.push(l);
+        }
+        let mut p = 0;
+        while p < n {
+            let k = ix.key[p];
+            let end = p + ix.key[p..].partition_point(|&x| x == k);
+            ix.dir.insert(k, (p, end));
+            p = end;
+        }
+        ix
+    }
+}
+
 /// One movement's candidate lines with their scores and identity scores (name + amount, no
 /// date), and the index entries visited to find them.
 pub(crate) struct Candidates {
@@ -165,18 +206,14 @@ pub(crate) struct Candidates {
     pub(crate) steps: u64,
     /// The search needed more than `share` steps and was not run.
     pub(crate) refused: bool,
+    /// Candidate pairs scored (inside the date window; reported at debug level).
+    pub(crate) scored: u64,
 }
 
 /// Candidate lines of one movement, read-only; runs in parallel. A movement whose blocks hold
 /// more lines in its amount ranges than `share` is not searched (see
 /// [`crate::engine::passes::budget`]).
-pub(crate) fn candidates(
-    state: &State<'_>,
-    idx: &[(u64, Cents, NaiveDate, usize)],
-    dir: &HashMap<u64, (usize, usize)>,
-    m: usize,
-    share: u64,
-) -> Candidates {
+pub(crate) fn candidates(state: &State<'_>, index: &NameIndex, m: usize, share: u64) -> Candidates {
     let movement = &state.moves[m];
     let t = movement.tolerance(state.tol);
     // n business days span at most n + 2·⌈n/5⌉ + 2 calendar days; `window_ok` filters exactly.
@@ -189,61 +226,70 @@ pub(crate) fn candidates(
     };
     let mut out: Vec<(f64, f64, f64, usize, bool)> = Vec::new();
     let pfx = prefixes(movement.names.iter().flatten());
-    let mut blocks: Vec<&[(u64, Cents, NaiveDate, usize)]> = Vec::new();
+    // Blocks as ranges of the index.
+    let mut blocks: Vec<(usize, usize)> = Vec::new();
     for (lo_k, hi_k) in movement_key_ranges(movement, &pfx) {
         if lo_k == hi_k {
             // One key: its block from the directory (no search over the whole index).
-            if let Some(&(a, b)) = dir.get(&lo_k) {
-                blocks.push(&idx[a..b]);
+            if let Some(&r) = index.dir.get(&lo_k) {
+                blocks.push(r);
             }
             continue;
         }
-        let a = idx.partition_point(|x| x.0 < lo_k);
-        let b = idx.partition_point(|x| x.0 <= hi_k);
+        let keys = &index.key;
+        let a = keys.partition_point(|&x| x < lo_k);
+        let b = keys.partition_point(|&x| x <= hi_k);
         let mut p = a;
         while p < b {
-            let k = idx[p].0;
-            let end = p + idx[p..b].partition_point(|x| x.0 == k);
-            blocks.push(&idx[p..end]);
+            let k = keys[p];
+            let end = p + keys[p..b].partition_point(|&x| x == k);
+            blocks.push((p, end));
             p = end;
         }
     }
-    // What the search will visit: the lines of each block in each amount range.
-    let ranges = |e: Cents| {
-        let tolerance_cents = t.tolerance_cents(e);
-        (e - tolerance_cents, e + tolerance_cents)
-    };
+    // What the search will visit: the lines of each block in each amount range, found once.
+    let amounts: Vec<Cents> = std::iter::once(movement.expected)
+        .chain(movement.alt)
+        .collect();
+    let mut spans: Vec<Vec<(usize, usize)>> = Vec::with_capacity(amounts.len());
     let mut needed = 0u64;
-    for e in std::iter::once(movement.expected).chain(movement.alt) {
-        let (lo_a, hi_a) = ranges(e);
-        for block in &blocks {
-            let a = block.partition_point(|x| x.1 < lo_a);
-            let b = block.partition_point(|x| x.1 <= hi_a);
-            needed += b.saturating_sub(a) as u64;
+    for &e in &amounts {
+        let tolerance_cents = t.tolerance_cents(e);
+        let (lo_a, hi_a) = (e - tolerance_cents, e + tolerance_cents);
+        let mut v = Vec::with_capacity(blocks.len());
+        for &(a, b) in &blocks {
+            let col = &index.amount[a..b];
+            let s = col.partition_point(|&x| x < lo_a);
+            let z = s + col[s..].partition_point(|&x| x <= hi_a);
+            if z > s {
+                needed += (z - s) as u64;
+                v.push((a + s, a + z));
+            }
         }
+        spans.push(v);
     }
     if needed > share {
         return Candidates {
             lines: Vec::new(),
             steps: needed,
             refused: true,
+            scored: 0,
         };
     }
+    let shapes: Vec<NameShape<'_>> = movement.names.iter().map(|n| NameShape::of(n)).collect();
+    let fams = families(&movement.names);
     let mut visit: Vec<(usize, Cents, NaiveDate)> = Vec::new();
-    for e in std::iter::once(movement.expected).chain(movement.alt) {
+    let mut scored = 0u64;
+    for (&e, spans) in amounts.iter().zip(&spans) {
         let tolerance_cents = t.tolerance_cents(e);
-        let (lo_a, hi_a) = (e - tolerance_cents, e + tolerance_cents);
-        // Ordered by amount within a key: one binary search per block, then the dates are
-        // filtered; a line reached under several keys is scored once.
+        // Ordered by amount within a key: one binary search per block (above), then the dates
+        // are filtered; a line reached under several keys is scored once.
         visit.clear();
-        for block in &blocks {
-            let start = block.partition_point(|x| x.1 < lo_a);
+        for &(a, z) in spans {
             visit.extend(
-                block[start..]
-                    .iter()
-                    .take_while(|x| x.1 <= hi_a)
-                    .filter(|x| x.2 >= lo_date && x.2 <= hi_date)
-                    .map(|x| (x.3, x.1, x.2)),
+                (a..z)
+                    .filter(|&i| index.date[i] >= lo_date && index.date[i] <= hi_date)
+                    .map(|i| (index.line[i], index.amount[i], index.date[i])),
             );
         }
         visit.sort_unstable();
@@ -254,6 +300,7 @@ pub(crate) fn candidates(
                     let Some((_, date_s)) = state.window_ok(m, d) else {
                         continue;
                     };
+                    scored += 1;
                     let line = &state.lines[l];
                     let diff = (a - e).abs();
                     let amount_s = if diff == 0 {
@@ -269,20 +316,19 @@ pub(crate) fn candidates(
                         0.0
                     } else {
                         let name_s = if share_prefix(&pfx, &line.pfx) {
-                            movement
-                                .names
+                            shapes
                                 .iter()
-                                .map(|n| name_similarity(n, &line.names))
+                                .map(|n| n.similarity_from(&line.names, state.tol.name_threshold))
                                 .fold(0.0, f64::max)
                         } else {
                             0.0
                         };
                         if name_s >= state.tol.name_threshold {
                             name_s
-                        } else if diff == 0 && surname_hit(&movement.names, &line.names) {
+                        } else if diff == 0 && surname_hit(&fams, &line.names) {
                             // Spouse, family company or trust: same surname, exact amount.
                             SURNAME_ONLY
-                        } else if let Some(short) = family_hit(&movement.names, &line.names) {
+                        } else if let Some(short) = family_hit(&fams, &line.names) {
                             // Weaker: a short surname (DO, LE) needs the exact amount; a
                             // longer one may be short by an intermediary fee. Accepted only
                             // when nothing else competes (see `pass_fuzzy`).
@@ -301,7 +347,7 @@ pub(crate) fn candidates(
                     if movement.kind == MoveKind::Credit && a > e && name_s < OVERPAID_NAME_MIN {
                         continue;
                     }
-                    let tie = tie_evidence(movement, line);
+                    let tie = tie_evidence(movement, &fams, line);
                     let ident = 0.45 * name_s + 0.35 * amount_s;
                     let score = ident + 0.2 * date_s;
                     let score = if movement.is_shadow() {
@@ -321,5 +367,6 @@ pub(crate) fn candidates(
         lines: out,
         steps: needed,
         refused: false,
+        scored,
     }
 }

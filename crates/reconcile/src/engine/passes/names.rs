@@ -17,8 +17,6 @@
 //! the window does not tell two payers apart); a candidate beaten that way is deferred to the
 //! other investor. Candidates come from [`super::name_index`].
 
-use rustc_hash::FxHashMap as HashMap;
-
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use tieout_domain::Cents;
@@ -56,15 +54,7 @@ pub(crate) fn pass_fuzzy(state: &mut State<'_>, credits: bool) {
         })
         .collect();
     idx.par_sort_unstable();
-    // Where each key's block starts and ends.
-    let mut dir: HashMap<u64, (usize, usize)> = HashMap::default();
-    let mut p = 0;
-    while p < idx.len() {
-        let k = idx[p].0;
-        let end = p + idx[p..].partition_point(|x| x.0 == k);
-        dir.insert(k, (p, end));
-        p = end;
-    }
+    let index = NameIndex::new(idx);
     let movs: Vec<usize> = (0..state.moves.len())
         .filter(|&m| {
             let movement = &state.moves[m];
@@ -88,8 +78,15 @@ pub(crate) fn pass_fuzzy(state: &mut State<'_>, credits: bool) {
     let stref: &State<'_> = state;
     let found: Vec<(usize, Candidates)> = movs
         .par_iter()
-        .map(|&m| (m, candidates(stref, &idx, &dir, m, share)))
+        .map(|&m| (m, candidates(stref, &index, m, share)))
         .collect();
+    tracing::debug!(
+        pass,
+        scored = found.iter().map(|x| x.1.scored).sum::<u64>(),
+        kept = found.iter().map(|x| x.1.lines.len()).sum::<usize>(),
+        most_steps = found.iter().map(|x| x.1.steps).max().unwrap_or(0),
+        "names: candidates scored"
+    );
     let mut cands: Vec<Cand> = Vec::new();
     for (m, c) in found {
         if c.refused {
@@ -131,6 +128,7 @@ pub(crate) fn pass_fuzzy(state: &mut State<'_>, credits: bool) {
     let mut deferred: Vec<Cand> = Vec::new();
     fuzzy_assign(state, &cands, &by_line, &by_move, Some(&mut deferred));
     fuzzy_assign(state, &deferred, &by_line, &by_move, None);
+    tracing::debug!(pass, "names: assigned");
 }
 
 /// One candidate pair of the amount + date + name passes.
@@ -269,7 +267,7 @@ pub(crate) fn fuzzy_assign(
 ///
 /// A candidate with less is neither the line's owner nor a rival of one with more (see
 /// [`fuzzy_assign`]).
-pub(crate) fn tie_evidence(movement: &Movement, line: &Line<'_>) -> f64 {
+pub(crate) fn tie_evidence(movement: &Movement, fams: &[Vec<&String>], line: &Line<'_>) -> f64 {
     let channel = match movement.method {
         Method::Ira => line.custodial,
         _ if line.custodial => false,
@@ -277,7 +275,7 @@ pub(crate) fn tie_evidence(movement: &Movement, line: &Line<'_>) -> f64 {
         Method::Ach => line.rail != Rail::Wire,
         _ => true,
     };
-    surname_present(&movement.names, &line.names)
+    surname_present(fams, &line.names)
         + if channel { 0.5 } else { 0.0 }
         + if movement.is_shadow() { 0.0 } else { 0.25 }
 }
@@ -295,11 +293,11 @@ pub(crate) const SURNAME_WEAK: f64 = 0.5;
 /// any length, equals a line token.
 /// Returns whether the matching family name is short (under three letters); `None` when none
 /// matches.
-pub(crate) fn family_hit(names: &[Vec<String>], line: &[String]) -> Option<bool> {
+pub(crate) fn family_hit(fams: &[Vec<&String>], line: &[String]) -> Option<bool> {
     let mut best: Option<bool> = None;
-    for n in names {
-        for s in family_tokens(n) {
-            if line.iter().any(|t| t == s) {
+    for f in fams {
+        for s in f {
+            if line.iter().any(|t| t == *s) {
                 let short = s.len() < 3;
                 best = Some(best.map_or(short, |b| b && short));
             }
@@ -308,13 +306,19 @@ pub(crate) fn family_hit(names: &[Vec<String>], line: &[String]) -> Option<bool>
     best
 }
 
+/// The [`family_tokens`] of each of an investor's names, read once per movement (the name tests
+/// below run for every candidate line).
+pub(crate) fn families(names: &[Vec<String>]) -> Vec<Vec<&String>> {
+    names.iter().map(|n| family_tokens(n).collect()).collect()
+}
+
 /// 1.0 when the line carries the investor's family name (one of its [`family_tokens`]) as a token
 /// scoring at least [`COVERAGE_TOKEN_MIN`], else 0.0. A
 /// tie-breaker only: `HUU PHUOC BUI` names Hữu Phước Bùi, not Hữu Phước Đặng, although their two
 /// best tokens tie; `J NOWAK` fits Jan and Jakub Nowak alike.
-pub(crate) fn surname_present(names: &[Vec<String>], line: &[String]) -> f64 {
-    let present = names.iter().any(|n| {
-        family_tokens(n)
+pub(crate) fn surname_present(fams: &[Vec<&String>], line: &[String]) -> f64 {
+    let present = fams.iter().any(|f| {
+        f.iter()
             .filter(|s| s.len() >= 2)
             .any(|s| token_best(s, line) >= COVERAGE_TOKEN_MIN)
     });
@@ -323,11 +327,10 @@ pub(crate) fn surname_present(names: &[Vec<String>], line: &[String]) -> f64 {
 
 /// Whether the investor's surname (the first of its [`family_tokens`]: the last token that is
 /// not a company word; three letters or more) is a token of the line.
-pub(crate) fn surname_hit(names: &[Vec<String>], line: &[String]) -> bool {
-    names
-        .iter()
-        .flat_map(|n| family_tokens(n).take(1))
-        .any(|s| s.len() >= 3 && line.iter().any(|t| t == s))
+pub(crate) fn surname_hit(fams: &[Vec<&String>], line: &[String]) -> bool {
+    fams.iter()
+        .flat_map(|f| f.first())
+        .any(|s| s.len() >= 3 && line.iter().any(|t| t == *s))
 }
 
 #[cfg(test)]
@@ -342,16 +345,25 @@ mod tests {
     #[test]
     fn surname_present_tells_apart_a_shared_given_name_only() {
         let line = name_tokens("HUU PHUOC BUI");
-        assert_eq!(surname_present(&names(&["Hữu Phước Bùi"]), &line), 1.0);
-        assert_eq!(surname_present(&names(&["Hữu Phước Đặng"]), &line), 0.0);
+        assert_eq!(
+            surname_present(&families(&names(&["Hữu Phước Bùi"])), &line),
+            1.0
+        );
+        assert_eq!(
+            surname_present(&families(&names(&["Hữu Phước Đặng"])), &line),
+            0.0
+        );
         // An initial and a shared family name: no tie-break.
         let line = name_tokens("J NOWAK");
         assert_eq!(
-            surname_present(&names(&["Jan Maria Nowak"]), &line),
-            surname_present(&names(&["Jakub Nowak"]), &line)
+            surname_present(&families(&names(&["Jan Maria Nowak"])), &line),
+            surname_present(&families(&names(&["Jakub Nowak"])), &line)
         );
         // A Vietnamese family name written first.
         let line = name_tokens("DO VAN MINH");
-        assert_eq!(surname_present(&names(&["Đỗ Văn Minh"]), &line), 1.0);
+        assert_eq!(
+            surname_present(&families(&names(&["Đỗ Văn Minh"])), &line),
+            1.0
+        );
     }
 }

@@ -16,7 +16,7 @@ use crate::engine::expected::{Method, MoveKind};
 use crate::engine::passes::budget::Budget;
 use crate::engine::state::*;
 use crate::engine::subset::{self, Subset};
-use crate::engine::text::name_similarity;
+use crate::engine::text::NameShape;
 
 pub(crate) fn pass_split(state: &mut State<'_>) {
     let mut name_index: HashMap<&str, Vec<usize>> = HashMap::default();
@@ -105,16 +105,16 @@ pub(crate) fn split_plan(
     let looked_up = ls.len() as u64;
     ls.sort_unstable();
     ls.dedup();
+    let shapes: Vec<NameShape<'_>> = movement.names.iter().map(|n| NameShape::of(n)).collect();
     let mut ls: Vec<usize> = ls
         .into_iter()
         .filter(|&l| {
             let line = &state.lines[l];
             line.amount < movement.expected
                 && state.window_ok(m, line.date).is_some()
-                && movement
-                    .names
+                && shapes
                     .iter()
-                    .map(|n| name_similarity(n, &line.names))
+                    .map(|n| n.similarity_from(&line.names, state.tol.name_threshold))
                     .fold(0.0, f64::max)
                     >= state.tol.name_threshold
         })
