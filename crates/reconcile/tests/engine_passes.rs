@@ -1331,3 +1331,52 @@ fn inter_account_transfers_pair_the_nearest_credit_of_another_account() {
         out.ignored_lines
     );
 }
+
+/// A statement whose hundreds of referenced lines name no investment of the snapshot is another
+/// offering's (or the snapshot is the wrong one): its lines are not searched by amount, date
+/// and name — a namesake paying a round amount in the window is a coincidence, not a match —
+/// and each is an exception that says why. The same line in a statement of this book's money
+/// matches by name.
+#[test]
+fn a_statement_naming_no_investment_is_not_searched_by_name() {
+    let b = book(
+        vec![investor(1, "Ada", "Lovelace")],
+        vec![investment(
+            101,
+            1,
+            M::Wire,
+            S::Invested,
+            "1000.00",
+            "2026-10-05",
+        )],
+    );
+    let namesake = line(1, "2026-10-05", 100_000, Some("ADA LOVELACE"), "WIRE IN");
+    let mut foreign: Vec<StatementLine> = (0..250u32)
+        .map(|k| {
+            line(
+                k + 2,
+                "2026-10-06",
+                10_000 + i64::from(k),
+                Some("SOMEONE ELSE"),
+                &format!("WIRE IN INV-Q{k:05}"),
+            )
+        })
+        .collect();
+    foreign.push(namesake.clone());
+    let o = run(&b, &foreign, &[]);
+    assert!(o.matches.is_empty(), "{:?}", o.matches);
+    let e = o
+        .exceptions
+        .iter()
+        .find(|e| e.statement_row == Some(1))
+        .expect("the namesake line is an exception");
+    assert_eq!(e.code, C::UnmatchedCredit);
+    assert!(
+        e.detail.contains("another offering's statement"),
+        "{}",
+        e.detail
+    );
+    // This book's statement: the same line matches by name.
+    let o = run(&b, &[namesake], &[]);
+    assert_eq!(o.matches.len(), 1, "{:?}", o.exceptions);
+}

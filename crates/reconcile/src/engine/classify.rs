@@ -1,6 +1,8 @@
 //! End of run: what is left. Lines and movements the passes did not settle become exceptions,
 //! ignored items with a reason, or open items to carry forward.
 
+use std::collections::BTreeMap;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rayon::prelude::*;
@@ -8,6 +10,7 @@ use tieout_domain::calendar::weekdays_between;
 use tieout_domain::{Cents, Severity};
 
 use crate::engine::expected::{MoveKind, Movement, Req};
+use crate::engine::passes::batches::statement_of;
 use crate::engine::state::*;
 use crate::engine::text::{key_shaped, norm_key, norm_key_into, raw_key_shaped};
 use crate::engine::{IgnoredInvestment, OpenItem, ReconInput};
@@ -393,4 +396,63 @@ fn left_movement(state: &State<'_>, m: usize, period_end: chrono::NaiveDate) -> 
             )
         }
     }
+}
+
+/// Fewest lines carrying a key-shaped token a statement needs before it can be judged foreign.
+const FOREIGN_MIN_KEYED: usize = 200;
+
+/// The open lines of statements that are not this snapshot's: a statement (account, else file)
+/// with at least [`FOREIGN_MIN_KEYED`] lines carrying key-shaped tokens of which fewer than 2 %
+/// name an investment of the book (exactly, by one typo, or with no movement this period) is
+/// another offering's or another platform's statement — or the snapshot is the wrong one. Its
+/// open lines are not offered to the amount + date + name, batch, split and release searches
+/// (at scale every amount and common name has a namesake in the book: those searches would
+/// only find coincidences, at many times a matching month's cost); each becomes an exception
+/// that says why. Returns each such line with its exception detail.
+pub(crate) fn foreign_lines(state: &State<'_>) -> Vec<(usize, String)> {
+    let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (l, line) in state.lines.iter().enumerate() {
+        if line.keys.is_empty() {
+            continue;
+        }
+        let e = per.entry(statement_of(line.src)).or_default();
+        e.0 += 1;
+        if state.used[l] || state.book_hit.get(l).is_some_and(Option::is_some) {
+            e.1 += 1;
+        }
+    }
+    let foreign: BTreeMap<&str, (usize, usize)> = per
+        .into_iter()
+        .filter(|(_, (keyed, named))| *keyed >= FOREIGN_MIN_KEYED && named * 50 < *keyed)
+        .collect();
+    if foreign.is_empty() {
+        return Vec::new();
+    }
+    for (s, (keyed, named)) in &foreign {
+        tracing::warn!(
+            statement = s,
+            keyed,
+            named,
+            "statement names no investment of this snapshot: not searched by amount, date and name"
+        );
+    }
+    state
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(l, _)| !state.used[*l] && state.book_hit.get(*l).is_none_or(Option::is_none))
+        .filter_map(|(l, line)| {
+            let s = statement_of(line.src);
+            foreign.get(s).map(|(keyed, named)| {
+                (
+                    l,
+                    format!(
+                        "{} of {}: only {named} of this statement's {keyed} lines with a reference name an investment of this snapshot — another offering's statement, or the wrong snapshot? Not searched by amount, date and name; check the statement and the snapshot.",
+                        if line.amount < 0 { "Debit" } else { "Credit" },
+                        money(line.amount.saturating_abs()),
+                    ),
+                )
+            })
+        })
+        .collect()
 }

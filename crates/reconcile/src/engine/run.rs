@@ -2,7 +2,9 @@
 //! summary.
 
 use crate::engine::balance::{balance_breaks, control_breaks};
-use crate::engine::classify::{book_key_hits, classify_lines, classify_moves, word_like_keys};
+use crate::engine::classify::{
+    book_key_hits, classify_lines, classify_moves, foreign_lines, word_like_keys,
+};
 use crate::engine::conservation::conservation;
 use crate::engine::expected::{self, Method, Movement};
 use crate::engine::frames::{self};
@@ -20,6 +22,7 @@ use crate::engine::passes::splits::pass_split;
 use crate::engine::state::*;
 use crate::engine::tolerances::Tolerances;
 use crate::engine::{IgnoredInvestment, ReconError, ReconInput, ReconOutcome};
+use crate::model::ExceptionCode;
 
 /// Runs every pass and the final checks, with `beside` on another core once the lines are
 /// tokenised (see [`super::reconcile_beside`]).
@@ -142,6 +145,12 @@ pub(crate) fn passes<'a>(
     pass_fuzzy_reference(&mut state);
     tracing::debug!("engine: pass payout_report");
     pass_payouts(&mut state, input.payouts);
+    // Statements that name no investment of the snapshot are set aside from the searches
+    // (held as used until classification, where each line is an exception saying why).
+    let foreign = foreign_lines(&state);
+    for &(l, _) in &foreign {
+        state.used[l] = true;
+    }
     // Refund and return debits first: a refund with its own debit line is not one a processor
     // netted inside a payout (pass 3 nets the refunds still open on a payout's day).
     // The name passes (and the open items) read names: those of the movements still open.
@@ -171,6 +180,15 @@ pub(crate) fn passes<'a>(
             exhausted = w.exhausted,
             "engine: search work"
         );
+    }
+    for (l, detail) in foreign {
+        state.used[l] = false;
+        let code = if state.lines[l].amount < 0 {
+            ExceptionCode::UnmatchedDebit
+        } else {
+            ExceptionCode::UnmatchedCredit
+        };
+        state.batch_hint[l] = Some((code, detail));
     }
     tracing::debug!("engine: classify lines");
     classify_lines(&mut state, input);
