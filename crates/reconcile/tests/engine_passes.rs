@@ -1358,7 +1358,7 @@ fn a_statement_naming_no_investment_is_not_searched_by_name() {
                 "2026-10-06",
                 10_000 + i64::from(k),
                 Some("SOMEONE ELSE"),
-                &format!("WIRE IN INV-Q{k:05}"),
+                &format!("WIRE IN ISS-9{k:05}"),
             )
         })
         .collect();

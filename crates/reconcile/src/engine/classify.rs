@@ -402,7 +402,8 @@ fn left_movement(state: &State<'_>, m: usize, period_end: chrono::NaiveDate) -> 
 const FOREIGN_MIN_KEYED: usize = 200;
 
 /// The open lines of statements that are not this snapshot's: a statement (account, else file)
-/// with at least [`FOREIGN_MIN_KEYED`] lines carrying key-shaped tokens of which fewer than 2 %
+/// with at least [`FOREIGN_MIN_KEYED`] lines carrying a reference of the book's kind (the
+/// letters and length of the book's references or payment intents) of which fewer than 2 %
 /// name an investment of the book (exactly, by one typo, or with no movement this period) is
 /// another offering's or another platform's statement — or the snapshot is the wrong one. Its
 /// open lines are not offered to the amount + date + name, batch, split and release searches
@@ -410,9 +411,21 @@ const FOREIGN_MIN_KEYED: usize = 200;
 /// only find coincidences, at many times a matching month's cost); each becomes an exception
 /// that says why. Returns each such line with its exception detail.
 pub(crate) fn foreign_lines(state: &State<'_>) -> Vec<(usize, String)> {
+    // A reference of the book's kind: the letters it starts with and its length, as the book's
+    // own references and payment intents have them (a bank's own transaction reference has
+    // another shape and says nothing about whose money a line is).
+    let shape = |k: &str| {
+        let letters = k.bytes().take_while(u8::is_ascii_alphabetic).count();
+        (k[..letters].to_string(), k.len())
+    };
+    let book: HashSet<(String, usize)> = state
+        .moves
+        .par_iter()
+        .flat_map_iter(|m| m.keys.iter().map(|k| shape(k)))
+        .collect();
     let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for (l, line) in state.lines.iter().enumerate() {
-        if line.keys.is_empty() {
+        if !line.keys.iter().any(|k| book.contains(&shape(k))) {
             continue;
         }
         let e = per.entry(statement_of(line.src)).or_default();
