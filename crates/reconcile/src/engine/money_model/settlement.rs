@@ -27,7 +27,7 @@
 //! ([`SettlementModel`]) in the money model, the summary and `manifest.json`; the batch pass
 //! groups charges by the day the schedule settles them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -39,7 +39,7 @@ use super::{Basis, Figures, Formula, MAX_FEE_BPS, MoneyModel, exact_formulas};
 use crate::engine::ReconError;
 use crate::engine::expected::{Method, MoveKind, Movement};
 use crate::engine::line::Line;
-use crate::engine::passes::batches::statement_of;
+use crate::engine::passes::batches::{offering_homes, statement_of};
 
 /// Fewest settlement lines a schedule must explain to be taken.
 pub const MIN_LINES: usize = 2;
@@ -546,7 +546,17 @@ impl<'a> Homes<'a> {
             .collect();
         statements.sort_unstable();
         statements.dedup();
-        let masks = offering_statements(lines, moves, cands)
+        // The statements each offering's keyed lines are in (see [`offering_homes`]).
+        let keyed = cands
+            .iter()
+            .enumerate()
+            .filter_map(|(l, c)| match c.as_slice() {
+                [m] => moves[*m]
+                    .offering_id
+                    .map(|o| (o, statement_of(lines[l].src))),
+                _ => None,
+            });
+        let masks = offering_homes(keyed)
             .into_iter()
             .map(|(o, set)| {
                 let mask = statements
@@ -575,40 +585,6 @@ impl<'a> Homes<'a> {
             _ => u64::MAX,
         }
     }
-}
-
-/// The statements (see [`statement_of`]) each offering's keyed lines are in, counting one only
-/// when it holds at least 2 % of the offering's keyed lines: a settlement line only sums the
-/// charges of offerings whose money its statement receives (or offerings no key places).
-fn offering_statements<'a>(
-    lines: &'a [Line<'_>],
-    moves: &[Movement],
-    cands: &[Vec<usize>],
-) -> BTreeMap<i64, BTreeSet<&'a str>> {
-    let mut counts: BTreeMap<i64, BTreeMap<&'a str, usize>> = BTreeMap::new();
-    for (l, c) in cands.iter().enumerate() {
-        if let [m] = c.as_slice()
-            && let Some(o) = moves[*m].offering_id
-        {
-            *counts
-                .entry(o)
-                .or_default()
-                .entry(statement_of(lines[l].src))
-                .or_default() += 1;
-        }
-    }
-    counts
-        .into_iter()
-        .map(|(o, files)| {
-            let total: usize = files.values().sum();
-            let set = files
-                .into_iter()
-                .filter(|(_, n)| n * 50 >= total)
-                .map(|(f, _)| f)
-                .collect();
-            (o, set)
-        })
-        .collect()
 }
 
 /// Of the stated-count batch lines `st`, how many are consistent under `cutoff`: some day's

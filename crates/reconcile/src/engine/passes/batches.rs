@@ -152,28 +152,11 @@ pub(crate) fn pass_batches(state: &mut State<'_>) -> Result<(), ReconError> {
         // when it holds at least 2 % of the offering's matches (one stray match does not make a
         // statement the offering's): a settlement line only draws on offerings seen in its own
         // statement (or not seen yet).
-        let mut counts: HashMap<i64, BTreeMap<&str, usize>> = HashMap::default();
-        for (_, l, m) in &state.matches {
-            if let Some(o) = state.moves[*m].offering_id {
-                *counts
-                    .entry(o)
-                    .or_default()
-                    .entry(statement_of(state.lines[*l].src))
-                    .or_default() += 1;
-            }
-        }
-        let offering_files: HashMap<i64, BTreeSet<&str>> = counts
-            .into_iter()
-            .map(|(o, files)| {
-                let total: usize = files.values().sum();
-                let set = files
-                    .into_iter()
-                    .filter(|(_, n)| n * 50 >= total)
-                    .map(|(f, _)| f)
-                    .collect();
-                (o, set)
-            })
-            .collect();
+        let offering_files = offering_homes(state.matches.iter().filter_map(|(_, l, m)| {
+            state.moves[*m]
+                .offering_id
+                .map(|o| (o, statement_of(state.lines[*l].src)))
+        }));
         for l in 0..state.lines.len() {
             // Only lines that say they are settlements (`batch_words`): keeps this pass off the
             // investor wires and bounds its work.
@@ -219,6 +202,31 @@ pub(crate) struct Sources<'s> {
 /// statement split into several files is still one account's).
 pub(crate) fn statement_of(line: &StatementLine) -> &str {
     line.account.as_deref().unwrap_or(&line.file)
+}
+
+/// The statements each offering's money was seen in, from (offering, statement) sightings,
+/// counting a statement only when it holds at least 2 % of the offering's sightings (one stray
+/// match does not make a statement the offering's). The one rule by which the batch pass and
+/// the settlement fit decide which offerings' charges a settlement line may carry.
+pub(crate) fn offering_homes<'a>(
+    sightings: impl Iterator<Item = (i64, &'a str)>,
+) -> HashMap<i64, BTreeSet<&'a str>> {
+    let mut counts: HashMap<i64, BTreeMap<&'a str, usize>> = HashMap::default();
+    for (o, s) in sightings {
+        *counts.entry(o).or_default().entry(s).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(o, files)| {
+            let total: usize = files.values().sum();
+            let set = files
+                .into_iter()
+                .filter(|(_, n)| n * 50 >= total)
+                .map(|(f, _)| f)
+                .collect();
+            (o, set)
+        })
+        .collect()
 }
 
 /// Settlement lags seen per (statement, method) (see [`statement_of`]).
